@@ -1,0 +1,9 @@
+//! The kiosk: a full-screen sign-in TUI that hosts the worker's session.
+//!
+//! `state` + `update` are the pure core, `view` draws, `app` is the event loop that runs
+//! effects. Nothing here knows which identity provider is behind `auth`.
+
+pub mod app;
+pub mod state;
+pub mod update;
+pub mod view;

@@ -1,0 +1,191 @@
+//! Everything the kiosk screen shows, as plain data. Views draw this; `update` changes it.
+
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::auth::{AuthError, Challenge, Grant};
+use crate::config::FunctionKey;
+use crate::phone::PhoneNumber;
+use crate::session::SignOutReason;
+use crate::session::teardown::TeardownOutcome;
+
+/// Time that passes between "Welcome" and the session, and that "Signed out" stays up.
+pub const WELCOME_FOR: Duration = Duration::from_millis(900);
+pub const SIGNED_OUT_FOR: Duration = Duration::from_secs(2);
+/// How long the kiosk waits before asking an unreachable backend again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Everything that can happen to the kiosk.
+#[derive(Debug)]
+pub enum Event {
+    Key(crossterm::event::KeyEvent),
+    /// The clock moved (sent each second while something on screen counts down).
+    Tick(Instant),
+    Reply(Reply),
+    SessionStarted,
+    SessionFailed(String),
+    /// The session command exited by itself.
+    SessionExited,
+    TeardownDone(TeardownOutcome),
+    /// A text message arrived on the demo phone.
+    DemoSms {
+        to_masked: String,
+        body: String,
+    },
+    /// The kiosk was asked to stop (SIGTERM/SIGHUP).
+    Stop,
+}
+
+/// Answers from the backend.
+#[derive(Debug)]
+pub enum Reply {
+    CodeSent(Result<Challenge, AuthError>),
+    Verified(Result<Grant, AuthError>),
+}
+
+/// What the event loop must do on the kiosk's behalf.
+#[derive(Debug)]
+pub enum Effect {
+    SendCode(PhoneNumber),
+    Resend(String),
+    Verify {
+        challenge_id: String,
+        code: crate::secret::OtpCode,
+    },
+    StartSession(Grant),
+    /// Pass a key press to the session's terminal.
+    ForwardKey(crossterm::event::KeyEvent),
+    Teardown(SignOutReason),
+    /// Wipe the physical screen and its scrollback.
+    ClearScreen,
+    Audit {
+        event: &'static str,
+        detail: serde_json::Value,
+    },
+    Quit,
+}
+
+/// The phone-number form.
+#[derive(Debug, Default)]
+pub struct PhoneForm {
+    pub input: Zeroizing<String>,
+    pub error: Option<String>,
+    /// A request is in flight (or waiting to be retried).
+    pub sending: bool,
+    /// The backend was unreachable: ask again at this time.
+    pub retry_at: Option<Instant>,
+    /// The number being sent, kept for a retry.
+    pub pending: Option<PhoneNumber>,
+}
+
+/// Why the code screen is showing a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeNotice {
+    WrongCode { attempts_left: u32 },
+    Expired,
+    TooManyAttempts,
+    Resent,
+    RateLimited { seconds: u64 },
+    Unreachable,
+}
+
+/// The code form.
+#[derive(Debug)]
+pub struct CodeForm {
+    pub phone: PhoneNumber,
+    pub challenge_id: String,
+    pub code_length: usize,
+    pub digits: Zeroizing<String>,
+    pub expires_at: Instant,
+    pub resend_at: Instant,
+    pub notice: Option<CodeNotice>,
+    pub verifying: bool,
+    pub resending: bool,
+}
+
+impl CodeForm {
+    /// The code can no longer be used: only a new code helps.
+    pub fn dead(&self, now: Instant) -> bool {
+        matches!(
+            self.notice,
+            Some(CodeNotice::Expired | CodeNotice::TooManyAttempts)
+        ) || now >= self.expires_at
+    }
+}
+
+#[derive(Debug)]
+pub enum Screen {
+    Phone(PhoneForm),
+    Code(CodeForm),
+    Welcome {
+        name: String,
+        since: Instant,
+        session_ready: bool,
+    },
+    Session {
+        name: String,
+        since: Instant,
+    },
+    SigningOut,
+    SignedOut {
+        until: Instant,
+        problem: Option<String>,
+    },
+}
+
+/// A text on the demo phone.
+#[derive(Debug, Clone)]
+pub struct DemoSms {
+    pub to_masked: String,
+    pub body: Zeroizing<String>,
+}
+
+/// The whole kiosk state.
+#[derive(Debug)]
+pub struct State {
+    pub screen: Screen,
+    pub now: Instant,
+    pub kiosk_name: String,
+    pub region: String,
+    pub sign_out_key: FunctionKey,
+    /// Some in `--demo`: the on-screen phone and its messages.
+    pub demo_phone: Option<Vec<DemoSms>>,
+    /// A line shown under the title in the demo ("sessions run as root").
+    pub banner: Option<String>,
+    /// Set once the kiosk should exit (after any teardown).
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(
+        kiosk_name: String,
+        region: String,
+        sign_out_key: FunctionKey,
+        now: Instant,
+    ) -> Self {
+        State {
+            screen: Screen::Phone(PhoneForm::default()),
+            now,
+            kiosk_name,
+            region,
+            sign_out_key,
+            demo_phone: None,
+            banner: None,
+            quitting: false,
+        }
+    }
+
+    /// Whether a 1 Hz tick is needed: only while something on screen changes with time.
+    pub fn needs_tick(&self) -> bool {
+        match &self.screen {
+            Screen::Phone(form) => form.retry_at.is_some(),
+            Screen::Code(_) | Screen::Welcome { .. } | Screen::SignedOut { .. } => true,
+            Screen::Session { .. } | Screen::SigningOut => false,
+        }
+    }
+
+    pub fn in_session(&self) -> bool {
+        matches!(self.screen, Screen::Session { .. } | Screen::Welcome { .. })
+    }
+}

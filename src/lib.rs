@@ -1,0 +1,12 @@
+//! shiftkey: a phone-number sign-in kiosk for shared frontline terminals, and its reference
+//! auth backend. See DESIGN.md in the repository for the architecture.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod kiosk;
+pub mod phone;
+pub mod secret;
+pub mod server;
+pub mod session;

@@ -1,0 +1,231 @@
+//! The `shiftkey` command line: parse, load config, dispatch. Nothing else lives here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use shiftkey::audit::AuditLog;
+use shiftkey::config::{KioskConfig, ServerConfig, SmsConfig};
+use shiftkey::kiosk::app::{self, KioskOptions};
+use shiftkey::server::clock::SystemClock;
+use shiftkey::server::sms::Gateway;
+use shiftkey::server::{Server, admin};
+use shiftkey::{auth, demo};
+
+#[derive(Parser)]
+#[command(
+    name = "shiftkey",
+    version,
+    about = "Phone-number sign-in kiosk for shared frontline terminals"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    kiosk: KioskArgs,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct KioskArgs {
+    /// Kiosk config file (else $SHIFTKEY_CONFIG, the user config dir, /etc/shiftkey/kiosk.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Run against a built-in demo backend; codes appear on an on-screen phone.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk (the default).
+    Kiosk(KioskArgs),
+    /// Run the reference auth backend.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// File the outbox SMS gateway appends messages to.
+        #[arg(long)]
+        sms_outbox: Option<PathBuf>,
+    },
+    /// Manage the reference backend's directory.
+    Admin(admin::AdminArgs),
+    /// Validate a kiosk or server config and probe the backend.
+    CheckConfig {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_kiosk(cli.kiosk),
+        Some(Command::Kiosk(args)) => run_kiosk(args),
+        Some(Command::Serve {
+            config,
+            listen,
+            db,
+            sms_outbox,
+        }) => serve(config, listen, db, sms_outbox),
+        Some(Command::Admin(args)) => admin::run(&args)
+            .map(|out| println!("{out}"))
+            .map_err(|e| e.to_string()),
+        Some(Command::CheckConfig { config }) => check_config(config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("shiftkey: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("can't start: {e}"))
+}
+
+/// Kiosk logs go to the file named by SHIFTKEY_LOG, never to the screen the kiosk draws on.
+fn init_kiosk_log() {
+    if let Some(path) = std::env::var_os("SHIFTKEY_LOG")
+        && let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+fn run_kiosk(args: KioskArgs) -> Result<(), String> {
+    let mut config = if args.demo && args.config.is_none() {
+        let mut config = KioskConfig::defaults();
+        config.name = "demo-kiosk".into();
+        config
+    } else {
+        let path = KioskConfig::locate(args.config.as_deref()).map_err(|e| e.to_string())?;
+        KioskConfig::load(&path).map_err(|e| e.to_string())?
+    };
+    init_kiosk_log();
+    // The kiosk holds codes and tokens in memory: no core dumps, no ptrace by same-uid processes.
+    let _ = nix::sys::prctl::set_dumpable(false);
+    let audit = AuditLog::new(
+        config
+            .audit_log
+            .clone()
+            .unwrap_or_else(AuditLog::default_path),
+    );
+    runtime()?.block_on(async move {
+        let (demo_sms, banner) = if args.demo {
+            let backend = demo::start_backend().await.map_err(|e| e.to_string())?;
+            config.backend.url = backend.url;
+            config.backend.kind = shiftkey::config::BackendKind::Shiftkey;
+            (Some(backend.sms), Some(demo::banner()))
+        } else {
+            (None, None)
+        };
+        let backend = auth::from_config(&config.backend)?;
+        let options = KioskOptions {
+            config,
+            audit,
+            demo_sms,
+            banner,
+        };
+        app::run(backend, options)
+            .await
+            .map_err(|e| format!("kiosk stopped: {e}"))
+    })
+}
+
+fn load_server_config(path: Option<PathBuf>) -> Result<ServerConfig, String> {
+    match path {
+        Some(path) => ServerConfig::load(&path).map_err(|e| e.to_string()),
+        None => Ok(ServerConfig::defaults()),
+    }
+}
+
+fn serve(
+    config: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+    db: Option<PathBuf>,
+    sms_outbox: Option<PathBuf>,
+) -> Result<(), String> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let mut config = load_server_config(config)?;
+    config.listen = listen.unwrap_or(config.listen);
+    config.db = db.unwrap_or(config.db);
+    if let Some(path) = sms_outbox {
+        config.sms = SmsConfig::Outbox { path: Some(path) };
+    }
+    let outbox = config.outbox_path();
+    runtime()?.block_on(async move {
+        let server = Server::bind(
+            config,
+            Arc::new(SystemClock),
+            Gateway::Outbox(outbox.clone()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        println!(
+            "shiftkey serve: listening on http://{}",
+            server.local_addr()
+        );
+        println!("shiftkey serve: SMS outbox {}", outbox.display());
+        server
+            .run(shutdown_signal())
+            .await
+            .map_err(|e| format!("server stopped: {e}"))
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+fn check_config(path: Option<PathBuf>) -> Result<(), String> {
+    let path = KioskConfig::locate(path.as_deref()).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("can't read {}: {e}", path.display()))?;
+    // A server config has none of the kiosk's tables; decide by what the file holds.
+    if text.contains("[session]") || text.contains("[backend]") || text.contains("default_region") {
+        let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
+        println!("{}: valid kiosk config", path.display());
+        let backend = auth::shiftkey::ShiftkeyBackend::new(&config.backend.url)?;
+        let healthy = runtime()?.block_on(backend.healthy());
+        if !healthy {
+            return Err(format!("can't reach the backend at {}", config.backend.url));
+        }
+        println!("backend {} answers", config.backend.url);
+    } else {
+        ServerConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
+        println!("{}: valid server config", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The reference backend (`shiftkey serve`): an auth server with the Entra SMS sign-in model.
+//!
+//! Nothing in here depends on the kiosk.
+
+pub mod admin;
+pub mod api;
+pub mod clock;
+pub mod directory;
+pub mod otp;
+pub mod signin;
+pub mod sms;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::ServerConfig;
+use clock::Clock;
+use otp::OtpKey;
+use signin::SignInService;
+use sms::Gateway;
+use store::Store;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("can't open database {path}: {source}")]
+    Database {
+        path: String,
+        source: store::StoreError,
+    },
+    #[error("can't read or create the code key {path}: {source}")]
+    Key {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("can't listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A backend ready to accept connections.
+pub struct Server {
+    listener: TcpListener,
+    service: Arc<SignInService>,
+}
+
+impl Server {
+    /// Opens the store and key named by `config`, and binds its listen address.
+    pub async fn bind(
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+        gateway: Gateway,
+    ) -> Result<Self, ServeError> {
+        let store = Store::open(&config.db).map_err(|source| ServeError::Database {
+            path: config.db.display().to_string(),
+            source,
+        })?;
+        let key_path = config.key_file();
+        let key = OtpKey::load_or_create(&key_path).map_err(|source| ServeError::Key {
+            path: key_path.display().to_string(),
+            source,
+        })?;
+        Self::bind_with(store, key, config, clock, gateway).await
+    }
+
+    /// Binds a server over an already opened store (the demo's in-memory one).
+    pub async fn bind_with(
+        store: Store,
+        key: OtpKey,
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+        gateway: Gateway,
+    ) -> Result<Self, ServeError> {
+        let addr = config.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Listen { addr, source })?;
+        let queue = sms::spawn_sender(gateway);
+        let service = Arc::new(SignInService::new(store, key, clock, config, queue));
+        Ok(Server { listener, service })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, api::router(self.service))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
