@@ -110,6 +110,14 @@ pub fn region_name(code: &str) -> String {
     name.to_string()
 }
 
+/// The region to read a number in: none when it carries its own `+country`.
+///
+/// With a hint, phonenumber 0.3.10 strips the hint region's national prefix after the country
+/// code too: "+49 1512 3456789" read with US becomes +49 512… (US national prefix "1").
+fn region_hint(region: RegionId, input: &str) -> Option<RegionId> {
+    (!input.starts_with('+')).then_some(region)
+}
+
 /// Runs the parser without letting a panic inside it escape.
 fn parse_guarded(region: Option<RegionId>, input: &str) -> Option<phonenumber::PhoneNumber> {
     catch_unwind(AssertUnwindSafe(|| phonenumber::parse(region, input).ok())).unwrap_or(None)
@@ -131,7 +139,7 @@ impl PhoneNumber {
     pub fn parse(input: &str, region: &str) -> Result<Self, PhoneError> {
         let region_id = parse_region(region)?;
         let input = check_input(input)?;
-        let parsed = parse_guarded(Some(region_id), input).ok_or(PhoneError::NotANumber)?;
+        let parsed = parse_guarded(region_hint(region_id, input), input).ok_or(PhoneError::NotANumber)?;
         let valid = catch_unwind(AssertUnwindSafe(|| parsed.is_valid())).unwrap_or(false);
         let number_region = parsed.country().id().map(|id| id.as_ref().to_string());
         if !valid {
@@ -248,7 +256,7 @@ pub fn format_as_typed(input: &str, region: &str) -> String {
     if digit_count < 7 {
         return input.to_string();
     }
-    let Some(parsed) = parse_guarded(Some(region_id), trimmed) else {
+    let Some(parsed) = parse_guarded(region_hint(region_id, trimmed), trimmed) else {
         return input.to_string();
     };
     let mode = if trimmed.starts_with('+') {

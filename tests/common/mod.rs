@@ -1,0 +1,231 @@
+//! Shared helpers for the integration tests: a real `shiftkey serve` on port 0 with a temp
+//! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use shiftkey::session::pty::{PtyCommand, PtyInput, PtyProcess};
+use tokio::sync::mpsc;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
+
+/// Runs `shiftkey admin --db DB ARGS...` and returns (success, stdout, stderr).
+pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(BIN).arg("admin").arg("--db").arg(db).args(args).output().expect("run shiftkey admin");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A `shiftkey serve` process on a free port, killed when dropped.
+pub struct Backend {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub outbox: PathBuf,
+    pub url: String,
+    child: Child,
+}
+
+/// The directory every backend test starts with: the policy on and two users.
+pub fn seeded_db(dir: &Path) -> PathBuf {
+    let db = dir.join("shiftkey.db");
+    for args in [
+        &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
+        &["user", "add", "alex", "--display-name", "Alex Rivera"],
+        &["phone", "set", "alex", "+1 206 555 0100"],
+        &["user", "add", "jordan", "--display-name", "Jordan Lee", "--role", "kiosk-manager"],
+        &["phone", "set", "jordan", "+1 206 555 0109"],
+    ] {
+        let (ok, _, err) = admin(&db, args);
+        assert!(ok, "admin {args:?} failed: {err}");
+    }
+    db
+}
+
+impl Backend {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = seeded_db(dir.path());
+        Self::start_with(dir, db)
+    }
+
+    pub fn start_with(dir: tempfile::TempDir, db: PathBuf) -> Self {
+        Self::start_with_config(dir, db, None)
+    }
+
+    /// Starts `serve`, with `--config` when given (command-line options still win).
+    pub fn start_with_config(dir: tempfile::TempDir, db: PathBuf, config: Option<PathBuf>) -> Self {
+        let outbox = dir.path().join("outbox.jsonl");
+        let mut command = Command::new(BIN);
+        command.arg("serve");
+        if let Some(config) = &config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
+            .args(["--listen", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .arg("--sms-outbox")
+            .arg(&outbox)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start shiftkey serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("serve prints its address").expect("readable stdout");
+        let url = first.rsplit(' ').next().expect("address at the end").to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
+        let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
+        assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Backend { dir, db, outbox, url, child }
+    }
+
+    /// The last code texted to `e164` (waits for the SMS queue, up to 5 s).
+    pub fn code_for(&self, e164: &str) -> String {
+        self.codes_for(e164, 1).pop().expect("one code")
+    }
+
+    /// Waits until at least `count` codes were texted to `e164`; returns them all, oldest first.
+    pub fn codes_for(&self, e164: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let codes = outbox_codes(&self.outbox, e164);
+            if codes.len() >= count {
+                return codes;
+            }
+            assert!(Instant::now() < deadline, "no SMS with a code for {e164} in {}", self.outbox.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn sms_count(&self) -> usize {
+        std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
+    }
+}
+
+/// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
+pub fn outbox_codes(outbox: &Path, e164: &str) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(outbox) else { return Vec::new() };
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["to"] == e164)
+        .filter_map(|m| m["body"].as_str()?.rsplit('#').next().map(str::to_string))
+        .collect()
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real `shiftkey` binary in a pseudo-terminal, with its screen parsed by vt100.
+pub struct Screen {
+    pub process: PtyProcess,
+    input: PtyInput,
+    output: mpsc::Receiver<Vec<u8>>,
+    parser: vt100::Parser,
+    /// Everything the program wrote, for checks on the raw stream.
+    pub raw: Vec<u8>,
+}
+
+impl Screen {
+    /// Starts `shiftkey ARGS` in a cols x rows pty with the given environment.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
+        let mut full_env: Vec<(std::ffi::OsString, std::ffi::OsString)> =
+            vec![("TERM".into(), "xterm-256color".into()), ("PATH".into(), std::env::var_os("PATH").unwrap_or_default())];
+        full_env.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
+        let command = PtyCommand {
+            program: BIN.into(),
+            args: args.iter().map(Into::into).collect(),
+            env: full_env,
+            cwd: None,
+            cols,
+            rows,
+            locked_down: false,
+        };
+        let process = PtyProcess::spawn(&command).expect("spawn shiftkey in a pty");
+        let output = process.output().expect("pty output");
+        let input = process.input().expect("pty input");
+        Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
+    }
+
+    fn pump(&mut self) -> bool {
+        let mut got = false;
+        while let Ok(bytes) = self.output.try_recv() {
+            self.parser.process(&bytes);
+            self.raw.extend_from_slice(&bytes);
+            got = true;
+        }
+        got
+    }
+
+    pub fn contents(&mut self) -> String {
+        self.pump();
+        self.parser.screen().contents()
+    }
+
+    /// Waits until `text` is on screen; panics with the screen if it doesn't appear in time.
+    pub async fn wait_for(&mut self, text: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let contents = self.contents();
+            if contents.contains(text) {
+                return contents;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?}; the screen shows:\n{contents}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until `text` is no longer on screen.
+    pub async fn wait_gone(&mut self, text: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let contents = self.contents();
+            if !contents.contains(text) {
+                return contents;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?} to go; the screen shows:\n{contents}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.input.write(bytes).expect("write to the pty");
+    }
+
+    /// Types text one key at a time, as a person would.
+    pub async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(c.to_string().as_bytes());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let status = tokio::time::timeout(timeout, self.process.child.wait()).await.expect("shiftkey exits in time");
+        status.expect("wait for shiftkey").code()
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = self.process.child.start_kill();
+    }
+}
+
+pub const F12: &[u8] = b"\x1b[24~";
