@@ -139,7 +139,8 @@ impl PhoneNumber {
     pub fn parse(input: &str, region: &str) -> Result<Self, PhoneError> {
         let region_id = parse_region(region)?;
         let input = check_input(input)?;
-        let parsed = parse_guarded(region_hint(region_id, input), input).ok_or(PhoneError::NotANumber)?;
+        let parsed =
+            parse_guarded(region_hint(region_id, input), input).ok_or(PhoneError::NotANumber)?;
         let valid = catch_unwind(AssertUnwindSafe(|| parsed.is_valid())).unwrap_or(false);
         let number_region = parsed.country().id().map(|id| id.as_ref().to_string());
         if !valid {

@@ -10,7 +10,12 @@ use crate::config::FunctionKey;
 use crate::secret::AccessToken;
 
 fn new_state() -> State {
-    State::new("till-3".into(), "US".into(), FunctionKey(12), Instant::now())
+    State::new(
+        "till-3".into(),
+        "US".into(),
+        FunctionKey(12),
+        Instant::now(),
+    )
 }
 
 fn key(code: KeyCode) -> Event {
@@ -18,7 +23,9 @@ fn key(code: KeyCode) -> Event {
 }
 
 fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| update(state, key(KeyCode::Char(c)))).collect()
+    text.chars()
+        .flat_map(|c| update(state, key(KeyCode::Char(c))))
+        .collect()
 }
 
 fn challenge() -> Challenge {
@@ -34,7 +41,11 @@ fn grant() -> Grant {
     Grant {
         token: AccessToken::new("tok"),
         expires_in: Duration::from_secs(3600),
-        user: SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
+        user: SignedInUser {
+            id: "alex".into(),
+            display_name: "Alex Rivera".into(),
+            roles: vec![],
+        },
     }
 }
 
@@ -67,9 +78,24 @@ fn valid_number_on_enter_sends_a_code() {
     let mut state = new_state();
     assert!(type_text(&mut state, "(206) 555-0100").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
-    let sent: Vec<_> = effects.iter().filter_map(|e| if let Effect::SendCode(p) = e { Some(p.e164().to_string()) } else { None }).collect();
+    let sent: Vec<_> = effects
+        .iter()
+        .filter_map(|e| {
+            if let Effect::SendCode(p) = e {
+                Some(p.e164().to_string())
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(sent, vec!["+12065550100"]);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_start", .. })));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Audit {
+            event: "sign_in_start",
+            ..
+        }
+    )));
     assert!(phone_form(&state).sending);
     // Typing while the request is in flight changes nothing.
     type_text(&mut state, "9");
@@ -82,7 +108,10 @@ fn invalid_number_shows_why_and_sends_nothing() {
     type_text(&mut state, "+1 4251234567");
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(effects.is_empty());
-    assert_eq!(phone_form(&state).error.as_deref(), Some("That isn't a valid mobile number for United States"));
+    assert_eq!(
+        phone_form(&state).error.as_deref(),
+        Some("That isn't a valid mobile number for United States")
+    );
     assert!(!phone_form(&state).sending);
 }
 
@@ -91,7 +120,13 @@ fn letters_are_refused_with_a_hint() {
     let mut state = new_state();
     type_text(&mut state, "12a");
     assert_eq!(phone_form(&state).input.as_str(), "12");
-    assert!(phone_form(&state).error.as_deref().unwrap().contains("digits"));
+    assert!(
+        phone_form(&state)
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("digits")
+    );
 }
 
 #[test]
@@ -130,10 +165,24 @@ fn sixth_digit_submits_the_code() {
 fn wrong_code_reports_attempts_left() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    let effects = update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::InvalidCode { attempts_left: 4 }))));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_failed", .. })));
+    let effects = update(
+        &mut state,
+        Event::Reply(Reply::Verified(Err(AuthError::InvalidCode {
+            attempts_left: 4,
+        }))),
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Audit {
+            event: "sign_in_failed",
+            ..
+        }
+    )));
     let form = code_form(&state);
-    assert_eq!(form.notice, Some(CodeNotice::WrongCode { attempts_left: 4 }));
+    assert_eq!(
+        form.notice,
+        Some(CodeNotice::WrongCode { attempts_left: 4 })
+    );
     assert!(form.digits.is_empty(), "the wrong code is cleared");
     assert!(!form.verifying);
 }
@@ -142,13 +191,22 @@ fn wrong_code_reports_attempts_left() {
 fn expired_code_offers_a_new_one() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::Expired))));
+    update(
+        &mut state,
+        Event::Reply(Reply::Verified(Err(AuthError::Expired))),
+    );
     assert_eq!(code_form(&state).notice, Some(CodeNotice::Expired));
     // Digits do nothing now; Enter asks for a new code for the same number.
     assert!(type_text(&mut state, "1").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(&effects[..], [Effect::SendCode(p)] if p.e164() == "+12065550100"));
-    update(&mut state, Event::Reply(Reply::CodeSent(Ok(Challenge { id: "ch2".into(), ..challenge() }))));
+    update(
+        &mut state,
+        Event::Reply(Reply::CodeSent(Ok(Challenge {
+            id: "ch2".into(),
+            ..challenge()
+        }))),
+    );
     let form = code_form(&state);
     assert_eq!(form.challenge_id, "ch2");
     assert_eq!(form.notice, Some(CodeNotice::Resent));
@@ -166,18 +224,29 @@ fn countdown_reaching_zero_expires_the_code() {
 fn too_many_attempts_says_so_and_offers_a_new_code() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))));
+    update(
+        &mut state,
+        Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))),
+    );
     assert_eq!(code_form(&state).notice, Some(CodeNotice::TooManyAttempts));
-    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode(_)]));
+    assert!(matches!(
+        &update(&mut state, key(KeyCode::Enter))[..],
+        [Effect::SendCode(_)]
+    ));
 }
 
 #[test]
 fn resend_waits_for_the_cooldown() {
     let mut state = at_code_screen();
-    assert!(update(&mut state, key(KeyCode::Char('r'))).is_empty(), "too early");
+    assert!(
+        update(&mut state, key(KeyCode::Char('r'))).is_empty(),
+        "too early"
+    );
     let later = state.now + Duration::from_secs(30);
     update(&mut state, Event::Tick(later));
-    assert!(matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id)] if id == "ch1"));
+    assert!(
+        matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id)] if id == "ch1")
+    );
 }
 
 #[test]
@@ -185,9 +254,17 @@ fn rate_limited_start_says_when_to_retry() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
     update(&mut state, key(KeyCode::Enter));
-    update(&mut state, Event::Reply(Reply::CodeSent(Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }))));
+    update(
+        &mut state,
+        Event::Reply(Reply::CodeSent(Err(AuthError::RateLimited {
+            retry_after: Duration::from_secs(42),
+        }))),
+    );
     let form = phone_form(&state);
-    assert_eq!(form.error.as_deref(), Some("Too many attempts — try again in 42 s"));
+    assert_eq!(
+        form.error.as_deref(),
+        Some("Too many attempts — try again in 42 s")
+    );
     assert!(!form.sending);
 }
 
@@ -196,9 +273,15 @@ fn unreachable_backend_retries_automatically() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
     update(&mut state, key(KeyCode::Enter));
-    let effects = update(&mut state, Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))));
+    let effects = update(
+        &mut state,
+        Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))),
+    );
     assert!(effects.iter().all(|e| !matches!(e, Effect::SendCode(_))));
-    assert_eq!(phone_form(&state).error.as_deref(), Some("Can't reach the sign-in service — try again"));
+    assert_eq!(
+        phone_form(&state).error.as_deref(),
+        Some("Can't reach the sign-in service — try again")
+    );
     assert!(state.needs_tick());
     let soon = state.now + Duration::from_secs(2);
     assert!(update(&mut state, Event::Tick(soon)).is_empty());
@@ -221,12 +304,20 @@ fn esc_on_the_code_screen_goes_back_empty() {
 #[test]
 fn verified_welcomes_then_starts_the_session() {
     let mut state = at_code_screen();
-    state.demo_phone = Some(vec![DemoSms { to_masked: "x".into(), body: "code 123456".to_string().into() }]);
+    state.demo_phone = Some(vec![DemoSms {
+        to_masked: "x".into(),
+        body: "code 123456".to_string().into(),
+    }]);
     type_text(&mut state, "123456");
     let effects = update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
-    assert!(matches!(&effects[..], [Effect::Audit { event: "sign_in", .. }, Effect::StartSession(g)] if g.user.id == "alex"));
+    assert!(
+        matches!(&effects[..], [Effect::Audit { event: "sign_in", .. }, Effect::StartSession(g)] if g.user.id == "alex")
+    );
     assert!(matches!(&state.screen, Screen::Welcome { name, .. } if name == "Alex Rivera"));
-    assert!(state.demo_phone.as_ref().unwrap().is_empty(), "spent codes leave the demo phone");
+    assert!(
+        state.demo_phone.as_ref().unwrap().is_empty(),
+        "spent codes leave the demo phone"
+    );
     update(&mut state, Event::SessionStarted);
     let later = state.now + WELCOME_FOR;
     update(&mut state, Event::Tick(later));
@@ -247,19 +338,36 @@ fn in_session() -> State {
 #[test]
 fn keys_in_a_session_go_to_the_session() {
     let mut state = in_session();
-    assert!(matches!(&update(&mut state, key(KeyCode::Char('l')))[..], [Effect::ForwardKey(_)]));
-    assert!(matches!(&update(&mut state, key(KeyCode::F(9)))[..], [Effect::ForwardKey(_)]));
+    assert!(matches!(
+        &update(&mut state, key(KeyCode::Char('l')))[..],
+        [Effect::ForwardKey(_)]
+    ));
+    assert!(matches!(
+        &update(&mut state, key(KeyCode::F(9)))[..],
+        [Effect::ForwardKey(_)]
+    ));
 }
 
 #[test]
 fn sign_out_key_tears_down_then_shows_signed_out() {
     let mut state = in_session();
     let effects = update(&mut state, key(KeyCode::F(12)));
-    assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::SignOutKey)]));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Teardown(SignOutReason::SignOutKey)]
+    ));
     assert!(matches!(state.screen, Screen::SigningOut));
-    let effects = update(&mut state, Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::SignOutKey)));
+    let effects = update(
+        &mut state,
+        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(
+            SignOutReason::SignOutKey,
+        )),
+    );
     assert!(matches!(&effects[..], [Effect::ClearScreen]));
-    assert!(matches!(&state.screen, Screen::SignedOut { problem: None, .. }));
+    assert!(matches!(
+        &state.screen,
+        Screen::SignedOut { problem: None, .. }
+    ));
     let later = state.now + SIGNED_OUT_FOR;
     update(&mut state, Event::Tick(later));
     assert!(phone_form(&state).input.is_empty());
@@ -268,7 +376,10 @@ fn sign_out_key_tears_down_then_shows_signed_out() {
 #[test]
 fn session_command_exiting_signs_out() {
     let mut state = in_session();
-    assert!(matches!(&update(&mut state, Event::SessionExited)[..], [Effect::Teardown(SignOutReason::CommandExited)]));
+    assert!(matches!(
+        &update(&mut state, Event::SessionExited)[..],
+        [Effect::Teardown(SignOutReason::CommandExited)]
+    ));
 }
 
 #[test]
@@ -278,21 +389,34 @@ fn a_teardown_that_left_something_says_so() {
     let mut outcome = crate::session::teardown::TeardownOutcome::nothing(SignOutReason::SignOutKey);
     outcome.left_alive = vec![4242];
     update(&mut state, Event::TeardownDone(outcome));
-    assert!(matches!(&state.screen, Screen::SignedOut { problem: Some(p), .. } if p.contains("left something behind")));
+    assert!(
+        matches!(&state.screen, Screen::SignedOut { problem: Some(p), .. } if p.contains("left something behind"))
+    );
 }
 
 #[test]
 fn stop_during_a_session_tears_down_then_quits() {
     let mut state = in_session();
-    assert!(matches!(&update(&mut state, Event::Stop)[..], [Effect::Teardown(SignOutReason::KioskStopped)]));
-    let effects = update(&mut state, Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::KioskStopped)));
+    assert!(matches!(
+        &update(&mut state, Event::Stop)[..],
+        [Effect::Teardown(SignOutReason::KioskStopped)]
+    ));
+    let effects = update(
+        &mut state,
+        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(
+            SignOutReason::KioskStopped,
+        )),
+    );
     assert!(matches!(&effects[..], [Effect::ClearScreen, Effect::Quit]));
 }
 
 #[test]
 fn stop_at_the_sign_in_screen_quits_at_once() {
     let mut state = new_state();
-    assert!(matches!(&update(&mut state, Event::Stop)[..], [Effect::Quit]));
+    assert!(matches!(
+        &update(&mut state, Event::Stop)[..],
+        [Effect::Quit]
+    ));
 }
 
 #[test]
@@ -301,7 +425,13 @@ fn session_that_fails_to_start_returns_to_sign_in_with_the_reason() {
     type_text(&mut state, "123456");
     update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
     update(&mut state, Event::SessionFailed("can't start /nope".into()));
-    assert!(phone_form(&state).error.as_deref().unwrap().contains("can't start /nope"));
+    assert!(
+        phone_form(&state)
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("can't start /nope")
+    );
 }
 
 #[test]

@@ -143,7 +143,7 @@ fn phone_lines<'a>(
     };
     let cursor = if form.sending { "" } else { "▏" };
     lines.push(Line::from(vec![
-        Span::raw(" 📱 "),
+        Span::raw(" ▸ "),
         Span::styled(
             format!("{shown}{cursor}"),
             Style::default().add_modifier(Modifier::BOLD),
@@ -292,12 +292,20 @@ fn draw_session(frame: &mut Frame, state: &State, screen: &vt100::Screen, name: 
     let terminal_area = session_area(area);
     frame.render_widget(Clear, terminal_area);
     frame.render_widget(PseudoTerminal::new(screen), terminal_area);
+    // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
+    let key = format!(" {} sign out ", state.sign_out_key);
+    let key_width = key.chars().count() as u16;
+    let mut left = format!(" {name} · {} ", state.kiosk_name);
+    if left.chars().count() as u16 + key_width > area.width {
+        left = format!(" {name} ");
+    }
+    let gap = (area.width as usize).saturating_sub(left.chars().count() + key.chars().count());
     let bar = Line::from(vec![
-        Span::styled(format!(" {name} "), Style::default().bold()),
-        Span::raw(format!("· {} ", state.kiosk_name)),
+        Span::styled(left, Style::default().bold()),
+        Span::raw(" ".repeat(gap)),
         Span::styled(
-            format!(" {} sign out ", state.sign_out_key),
-            Style::default().bold(),
+            key,
+            Style::default().bold().add_modifier(Modifier::REVERSED),
         ),
     ]);
     let bar_area = Rect {

@@ -14,7 +14,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
 
 /// Runs `shiftkey admin --db DB ARGS...` and returns (success, stdout, stderr).
 pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(BIN).arg("admin").arg("--db").arg(db).args(args).output().expect("run shiftkey admin");
+    let output = Command::new(BIN)
+        .arg("admin")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run shiftkey admin");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -35,10 +41,27 @@ pub struct Backend {
 pub fn seeded_db(dir: &Path) -> PathBuf {
     let db = dir.join("shiftkey.db");
     for args in [
-        &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
+        &[
+            "policy",
+            "set",
+            "--enabled",
+            "true",
+            "--use-for-sign-in",
+            "true",
+            "--target",
+            "all",
+        ][..],
         &["user", "add", "alex", "--display-name", "Alex Rivera"],
         &["phone", "set", "alex", "+1 206 555 0100"],
-        &["user", "add", "jordan", "--display-name", "Jordan Lee", "--role", "kiosk-manager"],
+        &[
+            "user",
+            "add",
+            "jordan",
+            "--display-name",
+            "Jordan Lee",
+            "--role",
+            "kiosk-manager",
+        ],
         &["phone", "set", "jordan", "+1 206 555 0109"],
     ] {
         let (ok, _, err) = admin(&db, args);
@@ -77,14 +100,36 @@ impl Backend {
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().expect("serve prints its address").expect("readable stdout");
-        let url = first.rsplit(' ').next().expect("address at the end").to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
-        let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
-        assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
+        let first = lines
+            .next()
+            .expect("serve prints its address")
+            .expect("readable stdout");
+        let url = first
+            .rsplit(' ')
+            .next()
+            .expect("address at the end")
+            .to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {first}"
+        );
+        let second = lines
+            .next()
+            .expect("serve prints the outbox")
+            .expect("readable stdout");
+        assert!(
+            second.contains(&outbox.display().to_string()),
+            "outbox line: {second}"
+        );
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Backend { dir, db, outbox, url, child }
+        Backend {
+            dir,
+            db,
+            outbox,
+            url,
+            child,
+        }
     }
 
     /// The last code texted to `e164` (waits for the SMS queue, up to 5 s).
@@ -100,19 +145,27 @@ impl Backend {
             if codes.len() >= count {
                 return codes;
             }
-            assert!(Instant::now() < deadline, "no SMS with a code for {e164} in {}", self.outbox.display());
+            assert!(
+                Instant::now() < deadline,
+                "no SMS with a code for {e164} in {}",
+                self.outbox.display()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     pub fn sms_count(&self) -> usize {
-        std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
+        std::fs::read_to_string(&self.outbox)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
     }
 }
 
 /// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
 pub fn outbox_codes(outbox: &Path, e164: &str) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(outbox) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(outbox) else {
+        return Vec::new();
+    };
     text.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|m| m["to"] == e164)
@@ -140,8 +193,10 @@ pub struct Screen {
 impl Screen {
     /// Starts `shiftkey ARGS` in a cols x rows pty with the given environment.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
-        let mut full_env: Vec<(std::ffi::OsString, std::ffi::OsString)> =
-            vec![("TERM".into(), "xterm-256color".into()), ("PATH".into(), std::env::var_os("PATH").unwrap_or_default())];
+        let mut full_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
+            ("TERM".into(), "xterm-256color".into()),
+            ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
+        ];
         full_env.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
         let command = PtyCommand {
             program: BIN.into(),
@@ -155,7 +210,13 @@ impl Screen {
         let process = PtyProcess::spawn(&command).expect("spawn shiftkey in a pty");
         let output = process.output().expect("pty output");
         let input = process.input().expect("pty input");
-        Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
+        Screen {
+            process,
+            input,
+            output,
+            parser: vt100::Parser::new(rows, cols, 0),
+            raw: Vec::new(),
+        }
     }
 
     fn pump(&mut self) -> bool {
@@ -217,7 +278,9 @@ impl Screen {
 
     /// Waits for the process to exit and returns its exit code.
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
-        let status = tokio::time::timeout(timeout, self.process.child.wait()).await.expect("shiftkey exits in time");
+        let status = tokio::time::timeout(timeout, self.process.child.wait())
+            .await
+            .expect("shiftkey exits in time");
         status.expect("wait for shiftkey").code()
     }
 }

@@ -1,0 +1,196 @@
+//! Snapshot tests of every kiosk screen at 80x24 and at the smallest usable size, 40x12.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use shiftkey::auth::{AuthError, Challenge, Grant, SignedInUser};
+use shiftkey::config::FunctionKey;
+use shiftkey::kiosk::state::{Event, Reply, State};
+use shiftkey::kiosk::update::update;
+use shiftkey::kiosk::view;
+use shiftkey::secret::AccessToken;
+use shiftkey::session::SignOutReason;
+use shiftkey::session::teardown::TeardownOutcome;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (40, 12)];
+
+fn render(state: &State, session: Option<&vt100::Screen>, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| view::draw(frame, state, session))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn snapshot_all_sizes(name: &str, state: &State, session: Option<&vt100::Screen>) {
+    for (width, height) in SIZES {
+        insta::assert_snapshot!(
+            format!("{name}_{width}x{height}"),
+            render(state, session, width, height)
+        );
+    }
+}
+
+fn state() -> State {
+    State::new(
+        "store-042-till-3".into(),
+        "US".into(),
+        FunctionKey(12),
+        Instant::now(),
+    )
+}
+
+fn press(state: &mut State, code: KeyCode) {
+    update(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn type_text(state: &mut State, text: &str) {
+    text.chars().for_each(|c| press(state, KeyCode::Char(c)));
+}
+
+fn at_code_screen() -> State {
+    let mut s = state();
+    type_text(&mut s, "2065550100");
+    press(&mut s, KeyCode::Enter);
+    let challenge = Challenge {
+        id: "c".into(),
+        code_length: 6,
+        expires_in: Duration::from_secs(300),
+        resend_after: Duration::from_secs(30),
+    };
+    update(&mut s, Event::Reply(Reply::CodeSent(Ok(challenge))));
+    s
+}
+
+fn grant() -> Grant {
+    Grant {
+        token: AccessToken::new("t"),
+        expires_in: Duration::from_secs(60),
+        user: SignedInUser {
+            id: "alex".into(),
+            display_name: "Alex Rivera".into(),
+            roles: vec![],
+        },
+    }
+}
+
+#[test]
+fn phone_screen() {
+    snapshot_all_sizes("phone_empty", &state(), None);
+    let mut s = state();
+    type_text(&mut s, "2065550100");
+    snapshot_all_sizes("phone_typed", &s, None);
+    press(&mut s, KeyCode::Enter);
+    snapshot_all_sizes("phone_sending", &s, None);
+}
+
+#[test]
+fn phone_screen_errors() {
+    let mut s = state();
+    type_text(&mut s, "425 123 4567");
+    press(&mut s, KeyCode::Enter);
+    snapshot_all_sizes("phone_invalid", &s, None);
+    let mut s = state();
+    type_text(&mut s, "2065550100");
+    press(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))),
+    );
+    snapshot_all_sizes("phone_unreachable", &s, None);
+}
+
+#[test]
+fn code_screen() {
+    let mut s = at_code_screen();
+    snapshot_all_sizes("code_fresh", &s, None);
+    type_text(&mut s, "123");
+    let later = s.now + Duration::from_secs(42);
+    update(&mut s, Event::Tick(later));
+    snapshot_all_sizes("code_typing", &s, None);
+    type_text(&mut s, "456");
+    update(
+        &mut s,
+        Event::Reply(Reply::Verified(Err(AuthError::InvalidCode {
+            attempts_left: 4,
+        }))),
+    );
+    snapshot_all_sizes("code_wrong", &s, None);
+    type_text(&mut s, "111111");
+    update(
+        &mut s,
+        Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))),
+    );
+    snapshot_all_sizes("code_too_many", &s, None);
+    let mut s = at_code_screen();
+    let later = s.now + Duration::from_secs(300);
+    update(&mut s, Event::Tick(later));
+    snapshot_all_sizes("code_expired", &s, None);
+}
+
+#[test]
+fn welcome_and_signed_out() {
+    let mut s = at_code_screen();
+    type_text(&mut s, "123456");
+    update(&mut s, Event::Reply(Reply::Verified(Ok(grant()))));
+    snapshot_all_sizes("welcome", &s, None);
+    update(&mut s, Event::SessionStarted);
+    let later = s.now + Duration::from_secs(1);
+    update(&mut s, Event::Tick(later));
+    let mut parser = vt100::Parser::new(23, 80, 0);
+    parser.process(b"\x1b[32mworker@till\x1b[0m:~$ ls\r\nnotes.txt\r\nworker@till:~$ ");
+    for (width, height) in SIZES {
+        parser.screen_mut().set_size(height - 1, width);
+        insta::assert_snapshot!(
+            format!("session_{width}x{height}"),
+            render(&s, Some(parser.screen()), width, height)
+        );
+    }
+    press(&mut s, KeyCode::F(12));
+    snapshot_all_sizes("signing_out", &s, None);
+    update(
+        &mut s,
+        Event::TeardownDone(TeardownOutcome::nothing(SignOutReason::SignOutKey)),
+    );
+    snapshot_all_sizes("signed_out", &s, None);
+}
+
+#[test]
+fn demo_phone_shows_the_text() {
+    let mut s = at_code_screen();
+    s.demo_phone = Some(Vec::new());
+    s.banner = Some("DEMO — sessions run as worker".into());
+    update(
+        &mut s,
+        Event::DemoSms {
+            to_masked: "+1 ••• ••• 0100".into(),
+            body: "Your shiftkey sign-in code is 123456. It expires in 5 min. Never share it.\n\n@shiftkey.local #123456".into(),
+        },
+    );
+    insta::assert_snapshot!("demo_100x30", render(&s, None, 100, 30));
+    insta::assert_snapshot!("demo_80x24", render(&s, None, 80, 24));
+}
+
+#[test]
+fn too_small_says_so() {
+    insta::assert_snapshot!("too_small_30x8", render(&state(), None, 30, 8));
+}
+
+#[test]
+fn session_status_bar_is_coloured() {
+    let mut s = at_code_screen();
+    type_text(&mut s, "123456");
+    update(&mut s, Event::Reply(Reply::Verified(Ok(grant()))));
+    update(&mut s, Event::SessionStarted);
+    let later = s.now + Duration::from_secs(1);
+    update(&mut s, Event::Tick(later));
+    let parser = vt100::Parser::new(23, 80, 0);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| view::draw(frame, &s, Some(parser.screen())))
+        .unwrap();
+    let cell = &terminal.backend().buffer()[(2, 23)];
+    assert_eq!(cell.bg, ratatui::style::Color::Blue);
+}
