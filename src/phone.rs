@@ -214,6 +214,11 @@ impl PhoneNumber {
 }
 
 /// Masks an E.164 string, keeping the country code and the last four digits.
+///
+/// ```
+/// assert_eq!(shiftkey::phone::mask_e164("+12065550100"), "+1 ••• ••• 0100");
+/// assert_eq!(shiftkey::phone::mask_e164("+4915123456789"), "+49 ••• ••• 6789");
+/// ```
 pub fn mask_e164(e164: &str) -> String {
     let digits: Vec<char> = e164.chars().filter(char::is_ascii_digit).collect();
     let cc_len = country_code_len(&digits);
