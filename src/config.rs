@@ -175,10 +175,14 @@ pub struct KioskConfig {
     pub audit_log: Option<PathBuf>,
 }
 
-impl KioskConfig {
-    /// Parses and validates a kiosk config; `path` is only used in messages.
-    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: KioskConfig = parse_toml(text, path)?;
+/// A TOML config file: parsed, then checked as a whole.
+pub trait ConfigFile: serde::de::DeserializeOwned {
+    /// Cross-field checks serde can't express; the message names the key.
+    fn validate(&self) -> Result<(), String>;
+
+    /// Parses and validates; `path` is only used in messages.
+    fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Self = parse_toml(text, path)?;
         config.validate().map_err(|message| ConfigError::Invalid {
             path: path.into(),
             message,
@@ -186,15 +190,17 @@ impl KioskConfig {
         Ok(config)
     }
 
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    fn load(path: &Path) -> Result<Self, ConfigError> {
         Self::from_toml(&read(path)?, path)
     }
 
-    /// The configuration used when no file is given: the demo's settings.
-    pub fn defaults() -> Self {
+    /// The configuration used when no file is given.
+    fn defaults() -> Self {
         Self::from_toml("", Path::new("<defaults>")).expect("the built-in defaults are valid")
     }
+}
 
+impl ConfigFile for KioskConfig {
     fn validate(&self) -> Result<(), String> {
         if self.name.trim().is_empty() {
             return Err("name must not be empty".into());
@@ -235,7 +241,9 @@ impl KioskConfig {
             )),
         }
     }
+}
 
+impl KioskConfig {
     /// Finds the config file: `--config`, else `SHIFTKEY_CONFIG`, else the user config dir,
     /// else `/etc/shiftkey/kiosk.toml`.
     pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
@@ -300,24 +308,7 @@ pub struct ServerConfig {
 /// Codes may never live longer than this, whatever the config says.
 pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
 
-impl ServerConfig {
-    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: ServerConfig = parse_toml(text, path)?;
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.into(),
-            message,
-        })?;
-        Ok(config)
-    }
-
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        Self::from_toml(&read(path)?, path)
-    }
-
-    pub fn defaults() -> Self {
-        Self::from_toml("", Path::new("<defaults>")).expect("the built-in defaults are valid")
-    }
-
+impl ConfigFile for ServerConfig {
     fn validate(&self) -> Result<(), String> {
         if self.code_lifetime.0 > MAX_CODE_LIFETIME
             || self.code_lifetime.0 < Duration::from_secs(30)
@@ -341,7 +332,9 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
 
+impl ServerConfig {
     pub fn key_file(&self) -> PathBuf {
         self.key_file.clone().unwrap_or_else(|| {
             let mut name = self.db.clone().into_os_string();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::config::ServerConfig;
+use crate::config::{ConfigFile, ServerConfig};
 use crate::server::clock::SystemClock;
 use crate::server::otp::OtpKey;
 use crate::server::sms::{DeliveredSms, Gateway};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use shiftkey::audit::AuditLog;
-use shiftkey::config::{KioskConfig, ServerConfig, SmsConfig};
+use shiftkey::config::{ConfigFile, KioskConfig, ServerConfig, SmsConfig};
 use shiftkey::kiosk::app::{self, KioskOptions};
 use shiftkey::server::clock::SystemClock;
 use shiftkey::server::sms::Gateway;

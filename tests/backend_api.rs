@@ -330,7 +330,7 @@ async fn health_and_openapi_are_served() {
 
 #[tokio::test]
 async fn codes_expire_after_five_minutes() {
-    use shiftkey::config::ServerConfig;
+    use shiftkey::config::{ConfigFile, ServerConfig};
     use shiftkey::server::clock::ManualClock;
     use shiftkey::server::otp::OtpKey;
     use shiftkey::server::sms::Gateway;
