@@ -48,9 +48,7 @@ impl AuditLog {
         let mut object = Map::new();
         object.insert(
             "time".into(),
-            Value::String(
-                humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            ),
+            Value::String(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
         );
         object.insert("event".into(), Value::String(event.into()));
         if let Ok(Value::Object(extra)) = serde_json::to_value(fields) {
@@ -61,13 +59,7 @@ impl AuditLog {
         let result = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .mode(0o600)
-                    .open(path)
-            })
+            .and_then(|()| OpenOptions::new().create(true).append(true).mode(0o600).open(path))
             .and_then(|mut file| file.write_all(line.as_bytes()));
         if let Err(err) = result {
             tracing::warn!(path = %path.display(), %err, "can't write the audit log");
@@ -76,18 +68,11 @@ impl AuditLog {
 
     /// The last `count` records, oldest first.
     pub fn tail(&self, count: usize) -> Vec<Value> {
-        let Some(text) = self
-            .path
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-        else {
+        let Some(text) = self.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) else {
             return Vec::new();
         };
         let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(count)..]
-            .iter()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        lines[lines.len().saturating_sub(count)..].iter().filter_map(|l| serde_json::from_str(l).ok()).collect()
     }
 }
 

@@ -16,10 +16,7 @@ use crate::phone;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("can't read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("no kiosk config found (looked at {looked_at}); pass --config PATH, or try --demo")]
@@ -33,13 +30,9 @@ pub struct HumanDuration(pub Duration);
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(text.trim())
-            .map(HumanDuration)
-            .map_err(|err| {
-                serde::de::Error::custom(format!(
-                    "bad duration {text:?} ({err}); write it like \"90s\", \"5m\" or \"12h\""
-                ))
-            })
+        humantime::parse_duration(text.trim()).map(HumanDuration).map_err(|err| {
+            serde::de::Error::custom(format!("bad duration {text:?} ({err}); write it like \"90s\", \"5m\" or \"12h\""))
+        })
     }
 }
 
@@ -140,9 +133,7 @@ impl<'de> Deserialize<'de> for FunctionKey {
             .and_then(|n| n.parse::<u8>().ok())
             .filter(|n| (1..=12).contains(n))
             .map(FunctionKey)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!("bad key {text:?}: use a function key F1 to F12"))
-            })
+            .ok_or_else(|| serde::de::Error::custom(format!("bad key {text:?}: use a function key F1 to F12")))
     }
 }
 
@@ -173,6 +164,9 @@ pub struct KioskConfig {
     /// Where the audit log (JSON lines) is appended; default in the user's data dir.
     #[serde(default)]
     pub audit_log: Option<PathBuf>,
+    /// Where the live session's crash-recovery record is kept; default in the runtime dir.
+    #[serde(default)]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// A TOML config file: parsed, then checked as a whole.
@@ -183,10 +177,7 @@ pub trait ConfigFile: serde::de::DeserializeOwned {
     /// Parses and validates; `path` is only used in messages.
     fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: Self = parse_toml(text, path)?;
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.into(),
-            message,
-        })?;
+        config.validate().map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
         Ok(config)
     }
 
@@ -207,10 +198,7 @@ impl ConfigFile for KioskConfig {
         }
         phone::parse_region(&self.default_region).map_err(|e| format!("default_region: {e}"))?;
         if self.session.command.is_empty() || self.session.command[0].trim().is_empty() {
-            return Err(
-                "session.command is missing: give the program to run, e.g. [\"/bin/bash\", \"-l\"]"
-                    .into(),
-            );
+            return Err("session.command is missing: give the program to run, e.g. [\"/bin/bash\", \"-l\"]".into());
         }
         if self.session.idle_warning.0 >= self.session.idle_timeout.0 {
             return Err(format!(
@@ -219,31 +207,37 @@ impl ConfigFile for KioskConfig {
             ));
         }
         if self.session.max_duration.0.is_zero() || self.session.idle_timeout.0.is_zero() {
-            return Err(
-                "session.max_duration and session.idle_timeout must be longer than 0s".into(),
-            );
+            return Err("session.max_duration and session.idle_timeout must be longer than 0s".into());
         }
         if self.keys.sign_out == self.keys.manager {
-            return Err(format!(
-                "keys.sign_out and keys.manager are both {}",
-                self.keys.sign_out
-            ));
+            return Err(format!("keys.sign_out and keys.manager are both {}", self.keys.sign_out));
         }
         match reqwest::Url::parse(&self.backend.url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-            Ok(url) => Err(format!(
-                "backend.url must be http or https, not {}",
-                url.scheme()
-            )),
-            Err(err) => Err(format!(
-                "backend.url {:?} is not a URL: {err}",
-                self.backend.url
-            )),
+            Ok(url) => Err(format!("backend.url must be http or https, not {}", url.scheme())),
+            Err(err) => Err(format!("backend.url {:?} is not a URL: {err}", self.backend.url)),
         }
     }
 }
 
 impl KioskConfig {
+    /// The state dir: configured, else `/run/shiftkey` for root, else `$XDG_RUNTIME_DIR/shiftkey`,
+    /// else the user's data dir.
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.state_dir {
+            return dir.clone();
+        }
+        if nix::unistd::geteuid().is_root() {
+            return PathBuf::from("/run/shiftkey");
+        }
+        if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
+            return PathBuf::from(runtime).join("shiftkey");
+        }
+        directories::ProjectDirs::from("", "", "shiftkey")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| std::env::temp_dir().join("shiftkey"))
+    }
+
     /// Finds the config file: `--config`, else `SHIFTKEY_CONFIG`, else the user config dir,
     /// else `/etc/shiftkey/kiosk.toml`.
     pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
@@ -258,17 +252,9 @@ impl KioskConfig {
             candidates.push(dirs.config_dir().join("kiosk.toml"));
         }
         candidates.push(PathBuf::from("/etc/shiftkey/kiosk.toml"));
-        candidates
-            .iter()
-            .find(|p| p.exists())
-            .cloned()
-            .ok_or_else(|| ConfigError::NotFound {
-                looked_at: candidates
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        candidates.iter().find(|p| p.exists()).cloned().ok_or_else(|| ConfigError::NotFound {
+            looked_at: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        })
     }
 }
 
@@ -310,13 +296,8 @@ pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
 
 impl ConfigFile for ServerConfig {
     fn validate(&self) -> Result<(), String> {
-        if self.code_lifetime.0 > MAX_CODE_LIFETIME
-            || self.code_lifetime.0 < Duration::from_secs(30)
-        {
-            return Err(format!(
-                "code_lifetime {} is out of range: use 30s to 10m (default 5m)",
-                self.code_lifetime
-            ));
+        if self.code_lifetime.0 > MAX_CODE_LIFETIME || self.code_lifetime.0 < Duration::from_secs(30) {
+            return Err(format!("code_lifetime {} is out of range: use 30s to 10m (default 5m)", self.code_lifetime));
         }
         if !(1..=10).contains(&self.max_attempts) {
             return Err("max_attempts must be between 1 and 10 (default 5)".into());
@@ -325,10 +306,7 @@ impl ConfigFile for ServerConfig {
             return Err("token_lifetime must be at least 1m (default 12h)".into());
         }
         if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) {
-            return Err(format!(
-                "sms_host {:?} must be a host name without spaces",
-                self.sms_host
-            ));
+            return Err(format!("sms_host {:?} must be a host name without spaces", self.sms_host));
         }
         Ok(())
     }
@@ -346,16 +324,12 @@ impl ServerConfig {
     /// The outbox file: configured, else next to the database.
     pub fn outbox_path(&self) -> PathBuf {
         let SmsConfig::Outbox { path } = &self.sms;
-        path.clone()
-            .unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))
+        path.clone().unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))
     }
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.into(),
-        source,
-    })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
@@ -382,10 +356,7 @@ fn default_backend_url() -> String {
     "http://127.0.0.1:8787".into()
 }
 fn default_backend() -> BackendConfig {
-    BackendConfig {
-        kind: default_backend_kind(),
-        url: default_backend_url(),
-    }
+    BackendConfig { kind: default_backend_kind(), url: default_backend_url() }
 }
 fn default_command() -> Vec<String> {
     vec!["/bin/bash".into(), "-l".into()]
@@ -418,18 +389,13 @@ fn default_manager_key() -> FunctionKey {
     FunctionKey(9)
 }
 fn default_keys() -> KeysConfig {
-    KeysConfig {
-        sign_out: default_sign_out_key(),
-        manager: default_manager_key(),
-    }
+    KeysConfig { sign_out: default_sign_out_key(), manager: default_manager_key() }
 }
 fn default_manager_roles() -> Vec<String> {
     vec!["kiosk-manager".into()]
 }
 fn default_manager() -> ManagerConfig {
-    ManagerConfig {
-        roles: default_manager_roles(),
-    }
+    ManagerConfig { roles: default_manager_roles() }
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8787))
@@ -478,11 +444,7 @@ mod tests {
 
     #[test]
     fn the_documented_example_loads() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/kiosk.example.toml"
-        ))
-        .unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/kiosk.example.toml")).unwrap();
         let c = kiosk(&text).unwrap();
         assert_eq!(c.name, "store-042-till-3");
         assert_eq!(c.session.command, vec!["/bin/bash", "-l"]);
@@ -511,27 +473,14 @@ mod tests {
 
     #[test]
     fn bad_region_and_url_are_refused() {
-        assert!(
-            kiosk("default_region = \"ZZ\"")
-                .unwrap_err()
-                .contains("default_region")
-        );
-        assert!(
-            kiosk("[backend]\nurl = \"ftp://x\"")
-                .unwrap_err()
-                .contains("http or https")
-        );
-        assert!(
-            kiosk("[keys]\nsign_out = \"Q\"")
-                .unwrap_err()
-                .contains("F1 to F12")
-        );
+        assert!(kiosk("default_region = \"ZZ\"").unwrap_err().contains("default_region"));
+        assert!(kiosk("[backend]\nurl = \"ftp://x\"").unwrap_err().contains("http or https"));
+        assert!(kiosk("[keys]\nsign_out = \"Q\"").unwrap_err().contains("F1 to F12"));
     }
 
     #[test]
     fn server_code_lifetime_is_capped_at_ten_minutes() {
-        let err =
-            ServerConfig::from_toml("code_lifetime = \"11m\"", Path::new("s.toml")).unwrap_err();
+        let err = ServerConfig::from_toml("code_lifetime = \"11m\"", Path::new("s.toml")).unwrap_err();
         assert!(err.to_string().contains("30s to 10m"), "{err}");
         let ok = ServerConfig::from_toml("code_lifetime = \"10m\"", Path::new("s.toml")).unwrap();
         assert_eq!(ok.code_lifetime.0, MAX_CODE_LIFETIME);

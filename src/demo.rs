@@ -35,25 +35,18 @@ pub async fn start_backend() -> Result<DemoBackend, DemoError> {
     let mut config = ServerConfig::defaults();
     config.listen = "127.0.0.1:0".parse().expect("a literal socket address");
     let (sms_sender, sms) = mpsc::unbounded_channel();
-    let server = Server::bind_with(
-        store,
-        OtpKey::random(),
-        config,
-        Arc::new(SystemClock),
-        Gateway::Channel(sms_sender),
-    )
-    .await?;
+    let server =
+        Server::bind_with(store, OtpKey::random(), config, Arc::new(SystemClock), Gateway::Channel(sms_sender)).await?;
     let url = format!("http://{}", server.local_addr());
     tokio::spawn(server.run(std::future::pending()));
     Ok(DemoBackend { url, sms })
 }
 
 /// The banner the demo shows: who the session runs as, and where codes go.
-pub fn banner() -> String {
-    let user = nix::unistd::User::from_uid(nix::unistd::geteuid())
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| "this user".into());
-    format!("DEMO — sessions run as {user}; codes arrive on the demo phone →")
+pub fn banner(launcher: &crate::session::Launcher) -> String {
+    format!(
+        "DEMO — sessions run as {} (sandbox: {}); codes arrive on the demo phone →",
+        launcher.user.describe(),
+        launcher.sandbox.name()
+    )
 }

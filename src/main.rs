@@ -11,14 +11,15 @@ use shiftkey::kiosk::app::{self, KioskOptions};
 use shiftkey::server::clock::SystemClock;
 use shiftkey::server::sms::Gateway;
 use shiftkey::server::{Server, admin};
+use shiftkey::session::record::StateFile;
+use shiftkey::session::sandbox::Sandbox;
+use shiftkey::session::teardown::{TeardownContext, TeardownLimits};
+use shiftkey::session::user::SessionUser;
+use shiftkey::session::{Launcher, SignOutReason, recovery};
 use shiftkey::{auth, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "shiftkey",
-    version,
-    about = "Phone-number sign-in kiosk for shared frontline terminals"
-)]
+#[command(name = "shiftkey", version, about = "Phone-number sign-in kiosk for shared frontline terminals")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -67,15 +68,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => run_kiosk(cli.kiosk),
         Some(Command::Kiosk(args)) => run_kiosk(args),
-        Some(Command::Serve {
-            config,
-            listen,
-            db,
-            sms_outbox,
-        }) => serve(config, listen, db, sms_outbox),
-        Some(Command::Admin(args)) => admin::run(&args)
-            .map(|out| println!("{out}"))
-            .map_err(|e| e.to_string()),
+        Some(Command::Serve { config, listen, db, sms_outbox }) => serve(config, listen, db, sms_outbox),
+        Some(Command::Admin(args)) => admin::run(&args).map(|out| println!("{out}")).map_err(|e| e.to_string()),
         Some(Command::CheckConfig { config }) => check_config(config),
     };
     match result {
@@ -88,24 +82,15 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("can't start: {e}"))
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))
 }
 
 /// Kiosk logs go to the file named by SHIFTKEY_LOG, never to the screen the kiosk draws on.
 fn init_kiosk_log() {
     if let Some(path) = std::env::var_os("SHIFTKEY_LOG")
-        && let Ok(file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
+        && let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path)
     {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .try_init();
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
     }
 }
 
@@ -121,32 +106,50 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
     init_kiosk_log();
     // The kiosk holds codes and tokens in memory: no core dumps, no ptrace by same-uid processes.
     let _ = nix::sys::prctl::set_dumpable(false);
-    let audit = AuditLog::new(
-        config
-            .audit_log
-            .clone()
-            .unwrap_or_else(AuditLog::default_path),
-    );
-    runtime()?.block_on(async move {
-        let (demo_sms, banner) = if args.demo {
-            let backend = demo::start_backend().await.map_err(|e| e.to_string())?;
-            config.backend.url = backend.url;
-            config.backend.kind = shiftkey::config::BackendKind::Shiftkey;
-            (Some(backend.sms), Some(demo::banner()))
-        } else {
-            (None, None)
-        };
-        let backend = auth::from_config(&config.backend)?;
-        let options = KioskOptions {
-            config,
-            audit,
-            demo_sms,
-            banner,
-        };
-        app::run(backend, options)
-            .await
-            .map_err(|e| format!("kiosk stopped: {e}"))
-    })
+    // Daemons that double-fork out of a session are re-parented to us, so teardown finds them.
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+    let launcher = Launcher {
+        user: SessionUser::resolve(config.session.run_as.as_deref(), args.demo)?,
+        sandbox: Sandbox::resolve(config.session.sandbox)?,
+        config: config.session.clone(),
+    };
+    let teardown = TeardownContext {
+        limits: TeardownLimits {
+            kill_grace: config.session.kill_grace.0,
+            revoke_timeout: config.session.revoke_timeout.0,
+        },
+        audit: AuditLog::new(config.audit_log.clone().unwrap_or_else(AuditLog::default_path)),
+        state_file: StateFile::new(&config.state_dir()),
+    };
+    let runtime = runtime()?;
+    let demo_backend = if args.demo {
+        let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
+        config.backend.url = backend.url.clone();
+        config.backend.kind = shiftkey::config::BackendKind::Shiftkey;
+        Some(backend)
+    } else {
+        None
+    };
+    let backend = auth::from_config(&config.backend)?;
+    // A session the last kiosk process didn't end is erased before anyone can sign in.
+    if let Some(outcome) = runtime.block_on(recovery::recover(&backend, SignOutReason::Recovered, &teardown)) {
+        tracing::warn!(clean = outcome.clean(), "erased the session a previous kiosk left behind");
+    }
+    let banner = args.demo.then(|| demo::banner(&launcher));
+    let options =
+        KioskOptions { config, launcher, teardown: teardown.clone(), demo_sms: demo_backend.map(|b| b.sms), banner };
+    let run =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(app::run(backend.clone(), options))));
+    match run {
+        Ok(result) => result.map_err(|e| format!("kiosk stopped: {e}")),
+        Err(_) => {
+            // The terminal is already restored by the panic hook; the session is still ours to erase.
+            let cleanup =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            cleanup.block_on(recovery::recover(&backend, SignOutReason::KioskCrashed, &teardown));
+            Err("the kiosk crashed; its session was erased".into())
+        }
+    }
 }
 
 fn load_server_config(path: Option<PathBuf>) -> Result<ServerConfig, String> {
@@ -164,9 +167,7 @@ fn serve(
 ) -> Result<(), String> {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .try_init();
     let mut config = load_server_config(config)?;
     config.listen = listen.unwrap_or(config.listen);
@@ -176,31 +177,18 @@ fn serve(
     }
     let outbox = config.outbox_path();
     runtime()?.block_on(async move {
-        let server = Server::bind(
-            config,
-            Arc::new(SystemClock),
-            Gateway::Outbox(outbox.clone()),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        println!(
-            "shiftkey serve: listening on http://{}",
-            server.local_addr()
-        );
-        println!("shiftkey serve: SMS outbox {}", outbox.display());
-        server
-            .run(shutdown_signal())
+        let server = Server::bind(config, Arc::new(SystemClock), Gateway::Outbox(outbox.clone()))
             .await
-            .map_err(|e| format!("server stopped: {e}"))
+            .map_err(|e| e.to_string())?;
+        println!("shiftkey serve: listening on http://{}", server.local_addr());
+        println!("shiftkey serve: SMS outbox {}", outbox.display());
+        server.run(shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
     })
 }
 
 async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         return std::future::pending().await;
     };
     tokio::select! {
@@ -211,8 +199,7 @@ async fn shutdown_signal() {
 
 fn check_config(path: Option<PathBuf>) -> Result<(), String> {
     let path = KioskConfig::locate(path.as_deref()).map_err(|e| e.to_string())?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("can't read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
     // A server config has none of the kiosk's tables; decide by what the file holds.
     if text.contains("[session]") || text.contains("[backend]") || text.contains("default_region") {
         let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;

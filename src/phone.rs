@@ -72,8 +72,7 @@ impl LineKind {
 
 /// Parses a region code such as "US" (case-insensitive).
 pub fn parse_region(code: &str) -> Result<RegionId, PhoneError> {
-    RegionId::from_str(&code.trim().to_ascii_uppercase())
-        .map_err(|_| PhoneError::UnknownRegion(code.to_string()))
+    RegionId::from_str(&code.trim().to_ascii_uppercase()).map_err(|_| PhoneError::UnknownRegion(code.to_string()))
 }
 
 /// The English name of a region, for messages ("United States"); the code if unknown.
@@ -139,26 +138,20 @@ impl PhoneNumber {
     pub fn parse(input: &str, region: &str) -> Result<Self, PhoneError> {
         let region_id = parse_region(region)?;
         let input = check_input(input)?;
-        let parsed =
-            parse_guarded(region_hint(region_id, input), input).ok_or(PhoneError::NotANumber)?;
+        let parsed = parse_guarded(region_hint(region_id, input), input).ok_or(PhoneError::NotANumber)?;
         let valid = catch_unwind(AssertUnwindSafe(|| parsed.is_valid())).unwrap_or(false);
         let number_region = parsed.country().id().map(|id| id.as_ref().to_string());
         if !valid {
             // Name the region the number claims to be in, else the one it was read in.
             let shown = if input.starts_with('+') {
-                number_region
-                    .clone()
-                    .unwrap_or_else(|| region.to_ascii_uppercase())
+                number_region.clone().unwrap_or_else(|| region.to_ascii_uppercase())
             } else {
                 region.to_ascii_uppercase()
             };
             return Err(PhoneError::Invalid(region_name(&shown)));
         }
         let e164 = parsed.format().mode(Mode::E164).to_string();
-        Ok(PhoneNumber {
-            e164,
-            region: number_region,
-        })
+        Ok(PhoneNumber { e164, region: number_region })
     }
 
     /// Parses a number that must carry its country code (`+1 206 555 0100`).
@@ -173,11 +166,7 @@ impl PhoneNumber {
     /// Refuses numbers that cannot receive an SMS code (premium-rate, fixed-line only, ...).
     pub fn require_mobile(self) -> Result<Self, PhoneError> {
         let kind = self.line_kind();
-        if kind.can_receive_codes() {
-            Ok(self)
-        } else {
-            Err(PhoneError::NotMobile(kind.describe()))
-        }
+        if kind.can_receive_codes() { Ok(self) } else { Err(PhoneError::NotMobile(kind.describe())) }
     }
 
     pub fn e164(&self) -> &str {
@@ -193,9 +182,7 @@ impl PhoneNumber {
         let Some(parsed) = parse_guarded(None, &self.e164) else {
             return LineKind::Other;
         };
-        let kind = catch_unwind(AssertUnwindSafe(|| {
-            parsed.number_type(&phonenumber::metadata::DATABASE)
-        }));
+        let kind = catch_unwind(AssertUnwindSafe(|| parsed.number_type(&phonenumber::metadata::DATABASE)));
         match kind {
             Ok(Type::Mobile) => LineKind::Mobile,
             Ok(Type::FixedLineOrMobile) => LineKind::FixedLineOrMobile,
@@ -238,8 +225,7 @@ fn country_code_len(digits: &[char]) -> usize {
         }
         let code: String = digits[..len].iter().collect();
         if let Ok(value) = code.parse::<u16>()
-            && catch_unwind(|| phonenumber::metadata::DATABASE.by_code(&value).is_some())
-                .unwrap_or(false)
+            && catch_unwind(|| phonenumber::metadata::DATABASE.by_code(&value).is_some()).unwrap_or(false)
         {
             return len;
         }
@@ -265,11 +251,7 @@ pub fn format_as_typed(input: &str, region: &str) -> String {
     let Some(parsed) = parse_guarded(region_hint(region_id, trimmed), trimmed) else {
         return input.to_string();
     };
-    let mode = if trimmed.starts_with('+') {
-        Mode::International
-    } else {
-        Mode::National
-    };
+    let mode = if trimmed.starts_with('+') { Mode::International } else { Mode::National };
     catch_unwind(AssertUnwindSafe(|| {
         let valid = parsed.is_valid();
         valid.then(|| parsed.format().mode(mode).to_string())
@@ -303,12 +285,7 @@ mod tests {
 
     #[test]
     fn us_national_and_international_forms_agree() {
-        for input in [
-            "206 555 0100",
-            "(206) 555-0100",
-            "+1 206 555 0100",
-            "+12065550100",
-        ] {
+        for input in ["206 555 0100", "(206) 555-0100", "+1 206 555 0100", "+12065550100"] {
             let n = PhoneNumber::parse(input, "US").unwrap();
             assert_eq!(n.e164(), "+12065550100", "{input}");
         }
@@ -318,33 +295,21 @@ mod tests {
     fn gb_de_in_forms_parse() {
         let gb = PhoneNumber::parse("07911 123456", "GB").unwrap();
         assert_eq!(gb.e164(), "+447911123456");
-        assert_eq!(
-            PhoneNumber::parse("+44 7911 123456", "US").unwrap().e164(),
-            "+447911123456"
-        );
+        assert_eq!(PhoneNumber::parse("+44 7911 123456", "US").unwrap().e164(), "+447911123456");
         let de = PhoneNumber::parse("01512 3456789", "DE").unwrap();
         assert_eq!(de.e164(), "+4915123456789");
         assert_eq!(de.line_kind(), LineKind::Mobile);
-        assert_eq!(
-            PhoneNumber::parse("+49 1512 3456789", "US").unwrap().e164(),
-            "+4915123456789"
-        );
+        assert_eq!(PhoneNumber::parse("+49 1512 3456789", "US").unwrap().e164(), "+4915123456789");
         let india = PhoneNumber::parse("98765 43210", "IN").unwrap();
         assert_eq!(india.e164(), "+919876543210");
-        assert_eq!(
-            PhoneNumber::parse("+91 98765 43210", "US").unwrap().e164(),
-            "+919876543210"
-        );
+        assert_eq!(PhoneNumber::parse("+91 98765 43210", "US").unwrap().e164(), "+919876543210");
     }
 
     #[test]
     fn entra_article_example_is_refused_as_not_valid_in_the_us() {
         let err = PhoneNumber::parse("+1 4251234567", "US").unwrap_err();
         assert_eq!(err, PhoneError::Invalid("United States".into()));
-        assert_eq!(
-            err.to_string(),
-            "That isn't a valid mobile number for United States"
-        );
+        assert_eq!(err.to_string(), "That isn't a valid mobile number for United States");
     }
 
     #[test]
@@ -359,30 +324,15 @@ mod tests {
     #[test]
     fn long_input_is_refused_before_parsing() {
         let long = "1".repeat(500);
-        assert_eq!(
-            PhoneNumber::parse(&long, "US").unwrap_err(),
-            PhoneError::TooLong
-        );
-        assert_eq!(
-            PhoneNumber::parse(&"2".repeat(33), "US").unwrap_err(),
-            PhoneError::TooLong
-        );
+        assert_eq!(PhoneNumber::parse(&long, "US").unwrap_err(), PhoneError::TooLong);
+        assert_eq!(PhoneNumber::parse(&"2".repeat(33), "US").unwrap_err(), PhoneError::TooLong);
     }
 
     #[test]
     fn garbage_and_empty_are_specific_errors() {
-        assert_eq!(
-            PhoneNumber::parse("abc", "US").unwrap_err(),
-            PhoneError::NotANumber
-        );
-        assert_eq!(
-            PhoneNumber::parse("  ", "US").unwrap_err(),
-            PhoneError::Empty
-        );
-        assert!(matches!(
-            PhoneNumber::parse("206 555 0100", "XX"),
-            Err(PhoneError::UnknownRegion(_))
-        ));
+        assert_eq!(PhoneNumber::parse("abc", "US").unwrap_err(), PhoneError::NotANumber);
+        assert_eq!(PhoneNumber::parse("  ", "US").unwrap_err(), PhoneError::Empty);
+        assert!(matches!(PhoneNumber::parse("206 555 0100", "XX"), Err(PhoneError::UnknownRegion(_))));
     }
 
     #[test]
@@ -406,10 +356,7 @@ mod tests {
     fn toll_free_is_refused_for_codes() {
         let n = PhoneNumber::parse("+1 800 555 0199", "US").unwrap();
         assert_eq!(n.line_kind(), LineKind::TollFree);
-        assert!(matches!(
-            n.require_mobile(),
-            Err(PhoneError::NotMobile("toll-free"))
-        ));
+        assert!(matches!(n.require_mobile(), Err(PhoneError::NotMobile("toll-free"))));
     }
 
     #[test]

@@ -38,10 +38,7 @@ fn entra_article_example_number_is_refused_as_not_valid() {
     let db = common::seeded_db(dir.path());
     let (ok, _, err) = admin(&db, &["phone", "set", "alex", "+1 4251234567"]);
     assert!(!ok);
-    assert!(
-        err.contains("isn't a valid mobile number for United States"),
-        "{err}"
-    );
+    assert!(err.contains("isn't a valid mobile number for United States"), "{err}");
 }
 
 #[test]
@@ -51,10 +48,7 @@ fn a_number_cannot_belong_to_two_users() {
     let (ok, _, err) = admin(&db, &["phone", "set", "jordan", "+1 206 555 0100"]);
     assert!(!ok);
     assert!(err.contains("already assigned to another user"), "{err}");
-    assert!(
-        !err.contains("alex") && !err.contains("Alex"),
-        "names nobody: {err}"
-    );
+    assert!(!err.contains("alex") && !err.contains("Alex"), "names nobody: {err}");
 }
 
 #[test]

@@ -12,12 +12,7 @@ use serde_json::{Value, json};
 const ALEX: &str = "+12065550100";
 
 async fn post(url: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{url}{path}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let response = reqwest::Client::new().post(format!("{url}{path}")).json(&body).send().await.expect("request");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -27,22 +22,11 @@ async fn start(url: &str, phone: &str) -> (StatusCode, Value) {
 }
 
 async fn verify(url: &str, challenge: &str, code: &str) -> (StatusCode, Value) {
-    post(
-        url,
-        "/v1/sign-in/verify",
-        json!({ "challenge_id": challenge, "code": code }),
-    )
-    .await
+    post(url, "/v1/sign-in/verify", json!({ "challenge_id": challenge, "code": code })).await
 }
 
 async fn me(url: &str, token: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{url}/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request")
-        .status()
+    reqwest::Client::new().get(format!("{url}/v1/me")).bearer_auth(token).send().await.expect("request").status()
 }
 
 fn wrong(code: &str) -> String {
@@ -69,29 +53,11 @@ async fn happy_path_signs_in_and_sign_out_revokes() {
     assert_eq!(me(&backend.url, token).await, StatusCode::OK);
 
     let client = reqwest::Client::new();
-    let out = client
-        .post(format!("{}/v1/sign-out", backend.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let out = client.post(format!("{}/v1/sign-out", backend.url)).bearer_auth(token).send().await.unwrap();
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        me(&backend.url, token).await,
-        StatusCode::UNAUTHORIZED,
-        "a revoked token gets 401"
-    );
-    let again = client
-        .post(format!("{}/v1/sign-out", backend.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        again.status(),
-        StatusCode::NO_CONTENT,
-        "sign-out is idempotent"
-    );
+    assert_eq!(me(&backend.url, token).await, StatusCode::UNAUTHORIZED, "a revoked token gets 401");
+    let again = client.post(format!("{}/v1/sign-out", backend.url)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NO_CONTENT, "sign-out is idempotent");
 }
 
 #[tokio::test]
@@ -102,10 +68,7 @@ async fn message_ends_with_origin_bound_code_line() {
     let text = std::fs::read_to_string(&backend.outbox).unwrap();
     let message: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     let body = message["body"].as_str().unwrap();
-    assert!(
-        body.ends_with(&format!("\n@shiftkey.local #{code}")),
-        "{body}"
-    );
+    assert!(body.ends_with(&format!("\n@shiftkey.local #{code}")), "{body}");
     assert!(body.len() <= 140);
 }
 
@@ -130,10 +93,7 @@ async fn a_code_works_only_once() {
     let (_, body) = start(&backend.url, ALEX).await;
     let challenge = body["challenge_id"].as_str().unwrap();
     let code = backend.code_for(ALEX);
-    assert_eq!(
-        verify(&backend.url, challenge, &code).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(verify(&backend.url, challenge, &code).await.0, StatusCode::OK);
     let (status, body) = verify(&backend.url, challenge, &code).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "expired");
@@ -150,15 +110,9 @@ async fn five_wrong_codes_kill_the_challenge() {
         assert_eq!(body["attempts_left"], left);
     }
     let (status, body) = verify(&backend.url, challenge, &wrong(&code)).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("too_many_attempts"))
-    );
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_attempts")));
     let (_, body) = verify(&backend.url, challenge, &code).await;
-    assert_eq!(
-        body["error"], "too_many_attempts",
-        "even the right code is refused now"
-    );
+    assert_eq!(body["error"], "too_many_attempts", "even the right code is refused now");
 }
 
 #[tokio::test]
@@ -173,23 +127,12 @@ async fn unknown_number_gets_the_same_answer_and_no_sms() {
     for field in ["code_length", "expires_in", "resend_after"] {
         assert_eq!(known[field], unknown[field], "{field}");
     }
-    assert_eq!(
-        known["challenge_id"].as_str().unwrap().len(),
-        unknown["challenge_id"].as_str().unwrap().len()
-    );
+    assert_eq!(known["challenge_id"].as_str().unwrap().len(), unknown["challenge_id"].as_str().unwrap().len());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(backend.sms_count(), 1, "no SMS for the unknown number");
     // Guessing on an unknown number's challenge behaves like a wrong code.
-    let (status, body) = verify(
-        &backend.url,
-        unknown["challenge_id"].as_str().unwrap(),
-        "123456",
-    )
-    .await;
-    assert_eq!(
-        (status, body["attempts_left"].as_u64()),
-        (StatusCode::BAD_REQUEST, Some(4))
-    );
+    let (status, body) = verify(&backend.url, unknown["challenge_id"].as_str().unwrap(), "123456").await;
+    assert_eq!((status, body["attempts_left"].as_u64()), (StatusCode::BAD_REQUEST, Some(4)));
 }
 
 #[tokio::test]
@@ -204,27 +147,16 @@ async fn resend_kills_the_old_code_and_keeps_attempts() {
     let challenge = body["challenge_id"].as_str().unwrap().to_string();
     let first = backend.code_for(ALEX);
     verify(&backend.url, &challenge, &wrong(&first)).await;
-    let (status, _) = post(
-        &backend.url,
-        "/v1/sign-in/resend",
-        json!({ "challenge_id": challenge }),
-    )
-    .await;
+    let (status, _) = post(&backend.url, "/v1/sign-in/resend", json!({ "challenge_id": challenge })).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let codes = backend.codes_for(ALEX, 2);
     let second = codes[1].clone();
     if first != second {
         let (_, body) = verify(&backend.url, &challenge, &first).await;
         assert_eq!(body["error"], "invalid_code", "the old code died");
-        assert_eq!(
-            body["attempts_left"], 3,
-            "attempts were not reset by the resend"
-        );
+        assert_eq!(body["attempts_left"], 3, "attempts were not reset by the resend");
     }
-    assert_eq!(
-        verify(&backend.url, &challenge, &second).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(verify(&backend.url, &challenge, &second).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -238,11 +170,7 @@ async fn resend_too_early_is_rate_limited_with_retry_after() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&retry), "{retry}");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "rate_limited");
@@ -265,28 +193,14 @@ async fn bad_requests_get_clear_json_errors() {
     assert_eq!(body["error"], "invalid_request");
     assert!(!body["message"].as_str().unwrap().is_empty());
 
-    let response = raw(r#"{"phone": "+12065550100", "extra": 1}"#)
-        .await
-        .unwrap();
+    let response = raw(r#"{"phone": "+12065550100", "extra": 1}"#).await.unwrap();
     let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"].as_str().unwrap().contains("unknown field"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("unknown field"), "{body}");
 
     let (status, body) = start(&backend.url, "2065550100").await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_phone"))
-    );
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_phone")));
     let (_, body) = start(&backend.url, "+1 4251234567").await;
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("isn't a valid mobile number"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("isn't a valid mobile number"), "{body}");
 
     let big = format!(r#"{{"phone": "{}"}}"#, "1".repeat(20_000));
     let response = client
@@ -302,28 +216,12 @@ async fn bad_requests_get_clear_json_errors() {
 #[tokio::test]
 async fn health_and_openapi_are_served() {
     let backend = Backend::start();
-    let health: Value = reqwest::get(format!("{}/healthz", backend.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = reqwest::get(format!("{}/healthz", backend.url)).await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
-    let spec: Value = reqwest::get(format!("{}/v1/openapi.json", backend.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = reqwest::get(format!("{}/v1/openapi.json", backend.url)).await.unwrap().json().await.unwrap();
     assert_eq!(spec["openapi"], "3.0.3");
-    for path in [
-        "/v1/sign-in/start",
-        "/v1/sign-in/resend",
-        "/v1/sign-in/verify",
-        "/v1/sign-out",
-        "/v1/me",
-        "/healthz",
-    ] {
+    for path in ["/v1/sign-in/start", "/v1/sign-in/resend", "/v1/sign-in/verify", "/v1/sign-out", "/v1/me", "/healthz"]
+    {
         assert!(spec["paths"].get(path).is_some(), "{path} is documented");
     }
 }
@@ -345,15 +243,10 @@ async fn codes_expire_after_five_minutes() {
     let mut config = ServerConfig::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     let clock = ManualClock::new();
-    let server = Server::bind_with(
-        store,
-        OtpKey::random(),
-        config,
-        Arc::new(clock.clone()),
-        Gateway::Outbox(outbox.clone()),
-    )
-    .await
-    .unwrap();
+    let server =
+        Server::bind_with(store, OtpKey::random(), config, Arc::new(clock.clone()), Gateway::Outbox(outbox.clone()))
+            .await
+            .unwrap();
     let url = format!("http://{}", server.local_addr());
     tokio::spawn(server.run(std::future::pending()));
 
@@ -372,11 +265,7 @@ async fn codes_expire_after_five_minutes() {
     assert_eq!(codes.len(), 2);
 
     clock.advance(Duration::from_secs(299));
-    assert_eq!(
-        verify(&url, &challenge, &codes[0]).await.0,
-        StatusCode::OK,
-        "valid one second before expiry"
-    );
+    assert_eq!(verify(&url, &challenge, &codes[0]).await.0, StatusCode::OK, "valid one second before expiry");
     clock.advance(Duration::from_secs(1));
     let (status, body) = verify(&url, &challenge2, &codes[1]).await;
     assert_eq!(

@@ -18,28 +18,18 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (40, 12)];
 
 fn render(state: &State, session: Option<&vt100::Screen>, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| view::draw(frame, state, session))
-        .unwrap();
+    terminal.draw(|frame| view::draw(frame, state, session)).unwrap();
     terminal.backend().to_string()
 }
 
 fn snapshot_all_sizes(name: &str, state: &State, session: Option<&vt100::Screen>) {
     for (width, height) in SIZES {
-        insta::assert_snapshot!(
-            format!("{name}_{width}x{height}"),
-            render(state, session, width, height)
-        );
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), render(state, session, width, height));
     }
 }
 
 fn state() -> State {
-    State::new(
-        "store-042-till-3".into(),
-        "US".into(),
-        FunctionKey(12),
-        Instant::now(),
-    )
+    State::new("store-042-till-3".into(), "US".into(), FunctionKey(12), Instant::now())
 }
 
 fn press(state: &mut State, code: KeyCode) {
@@ -68,11 +58,7 @@ fn grant() -> Grant {
     Grant {
         token: AccessToken::new("t"),
         expires_in: Duration::from_secs(60),
-        user: SignedInUser {
-            id: "alex".into(),
-            display_name: "Alex Rivera".into(),
-            roles: vec![],
-        },
+        user: SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
     }
 }
 
@@ -95,10 +81,7 @@ fn phone_screen_errors() {
     let mut s = state();
     type_text(&mut s, "2065550100");
     press(&mut s, KeyCode::Enter);
-    update(
-        &mut s,
-        Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))),
-    );
+    update(&mut s, Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))));
     snapshot_all_sizes("phone_unreachable", &s, None);
 }
 
@@ -111,18 +94,10 @@ fn code_screen() {
     update(&mut s, Event::Tick(later));
     snapshot_all_sizes("code_typing", &s, None);
     type_text(&mut s, "456");
-    update(
-        &mut s,
-        Event::Reply(Reply::Verified(Err(AuthError::InvalidCode {
-            attempts_left: 4,
-        }))),
-    );
+    update(&mut s, Event::Reply(Reply::Verified(Err(AuthError::InvalidCode { attempts_left: 4 }))));
     snapshot_all_sizes("code_wrong", &s, None);
     type_text(&mut s, "111111");
-    update(
-        &mut s,
-        Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))),
-    );
+    update(&mut s, Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))));
     snapshot_all_sizes("code_too_many", &s, None);
     let mut s = at_code_screen();
     let later = s.now + Duration::from_secs(300);
@@ -143,17 +118,11 @@ fn welcome_and_signed_out() {
     parser.process(b"\x1b[32mworker@till\x1b[0m:~$ ls\r\nnotes.txt\r\nworker@till:~$ ");
     for (width, height) in SIZES {
         parser.screen_mut().set_size(height - 1, width);
-        insta::assert_snapshot!(
-            format!("session_{width}x{height}"),
-            render(&s, Some(parser.screen()), width, height)
-        );
+        insta::assert_snapshot!(format!("session_{width}x{height}"), render(&s, Some(parser.screen()), width, height));
     }
     press(&mut s, KeyCode::F(12));
     snapshot_all_sizes("signing_out", &s, None);
-    update(
-        &mut s,
-        Event::TeardownDone(TeardownOutcome::nothing(SignOutReason::SignOutKey)),
-    );
+    update(&mut s, Event::TeardownDone(TeardownOutcome::nothing(SignOutReason::SignOutKey)));
     snapshot_all_sizes("signed_out", &s, None);
 }
 
@@ -166,7 +135,9 @@ fn demo_phone_shows_the_text() {
         &mut s,
         Event::DemoSms {
             to_masked: "+1 ••• ••• 0100".into(),
-            body: "Your shiftkey sign-in code is 123456. It expires in 5 min. Never share it.\n\n@shiftkey.local #123456".into(),
+            body:
+                "Your shiftkey sign-in code is 123456. It expires in 5 min. Never share it.\n\n@shiftkey.local #123456"
+                    .into(),
         },
     );
     insta::assert_snapshot!("demo_100x30", render(&s, None, 100, 30));
@@ -188,9 +159,7 @@ fn session_status_bar_is_coloured() {
     update(&mut s, Event::Tick(later));
     let parser = vt100::Parser::new(23, 80, 0);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal
-        .draw(|frame| view::draw(frame, &s, Some(parser.screen())))
-        .unwrap();
+    terminal.draw(|frame| view::draw(frame, &s, Some(parser.screen()))).unwrap();
     let cell = &terminal.backend().buffer()[(2, 23)];
     assert_eq!(cell.bg, ratatui::style::Color::Blue);
 }

@@ -56,19 +56,9 @@ pub enum AuthError {
 
 /// An identity backend that signs people in by SMS code.
 pub trait AuthBackend: Send + Sync + 'static {
-    fn start(
-        &self,
-        phone: &PhoneNumber,
-    ) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
-    fn resend(
-        &self,
-        challenge_id: &str,
-    ) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
-    fn verify(
-        &self,
-        challenge_id: &str,
-        code: &OtpCode,
-    ) -> impl Future<Output = Result<Grant, AuthError>> + Send;
+    fn start(&self, phone: &PhoneNumber) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
+    fn resend(&self, challenge_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
+    fn verify(&self, challenge_id: &str, code: &OtpCode) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     fn sign_out(&self, token: &AccessToken) -> impl Future<Output = Result<(), AuthError>> + Send;
 }
 
@@ -76,9 +66,7 @@ pub trait AuthBackend: Send + Sync + 'static {
 pub fn from_config(config: &BackendConfig) -> Result<shiftkey::ShiftkeyBackend, String> {
     match config.kind {
         BackendKind::Shiftkey => shiftkey::ShiftkeyBackend::new(&config.url),
-        other => Err(format!(
-            "backend.kind = {other:?} is not available in this version yet; use kind = \"shiftkey\""
-        )
-        .to_lowercase()),
+        other => Err(format!("backend.kind = {other:?} is not available in this version yet; use kind = \"shiftkey\"")
+            .to_lowercase()),
     }
 }

@@ -63,9 +63,7 @@ impl ShiftkeyBackend {
     }
 
     fn url(&self, path: &str) -> Url {
-        self.base
-            .join(path)
-            .expect("static paths join onto a base URL")
+        self.base.join(path).expect("static paths join onto a base URL")
     }
 
     async fn post_json<T: serde::de::DeserializeOwned>(
@@ -73,13 +71,7 @@ impl ShiftkeyBackend {
         path: &str,
         body: serde_json::Value,
     ) -> Result<T, AuthError> {
-        let response = self
-            .client
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let response = self.client.post(self.url(path)).json(&body).send().await.map_err(transport_error)?;
         read(response).await
     }
 
@@ -90,32 +82,23 @@ impl ShiftkeyBackend {
 }
 
 fn transport_error(err: reqwest::Error) -> AuthError {
-    if err.is_decode() {
-        AuthError::Protocol(err.to_string())
-    } else {
-        AuthError::Unreachable
-    }
+    if err.is_decode() { AuthError::Protocol(err.to_string()) } else { AuthError::Unreachable }
 }
 
 async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, AuthError> {
     let status = response.status();
     if status.is_success() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| AuthError::Protocol(e.to_string()));
+        return response.json::<T>().await.map_err(|e| AuthError::Protocol(e.to_string()));
     }
     let body: ErrorBody = response.json().await.unwrap_or_default();
     Err(match (status, body.error.as_str()) {
         (_, "invalid_phone") => AuthError::InvalidPhone(body.message),
-        (_, "invalid_code") => AuthError::InvalidCode {
-            attempts_left: body.attempts_left.unwrap_or(0),
-        },
+        (_, "invalid_code") => AuthError::InvalidCode { attempts_left: body.attempts_left.unwrap_or(0) },
         (_, "expired") => AuthError::Expired,
         (_, "too_many_attempts") => AuthError::TooManyAttempts,
-        (StatusCode::TOO_MANY_REQUESTS, _) => AuthError::RateLimited {
-            retry_after: Duration::from_secs(body.retry_after.unwrap_or(30)),
-        },
+        (StatusCode::TOO_MANY_REQUESTS, _) => {
+            AuthError::RateLimited { retry_after: Duration::from_secs(body.retry_after.unwrap_or(30)) }
+        }
         (status, _) if status.is_server_error() => AuthError::Unreachable,
         (status, error) => AuthError::Protocol(format!("{status} {error} {}", body.message)),
     })
@@ -134,26 +117,18 @@ impl From<ChallengeBody> for Challenge {
 
 impl AuthBackend for ShiftkeyBackend {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        let body: ChallengeBody = self
-            .post_json("/v1/sign-in/start", json!({ "phone": phone.e164() }))
-            .await?;
+        let body: ChallengeBody = self.post_json("/v1/sign-in/start", json!({ "phone": phone.e164() })).await?;
         Ok(body.into())
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
-        let body: ChallengeBody = self
-            .post_json(
-                "/v1/sign-in/resend",
-                json!({ "challenge_id": challenge_id }),
-            )
-            .await?;
+        let body: ChallengeBody = self.post_json("/v1/sign-in/resend", json!({ "challenge_id": challenge_id })).await?;
         Ok(body.into())
     }
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
-        let request = zeroize::Zeroizing::new(
-            json!({ "challenge_id": challenge_id, "code": code.expose() }).to_string(),
-        );
+        let request =
+            zeroize::Zeroizing::new(json!({ "challenge_id": challenge_id, "code": code.expose() }).to_string());
         let response = self
             .client
             .post(self.url("/v1/sign-in/verify"))
@@ -166,11 +141,7 @@ impl AuthBackend for ShiftkeyBackend {
         Ok(Grant {
             token: body.access_token,
             expires_in: Duration::from_secs(body.expires_in),
-            user: SignedInUser {
-                id: body.user.id,
-                display_name: body.user.display_name,
-                roles: body.user.roles,
-            },
+            user: SignedInUser { id: body.user.id, display_name: body.user.display_name, roles: body.user.roles },
         })
     }
 

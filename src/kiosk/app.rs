@@ -10,25 +10,27 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::state::{Effect, Event, Reply, State};
+use super::state::{Effect, Event, Reply, SessionLimits, State};
 use super::update::update;
 use super::view;
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
 use crate::config::KioskConfig;
 use crate::server::sms::DeliveredSms;
-use crate::session::teardown::{TeardownLimits, TeardownOutcome, teardown};
-use crate::session::{LiveSession, SignOutReason, keys};
+use crate::session::teardown::{TeardownContext, TeardownOutcome, end_session};
+use crate::session::{Launcher, LiveSession, SignOutReason, keys};
 
 /// Output is drawn at most this often: coalescing keeps `cat bigfile` fast.
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
-/// CSI 2 J + CSI 3 J: wipe the screen and the scrollback; then home the cursor.
-const WIPE_SCREEN: &[u8] = b"\x1b[2J\x1b[3J\x1b[H";
+/// CSI 2 J + CSI 3 J: wipe the screen and the scrollback; home the cursor; and turn off the
+/// modes a program may have left on (mouse reporting, bracketed paste).
+const WIPE_SCREEN: &[u8] = b"\x1b[2J\x1b[3J\x1b[H\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l";
 
 /// What the kiosk needs besides its backend.
 pub struct KioskOptions {
     pub config: KioskConfig,
-    pub audit: AuditLog,
+    pub launcher: Launcher,
+    pub teardown: TeardownContext,
     /// In `--demo`: texts for the on-screen phone.
     pub demo_sms: Option<mpsc::UnboundedReceiver<DeliveredSms>>,
     pub banner: Option<String>,
@@ -48,6 +50,8 @@ type Term = ratatui::DefaultTerminal;
 struct Kiosk<B: AuthBackend + Clone> {
     backend: B,
     config: KioskConfig,
+    launcher: Launcher,
+    teardown: TeardownContext,
     audit: AuditLog,
     state: State,
     hosted: Option<Hosted>,
@@ -61,14 +65,7 @@ enum Activity {
 }
 
 async fn session_activity(hosted: &mut Option<Hosted>) -> Activity {
-    let Some(Hosted {
-        session,
-        output,
-        output_open,
-        exit_seen,
-        ..
-    }) = hosted
-    else {
+    let Some(Hosted { session, output, output_open, exit_seen, .. }) = hosted else {
         return std::future::pending().await;
     };
     let read = async {
@@ -123,47 +120,32 @@ async fn event_loop<B: AuthBackend + Clone>(
     backend: B,
     options: KioskOptions,
 ) -> std::io::Result<()> {
-    let KioskOptions {
-        config,
-        audit,
-        mut demo_sms,
-        banner,
-    } = options;
+    let KioskOptions { config, launcher, teardown, mut demo_sms, banner } = options;
     let (sender, mut receiver) = mpsc::unbounded_channel();
-    let mut state = State::new(
-        config.name.clone(),
-        config.default_region.clone(),
-        config.keys.sign_out,
-        Instant::now(),
-    );
+    let audit = teardown.audit.clone();
+    let mut state =
+        State::new(config.name.clone(), config.default_region.clone(), config.keys.sign_out, Instant::now());
     state.banner = banner;
+    state.limits = SessionLimits {
+        idle_timeout: config.session.idle_timeout.0,
+        idle_warning: config.session.idle_warning.0,
+        max_duration: config.session.max_duration.0,
+    };
     if demo_sms.is_some() {
         state.demo_phone = Some(Vec::new());
     }
-    let mut kiosk = Kiosk {
-        backend,
-        config,
-        audit,
-        state,
-        hosted: None,
-        events: sender,
-    };
-    kiosk.audit.record(
-        "kiosk_start",
-        serde_json::json!({ "kiosk": kiosk.config.name }),
-    );
+    let mut kiosk = Kiosk { backend, config, launcher, teardown, audit, state, hosted: None, events: sender };
+    kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
 
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut redraw_at: Option<tokio::time::Instant> = None;
     kiosk.draw(terminal)?;
 
     while !kiosk.quit_now() {
-        let ticking = kiosk.state.needs_tick();
+        let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
         let mut dirty = true;
         tokio::select! {
             input = terminal_events.next() => match input {
@@ -189,7 +171,7 @@ async fn event_loop<B: AuthBackend + Clone>(
                 Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
             },
             sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() }, terminal)?,
-            _ = tick.tick(), if ticking => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
+            () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
             () = sleep_until(redraw_at), if redraw_at.is_some() => redraw_at = None,
             _ = sigterm.recv() => kiosk.dispatch(Event::Stop, terminal)?,
             _ = sighup.recv() => kiosk.dispatch(Event::Stop, terminal)?,
@@ -202,14 +184,9 @@ async fn event_loop<B: AuthBackend + Clone>(
     }
     // However the loop ended, a session still on screen is torn down before exiting.
     if let Some(hosted) = kiosk.hosted.take() {
-        kiosk
-            .run_teardown(hosted, SignOutReason::KioskStopped)
-            .await;
+        kiosk.run_teardown(hosted, SignOutReason::KioskStopped).await;
     }
-    kiosk.audit.record(
-        "kiosk_stop",
-        serde_json::json!({ "kiosk": kiosk.config.name }),
-    );
+    kiosk.audit.record("kiosk_stop", serde_json::json!({ "kiosk": kiosk.config.name }));
     Ok(())
 }
 
@@ -222,9 +199,7 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 
 impl<B: AuthBackend + Clone> Kiosk<B> {
     fn quit_now(&self) -> bool {
-        self.state.quitting
-            && self.hosted.is_none()
-            && !matches!(self.state.screen, super::state::Screen::SigningOut)
+        self.state.quitting && self.hosted.is_none() && !matches!(self.state.screen, super::state::Screen::SigningOut)
     }
 
     fn draw(&mut self, terminal: &mut Term) -> std::io::Result<()> {
@@ -261,25 +236,29 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
             }
             Effect::Resend(challenge_id) => {
                 let backend = self.backend.clone();
-                self.spawn_reply(
-                    async move { Reply::CodeSent(backend.resend(&challenge_id).await) },
-                );
+                self.spawn_reply(async move { Reply::CodeSent(backend.resend(&challenge_id).await) });
             }
             Effect::Verify { challenge_id, code } => {
                 let backend = self.backend.clone();
-                self.spawn_reply(async move {
-                    Reply::Verified(backend.verify(&challenge_id, &code).await)
-                });
+                self.spawn_reply(async move { Reply::Verified(backend.verify(&challenge_id, &code).await) });
             }
             Effect::StartSession(grant) => {
                 let size = terminal.size()?;
-                let area =
-                    view::session_area(ratatui::layout::Rect::new(0, 0, size.width, size.height));
-                match LiveSession::start(&self.config.session, &grant, area.width, area.height) {
+                let area = view::session_area(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                match self.launcher.start(&grant, area.width, area.height) {
                     Ok((session, output)) => {
+                        let record = &session.record;
+                        if let Err(err) = self.teardown.state_file.save(record) {
+                            tracing::error!(%err, "can't write the session state file; crash recovery won't find this session");
+                        }
                         self.audit.record(
                             "session_start",
-                            serde_json::json!({ "user": session.user.id, "dir_on_tmpfs": session.dir.on_tmpfs, "sandbox": "none" }),
+                            serde_json::json!({
+                                "user": record.user_id,
+                                "uid": record.uid,
+                                "dir_on_tmpfs": record.dir_on_tmpfs,
+                                "sandbox": record.sandbox,
+                            }),
                         );
                         self.hosted = Some(Hosted {
                             session,
@@ -311,11 +290,9 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                 match self.hosted.take() {
                     Some(hosted) => {
                         let backend = self.backend.clone();
-                        let audit = self.audit.clone();
-                        let limits = self.limits();
+                        let context = self.teardown.clone();
                         tokio::spawn(async move {
-                            let outcome =
-                                teardown(hosted.session, &backend, reason, limits, &audit).await;
+                            let outcome = end_session(hosted.session, &backend, reason, &context).await;
                             let _ = events.send(Event::TeardownDone(outcome));
                         });
                     }
@@ -327,8 +304,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
             Effect::ClearScreen => {
                 // Draw a blank frame first so ratatui's idea of the screen matches the wiped one
                 // (`Terminal::clear` would query the cursor, which the input stream races with).
-                terminal
-                    .draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
+                terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
                 let mut stdout = std::io::stdout();
                 stdout.write_all(WIPE_SCREEN)?;
                 stdout.flush()?;
@@ -339,28 +315,12 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
         Ok(())
     }
 
-    fn limits(&self) -> TeardownLimits {
-        TeardownLimits {
-            kill_grace: self.config.session.kill_grace.0,
-            revoke_timeout: self.config.session.revoke_timeout.0,
-        }
-    }
-
     async fn run_teardown(&self, hosted: Hosted, reason: SignOutReason) -> TeardownOutcome {
-        teardown(
-            hosted.session,
-            &self.backend,
-            reason,
-            self.limits(),
-            &self.audit,
-        )
-        .await
+        end_session(hosted.session, &self.backend, reason, &self.teardown).await
     }
 
     fn paste(&mut self, text: &str) {
-        if let (Some(hosted), super::state::Screen::Session { .. }) =
-            (&mut self.hosted, &self.state.screen)
-        {
+        if let (Some(hosted), super::state::Screen::Session(_)) = (&mut self.hosted, &self.state.screen) {
             let _ = hosted.session.input.write(text.as_bytes());
         }
     }
@@ -368,10 +328,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
     fn resize(&mut self, cols: u16, rows: u16) {
         if let Some(hosted) = &mut self.hosted {
             let area = view::session_area(ratatui::layout::Rect::new(0, 0, cols, rows));
-            hosted
-                .screen
-                .screen_mut()
-                .set_size(area.height.max(1), area.width.max(1));
+            hosted.screen.screen_mut().set_size(area.height.max(1), area.width.max(1));
             let _ = hosted.session.input.resize(area.width, area.height);
         }
     }

@@ -107,10 +107,7 @@ pub struct CodeForm {
 impl CodeForm {
     /// The code can no longer be used: only a new code helps.
     pub fn dead(&self, now: Instant) -> bool {
-        matches!(
-            self.notice,
-            Some(CodeNotice::Expired | CodeNotice::TooManyAttempts)
-        ) || now >= self.expires_at
+        matches!(self.notice, Some(CodeNotice::Expired | CodeNotice::TooManyAttempts)) || now >= self.expires_at
     }
 }
 
@@ -118,20 +115,63 @@ impl CodeForm {
 pub enum Screen {
     Phone(PhoneForm),
     Code(CodeForm),
-    Welcome {
-        name: String,
-        since: Instant,
-        session_ready: bool,
-    },
-    Session {
-        name: String,
-        since: Instant,
-    },
+    Welcome { name: String, since: Instant, session_ready: bool },
+    Session(SessionView),
     SigningOut,
-    SignedOut {
-        until: Instant,
-        problem: Option<String>,
-    },
+    SignedOut { until: Instant, problem: Option<String> },
+}
+
+/// A running session as the kiosk frame shows it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub name: String,
+    pub since: Instant,
+    /// The last key the worker pressed: idle time counts from here.
+    pub last_input: Instant,
+    pub ends_at: Instant,
+}
+
+/// When sessions end by themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle_timeout: Duration,
+    pub idle_warning: Duration,
+    pub max_duration: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle_timeout: Duration::from_secs(300),
+            idle_warning: Duration::from_secs(60),
+            max_duration: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// The status bar warns this long before the maximum duration ends a session.
+pub const MAX_DURATION_WARNING: Duration = Duration::from_secs(300);
+const SECOND: Duration = Duration::from_secs(1);
+
+impl SessionView {
+    /// When the idle warning appears.
+    pub fn idle_warning_at(&self, limits: &SessionLimits) -> Instant {
+        self.last_input + limits.idle_timeout - limits.idle_warning
+    }
+
+    pub fn idle_deadline(&self, limits: &SessionLimits) -> Instant {
+        self.last_input + limits.idle_timeout
+    }
+
+    /// Whether the "are you still there?" overlay is up.
+    pub fn idle_warning_shown(&self, limits: &SessionLimits, now: Instant) -> bool {
+        now >= self.idle_warning_at(limits)
+    }
+
+    /// Whether the end of the maximum duration is near enough to warn about.
+    pub fn ending_soon(&self, now: Instant) -> bool {
+        self.ends_at.saturating_duration_since(now) <= MAX_DURATION_WARNING
+    }
 }
 
 /// A text on the demo phone.
@@ -155,15 +195,11 @@ pub struct State {
     pub banner: Option<String>,
     /// Set once the kiosk should exit (after any teardown).
     pub quitting: bool,
+    pub limits: SessionLimits,
 }
 
 impl State {
-    pub fn new(
-        kiosk_name: String,
-        region: String,
-        sign_out_key: FunctionKey,
-        now: Instant,
-    ) -> Self {
+    pub fn new(kiosk_name: String, region: String, sign_out_key: FunctionKey, now: Instant) -> Self {
         State {
             screen: Screen::Phone(PhoneForm::default()),
             now,
@@ -173,19 +209,35 @@ impl State {
             demo_phone: None,
             banner: None,
             quitting: false,
+            limits: SessionLimits::default(),
         }
     }
 
-    /// Whether a 1 Hz tick is needed: only while something on screen changes with time.
-    pub fn needs_tick(&self) -> bool {
+    /// When the clock next matters: the loop sends a `Tick` then, and not before. `None` when
+    /// nothing on screen changes with time (idle means idle).
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        let now = self.now;
         match &self.screen {
-            Screen::Phone(form) => form.retry_at.is_some(),
-            Screen::Code(_) | Screen::Welcome { .. } | Screen::SignedOut { .. } => true,
-            Screen::Session { .. } | Screen::SigningOut => false,
+            Screen::Phone(form) => form.retry_at.map(|at| at.min(now + SECOND)),
+            Screen::Code(_) | Screen::Welcome { .. } | Screen::SignedOut { .. } => Some(now + SECOND),
+            Screen::SigningOut => None,
+            Screen::Session(view) => {
+                if view.idle_warning_shown(&self.limits, now) || view.ending_soon(now) {
+                    return Some(now + SECOND);
+                }
+                // The status bar shows minutes left (rounded up): wake when that number changes.
+                let left_ms = view.ends_at.saturating_duration_since(now).as_millis() as u64;
+                let to_next_minute = match left_ms % 60_000 {
+                    0 => 60_000,
+                    rest => rest,
+                };
+                let to_next_minute = Duration::from_millis(to_next_minute);
+                Some(view.idle_warning_at(&self.limits).min(now + to_next_minute.max(SECOND)))
+            }
         }
     }
 
     pub fn in_session(&self) -> bool {
-        matches!(self.screen, Screen::Session { .. } | Screen::Welcome { .. })
+        matches!(self.screen, Screen::Session(_) | Screen::Welcome { .. })
     }
 }

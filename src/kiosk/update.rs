@@ -32,10 +32,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                 error: Some(format!("Couldn't start your session: {message}")),
                 ..PhoneForm::default()
             });
-            vec![Effect::Audit {
-                event: "session_start_failed",
-                detail: json!({ "error": message }),
-            }]
+            vec![Effect::Audit { event: "session_start_failed", detail: json!({ "error": message }) }]
         }
         Event::SessionExited => {
             if state.in_session() {
@@ -53,10 +50,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                     outcome.dir_removed
                 )
             });
-            state.screen = Screen::SignedOut {
-                until: state.now + SIGNED_OUT_FOR,
-                problem,
-            };
+            state.screen = Screen::SignedOut { until: state.now + SIGNED_OUT_FOR, problem };
             let mut effects = vec![Effect::ClearScreen];
             if state.quitting {
                 effects.push(Effect::Quit);
@@ -65,10 +59,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::DemoSms { to_masked, body } => {
             if let Some(messages) = &mut state.demo_phone {
-                messages.push(DemoSms {
-                    to_masked,
-                    body: body.into(),
-                });
+                messages.push(DemoSms { to_masked, body: body.into() });
                 let excess = messages.len().saturating_sub(3);
                 messages.drain(..excess);
             }
@@ -77,7 +68,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Stop => {
             state.quitting = true;
             match state.screen {
-                Screen::Session { .. } | Screen::Welcome { .. } => {
+                Screen::Session(_) | Screen::Welcome { .. } => {
                     state.screen = Screen::SigningOut;
                     vec![Effect::Teardown(SignOutReason::KioskStopped)]
                 }
@@ -110,11 +101,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             effects
         }
-        Screen::Session { .. } if key.code == sign_out => {
+        Screen::Session(_) if key.code == sign_out => {
             state.screen = Screen::SigningOut;
             vec![Effect::Teardown(SignOutReason::SignOutKey)]
         }
-        Screen::Session { .. } => vec![Effect::ForwardKey(key)],
+        Screen::Session(view) => {
+            let warned = view.idle_warning_shown(&state.limits, now);
+            view.last_input = now;
+            // A key that cancels the idle warning is not meant for the session.
+            if warned { Vec::new() } else { vec![Effect::ForwardKey(key)] }
+        }
         Screen::Welcome { .. } | Screen::SigningOut => Vec::new(),
         Screen::SignedOut { .. } => {
             state.screen = Screen::Phone(PhoneForm::default());
@@ -154,10 +150,7 @@ fn phone_key(form: &mut PhoneForm, key: KeyEvent, region: &str) -> Vec<Effect> {
                 form.sending = true;
                 form.pending = Some(phone.clone());
                 vec![
-                    Effect::Audit {
-                        event: "sign_in_start",
-                        detail: json!({ "phone": phone.masked() }),
-                    },
+                    Effect::Audit { event: "sign_in_start", detail: json!({ "phone": phone.masked() }) },
                     Effect::SendCode(phone),
                 ]
             }
@@ -196,13 +189,7 @@ fn code_key(form: &mut CodeForm, key: KeyEvent, now: std::time::Instant) -> (Vec
             if form.digits.len() == form.code_length {
                 form.verifying = true;
                 let code = OtpCode::new(form.digits.as_str());
-                return (
-                    vec![Effect::Verify {
-                        challenge_id: form.challenge_id.clone(),
-                        code,
-                    }],
-                    false,
-                );
+                return (vec![Effect::Verify { challenge_id: form.challenge_id.clone(), code }], false);
             }
             (Vec::new(), false)
         }
@@ -219,32 +206,28 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     match &mut state.screen {
         Screen::Phone(form) if form.retry_at.is_some_and(|at| now >= at) => {
             form.retry_at = None;
-            form.pending
-                .clone()
-                .map(|phone| vec![Effect::SendCode(phone)])
-                .unwrap_or_default()
+            form.pending.clone().map(|phone| vec![Effect::SendCode(phone)]).unwrap_or_default()
         }
-        Screen::Code(form)
-            if now >= form.expires_at
-                && form.notice != Some(CodeNotice::Expired)
-                && !form.verifying =>
-        {
+        Screen::Code(form) if now >= form.expires_at && form.notice != Some(CodeNotice::Expired) && !form.verifying => {
             if form.notice != Some(CodeNotice::TooManyAttempts) {
                 form.notice = Some(CodeNotice::Expired);
             }
             form.digits.zeroize();
             Vec::new()
         }
-        Screen::Welcome {
-            name,
-            since,
-            session_ready: true,
-        } if now >= *since + WELCOME_FOR => {
-            state.screen = Screen::Session {
-                name: std::mem::take(name),
-                since: now,
-            };
+        Screen::Welcome { name, since, session_ready: true } if now >= *since + WELCOME_FOR => {
+            let name = std::mem::take(name);
+            let ends_at = now + state.limits.max_duration;
+            state.screen = Screen::Session(SessionView { name, since: now, last_input: now, ends_at });
             Vec::new()
+        }
+        Screen::Session(view) if now >= view.ends_at => {
+            state.screen = Screen::SigningOut;
+            vec![Effect::Teardown(SignOutReason::MaxDuration)]
+        }
+        Screen::Session(view) if now >= view.idle_deadline(&state.limits) => {
+            state.screen = Screen::SigningOut;
+            vec![Effect::Teardown(SignOutReason::IdleTimeout)]
         }
         Screen::SignedOut { until, .. } if now >= *until => {
             state.screen = Screen::Phone(PhoneForm::default());
@@ -258,10 +241,7 @@ fn unavailable_message(err: &AuthError) -> String {
     match err {
         AuthError::Unreachable => "Can't reach the sign-in service — try again".into(),
         AuthError::RateLimited { retry_after } => {
-            format!(
-                "Too many attempts — try again in {} s",
-                retry_after.as_secs().max(1)
-            )
+            format!("Too many attempts — try again in {} s", retry_after.as_secs().max(1))
         }
         AuthError::InvalidPhone(message) => message.clone(),
         other => format!("The sign-in service had a problem ({other}) — try again"),
@@ -292,10 +272,7 @@ fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<
             let masked = phone.masked();
             form.input.zeroize();
             state.screen = Screen::Code(code_form(phone, challenge, now));
-            vec![Effect::Audit {
-                event: "code_sent",
-                detail: json!({ "phone": masked }),
-            }]
+            vec![Effect::Audit { event: "code_sent", detail: json!({ "phone": masked }) }]
         }
         (Screen::Phone(form), Err(err)) if form.sending => {
             let masked = form.pending.as_ref().map(PhoneNumber::masked);
@@ -306,28 +283,20 @@ fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<
                 form.sending = false;
                 form.pending = None;
             }
-            vec![Effect::Audit {
-                event: "code_not_sent",
-                detail: json!({ "phone": masked, "error": err.to_string() }),
-            }]
+            vec![Effect::Audit { event: "code_not_sent", detail: json!({ "phone": masked, "error": err.to_string() }) }]
         }
         (Screen::Code(form), Ok(challenge)) if form.resending => {
             let phone = form.phone.clone();
             *form = code_form(phone, challenge, now);
             form.notice = Some(CodeNotice::Resent);
-            vec![Effect::Audit {
-                event: "code_sent",
-                detail: json!({ "phone": form.phone.masked(), "resend": true }),
-            }]
+            vec![Effect::Audit { event: "code_sent", detail: json!({ "phone": form.phone.masked(), "resend": true }) }]
         }
         (Screen::Code(form), Err(err)) if form.resending => {
             form.resending = false;
             form.notice = Some(match err {
                 AuthError::RateLimited { retry_after } => {
                     form.resend_at = now + retry_after;
-                    CodeNotice::RateLimited {
-                        seconds: retry_after.as_secs(),
-                    }
+                    CodeNotice::RateLimited { seconds: retry_after.as_secs() }
                 }
                 AuthError::TooManyAttempts => CodeNotice::TooManyAttempts,
                 AuthError::Expired => CodeNotice::Expired,
@@ -354,35 +323,19 @@ fn on_verified(state: &mut State, result: Result<crate::auth::Grant, AuthError>)
         Ok(grant) => {
             let name = grant.user.display_name.clone();
             let detail = json!({ "phone": masked, "user": grant.user.id });
-            state.screen = Screen::Welcome {
-                name,
-                since: now,
-                session_ready: false,
-            };
+            state.screen = Screen::Welcome { name, since: now, session_ready: false };
             // The codes on the demo phone are spent: don't leave them on screen.
             if let Some(messages) = &mut state.demo_phone {
                 messages.clear();
             }
-            vec![
-                Effect::Audit {
-                    event: "sign_in",
-                    detail,
-                },
-                Effect::StartSession(grant),
-            ]
+            vec![Effect::Audit { event: "sign_in", detail }, Effect::StartSession(grant)]
         }
         Err(err) => {
             form.notice = Some(match &err {
-                AuthError::InvalidCode { attempts_left: 0 } | AuthError::TooManyAttempts => {
-                    CodeNotice::TooManyAttempts
-                }
-                AuthError::InvalidCode { attempts_left } => CodeNotice::WrongCode {
-                    attempts_left: *attempts_left,
-                },
+                AuthError::InvalidCode { attempts_left: 0 } | AuthError::TooManyAttempts => CodeNotice::TooManyAttempts,
+                AuthError::InvalidCode { attempts_left } => CodeNotice::WrongCode { attempts_left: *attempts_left },
                 AuthError::Expired => CodeNotice::Expired,
-                AuthError::RateLimited { retry_after } => CodeNotice::RateLimited {
-                    seconds: retry_after.as_secs(),
-                },
+                AuthError::RateLimited { retry_after } => CodeNotice::RateLimited { seconds: retry_after.as_secs() },
                 _ => CodeNotice::Unreachable,
             });
             vec![Effect::Audit {

@@ -10,12 +10,7 @@ use crate::config::FunctionKey;
 use crate::secret::AccessToken;
 
 fn new_state() -> State {
-    State::new(
-        "till-3".into(),
-        "US".into(),
-        FunctionKey(12),
-        Instant::now(),
-    )
+    State::new("till-3".into(), "US".into(), FunctionKey(12), Instant::now())
 }
 
 fn key(code: KeyCode) -> Event {
@@ -23,9 +18,7 @@ fn key(code: KeyCode) -> Event {
 }
 
 fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| update(state, key(KeyCode::Char(c))))
-        .collect()
+    text.chars().flat_map(|c| update(state, key(KeyCode::Char(c)))).collect()
 }
 
 fn challenge() -> Challenge {
@@ -41,11 +34,7 @@ fn grant() -> Grant {
     Grant {
         token: AccessToken::new("tok"),
         expires_in: Duration::from_secs(3600),
-        user: SignedInUser {
-            id: "alex".into(),
-            display_name: "Alex Rivera".into(),
-            roles: vec![],
-        },
+        user: SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
     }
 }
 
@@ -80,22 +69,10 @@ fn valid_number_on_enter_sends_a_code() {
     let effects = update(&mut state, key(KeyCode::Enter));
     let sent: Vec<_> = effects
         .iter()
-        .filter_map(|e| {
-            if let Effect::SendCode(p) = e {
-                Some(p.e164().to_string())
-            } else {
-                None
-            }
-        })
+        .filter_map(|e| if let Effect::SendCode(p) = e { Some(p.e164().to_string()) } else { None })
         .collect();
     assert_eq!(sent, vec!["+12065550100"]);
-    assert!(effects.iter().any(|e| matches!(
-        e,
-        Effect::Audit {
-            event: "sign_in_start",
-            ..
-        }
-    )));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_start", .. })));
     assert!(phone_form(&state).sending);
     // Typing while the request is in flight changes nothing.
     type_text(&mut state, "9");
@@ -108,10 +85,7 @@ fn invalid_number_shows_why_and_sends_nothing() {
     type_text(&mut state, "+1 4251234567");
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(effects.is_empty());
-    assert_eq!(
-        phone_form(&state).error.as_deref(),
-        Some("That isn't a valid mobile number for United States")
-    );
+    assert_eq!(phone_form(&state).error.as_deref(), Some("That isn't a valid mobile number for United States"));
     assert!(!phone_form(&state).sending);
 }
 
@@ -120,13 +94,7 @@ fn letters_are_refused_with_a_hint() {
     let mut state = new_state();
     type_text(&mut state, "12a");
     assert_eq!(phone_form(&state).input.as_str(), "12");
-    assert!(
-        phone_form(&state)
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("digits")
-    );
+    assert!(phone_form(&state).error.as_deref().unwrap().contains("digits"));
 }
 
 #[test]
@@ -143,7 +111,7 @@ fn code_sent_shows_the_code_screen_with_masked_number() {
     assert_eq!(form.phone.masked(), "+1 ••• ••• 0100");
     assert_eq!(form.code_length, 6);
     assert_eq!(form.expires_at, state.now + Duration::from_secs(300));
-    assert!(state.needs_tick(), "the expiry countdown needs a tick");
+    assert_eq!(state.next_wakeup(), Some(state.now + Duration::from_secs(1)), "the countdown ticks at 1 Hz");
 }
 
 #[test]
@@ -165,24 +133,10 @@ fn sixth_digit_submits_the_code() {
 fn wrong_code_reports_attempts_left() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    let effects = update(
-        &mut state,
-        Event::Reply(Reply::Verified(Err(AuthError::InvalidCode {
-            attempts_left: 4,
-        }))),
-    );
-    assert!(effects.iter().any(|e| matches!(
-        e,
-        Effect::Audit {
-            event: "sign_in_failed",
-            ..
-        }
-    )));
+    let effects = update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::InvalidCode { attempts_left: 4 }))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_failed", .. })));
     let form = code_form(&state);
-    assert_eq!(
-        form.notice,
-        Some(CodeNotice::WrongCode { attempts_left: 4 })
-    );
+    assert_eq!(form.notice, Some(CodeNotice::WrongCode { attempts_left: 4 }));
     assert!(form.digits.is_empty(), "the wrong code is cleared");
     assert!(!form.verifying);
 }
@@ -191,22 +145,13 @@ fn wrong_code_reports_attempts_left() {
 fn expired_code_offers_a_new_one() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(
-        &mut state,
-        Event::Reply(Reply::Verified(Err(AuthError::Expired))),
-    );
+    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::Expired))));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::Expired));
     // Digits do nothing now; Enter asks for a new code for the same number.
     assert!(type_text(&mut state, "1").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(&effects[..], [Effect::SendCode(p)] if p.e164() == "+12065550100"));
-    update(
-        &mut state,
-        Event::Reply(Reply::CodeSent(Ok(Challenge {
-            id: "ch2".into(),
-            ..challenge()
-        }))),
-    );
+    update(&mut state, Event::Reply(Reply::CodeSent(Ok(Challenge { id: "ch2".into(), ..challenge() }))));
     let form = code_form(&state);
     assert_eq!(form.challenge_id, "ch2");
     assert_eq!(form.notice, Some(CodeNotice::Resent));
@@ -224,29 +169,18 @@ fn countdown_reaching_zero_expires_the_code() {
 fn too_many_attempts_says_so_and_offers_a_new_code() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(
-        &mut state,
-        Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))),
-    );
+    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::TooManyAttempts));
-    assert!(matches!(
-        &update(&mut state, key(KeyCode::Enter))[..],
-        [Effect::SendCode(_)]
-    ));
+    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode(_)]));
 }
 
 #[test]
 fn resend_waits_for_the_cooldown() {
     let mut state = at_code_screen();
-    assert!(
-        update(&mut state, key(KeyCode::Char('r'))).is_empty(),
-        "too early"
-    );
+    assert!(update(&mut state, key(KeyCode::Char('r'))).is_empty(), "too early");
     let later = state.now + Duration::from_secs(30);
     update(&mut state, Event::Tick(later));
-    assert!(
-        matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id)] if id == "ch1")
-    );
+    assert!(matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id)] if id == "ch1"));
 }
 
 #[test]
@@ -256,15 +190,10 @@ fn rate_limited_start_says_when_to_retry() {
     update(&mut state, key(KeyCode::Enter));
     update(
         &mut state,
-        Event::Reply(Reply::CodeSent(Err(AuthError::RateLimited {
-            retry_after: Duration::from_secs(42),
-        }))),
+        Event::Reply(Reply::CodeSent(Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }))),
     );
     let form = phone_form(&state);
-    assert_eq!(
-        form.error.as_deref(),
-        Some("Too many attempts — try again in 42 s")
-    );
+    assert_eq!(form.error.as_deref(), Some("Too many attempts — try again in 42 s"));
     assert!(!form.sending);
 }
 
@@ -273,16 +202,10 @@ fn unreachable_backend_retries_automatically() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
     update(&mut state, key(KeyCode::Enter));
-    let effects = update(
-        &mut state,
-        Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))),
-    );
+    let effects = update(&mut state, Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))));
     assert!(effects.iter().all(|e| !matches!(e, Effect::SendCode(_))));
-    assert_eq!(
-        phone_form(&state).error.as_deref(),
-        Some("Can't reach the sign-in service — try again")
-    );
-    assert!(state.needs_tick());
+    assert_eq!(phone_form(&state).error.as_deref(), Some("Can't reach the sign-in service — try again"));
+    assert!(state.next_wakeup().is_some());
     let soon = state.now + Duration::from_secs(2);
     assert!(update(&mut state, Event::Tick(soon)).is_empty());
     let later = state.now + RETRY_AFTER;
@@ -304,25 +227,20 @@ fn esc_on_the_code_screen_goes_back_empty() {
 #[test]
 fn verified_welcomes_then_starts_the_session() {
     let mut state = at_code_screen();
-    state.demo_phone = Some(vec![DemoSms {
-        to_masked: "x".into(),
-        body: "code 123456".to_string().into(),
-    }]);
+    state.demo_phone = Some(vec![DemoSms { to_masked: "x".into(), body: "code 123456".to_string().into() }]);
     type_text(&mut state, "123456");
     let effects = update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
     assert!(
         matches!(&effects[..], [Effect::Audit { event: "sign_in", .. }, Effect::StartSession(g)] if g.user.id == "alex")
     );
     assert!(matches!(&state.screen, Screen::Welcome { name, .. } if name == "Alex Rivera"));
-    assert!(
-        state.demo_phone.as_ref().unwrap().is_empty(),
-        "spent codes leave the demo phone"
-    );
+    assert!(state.demo_phone.as_ref().unwrap().is_empty(), "spent codes leave the demo phone");
     update(&mut state, Event::SessionStarted);
     let later = state.now + WELCOME_FOR;
     update(&mut state, Event::Tick(later));
-    assert!(matches!(&state.screen, Screen::Session { name, .. } if name == "Alex Rivera"));
-    assert!(!state.needs_tick(), "no tick while a session runs");
+    assert!(matches!(&state.screen, Screen::Session(view) if view.name == "Alex Rivera"));
+    let wakeup = state.next_wakeup().unwrap();
+    assert!(wakeup >= state.now + Duration::from_secs(1), "no busy ticking in a session");
 }
 
 fn in_session() -> State {
@@ -338,36 +256,22 @@ fn in_session() -> State {
 #[test]
 fn keys_in_a_session_go_to_the_session() {
     let mut state = in_session();
-    assert!(matches!(
-        &update(&mut state, key(KeyCode::Char('l')))[..],
-        [Effect::ForwardKey(_)]
-    ));
-    assert!(matches!(
-        &update(&mut state, key(KeyCode::F(9)))[..],
-        [Effect::ForwardKey(_)]
-    ));
+    assert!(matches!(&update(&mut state, key(KeyCode::Char('l')))[..], [Effect::ForwardKey(_)]));
+    assert!(matches!(&update(&mut state, key(KeyCode::F(9)))[..], [Effect::ForwardKey(_)]));
 }
 
 #[test]
 fn sign_out_key_tears_down_then_shows_signed_out() {
     let mut state = in_session();
     let effects = update(&mut state, key(KeyCode::F(12)));
-    assert!(matches!(
-        &effects[..],
-        [Effect::Teardown(SignOutReason::SignOutKey)]
-    ));
+    assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::SignOutKey)]));
     assert!(matches!(state.screen, Screen::SigningOut));
     let effects = update(
         &mut state,
-        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(
-            SignOutReason::SignOutKey,
-        )),
+        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::SignOutKey)),
     );
     assert!(matches!(&effects[..], [Effect::ClearScreen]));
-    assert!(matches!(
-        &state.screen,
-        Screen::SignedOut { problem: None, .. }
-    ));
+    assert!(matches!(&state.screen, Screen::SignedOut { problem: None, .. }));
     let later = state.now + SIGNED_OUT_FOR;
     update(&mut state, Event::Tick(later));
     assert!(phone_form(&state).input.is_empty());
@@ -376,10 +280,7 @@ fn sign_out_key_tears_down_then_shows_signed_out() {
 #[test]
 fn session_command_exiting_signs_out() {
     let mut state = in_session();
-    assert!(matches!(
-        &update(&mut state, Event::SessionExited)[..],
-        [Effect::Teardown(SignOutReason::CommandExited)]
-    ));
+    assert!(matches!(&update(&mut state, Event::SessionExited)[..], [Effect::Teardown(SignOutReason::CommandExited)]));
 }
 
 #[test]
@@ -389,23 +290,16 @@ fn a_teardown_that_left_something_says_so() {
     let mut outcome = crate::session::teardown::TeardownOutcome::nothing(SignOutReason::SignOutKey);
     outcome.left_alive = vec![4242];
     update(&mut state, Event::TeardownDone(outcome));
-    assert!(
-        matches!(&state.screen, Screen::SignedOut { problem: Some(p), .. } if p.contains("left something behind"))
-    );
+    assert!(matches!(&state.screen, Screen::SignedOut { problem: Some(p), .. } if p.contains("left something behind")));
 }
 
 #[test]
 fn stop_during_a_session_tears_down_then_quits() {
     let mut state = in_session();
-    assert!(matches!(
-        &update(&mut state, Event::Stop)[..],
-        [Effect::Teardown(SignOutReason::KioskStopped)]
-    ));
+    assert!(matches!(&update(&mut state, Event::Stop)[..], [Effect::Teardown(SignOutReason::KioskStopped)]));
     let effects = update(
         &mut state,
-        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(
-            SignOutReason::KioskStopped,
-        )),
+        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::KioskStopped)),
     );
     assert!(matches!(&effects[..], [Effect::ClearScreen, Effect::Quit]));
 }
@@ -413,10 +307,7 @@ fn stop_during_a_session_tears_down_then_quits() {
 #[test]
 fn stop_at_the_sign_in_screen_quits_at_once() {
     let mut state = new_state();
-    assert!(matches!(
-        &update(&mut state, Event::Stop)[..],
-        [Effect::Quit]
-    ));
+    assert!(matches!(&update(&mut state, Event::Stop)[..], [Effect::Quit]));
 }
 
 #[test]
@@ -425,16 +316,73 @@ fn session_that_fails_to_start_returns_to_sign_in_with_the_reason() {
     type_text(&mut state, "123456");
     update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
     update(&mut state, Event::SessionFailed("can't start /nope".into()));
-    assert!(
-        phone_form(&state)
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("can't start /nope")
-    );
+    assert!(phone_form(&state).error.as_deref().unwrap().contains("can't start /nope"));
 }
 
 #[test]
 fn idle_sign_in_screen_needs_no_tick() {
-    assert!(!new_state().needs_tick());
+    assert_eq!(new_state().next_wakeup(), None);
+}
+
+fn limits(idle: u64, warning: u64, max: u64) -> SessionLimits {
+    SessionLimits {
+        idle_timeout: Duration::from_secs(idle),
+        idle_warning: Duration::from_secs(warning),
+        max_duration: Duration::from_secs(max),
+    }
+}
+
+fn session_view(state: &State) -> &SessionView {
+    match &state.screen {
+        Screen::Session(view) => view,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+#[test]
+fn idle_session_warns_then_signs_out() {
+    let mut state = in_session();
+    state.limits = limits(300, 60, 43200);
+    let start = state.now;
+    assert_eq!(state.next_wakeup(), Some(start + Duration::from_secs(60)), "wakes once a minute, for the time left");
+    state.limits = limits(100, 60, 43200);
+    assert_eq!(state.next_wakeup(), Some(start + Duration::from_secs(40)), "or at the idle warning, if sooner");
+    state.limits = limits(300, 60, 43200);
+    update(&mut state, Event::Tick(start + Duration::from_secs(240)));
+    assert!(session_view(&state).idle_warning_shown(&state.limits, state.now));
+    assert_eq!(state.next_wakeup(), Some(state.now + Duration::from_secs(1)), "the countdown ticks");
+    assert!(update(&mut state, Event::Tick(start + Duration::from_secs(299))).is_empty());
+    let effects = update(&mut state, Event::Tick(start + Duration::from_secs(300)));
+    assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::IdleTimeout)]));
+}
+
+#[test]
+fn any_key_cancels_the_idle_warning_and_is_not_forwarded() {
+    let mut state = in_session();
+    state.limits = limits(300, 60, 43200);
+    let start = state.now;
+    update(&mut state, Event::Tick(start + Duration::from_secs(250)));
+    assert!(update(&mut state, key(KeyCode::Char('x'))).is_empty(), "the cancelling key is swallowed");
+    assert!(!session_view(&state).idle_warning_shown(&state.limits, state.now));
+    assert!(update(&mut state, Event::Tick(start + Duration::from_secs(300))).is_empty(), "idle time restarted");
+    assert!(matches!(&update(&mut state, key(KeyCode::Char('y')))[..], [Effect::ForwardKey(_)]));
+}
+
+#[test]
+fn max_duration_warns_then_ends_the_session() {
+    let mut state = in_session();
+    state.limits = limits(7200, 60, 3600);
+    let ends_at = state.now + Duration::from_secs(3600);
+    if let Screen::Session(view) = &mut state.screen {
+        view.ends_at = ends_at;
+    }
+    // Keep the worker active so only the maximum duration applies.
+    let near = ends_at - Duration::from_secs(299);
+    update(&mut state, Event::Tick(near - Duration::from_secs(10)));
+    update(&mut state, key(KeyCode::Char('a')));
+    update(&mut state, Event::Tick(near));
+    assert!(session_view(&state).ending_soon(state.now));
+    update(&mut state, key(KeyCode::Char('a')));
+    let effects = update(&mut state, Event::Tick(ends_at));
+    assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::MaxDuration)]));
 }

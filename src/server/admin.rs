@@ -87,11 +87,7 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
     let json = args.json;
     match &args.command {
         AdminCommand::Policy(PolicyCommand::Show) => Ok(show_policy(&store.policy()?, json)),
-        AdminCommand::Policy(PolicyCommand::Set {
-            enabled,
-            use_for_sign_in,
-            target,
-        }) => {
+        AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target }) => {
             if enabled.is_none() && use_for_sign_in.is_none() && target.is_none() {
                 return Err(AdminError::Usage(
                     "nothing to change: give --enabled, --use-for-sign-in or --target".into(),
@@ -104,15 +100,9 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
             store.set_policy(&policy)?;
             Ok(show_policy(&policy, json))
         }
-        AdminCommand::User(UserCommand::Add {
-            username,
-            display_name,
-            roles,
-        }) => {
+        AdminCommand::User(UserCommand::Add { username, display_name, roles }) => {
             if username.trim().is_empty() || username.chars().any(char::is_whitespace) {
-                return Err(AdminError::Usage(format!(
-                    "username {username:?} must be one word without spaces"
-                )));
+                return Err(AdminError::Usage(format!("username {username:?} must be one word without spaces")));
             }
             if display_name.trim().is_empty() {
                 return Err(AdminError::Usage("--display-name must not be empty".into()));
@@ -133,12 +123,7 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 .iter()
                 .map(|u| {
                     let state = if u.enabled { "enabled" } else { "disabled" };
-                    format!(
-                        "{}\t{}\t{state}\t{}",
-                        u.username,
-                        u.display_name,
-                        u.roles.join(",")
-                    )
+                    format!("{}\t{}\t{state}\t{}", u.username, u.display_name, u.roles.join(","))
                 })
                 .collect::<Vec<_>>()
                 .join("\n"))
@@ -147,10 +132,8 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
             let user = store.user(username)?;
             let phones = store.phones(username)?;
             if json {
-                let phones: Vec<_> = phones
-                    .iter()
-                    .map(|(kind, number)| json!({"type": kind, "number": number}))
-                    .collect();
+                let phones: Vec<_> =
+                    phones.iter().map(|(kind, number)| json!({"type": kind, "number": number})).collect();
                 return Ok(json!({ "user": user, "phones": phones }).to_string());
             }
             let mut lines = vec![
@@ -159,11 +142,7 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 format!("enabled:      {}", if user.enabled { "yes" } else { "no" }),
                 format!("roles:        {}", user.roles.join(", ")),
             ];
-            lines.extend(
-                phones
-                    .iter()
-                    .map(|(kind, number)| format!("phone ({kind}): {number}")),
-            );
+            lines.extend(phones.iter().map(|(kind, number)| format!("phone ({kind}): {number}")));
             Ok(lines.join("\n"))
         }
         AdminCommand::Phone(PhoneCommand::Set { username, number }) => {
@@ -172,8 +151,7 @@ pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 .map_err(AdminError::Phone)?;
             store.set_phone(username, PHONE_KIND_MOBILE, phone.e164())?;
             Ok(if json {
-                json!({"username": username, "type": PHONE_KIND_MOBILE, "number": phone.e164()})
-                    .to_string()
+                json!({"username": username, "type": PHONE_KIND_MOBILE, "number": phone.e164()}).to_string()
             } else {
                 format!("{username}: mobile phone set to {}", phone.e164())
             })

@@ -45,11 +45,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            body: json!({ "error": error, "message": message.into() }),
-            retry_after: None,
-        }
+        ApiError { status, body: json!({ "error": error, "message": message.into() }), retry_after: None }
     }
 
     fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -62,9 +58,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
         if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -74,26 +68,19 @@ impl From<SignInError> for ApiError {
     fn from(err: SignInError) -> Self {
         let message = err.to_string();
         match err {
-            SignInError::InvalidPhone(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_phone", message)
-            }
+            SignInError::InvalidPhone(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_phone", message),
             SignInError::InvalidCode { attempts_left } => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", message)
-                    .with("attempts_left", attempts_left)
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", message).with("attempts_left", attempts_left)
             }
             SignInError::Expired => ApiError::new(StatusCode::BAD_REQUEST, "expired", message),
-            SignInError::TooManyAttempts => {
-                ApiError::new(StatusCode::BAD_REQUEST, "too_many_attempts", message)
-            }
+            SignInError::TooManyAttempts => ApiError::new(StatusCode::BAD_REQUEST, "too_many_attempts", message),
             SignInError::RateLimited { retry_after } => {
                 let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
                     .with("retry_after", retry_after);
                 e.retry_after = Some(retry_after);
                 e
             }
-            SignInError::Unauthorized => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
-            }
+            SignInError::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
             SignInError::Store(err) => {
                 tracing::error!(%err, "store failure");
                 ApiError::new(
@@ -196,27 +183,15 @@ fn bearer(headers: &HeaderMap) -> Result<AccessToken, ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| AccessToken::new(t.trim()))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send Authorization: Bearer <token>",
-            )
-        })
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>"))
 }
 
-async fn sign_out(
-    State(service): State<Arc<SignInService>>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
+async fn sign_out(State(service): State<Arc<SignInService>>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
     service.sign_out(&bearer(&headers)?)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(
-    State(service): State<Arc<SignInService>>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+async fn me(State(service): State<Arc<SignInService>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let user = service.me(&bearer(&headers)?)?;
     Ok(Json(user_json(&user)))
 }
@@ -230,9 +205,5 @@ async fn openapi() -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint; see /v1/openapi.json",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /v1/openapi.json")
 }

@@ -57,12 +57,8 @@ pub fn load(store: &Store, text: &str) -> Result<(), DirectoryError> {
         target_all: true,
     })?;
     for user in &directory.user {
-        let phone = PhoneNumber::parse_international(&user.mobile).map_err(|e| {
-            DirectoryError::BadPhone {
-                user: user.username.clone(),
-                reason: e.to_string(),
-            }
-        })?;
+        let phone = PhoneNumber::parse_international(&user.mobile)
+            .map_err(|e| DirectoryError::BadPhone { user: user.username.clone(), reason: e.to_string() })?;
         store.add_user(&user.username, &user.display_name, &user.roles)?;
         store.set_phone(&user.username, PHONE_KIND_MOBILE, phone.e164())?;
     }
@@ -79,10 +75,7 @@ mod tests {
         load(&store, DEMO_DIRECTORY).unwrap();
         let users = store.users().unwrap();
         assert_eq!(users.len(), 3);
-        let managers: Vec<_> = users
-            .iter()
-            .filter(|u| u.roles.iter().any(|r| r == "kiosk-manager"))
-            .collect();
+        let managers: Vec<_> = users.iter().filter(|u| u.roles.iter().any(|r| r == "kiosk-manager")).collect();
         assert_eq!(managers.len(), 1);
         for user in &users {
             let phones = store.phones(&user.username).unwrap();

@@ -28,20 +28,11 @@ use store::Store;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("can't open database {path}: {source}")]
-    Database {
-        path: String,
-        source: store::StoreError,
-    },
+    Database { path: String, source: store::StoreError },
     #[error("can't read or create the code key {path}: {source}")]
-    Key {
-        path: String,
-        source: std::io::Error,
-    },
+    Key { path: String, source: std::io::Error },
     #[error("can't listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
 }
 
 /// A backend ready to accept connections.
@@ -52,20 +43,12 @@ pub struct Server {
 
 impl Server {
     /// Opens the store and key named by `config`, and binds its listen address.
-    pub async fn bind(
-        config: ServerConfig,
-        clock: Arc<dyn Clock>,
-        gateway: Gateway,
-    ) -> Result<Self, ServeError> {
-        let store = Store::open(&config.db).map_err(|source| ServeError::Database {
-            path: config.db.display().to_string(),
-            source,
-        })?;
+    pub async fn bind(config: ServerConfig, clock: Arc<dyn Clock>, gateway: Gateway) -> Result<Self, ServeError> {
+        let store = Store::open(&config.db)
+            .map_err(|source| ServeError::Database { path: config.db.display().to_string(), source })?;
         let key_path = config.key_file();
-        let key = OtpKey::load_or_create(&key_path).map_err(|source| ServeError::Key {
-            path: key_path.display().to_string(),
-            source,
-        })?;
+        let key = OtpKey::load_or_create(&key_path)
+            .map_err(|source| ServeError::Key { path: key_path.display().to_string(), source })?;
         Self::bind_with(store, key, config, clock, gateway).await
     }
 
@@ -78,27 +61,18 @@ impl Server {
         gateway: Gateway,
     ) -> Result<Self, ServeError> {
         let addr = config.listen;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Listen { addr, source })?;
+        let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
         let queue = sms::spawn_sender(gateway);
         let service = Arc::new(SignInService::new(store, key, clock, config, queue));
         Ok(Server { listener, service })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, api::router(self.service))
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, api::router(self.service)).with_graceful_shutdown(shutdown).await
     }
 }

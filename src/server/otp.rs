@@ -34,12 +34,7 @@ impl OtpKey {
 
     /// Reads the key file, or creates it (mode 0600) with a new random key on first start.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
             Ok(mut file) => {
                 let key = Self::random();
                 file.write_all(key.0.as_ref())?;
@@ -64,8 +59,8 @@ impl OtpKey {
 
     /// The keyed hash of a code, bound to the challenge it was issued for.
     pub fn code_mac(&self, challenge_id: &str, code: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_ref())
-            .expect("HMAC takes keys of any length");
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_ref()).expect("HMAC takes keys of any length");
         mac.update(challenge_id.as_bytes());
         mac.update(b":");
         mac.update(code.as_bytes());
@@ -116,18 +111,9 @@ mod tests {
 
     #[test]
     fn codes_are_six_digits_and_vary() {
-        let codes: std::collections::HashSet<String> =
-            (0..200).map(|_| new_code().expose().to_string()).collect();
-        assert!(
-            codes
-                .iter()
-                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-        );
-        assert!(
-            codes.len() > 190,
-            "200 draws from a million gave only {} distinct",
-            codes.len()
-        );
+        let codes: std::collections::HashSet<String> = (0..200).map(|_| new_code().expose().to_string()).collect();
+        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(codes.len() > 190, "200 draws from a million gave only {} distinct", codes.len());
     }
 
     #[test]

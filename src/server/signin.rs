@@ -71,20 +71,12 @@ impl SignInService {
         config: ServerConfig,
         sms_queue: mpsc::UnboundedSender<SmsMessage>,
     ) -> Self {
-        SignInService {
-            store: Mutex::new(store),
-            key,
-            clock,
-            config,
-            sms_queue,
-        }
+        SignInService { store: Mutex::new(store), key, clock, config, sms_queue }
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (statements are atomic).
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn info(&self, challenge_id: String) -> ChallengeInfo {
@@ -100,9 +92,7 @@ impl SignInService {
     /// a challenge whose code nobody knows; no SMS is sent for them.
     pub fn start(&self, phone: &str) -> Result<ChallengeInfo, SignInError> {
         let phone = PhoneNumber::parse_international(phone).map_err(|e| {
-            SignInError::InvalidPhone(format!(
-                "{e}; send it as + country code and number, e.g. \"+12065550100\""
-            ))
+            SignInError::InvalidPhone(format!("{e}; send it as + country code and number, e.g. \"+12065550100\""))
         })?;
         let now = self.clock.now_ms();
         let challenge_id = otp::new_challenge_id();
@@ -144,18 +134,11 @@ impl SignInService {
         }
         let ready_at = challenge.last_sent_at + millis(self.config.resend_cooldown.0);
         if now < ready_at {
-            return Err(SignInError::RateLimited {
-                retry_after: ((ready_at - now + 999) / 1000) as u64,
-            });
+            return Err(SignInError::RateLimited { retry_after: ((ready_at - now + 999) / 1000) as u64 });
         }
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
-        store.replace_code(
-            challenge_id,
-            &mac,
-            now + millis(self.config.code_lifetime.0),
-            now,
-        )?;
+        store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
         let phone = match challenge.user_rowid {
             Some(rowid) => store.mobile_of(rowid)?,
             None => None,
@@ -170,14 +153,7 @@ impl SignInService {
     fn queue_sms(&self, phone: &PhoneNumber, code: &OtpCode) {
         let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
         let body = sms::render_message(sms::DEFAULT_TEMPLATE, code, minutes, &self.config.sms_host);
-        if self
-            .sms_queue
-            .send(SmsMessage {
-                to: phone.e164().to_string(),
-                body,
-            })
-            .is_err()
-        {
+        if self.sms_queue.send(SmsMessage { to: phone.e164().to_string(), body }).is_err() {
             tracing::error!("the sms queue is closed; no message sent");
         }
     }
@@ -197,10 +173,7 @@ impl SignInService {
         if now >= challenge.expires_at {
             return Err(SignInError::Expired);
         }
-        let right = otp::is_well_formed(code)
-            && self
-                .key
-                .code_matches(challenge_id, code, &challenge.code_mac);
+        let right = otp::is_well_formed(code) && self.key.code_matches(challenge_id, code, &challenge.code_mac);
         match (right, challenge.user_rowid) {
             (true, Some(user_rowid)) => {
                 let token = otp::new_token();
@@ -215,11 +188,7 @@ impl SignInService {
                     )?
                     .ok_or(SignInError::Expired)?;
                 tracing::info!(user = %user.username, "signed in");
-                Ok(Session {
-                    token,
-                    expires_in: lifetime.as_secs(),
-                    user,
-                })
+                Ok(Session { token, expires_in: lifetime.as_secs(), user })
             }
             _ => {
                 let attempts = store.count_attempt(challenge_id)?;
@@ -235,15 +204,12 @@ impl SignInService {
     }
 
     pub fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
-        self.store()
-            .token_user(&otp::token_hash(token.expose()), self.clock.now_ms())?
-            .ok_or(SignInError::Unauthorized)
+        self.store().token_user(&otp::token_hash(token.expose()), self.clock.now_ms())?.ok_or(SignInError::Unauthorized)
     }
 
     /// Revokes a token; unknown or already revoked tokens are fine (sign-out is idempotent).
     pub fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
-        self.store()
-            .revoke_token(&otp::token_hash(token.expose()), self.clock.now_ms())?;
+        self.store().revoke_token(&otp::token_hash(token.expose()), self.clock.now_ms())?;
         Ok(())
     }
 }

@@ -69,8 +69,7 @@ impl Gateway {
                 let line = OutboxLine {
                     to: &message.to,
                     body: &message.body,
-                    sent_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                        .to_string(),
+                    sent_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
                 };
                 let mut text = serde_json::to_string(&line).map_err(|e| e.to_string())?;
                 text.push('\n');
@@ -84,10 +83,7 @@ impl Gateway {
                 result
             }
             Gateway::Channel(sender) => sender
-                .send(DeliveredSms {
-                    to_masked: mask_e164(&message.to),
-                    body: message.body.clone(),
-                })
+                .send(DeliveredSms { to_masked: mask_e164(&message.to), body: message.body.clone() })
                 .map_err(|_| "the demo phone is gone".to_string()),
         }
     }
@@ -113,18 +109,9 @@ mod tests {
 
     #[test]
     fn message_ends_with_origin_bound_line_and_fits() {
-        let text = render_message(
-            DEFAULT_TEMPLATE,
-            &OtpCode::new("123456"),
-            5,
-            "shiftkey.local",
-        );
+        let text = render_message(DEFAULT_TEMPLATE, &OtpCode::new("123456"), 5, "shiftkey.local");
         assert!(text.ends_with("\n@shiftkey.local #123456"), "{text}");
         assert!(text.contains("123456"));
-        assert!(
-            text.len() <= MAX_MESSAGE_BYTES,
-            "{} bytes: {text}",
-            text.len()
-        );
+        assert!(text.len() <= MAX_MESSAGE_BYTES, "{} bytes: {text}", text.len());
     }
 }

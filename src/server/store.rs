@@ -120,26 +120,15 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            conn.execute_batch(&format!(
-                "BEGIN; {migration}; PRAGMA user_version = {}; COMMIT;",
-                index + 1
-            ))?;
+            conn.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {}; COMMIT;", index + 1))?;
         }
         Ok(Store { conn })
     }
 
     pub fn policy(&self) -> Result<Policy, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1",
-            [],
-            |r| {
-                Ok(Policy {
-                    enabled: r.get(0)?,
-                    use_for_sign_in: r.get(1)?,
-                    target_all: r.get(2)?,
-                })
-            },
-        )?)
+        Ok(self.conn.query_row("SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1", [], |r| {
+            Ok(Policy { enabled: r.get(0)?, use_for_sign_in: r.get(1)?, target_all: r.get(2)? })
+        })?)
     }
 
     pub fn set_policy(&self, policy: &Policy) -> Result<(), StoreError> {
@@ -150,12 +139,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn add_user(
-        &self,
-        username: &str,
-        display_name: &str,
-        roles: &[String],
-    ) -> Result<User, StoreError> {
+    pub fn add_user(&self, username: &str, display_name: &str, roles: &[String]) -> Result<User, StoreError> {
         let roles_json = serde_json::to_string(roles).expect("a list of strings serializes");
         let inserted = self.conn.execute(
             "INSERT INTO users (username, display_name, roles) VALUES (?1, ?2, ?3)
@@ -191,9 +175,8 @@ impl Store {
     }
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, username, display_name, enabled, roles FROM users ORDER BY username",
-        )?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, username, display_name, enabled, roles FROM users ORDER BY username")?;
         let rows = stmt.query_map([], Self::user_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -212,12 +195,8 @@ impl Store {
     /// Assigns a number of the given kind to a user, replacing their previous one of that kind.
     pub fn set_phone(&self, username: &str, kind: &str, e164: &str) -> Result<(), StoreError> {
         let user = self.user(username)?;
-        let owner: Option<i64> = self
-            .conn
-            .query_row("SELECT user_id FROM phones WHERE e164 = ?1", [e164], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let owner: Option<i64> =
+            self.conn.query_row("SELECT user_id FROM phones WHERE e164 = ?1", [e164], |r| r.get(0)).optional()?;
         if owner.is_some_and(|owner| owner != user.rowid) {
             return Err(StoreError::PhoneTaken);
         }
@@ -232,9 +211,7 @@ impl Store {
     /// The user's numbers as (kind, E.164).
     pub fn phones(&self, username: &str) -> Result<Vec<(String, String)>, StoreError> {
         let user = self.user(username)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT kind, e164 FROM phones WHERE user_id = ?1 ORDER BY kind")?;
+        let mut stmt = self.conn.prepare("SELECT kind, e164 FROM phones WHERE user_id = ?1 ORDER BY kind")?;
         let rows = stmt.query_map([user.rowid], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -303,13 +280,7 @@ impl Store {
     }
 
     /// Replaces a challenge's code (a resend): the old code dies, attempts stay.
-    pub fn replace_code(
-        &self,
-        id: &str,
-        code_mac: &[u8],
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    pub fn replace_code(&self, id: &str, code_mac: &[u8], expires_at: i64, now: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE challenges SET code_mac = ?2, expires_at = ?3, sends = sends + 1, last_sent_at = ?4 WHERE id = ?1",
             params![id, code_mac, expires_at, now],
@@ -336,10 +307,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<Option<User>, StoreError> {
         let tx = self.conn.transaction()?;
-        let marked = tx.execute(
-            "UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0",
-            [challenge_id],
-        )?;
+        let marked = tx.execute("UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0", [challenge_id])?;
         if marked == 0 {
             return Ok(None);
         }
@@ -383,44 +351,19 @@ mod tests {
         let store = Store::in_memory().unwrap();
         store.add_user("a", "A", &[]).unwrap();
         store.add_user("b", "B", &[]).unwrap();
-        store
-            .set_phone("a", PHONE_KIND_MOBILE, "+12065550100")
-            .unwrap();
-        assert!(matches!(
-            store.set_phone("b", PHONE_KIND_MOBILE, "+12065550100"),
-            Err(StoreError::PhoneTaken)
-        ));
-        store
-            .set_phone("a", PHONE_KIND_MOBILE, "+12065550100")
-            .unwrap();
+        store.set_phone("a", PHONE_KIND_MOBILE, "+12065550100").unwrap();
+        assert!(matches!(store.set_phone("b", PHONE_KIND_MOBILE, "+12065550100"), Err(StoreError::PhoneTaken)));
+        store.set_phone("a", PHONE_KIND_MOBILE, "+12065550100").unwrap();
     }
 
     #[test]
     fn sign_in_needs_policy_and_enabled_user() {
         let store = Store::in_memory().unwrap();
         store.add_user("a", "A", &[]).unwrap();
-        store
-            .set_phone("a", PHONE_KIND_MOBILE, "+12065550100")
-            .unwrap();
-        assert!(
-            store.sms_sign_in_user("+12065550100").unwrap().is_none(),
-            "policy starts disabled"
-        );
-        store
-            .set_policy(&Policy {
-                enabled: true,
-                use_for_sign_in: true,
-                target_all: true,
-            })
-            .unwrap();
-        assert_eq!(
-            store
-                .sms_sign_in_user("+12065550100")
-                .unwrap()
-                .unwrap()
-                .username,
-            "a"
-        );
+        store.set_phone("a", PHONE_KIND_MOBILE, "+12065550100").unwrap();
+        assert!(store.sms_sign_in_user("+12065550100").unwrap().is_none(), "policy starts disabled");
+        store.set_policy(&Policy { enabled: true, use_for_sign_in: true, target_all: true }).unwrap();
+        assert_eq!(store.sms_sign_in_user("+12065550100").unwrap().unwrap().username, "a");
         assert!(store.sms_sign_in_user("+12065550199").unwrap().is_none());
     }
 
@@ -428,9 +371,6 @@ mod tests {
     fn duplicate_username_is_refused() {
         let store = Store::in_memory().unwrap();
         store.add_user("a", "A", &[]).unwrap();
-        assert!(matches!(
-            store.add_user("a", "A2", &[]),
-            Err(StoreError::UserExists(_))
-        ));
+        assert!(matches!(store.add_user("a", "A2", &[]), Err(StoreError::UserExists(_))));
     }
 }

@@ -22,9 +22,7 @@ pub fn session_env(
     identity: &SessionIdentity<'_>,
     kiosk_env: impl Iterator<Item = (OsString, OsString)>,
 ) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = kiosk_env
-        .filter(|(k, _)| k.to_str().is_some_and(inherited))
-        .collect();
+    let mut env: Vec<(OsString, OsString)> = kiosk_env.filter(|(k, _)| k.to_str().is_some_and(inherited)).collect();
     if !env.iter().any(|(k, _)| k == "TERM") {
         env.push(("TERM".into(), "xterm-256color".into()));
     }
@@ -34,10 +32,7 @@ pub fn session_env(
         ("HOME".into(), dir.clone()),
         ("TMPDIR".into(), dir.clone()),
         ("SHIFTKEY_SESSION_DIR".into(), dir),
-        (
-            "SHIFTKEY_TOKEN_FILE".into(),
-            identity.token_file.as_os_str().to_owned(),
-        ),
+        ("SHIFTKEY_TOKEN_FILE".into(), identity.token_file.as_os_str().to_owned()),
         ("SHIFTKEY_USER_ID".into(), identity.user_id.into()),
         ("SHIFTKEY_USER_NAME".into(), identity.user_name.into()),
     ]);
@@ -65,11 +60,7 @@ mod tests {
             path: "/usr/bin:/bin",
         };
         let env = session_env(&identity, kiosk.into_iter());
-        let get = |k: &str| {
-            env.iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.to_str().unwrap().to_string())
-        };
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.to_str().unwrap().to_string());
         assert_eq!(get("TERM").as_deref(), Some("screen"));
         assert_eq!(get("LC_ALL").as_deref(), Some("C.UTF-8"));
         assert_eq!(get("AWS_SECRET_ACCESS_KEY"), None);

@@ -72,33 +72,12 @@ mod tests {
 
     #[test]
     fn common_keys_encode_like_xterm() {
-        assert_eq!(
-            key_bytes(&key(KeyCode::Char('a'), KeyModifiers::NONE), false),
-            b"a"
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), false),
-            [3]
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Up, KeyModifiers::NONE), false),
-            b"\x1b[A"
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Up, KeyModifiers::NONE), true),
-            b"\x1bOA"
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Char('x'), KeyModifiers::ALT), false),
-            b"\x1bx"
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Enter, KeyModifiers::NONE), false),
-            b"\r"
-        );
-        assert_eq!(
-            key_bytes(&key(KeyCode::Char('é'), KeyModifiers::NONE), false),
-            "é".as_bytes()
-        );
+        assert_eq!(key_bytes(&key(KeyCode::Char('a'), KeyModifiers::NONE), false), b"a");
+        assert_eq!(key_bytes(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), false), [3]);
+        assert_eq!(key_bytes(&key(KeyCode::Up, KeyModifiers::NONE), false), b"\x1b[A");
+        assert_eq!(key_bytes(&key(KeyCode::Up, KeyModifiers::NONE), true), b"\x1bOA");
+        assert_eq!(key_bytes(&key(KeyCode::Char('x'), KeyModifiers::ALT), false), b"\x1bx");
+        assert_eq!(key_bytes(&key(KeyCode::Enter, KeyModifiers::NONE), false), b"\r");
+        assert_eq!(key_bytes(&key(KeyCode::Char('é'), KeyModifiers::NONE), false), "é".as_bytes());
     }
 }

@@ -6,7 +6,11 @@ pub mod env;
 pub mod keys;
 pub mod procs;
 pub mod pty;
+pub mod record;
+pub mod recovery;
+pub mod sandbox;
 pub mod teardown;
+pub mod user;
 
 use std::ffi::OsString;
 use std::time::Instant;
@@ -18,6 +22,9 @@ use crate::config::SessionConfig;
 use crate::secret::AccessToken;
 use dir::SessionDir;
 use pty::{PtyCommand, PtyInput, PtyProcess};
+use record::SessionRecord;
+use sandbox::Sandbox;
+use user::SessionUser;
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -28,6 +35,7 @@ pub enum SignOutReason {
     IdleTimeout,
     MaxDuration,
     KioskStopped,
+    KioskCrashed,
     ManagerReset,
     Recovered,
 }
@@ -38,59 +46,68 @@ pub enum StartError {
     #[error("can't create the session directory: {0}")]
     Dir(std::io::Error),
     #[error("can't start {program}: {source}")]
-    Spawn {
-        program: String,
-        source: std::io::Error,
-    },
+    Spawn { program: String, source: std::io::Error },
+}
+
+/// How sessions are started on this kiosk: decided once, at kiosk start.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    pub config: SessionConfig,
+    pub user: SessionUser,
+    pub sandbox: Sandbox,
 }
 
 /// A running session and everything its teardown needs.
 pub struct LiveSession {
-    pub leader: i32,
-    pub dir: SessionDir,
+    pub record: SessionRecord,
     pub user: SignedInUser,
     pub started: Instant,
     pub input: PtyInput,
-    token: AccessToken,
+    pub(crate) token: AccessToken,
     /// Becomes true when the session command has exited.
     pub exited: watch::Receiver<bool>,
 }
 
-impl LiveSession {
+impl Launcher {
     /// Creates the private directory, writes the token file and starts the command in a pty.
     pub fn start(
-        config: &SessionConfig,
+        &self,
         grant: &Grant,
         cols: u16,
         rows: u16,
-    ) -> Result<(Self, mpsc::Receiver<Vec<u8>>), StartError> {
-        let dir = SessionDir::create().map_err(StartError::Dir)?;
-        let started = Self::spawn_in(&dir, config, grant, cols, rows);
-        match started {
-            Ok((process, output)) => {
+    ) -> Result<(LiveSession, mpsc::Receiver<Vec<u8>>), StartError> {
+        let dir = SessionDir::create(self.user.ids()).map_err(StartError::Dir)?;
+        match self.spawn_in(&dir, grant, cols, rows) {
+            Ok((process, output, input)) => {
                 let (exit_sender, exited) = watch::channel(false);
-                let leader = process.pid;
-                let input = process.input().map_err(|source| StartError::Spawn {
-                    program: config.command[0].clone(),
-                    source,
-                })?;
+                let record = SessionRecord {
+                    leader: process.pid,
+                    kiosk_pid: std::process::id() as i32,
+                    dir: dir.path.clone(),
+                    dir_on_tmpfs: dir.on_tmpfs,
+                    uid: self.user.uid(),
+                    dedicated_uid: matches!(self.user, SessionUser::Dedicated { .. }),
+                    user_id: grant.user.id.clone(),
+                    started_unix: std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0),
+                    sandbox: self.sandbox.name().into(),
+                };
                 let mut child = process.child;
                 tokio::spawn(async move {
                     let _ = child.wait().await;
                     let _ = exit_sender.send(true);
                 });
-                Ok((
-                    LiveSession {
-                        leader,
-                        dir,
-                        user: grant.user.clone(),
-                        started: Instant::now(),
-                        input,
-                        token: grant.token.clone(),
-                        exited,
-                    },
-                    output,
-                ))
+                let session = LiveSession {
+                    record,
+                    user: grant.user.clone(),
+                    started: Instant::now(),
+                    input,
+                    token: grant.token.clone(),
+                    exited,
+                };
+                Ok((session, output))
             }
             Err(err) => {
                 // Nothing ran: the directory (and token file) must not outlive the attempt.
@@ -101,41 +118,36 @@ impl LiveSession {
     }
 
     fn spawn_in(
+        &self,
         dir: &SessionDir,
-        config: &SessionConfig,
         grant: &Grant,
         cols: u16,
         rows: u16,
-    ) -> Result<(PtyProcess, mpsc::Receiver<Vec<u8>>), StartError> {
-        let program = config.command[0].clone();
-        let spawn_error = |source| StartError::Spawn {
-            program: program.clone(),
-            source,
-        };
+    ) -> Result<(PtyProcess, mpsc::Receiver<Vec<u8>>, PtyInput), StartError> {
+        let program = self.config.command[0].clone();
+        let spawn_error = |source| StartError::Spawn { program: program.clone(), source };
         let token_file = dir.write_token(&grant.token).map_err(StartError::Dir)?;
         let identity = env::SessionIdentity {
             dir: &dir.path,
             token_file: &token_file,
             user_id: &grant.user.id,
             user_name: &grant.user.display_name,
-            path: &config.path,
+            path: &self.config.path,
         };
+        let (program_path, args) = self.sandbox.wrap(&self.config.command, &dir.path);
         let command = PtyCommand {
-            program: program.clone().into(),
-            args: config.command[1..].iter().map(OsString::from).collect(),
+            program: program_path,
+            args: args.into_iter().map(OsString::from).collect(),
             env: env::session_env(&identity, std::env::vars_os()),
             cwd: Some(dir.path.clone()),
             cols,
             rows,
             locked_down: true,
+            user: self.user.ids(),
         };
         let process = PtyProcess::spawn(&command).map_err(spawn_error)?;
         let output = process.output().map_err(spawn_error)?;
-        Ok((process, output))
-    }
-
-    /// The token, for the revoke step of the teardown only.
-    pub(crate) fn token(&self) -> &AccessToken {
-        &self.token
+        let input = process.input().map_err(spawn_error)?;
+        Ok((process, output, input))
     }
 }

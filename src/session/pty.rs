@@ -27,6 +27,8 @@ pub struct PtyCommand {
     pub rows: u16,
     /// Restrictions applied in the child before exec (umask 077, no new privileges, no core).
     pub locked_down: bool,
+    /// Switch to this uid and gid (no supplementary groups) before exec; needs root.
+    pub user: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
 }
 
 /// A running program and the master side of its pty.
@@ -37,12 +39,7 @@ pub struct PtyProcess {
 }
 
 fn winsize(cols: u16, rows: u16) -> Winsize {
-    Winsize {
-        ws_row: rows.max(1),
-        ws_col: cols.max(1),
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    }
+    Winsize { ws_row: rows.max(1), ws_col: cols.max(1), ws_xpixel: 0, ws_ypixel: 0 }
 }
 
 fn close_on_exec(fd: &OwnedFd) -> std::io::Result<()> {
@@ -68,23 +65,34 @@ impl PtyProcess {
             cmd.current_dir(cwd);
         }
         let locked_down = command.locked_down;
-        // SAFETY: only async-signal-safe calls (setsid, ioctl, umask, prctl, setrlimit) run
-        // between fork and exec.
+        let user = command.user;
+        // SAFETY: only async-signal-safe calls (setsid, ioctl, umask, setgroups, setgid, setuid,
+        // prctl, setrlimit) run between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
                 nix::unistd::setsid()?;
                 if libc::ioctl(0, libc::TIOCSCTTY as _, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
+                if let Some((uid, gid)) = user {
+                    nix::unistd::setgroups(&[gid])?;
+                    nix::unistd::setgid(gid)?;
+                    nix::unistd::setuid(uid)?;
+                    // Checked after the drop: the ids took, and root can't be regained.
+                    if nix::unistd::getuid() != uid
+                        || nix::unistd::geteuid() != uid
+                        || nix::unistd::getegid() != gid
+                        || nix::unistd::setuid(nix::unistd::Uid::from_raw(0)).is_ok()
+                    {
+                        return Err(std::io::Error::other("privilege drop did not take"));
+                    }
+                }
                 if locked_down {
                     libc::umask(0o077);
                     if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
-                    let no_core = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
+                    let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
                     if libc::setrlimit(libc::RLIMIT_CORE, &no_core) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
@@ -94,35 +102,29 @@ impl PtyProcess {
         }
         let child = cmd.spawn()?;
         let pid = child.id().map(|p| p as i32).unwrap_or(-1);
-        Ok(PtyProcess {
-            child,
-            pid,
-            master: File::from(pty.master),
-        })
+        Ok(PtyProcess { child, pid, master: File::from(pty.master) })
     }
 
     /// Starts a thread that forwards everything the program writes, until the pty closes.
     pub fn output(&self) -> std::io::Result<mpsc::Receiver<Vec<u8>>> {
         let mut reader = self.master.try_clone()?;
         let (sender, receiver) = mpsc::channel(64);
-        std::thread::Builder::new()
-            .name("pty-reader".into())
-            .spawn(move || {
-                let mut buffer = vec![0u8; 64 * 1024];
-                loop {
-                    match reader.read(&mut buffer) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            if sender.blocking_send(buffer[..n].to_vec()).is_err() {
-                                break;
-                            }
+        std::thread::Builder::new().name("pty-reader".into()).spawn(move || {
+            let mut buffer = vec![0u8; 64 * 1024];
+            loop {
+                match reader.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if sender.blocking_send(buffer[..n].to_vec()).is_err() {
+                            break;
                         }
-                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                        // EIO: every process holding the other side has gone.
-                        Err(_) => break,
                     }
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                    // EIO: every process holding the other side has gone.
+                    Err(_) => break,
                 }
-            })?;
+            }
+        })?;
         Ok(receiver)
     }
 

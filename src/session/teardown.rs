@@ -1,19 +1,24 @@
-//! The one sign-out: every trigger (key, exit, idle, signal, manager, recovery) ends here.
+//! The one sign-out: every trigger (key, exit, idle, max duration, signal, manager, crash
+//! recovery) ends here.
 //!
-//! Each step runs even if an earlier one failed, and the outcome of each is recorded.
-//! Order: end the processes, revoke the token, delete the files, drop the secrets, audit.
+//! Each step runs even if an earlier one failed, and the outcome of each is recorded:
+//! end the processes, revoke the token, delete the files, drop the secrets, audit.
 //! Clearing the screen is the caller's (it owns the terminal) and happens right after.
 
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Serialize;
 
-use super::{LiveSession, SignOutReason, procs};
+use super::procs::{self, Membership};
+use super::record::{SessionRecord, StateFile};
+use super::{LiveSession, SignOutReason};
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
+use crate::secret::AccessToken;
 
 /// How long each bounded step may take.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +27,14 @@ pub struct TeardownLimits {
     pub kill_grace: Duration,
     /// Sign-out must not hang on a backend that is down.
     pub revoke_timeout: Duration,
+}
+
+/// Where a teardown reports to.
+#[derive(Debug, Clone)]
+pub struct TeardownContext {
+    pub limits: TeardownLimits,
+    pub audit: AuditLog,
+    pub state_file: StateFile,
 }
 
 /// What the teardown did, for the audit log and the manager.
@@ -37,125 +50,18 @@ pub struct TeardownOutcome {
     pub revoke: String,
     pub files_removed: usize,
     pub dir_removed: bool,
+    /// Files of the session's dedicated user that could not be removed.
+    pub files_left: Vec<PathBuf>,
     pub dir_on_tmpfs: bool,
-    pub sandbox: &'static str,
+    pub sandbox: String,
 }
 
 impl TeardownOutcome {
     /// Whether nothing of the session is left.
     pub fn clean(&self) -> bool {
-        self.left_alive.is_empty() && self.dir_removed
+        self.left_alive.is_empty() && self.dir_removed && self.files_left.is_empty()
     }
-}
 
-const POLL: Duration = Duration::from_millis(20);
-
-fn signal_all(leader: i32, pids: &[i32], signal: Signal) {
-    let _ = killpg(Pid::from_raw(leader), signal);
-    for pid in pids {
-        let _ = kill(Pid::from_raw(*pid), signal);
-    }
-}
-
-fn pids_of(leader: i32) -> Vec<i32> {
-    procs::session_processes(leader)
-        .into_iter()
-        .map(|p| p.pid)
-        .collect()
-}
-
-/// Waits until no process of the session is alive, or the deadline passes.
-async fn wait_gone(leader: i32, deadline: Instant) -> Vec<i32> {
-    loop {
-        let left = pids_of(leader);
-        if left.is_empty() || Instant::now() >= deadline {
-            return left;
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Ends every process of the session: SIGHUP and SIGTERM, a grace period, then SIGKILL.
-async fn end_processes(leader: i32, grace: Duration) -> (usize, usize, Vec<i32>) {
-    let first = pids_of(leader);
-    signal_all(leader, &first, Signal::SIGHUP);
-    signal_all(leader, &first, Signal::SIGTERM);
-    let survivors = wait_gone(leader, Instant::now() + grace).await;
-    let mut seen: Vec<i32> = first.clone();
-    seen.extend(survivors.iter().filter(|p| !first.contains(p)));
-    if survivors.is_empty() {
-        return (seen.len(), 0, Vec::new());
-    }
-    signal_all(leader, &survivors, Signal::SIGKILL);
-    let left = wait_gone(leader, Instant::now() + Duration::from_secs(2)).await;
-    (seen.len(), survivors.len(), left)
-}
-
-fn count_files(path: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|entry| match entry.file_type() {
-            Ok(t) if t.is_dir() => 1 + count_files(&entry.path()),
-            _ => 1,
-        })
-        .sum()
-}
-
-/// Runs the whole teardown for a session and audits it.
-pub async fn teardown<B: AuthBackend>(
-    session: LiveSession,
-    backend: &B,
-    reason: SignOutReason,
-    limits: TeardownLimits,
-    audit: &AuditLog,
-) -> TeardownOutcome {
-    let (processes_ended, killed_after_grace, left_alive) =
-        end_processes(session.leader, limits.kill_grace).await;
-
-    let revoke = match tokio::time::timeout(
-        limits.revoke_timeout,
-        backend.sign_out(session.token()),
-    )
-    .await
-    {
-        Ok(Ok(())) => "revoked".to_string(),
-        Ok(Err(err)) => format!("failed: {err}"),
-        Err(_) => format!(
-            "failed: no answer within {} ms",
-            limits.revoke_timeout.as_millis()
-        ),
-    };
-
-    let files_removed = count_files(&session.dir.path);
-    let _ = std::fs::remove_dir_all(&session.dir.path);
-    let dir_removed = !session.dir.path.exists();
-
-    let outcome = TeardownOutcome {
-        reason,
-        user_id: session.user.id.clone(),
-        duration_secs: session.started.elapsed().as_secs(),
-        processes_ended,
-        killed_after_grace,
-        left_alive,
-        revoke,
-        files_removed,
-        dir_removed,
-        dir_on_tmpfs: session.dir.on_tmpfs,
-        sandbox: "none",
-    };
-    // The token and the rest of the session's secrets are zeroized as they drop here.
-    drop(session);
-    audit.record("session_end", &outcome);
-    if !outcome.clean() {
-        tracing::error!(left_alive = ?outcome.left_alive, dir_removed = outcome.dir_removed, "session teardown left something behind");
-    }
-    outcome
-}
-
-impl TeardownOutcome {
     /// The outcome when a trigger fired but no session was running.
     pub fn nothing(reason: SignOutReason) -> Self {
         TeardownOutcome {
@@ -168,8 +74,166 @@ impl TeardownOutcome {
             revoke: "no session".into(),
             files_removed: 0,
             dir_removed: true,
+            files_left: Vec::new(),
             dir_on_tmpfs: false,
-            sandbox: "none",
+            sandbox: "none".into(),
         }
     }
+}
+
+const POLL: Duration = Duration::from_millis(20);
+/// Places where a dedicated session user may have left files outside its home.
+const SHARED_TEMP_DIRS: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
+
+fn membership(record: &SessionRecord) -> Membership<'_> {
+    Membership { leader: record.leader, dir: &record.dir, dedicated_uid: record.dedicated_uid.then_some(record.uid) }
+}
+
+fn member_pids(record: &SessionRecord) -> Vec<i32> {
+    procs::session_processes(&membership(record)).into_iter().map(|p| p.pid).collect()
+}
+
+fn signal_all(record: &SessionRecord, pids: &[i32], signal: Signal) {
+    if record.leader > 1 {
+        let _ = killpg(Pid::from_raw(record.leader), signal);
+    }
+    for pid in pids {
+        let _ = kill(Pid::from_raw(*pid), signal);
+    }
+}
+
+/// Ends every process of the session: SIGHUP and SIGTERM, a grace period, then SIGKILL
+/// (repeated, for processes that fork while being killed). Returns (ended, killed, left).
+async fn end_processes(record: &SessionRecord, grace: Duration) -> (usize, usize, Vec<i32>) {
+    let mut seen: Vec<i32> = member_pids(record);
+    signal_all(record, &seen, Signal::SIGHUP);
+    signal_all(record, &seen, Signal::SIGTERM);
+    let grace_ends = Instant::now() + grace;
+    let mut survivors = member_pids(record);
+    while !survivors.is_empty() && Instant::now() < grace_ends {
+        tokio::time::sleep(POLL).await;
+        survivors = member_pids(record);
+        // A newcomer started during the grace gets the same warning.
+        let new: Vec<i32> = survivors.iter().copied().filter(|p| !seen.contains(p)).collect();
+        signal_all(record, &new, Signal::SIGTERM);
+        seen.extend(new);
+    }
+    let killed = survivors.len();
+    let kill_ends = Instant::now() + Duration::from_secs(2);
+    while !survivors.is_empty() && Instant::now() < kill_ends {
+        seen.extend(survivors.iter().copied().filter(|p| !seen.contains(p)).collect::<Vec<_>>());
+        signal_all(record, &survivors, Signal::SIGKILL);
+        tokio::time::sleep(POLL).await;
+        survivors = member_pids(record);
+    }
+    procs::reap(&seen);
+    (seen.len(), killed, survivors)
+}
+
+fn count_files(path: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| match entry.file_type() {
+            Ok(t) if t.is_dir() => 1 + count_files(&entry.path()),
+            _ => 1,
+        })
+        .sum()
+}
+
+fn remove_path(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Removes what the dedicated uid owns at the top of the shared temp dirs. Returns
+/// (removed, left behind).
+fn sweep_shared_temp(uid: u32) -> (usize, Vec<PathBuf>) {
+    let mut removed = 0;
+    let mut left = Vec::new();
+    for base in SHARED_TEMP_DIRS {
+        let Ok(entries) = std::fs::read_dir(base) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            // symlink_metadata: a link the user planted is removed, never followed.
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.uid() == uid) {
+                removed += 1 + count_files(&path);
+                if remove_path(&path).is_err() || path.symlink_metadata().is_ok() {
+                    left.push(path);
+                }
+            }
+        }
+    }
+    (removed, left)
+}
+
+/// Runs the whole teardown for a session record and audits it.
+pub async fn teardown<B: AuthBackend>(
+    record: &SessionRecord,
+    token: Option<AccessToken>,
+    backend: &B,
+    reason: SignOutReason,
+    context: &TeardownContext,
+) -> TeardownOutcome {
+    let (processes_ended, killed_after_grace, left_alive) = end_processes(record, context.limits.kill_grace).await;
+
+    let revoke = match &token {
+        None => "no token".to_string(),
+        Some(token) => match tokio::time::timeout(context.limits.revoke_timeout, backend.sign_out(token)).await {
+            Ok(Ok(())) => "revoked".to_string(),
+            Ok(Err(err)) => format!("failed: {err}"),
+            Err(_) => format!("failed: no answer within {} ms", context.limits.revoke_timeout.as_millis()),
+        },
+    };
+
+    let mut files_removed = count_files(&record.dir);
+    let _ = std::fs::remove_dir_all(&record.dir);
+    let dir_removed = !record.dir.exists();
+    let mut files_left = Vec::new();
+    if record.dedicated_uid {
+        let (removed, left) = sweep_shared_temp(record.uid);
+        files_removed += removed;
+        files_left = left;
+    }
+
+    // The token's memory is zeroized here, whatever happened above.
+    drop(token);
+    let started = std::time::UNIX_EPOCH + Duration::from_secs(record.started_unix);
+    let outcome = TeardownOutcome {
+        reason,
+        user_id: record.user_id.clone(),
+        duration_secs: started.elapsed().map(|d| d.as_secs()).unwrap_or(0),
+        processes_ended,
+        killed_after_grace,
+        left_alive,
+        revoke,
+        files_removed,
+        dir_removed,
+        files_left,
+        dir_on_tmpfs: record.dir_on_tmpfs,
+        sandbox: record.sandbox.clone(),
+    };
+    context.audit.record("session_end", &outcome);
+    if outcome.clean() {
+        context.state_file.clear();
+    } else {
+        // Keep the state file: the next kiosk start tries again.
+        tracing::error!(left_alive = ?outcome.left_alive, dir_removed = outcome.dir_removed, files_left = ?outcome.files_left, "session teardown left something behind");
+    }
+    outcome
+}
+
+/// Tears down a live session (the usual path).
+pub async fn end_session<B: AuthBackend>(
+    session: LiveSession,
+    backend: &B,
+    reason: SignOutReason,
+    context: &TeardownContext,
+) -> TeardownOutcome {
+    let LiveSession { record, token, .. } = session;
+    teardown(&record, Some(token), backend, reason, context).await
 }

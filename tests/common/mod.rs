@@ -14,13 +14,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
 
 /// Runs `shiftkey admin --db DB ARGS...` and returns (success, stdout, stderr).
 pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(BIN)
-        .arg("admin")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run shiftkey admin");
+    let output = Command::new(BIN).arg("admin").arg("--db").arg(db).args(args).output().expect("run shiftkey admin");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -41,27 +35,10 @@ pub struct Backend {
 pub fn seeded_db(dir: &Path) -> PathBuf {
     let db = dir.join("shiftkey.db");
     for args in [
-        &[
-            "policy",
-            "set",
-            "--enabled",
-            "true",
-            "--use-for-sign-in",
-            "true",
-            "--target",
-            "all",
-        ][..],
+        &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
         &["user", "add", "alex", "--display-name", "Alex Rivera"],
         &["phone", "set", "alex", "+1 206 555 0100"],
-        &[
-            "user",
-            "add",
-            "jordan",
-            "--display-name",
-            "Jordan Lee",
-            "--role",
-            "kiosk-manager",
-        ],
+        &["user", "add", "jordan", "--display-name", "Jordan Lee", "--role", "kiosk-manager"],
         &["phone", "set", "jordan", "+1 206 555 0109"],
     ] {
         let (ok, _, err) = admin(&db, args);
@@ -100,36 +77,14 @@ impl Backend {
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines
-            .next()
-            .expect("serve prints its address")
-            .expect("readable stdout");
-        let url = first
-            .rsplit(' ')
-            .next()
-            .expect("address at the end")
-            .to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "unexpected first line: {first}"
-        );
-        let second = lines
-            .next()
-            .expect("serve prints the outbox")
-            .expect("readable stdout");
-        assert!(
-            second.contains(&outbox.display().to_string()),
-            "outbox line: {second}"
-        );
+        let first = lines.next().expect("serve prints its address").expect("readable stdout");
+        let url = first.rsplit(' ').next().expect("address at the end").to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
+        let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
+        assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Backend {
-            dir,
-            db,
-            outbox,
-            url,
-            child,
-        }
+        Backend { dir, db, outbox, url, child }
     }
 
     /// The last code texted to `e164` (waits for the SMS queue, up to 5 s).
@@ -145,19 +100,13 @@ impl Backend {
             if codes.len() >= count {
                 return codes;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no SMS with a code for {e164} in {}",
-                self.outbox.display()
-            );
+            assert!(Instant::now() < deadline, "no SMS with a code for {e164} in {}", self.outbox.display());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     pub fn sms_count(&self) -> usize {
-        std::fs::read_to_string(&self.outbox)
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
+        std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
     }
 }
 
@@ -206,17 +155,12 @@ impl Screen {
             cols,
             rows,
             locked_down: false,
+            user: None,
         };
         let process = PtyProcess::spawn(&command).expect("spawn shiftkey in a pty");
         let output = process.output().expect("pty output");
         let input = process.input().expect("pty input");
-        Screen {
-            process,
-            input,
-            output,
-            parser: vt100::Parser::new(rows, cols, 0),
-            raw: Vec::new(),
-        }
+        Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
 
     fn pump(&mut self) -> bool {
@@ -278,9 +222,7 @@ impl Screen {
 
     /// Waits for the process to exit and returns its exit code.
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
-        let status = tokio::time::timeout(timeout, self.process.child.wait())
-            .await
-            .expect("shiftkey exits in time");
+        let status = tokio::time::timeout(timeout, self.process.child.wait()).await.expect("shiftkey exits in time");
         status.expect("wait for shiftkey").code()
     }
 }
