@@ -2,26 +2,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{Backend, F12, Screen};
+use common::{Backend, F12, KioskSetup, run_as_line, session_user, sign_in};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn kiosk_config(dir: &Path, url: &str, command: &[&str]) -> PathBuf {
-    let path = dir.join("kiosk.toml");
-    let command = command.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
-    let audit = dir.join("audit.jsonl");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"test-till\"\naudit_log = {audit:?}\n[backend]\nurl = \"{url}\"\n[session]\ncommand = [{command}]\nkill_grace = \"1s\"\n"
-        ),
-    )
-    .unwrap();
-    path
-}
 
 /// A session command that prints what the test needs to check, then runs a shell.
 const SESSION: &[&str] = &[
@@ -35,38 +21,35 @@ fn value_after<'a>(screen: &'a str, key: &str) -> &'a str {
     screen[start..].lines().next().unwrap().trim()
 }
 
-async fn sign_in(screen: &mut Screen, backend: &Backend, typed: &str, e164: &str) -> String {
-    screen.wait_for("Enter your mobile number", WAIT).await;
-    screen.type_text(typed).await;
-    screen.wait_for("(206) 555-0100", WAIT).await;
-    screen.send(b"\r");
-    screen.wait_for("Enter the 6-digit code we texted to +1 ••• ••• 0100", WAIT).await;
-    let code = backend.code_for(e164);
-    screen.type_text(&code).await;
-    screen.wait_for("TOKENFILE=", WAIT).await
+async fn me_status(url: &str, token: &str) -> u16 {
+    reqwest::Client::new().get(format!("{url}/v1/me")).bearer_auth(token).send().await.unwrap().status().as_u16()
 }
 
 #[tokio::test]
 async fn sign_in_run_session_and_sign_out_leaves_nothing() {
     let backend = Backend::start();
-    let config = kiosk_config(backend.dir.path(), &backend.url, SESSION);
-    let mut screen = Screen::spawn(&["kiosk", "--config", config.to_str().unwrap()], &[], 100, 30);
+    let user = session_user("sk-e2e-basic");
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, SESSION, &run_as_line(&user));
+    let mut screen = setup.spawn();
 
-    let shown = sign_in(&mut screen, &backend, "2065550100", "+12065550100").await;
+    let shown = sign_in(&mut screen, &backend, "2065550100", "+12065550100", "TOKENFILE=").await;
     assert!(shown.contains("Alex Rivera"), "status bar names the worker:\n{shown}");
     assert!(shown.contains("F12 sign out"), "status bar shows the sign-out key:\n{shown}");
+    assert!(shown.contains("test-till"), "status bar names the kiosk:\n{shown}");
+    assert!(shown.contains("11h 59m left") || shown.contains("12h 00m left"), "time left:\n{shown}");
     let dir = PathBuf::from(value_after(&shown, "DIR="));
     let token_file = PathBuf::from(value_after(&shown, "TOKENFILE="));
     assert_eq!(value_after(&shown, "HOME="), dir.to_str().unwrap(), "HOME is the session dir");
     assert!(token_file.starts_with(&dir));
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    if let Some((_, uid)) = &user {
+        assert_eq!(meta.uid(), *uid, "the session dir belongs to the session user");
+    }
     assert_eq!(std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777, 0o600);
     let token = std::fs::read_to_string(&token_file).unwrap();
-    let me = |token: String, url: String| async move {
-        reqwest::Client::new().get(format!("{url}/v1/me")).bearer_auth(token).send().await.unwrap().status()
-    };
-    assert_eq!(me(token.clone(), backend.url.clone()).await, 200);
+    assert_eq!(me_status(&backend.url, &token).await, 200);
 
     // Something of the session's own, on screen and on disk.
     screen.type_text("echo secret-work > $HOME/notes.txt; echo MARK-$((6*7))\r").await;
@@ -77,28 +60,31 @@ async fn sign_in_run_session_and_sign_out_leaves_nothing() {
     let after = screen.wait_for("Enter your mobile number", WAIT).await;
     assert!(!after.contains("MARK-42") && !after.contains("TOKENFILE"), "session output left on screen:\n{after}");
     assert!(!dir.exists(), "session directory {} still exists", dir.display());
-    assert_eq!(me(token, backend.url.clone()).await, 401, "the token was revoked at sign-out");
+    assert_eq!(me_status(&backend.url, &token).await, 401, "the token was revoked at sign-out");
     let raw = String::from_utf8_lossy(&screen.raw);
     assert!(raw.contains("\x1b[3J"), "the scrollback was cleared");
 
-    let audit = std::fs::read_to_string(backend.dir.path().join("audit.jsonl")).unwrap();
-    assert!(audit.contains("\"reason\":\"sign_out_key\""), "{audit}");
-    assert!(audit.contains("\"revoke\":\"revoked\""), "{audit}");
-    assert!(!audit.contains("2065550100"), "no full phone number in the audit log");
+    let ends = setup.audit_events("session_end");
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert_eq!(ends[0]["reason"], "sign_out_key");
+    assert_eq!(ends[0]["revoke"], "revoked");
+    assert_eq!(ends[0]["dir_removed"], true);
+    assert!(ends[0]["files_removed"].as_u64().unwrap() >= 2, "token file and notes.txt");
+    assert!(!setup.audit_text().contains("2065550100"), "no full phone number in the audit log");
 }
 
 #[tokio::test]
 async fn session_command_exiting_signs_out() {
     let backend = Backend::start();
-    let config = kiosk_config(backend.dir.path(), &backend.url, SESSION);
-    let mut screen = Screen::spawn(&["--config", config.to_str().unwrap()], &[], 100, 30);
-    let shown = sign_in(&mut screen, &backend, "206 555 0100", "+12065550100").await;
+    let user = session_user("sk-e2e-exit");
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, SESSION, &run_as_line(&user));
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "206 555 0100", "+12065550100", "TOKENFILE=").await;
     let dir = PathBuf::from(value_after(&shown, "DIR="));
     screen.type_text("exit\r").await;
     screen.wait_for("Enter your mobile number", WAIT).await;
     assert!(!dir.exists());
-    let audit = std::fs::read_to_string(backend.dir.path().join("audit.jsonl")).unwrap();
-    assert!(audit.contains("\"reason\":\"command_exited\""), "{audit}");
+    assert_eq!(setup.audit_events("session_end")[0]["reason"], "command_exited");
 }
 
 #[tokio::test]
@@ -106,8 +92,8 @@ async fn invalid_number_and_unreachable_backend_say_so() {
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens on this port: bind one, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = kiosk_config(dir.path(), &format!("http://127.0.0.1:{port}"), &["/bin/sh"]);
-    let mut screen = Screen::spawn(&["--config", config.to_str().unwrap()], &[], 80, 24);
+    let setup = KioskSetup::new(dir.path(), &format!("http://127.0.0.1:{port}"), &["/bin/sh"], "run_as = \"root\"");
+    let mut screen = setup.spawn();
     screen.wait_for("Enter your mobile number", WAIT).await;
     screen.type_text("425 123 4567\r").await;
     screen.wait_for("That isn't a valid mobile number for United States", WAIT).await;
@@ -120,10 +106,10 @@ async fn invalid_number_and_unreachable_backend_say_so() {
 }
 
 #[tokio::test]
-async fn sigterm_restores_the_terminal_and_exits() {
+async fn sigterm_at_the_sign_in_screen_restores_the_terminal_and_exits() {
     let dir = tempfile::tempdir().unwrap();
-    let config = kiosk_config(dir.path(), "http://127.0.0.1:9", &["/bin/sh"]);
-    let mut screen = Screen::spawn(&["--config", config.to_str().unwrap()], &[], 80, 24);
+    let setup = KioskSetup::new(dir.path(), "http://127.0.0.1:9", &["/bin/sh"], "run_as = \"root\"");
+    let mut screen = setup.spawn();
     screen.wait_for("Enter your mobile number", WAIT).await;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(screen.wait_exit(WAIT).await, Some(0));
@@ -140,6 +126,7 @@ fn bad_config_is_refused_with_the_reason() {
         ("[session]\nidle_timeout = \"soon\"\n", "bad duration \"soon\""),
         ("colour = \"blue\"\n", "unknown field `colour`"),
         ("[session]\ncommand = []\n", "session.command is missing"),
+        ("[session]\nsandbox = \"jail\"\n", "unknown variant `jail`"),
     ];
     for (text, expected) in cases {
         let path = dir.path().join("bad.toml");
@@ -150,4 +137,57 @@ fn bad_config_is_refused_with_the_reason() {
         assert!(!output.status.success());
         assert!(stderr.contains(expected), "{text}: {stderr}");
     }
+}
+
+#[test]
+fn root_kiosk_without_run_as_refuses_to_start() {
+    if !common::is_root() {
+        eprintln!("!!! NOT ROOT: can't check that a root kiosk insists on session.run_as");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let setup = KioskSetup::new(dir.path(), "http://127.0.0.1:9", &["/bin/sh"], "");
+    let output =
+        std::process::Command::new(common::BIN).args(["--config", setup.config.to_str().unwrap()]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("set session.run_as"), "{stderr}");
+    let setup = KioskSetup::new(dir.path(), "http://127.0.0.1:9", &["/bin/sh"], "run_as = \"no-such-user-sk\"");
+    let output =
+        std::process::Command::new(common::BIN).args(["--config", setup.config.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("useradd --system"), "{stderr}");
+}
+
+#[tokio::test]
+async fn full_screen_programs_and_resizes_reach_the_session() {
+    let backend = Backend::start();
+    let user = session_user("sk-e2e-vi");
+    // The sandbox hides nothing vi needs; run it the way a store would.
+    let command = &["/bin/sh", "-c", "trap 'echo SIZE=$(stty size)' WINCH; echo READY; while :; do sleep 0.1; done"];
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, command, &run_as_line(&user));
+    let mut screen = setup.spawn();
+    sign_in(&mut screen, &backend, "2065550100", "+12065550100", "READY").await;
+    screen.resize(90, 25);
+    screen.wait_for("SIZE=24 90", WAIT).await;
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+
+    // vi: alternate screen, cursor keys, and back.
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh"], &run_as_line(&user));
+    let mut screen = setup.spawn();
+    sign_in(&mut screen, &backend, "2065550100", "+12065550100", "$").await;
+    screen.type_text("echo BEFORE-VI; vi notes.txt\r").await;
+    screen.wait_for("notes.txt", WAIT).await;
+    screen.type_text("ihello from vi").await;
+    screen.send(b"\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    screen.send(b"\x1b[D"); // cursor left
+    screen.type_text("x:wq\r").await;
+    let back = screen.wait_for("BEFORE-VI", WAIT).await;
+    assert!(!back.contains("hello from"), "vi's alternate screen is gone:\n{back}");
+    screen.type_text("cat notes.txt\r").await;
+    screen.wait_for("hello from i", WAIT).await;
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
 }

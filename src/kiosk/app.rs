@@ -330,6 +330,9 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
             let area = view::session_area(ratatui::layout::Rect::new(0, 0, cols, rows));
             hosted.screen.screen_mut().set_size(area.height.max(1), area.width.max(1));
             let _ = hosted.session.input.resize(area.width, area.height);
+            // The kernel signals only the pty's foreground group; a sandboxed session runs in a
+            // session of its own (bwrap --new-session), so tell every process directly.
+            hosted.session.notify_resize();
         }
     }
 }

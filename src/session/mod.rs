@@ -68,6 +68,15 @@ pub struct LiveSession {
     pub exited: watch::Receiver<bool>,
 }
 
+impl LiveSession {
+    /// Sends SIGWINCH to every process of the session.
+    pub fn notify_resize(&self) {
+        for process in procs::session_processes(&self.record.membership()) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(process.pid), nix::sys::signal::Signal::SIGWINCH);
+        }
+    }
+}
+
 impl Launcher {
     /// Creates the private directory, writes the token file and starts the command in a pty.
     pub fn start(

@@ -22,6 +22,17 @@ pub struct SessionRecord {
     pub sandbox: String,
 }
 
+impl SessionRecord {
+    /// How to recognise this session's processes.
+    pub fn membership(&self) -> super::procs::Membership<'_> {
+        super::procs::Membership {
+            leader: self.leader,
+            dir: &self.dir,
+            dedicated_uid: self.dedicated_uid.then_some(self.uid),
+        }
+    }
+}
+
 /// The file holding the live session's record.
 #[derive(Debug, Clone)]
 pub struct StateFile {

@@ -13,7 +13,7 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Serialize;
 
-use super::procs::{self, Membership};
+use super::procs;
 use super::record::{SessionRecord, StateFile};
 use super::{LiveSession, SignOutReason};
 use crate::audit::AuditLog;
@@ -85,12 +85,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// Places where a dedicated session user may have left files outside its home.
 const SHARED_TEMP_DIRS: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
 
-fn membership(record: &SessionRecord) -> Membership<'_> {
-    Membership { leader: record.leader, dir: &record.dir, dedicated_uid: record.dedicated_uid.then_some(record.uid) }
-}
-
 fn member_pids(record: &SessionRecord) -> Vec<i32> {
-    procs::session_processes(&membership(record)).into_iter().map(|p| p.pid).collect()
+    procs::session_processes(&record.membership()).into_iter().map(|p| p.pid).collect()
 }
 
 fn signal_all(record: &SessionRecord, pids: &[i32], signal: Signal) {

@@ -105,6 +105,12 @@ impl Backend {
         }
     }
 
+    /// Stops the server (the temp dir stays until the Backend is dropped).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn sms_count(&self) -> usize {
         std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
     }
@@ -234,3 +240,112 @@ impl Drop for Screen {
 }
 
 pub const F12: &[u8] = b"\x1b[24~";
+
+/// A kiosk config in a test's temp dir, with its own audit log and state dir.
+pub struct KioskSetup {
+    pub config: PathBuf,
+    pub audit: PathBuf,
+    pub log: PathBuf,
+}
+
+impl KioskSetup {
+    /// `session` holds extra `[session]` lines (run_as, sandbox, timeouts).
+    pub fn new(dir: &Path, url: &str, command: &[&str], session: &str) -> Self {
+        let config = dir.join("kiosk.toml");
+        let audit = dir.join("audit.jsonl");
+        let state = dir.join("state");
+        let command = command.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
+        std::fs::write(
+            &config,
+            format!(
+                "name = \"test-till\"\naudit_log = {audit:?}\nstate_dir = {state:?}\n[backend]\nurl = \"{url}\"\n\
+                 [session]\ncommand = [{command}]\nkill_grace = \"1s\"\nrevoke_timeout = \"1s\"\n{session}\n"
+            ),
+        )
+        .unwrap();
+        KioskSetup { config, audit, log: dir.join("kiosk.log") }
+    }
+
+    /// Starts the kiosk with this config in a 100x30 pty, logging to `self.log`.
+    pub fn spawn(&self) -> Screen {
+        Screen::spawn(
+            &["kiosk", "--config", self.config.to_str().unwrap()],
+            &[("SHIFTKEY_LOG", self.log.to_str().unwrap())],
+            100,
+            30,
+        )
+    }
+
+    pub fn audit_text(&self) -> String {
+        std::fs::read_to_string(&self.audit).unwrap_or_default()
+    }
+
+    /// The audit records with this event name.
+    pub fn audit_events(&self, event: &str) -> Vec<serde_json::Value> {
+        self.audit_text()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["event"] == event)
+            .collect()
+    }
+}
+
+/// Whether the tests run as root (CI does): privilege drops can only be tested then.
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A dedicated session account for one test (created if missing; needs root). Each test uses
+/// its own: the teardown ends every process of a dedicated uid, so sharing one would let
+/// parallel tests end each other's sessions.
+pub fn session_user(name: &str) -> Option<(String, u32)> {
+    if !is_root() {
+        eprintln!("!!! NOT ROOT: the run_as privilege drop is not exercised by this run (CI runs as root)");
+        return None;
+    }
+    if nix::unistd::User::from_name(name).ok().flatten().is_none() {
+        let status = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            .status()
+            .expect("useradd is needed to create the session test user");
+        // 9: created meanwhile by a parallel test.
+        assert!(status.success() || status.code() == Some(9), "useradd {name} failed: {status}");
+    }
+    let user = nix::unistd::User::from_name(name).unwrap().expect("the user exists now");
+    Some((name.to_string(), user.uid.as_raw()))
+}
+
+/// The `[session]` line that runs sessions as `user` (or nothing when not root).
+pub fn run_as_line(user: &Option<(String, u32)>) -> String {
+    match user {
+        Some((name, _)) => format!("run_as = {name:?}"),
+        None => String::new(),
+    }
+}
+
+/// Pids of live processes owned by `uid`.
+pub fn processes_of_uid(uid: u32) -> Vec<i32> {
+    shiftkey::session::procs::all_processes().into_iter().filter(|p| p.uid == uid && !p.zombie).map(|p| p.pid).collect()
+}
+
+/// Signs in at the kiosk on `screen` with the number typed as `typed`; waits for `ready` on screen.
+pub async fn sign_in(screen: &mut Screen, backend: &Backend, typed: &str, e164: &str, ready: &str) -> String {
+    let wait = Duration::from_secs(10);
+    screen.wait_for("Enter your mobile number", wait).await;
+    screen.type_text(typed).await;
+    let before = outbox_codes(&backend.outbox, e164).len();
+    screen.send(b"\r");
+    screen.wait_for("Enter the 6-digit code we texted to", wait).await;
+    let code = backend.codes_for(e164, before + 1).pop().unwrap();
+    screen.type_text(&code).await;
+    screen.wait_for(ready, wait).await
+}
+
+impl Screen {
+    /// Resizes the pty the kiosk runs in (it gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.pump();
+        self.parser.screen_mut().set_size(rows, cols);
+        self.input.resize(cols, rows).expect("resize the pty");
+    }
+}
