@@ -120,6 +120,16 @@ fn welcome_and_signed_out() {
         parser.screen_mut().set_size(height - 1, width);
         insta::assert_snapshot!(format!("session_{width}x{height}"), render(&s, Some(parser.screen()), width, height));
     }
+    // Four idle minutes later: the warning overlay, counting down.
+    let idle = s.now + Duration::from_secs(250);
+    update(&mut s, Event::Tick(idle));
+    for (width, height) in SIZES {
+        parser.screen_mut().set_size(height - 1, width);
+        insta::assert_snapshot!(
+            format!("idle_warning_{width}x{height}"),
+            render(&s, Some(parser.screen()), width, height)
+        );
+    }
     press(&mut s, KeyCode::F(12));
     snapshot_all_sizes("signing_out", &s, None);
     update(&mut s, Event::TeardownDone(TeardownOutcome::nothing(SignOutReason::SignOutKey)));

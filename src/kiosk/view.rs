@@ -224,10 +224,16 @@ fn draw_session(frame: &mut Frame, state: &State, screen: &vt100::Screen, view: 
     let key = format!(" {} sign out ", state.sign_out_key);
     let ending_soon = view.ending_soon(state.now);
     let left_text = time_left(view.ends_at.saturating_duration_since(state.now));
-    let mut left = format!(" {} · {} · {left_text} ", view.name, state.kiosk_name);
-    if left.chars().count() + key.chars().count() > area.width as usize {
-        left = format!(" {} · {left_text} ", view.name);
-    }
+    // Drop detail until it fits: the kiosk name first, then the time left; never the key.
+    let room = (area.width as usize).saturating_sub(key.chars().count());
+    let left = [
+        format!(" {} · {} · {left_text} ", view.name, state.kiosk_name),
+        format!(" {} · {left_text} ", view.name),
+        format!(" {} ", view.name),
+    ]
+    .into_iter()
+    .find(|text| text.chars().count() <= room)
+    .unwrap_or_default();
     let gap = (area.width as usize).saturating_sub(left.chars().count() + key.chars().count());
     let bar = Line::from(vec![
         Span::styled(left, Style::default().bold()),
