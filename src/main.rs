@@ -175,13 +175,15 @@ fn serve(
     if let Some(path) = sms_outbox {
         config.sms = SmsConfig::Outbox { path: Some(path) };
     }
+    let gateway = Gateway::from_config(&config)?;
     let outbox = config.outbox_path();
     runtime()?.block_on(async move {
-        let server = Server::bind(config, Arc::new(SystemClock), Gateway::Outbox(outbox.clone()))
-            .await
-            .map_err(|e| e.to_string())?;
+        let server = Server::bind(config, Arc::new(SystemClock), gateway).await.map_err(|e| e.to_string())?;
         println!("shiftkey serve: listening on http://{}", server.local_addr());
-        println!("shiftkey serve: SMS outbox {}", outbox.display());
+        match outbox {
+            Some(path) => println!("shiftkey serve: SMS outbox {}", path.display()),
+            None => println!("shiftkey serve: SMS through the configured gateway"),
+        }
         server.run(shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
     })
 }

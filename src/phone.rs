@@ -200,6 +200,20 @@ impl PhoneNumber {
     }
 }
 
+/// Why a well-formed number is still not valid, where the numbering plan makes it plain:
+/// North American area codes and exchanges can't start with 0 or 1.
+pub fn invalid_reason(input: &str) -> Option<String> {
+    let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+    let national = digits.strip_prefix('1').filter(|n| n.len() == 10 && input.trim_start().starts_with('+'))?;
+    let (area, exchange, line) = (&national[..3], &national[3..6], &national[6..]);
+    let spaced = format!("{area} {exchange} {line}");
+    match (area.as_bytes()[0], exchange.as_bytes()[0]) {
+        (b'0' | b'1', _) => Some(format!("a US area code can't start with {} ({spaced})", &area[..1])),
+        (_, b'0' | b'1') => Some(format!("a US exchange can't start with {} ({spaced})", &exchange[..1])),
+        _ => None,
+    }
+}
+
 /// Masks an E.164 string, keeping the country code and the last four digits.
 ///
 /// ```
@@ -310,6 +324,14 @@ mod tests {
         let err = PhoneNumber::parse("+1 4251234567", "US").unwrap_err();
         assert_eq!(err, PhoneError::Invalid("United States".into()));
         assert_eq!(err.to_string(), "That isn't a valid mobile number for United States");
+    }
+
+    #[test]
+    fn entra_example_is_explained() {
+        assert_eq!(invalid_reason("+1 4251234567").unwrap(), "a US exchange can't start with 1 (425 123 4567)");
+        assert_eq!(invalid_reason("+1 125 555 0100").unwrap(), "a US area code can't start with 1 (125 555 0100)");
+        assert_eq!(invalid_reason("+1 206 555 0100"), None);
+        assert_eq!(invalid_reason("+44 7911 123456"), None);
     }
 
     #[test]

@@ -238,8 +238,8 @@ async fn codes_expire_after_five_minutes() {
     // The same server as `shiftkey serve`, in-process so the clock can be moved.
     let dir = tempfile::tempdir().unwrap();
     let outbox = dir.path().join("outbox.jsonl");
-    let store = Store::open(&dir.path().join("db")).unwrap();
-    directory::load(&store, "[policy]\nenabled = true\nuse_for_sign_in = true\n[[user]]\nusername = \"alex\"\ndisplay_name = \"Alex\"\nmobile = \"+1 206 555 0100\"\n").unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    directory::load(&mut store, "[policy]\nenabled = true\nuse_for_sign_in = true\n[[user]]\nusername = \"alex\"\ndisplay_name = \"Alex\"\nmobile = \"+1 206 555 0100\"\n").unwrap();
     let mut config = ServerConfig::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     let clock = ManualClock::new();

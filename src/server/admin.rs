@@ -1,15 +1,18 @@
-//! `shiftkey admin`: manage the reference backend's directory straight in its database.
+//! `shiftkey admin`: manage the reference backend's directory straight in its database, in
+//! the steps of the Entra SMS sign-in article: the policy, groups, users, their numbers.
 //!
-//! Every command prints a short human answer, or JSON with `--json`, and fails with a
-//! message that says what to do next.
+//! Every command prints a short human answer, or JSON with `--json`; fails with a message that
+//! says what to do next; and is audited (numbers masked) in the database's audit log.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::store::{PHONE_KIND_MOBILE, Policy, Store, StoreError};
-use crate::phone::{PhoneError, PhoneNumber};
+use super::clock::{Clock, SystemClock};
+use super::store::{PhoneKind, Policy, SignInCheck, Store, StoreError, User};
+use crate::audit::AuditLog;
+use crate::phone::{self, PhoneError, PhoneNumber};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -28,12 +31,18 @@ pub enum AdminCommand {
     /// The SMS authentication method policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Groups the policy can target.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Users of the directory.
     #[command(subcommand)]
     User(UserCommand),
     /// Phone numbers assigned to users.
     #[command(subcommand)]
     Phone(PhoneCommand),
+    /// A user's signed-in sessions (tokens).
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,10 +53,19 @@ pub enum PolicyCommand {
         enabled: Option<bool>,
         #[arg(long)]
         use_for_sign_in: Option<bool>,
-        /// Who the policy targets: `all`.
-        #[arg(long, value_parser = ["all"])]
+        /// Target all users.
+        #[arg(long, value_parser = ["all"], conflicts_with = "target_group")]
         target: Option<String>,
+        /// Target these groups only (repeat for several).
+        #[arg(long = "target-group")]
+        target_group: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    Add { group: String },
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,11 +81,41 @@ pub enum UserCommand {
     Show {
         username: String,
     },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    AddToGroup {
+        username: String,
+        group: String,
+    },
+    RemoveFromGroup {
+        username: String,
+        group: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PhoneCommand {
-    Set { username: String, number: String },
+    Set {
+        username: String,
+        number: String,
+        #[arg(long = "type", default_value = "mobile")]
+        kind: PhoneKind,
+    },
+    Remove {
+        username: String,
+        #[arg(long = "type", default_value = "mobile")]
+        kind: PhoneKind,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End all of a user's tokens.
+    Revoke { username: String },
 }
 
 /// Why an admin command failed; the message is for the operator.
@@ -75,103 +123,305 @@ pub enum PhoneCommand {
 pub enum AdminError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0} — enter it with + and country code, e.g. \"+1 206 555 0100\"")]
-    Phone(PhoneError),
+    #[error("{0}")]
+    Phone(String),
     #[error("{0}")]
     Usage(String),
 }
 
-/// Runs one admin command and returns what to print.
+const EXAMPLE_NUMBER: &str = "\"+1 206 555 0100\"";
+
+/// Validates a number for the directory: + and country code, valid in its plan, able to
+/// receive codes. The message explains and shows a valid example.
+fn directory_number(input: &str) -> Result<PhoneNumber, AdminError> {
+    let hint = format!("enter it with + and the country code, e.g. {EXAMPLE_NUMBER}");
+    if !input.trim_start().starts_with('+') {
+        return Err(AdminError::Phone(format!("{input:?} has no country code: {hint}")));
+    }
+    match PhoneNumber::parse_international(input) {
+        Ok(number) => number.require_mobile().map_err(|e| AdminError::Phone(format!("{e}; use a mobile number"))),
+        Err(PhoneError::Invalid(region)) => {
+            let why = phone::invalid_reason(input).unwrap_or_else(|| format!("it isn't valid in {region}"));
+            Err(AdminError::Phone(format!("{input:?} is well formed but not a valid number: {why}. Check it, and {hint}")))
+        }
+        Err(err) => Err(AdminError::Phone(format!("{input:?}: {err}; {hint}"))),
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), AdminError> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) || name.len() > 64 {
+        return Err(AdminError::Usage(format!("{what} {name:?} must be one word of at most 64 characters, without spaces")));
+    }
+    Ok(())
+}
+
+/// The answer of one command: text for people, JSON for scripts, and what to audit.
+struct Answer {
+    text: String,
+    json: Value,
+}
+
+impl Answer {
+    fn new(text: impl Into<String>, json: Value) -> Self {
+        Answer { text: text.into(), json }
+    }
+}
+
+/// Runs one admin command, audits it, and returns what to print.
 pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
-    let store = Store::open(&args.db)?;
-    let json = args.json;
-    match &args.command {
-        AdminCommand::Policy(PolicyCommand::Show) => Ok(show_policy(&store.policy()?, json)),
-        AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target }) => {
-            if enabled.is_none() && use_for_sign_in.is_none() && target.is_none() {
+    let audit = AuditLog::new(audit_path(&args.db));
+    let result = Store::open(&args.db).map_err(AdminError::from).and_then(|mut store| execute(&mut store, &args.command));
+    let (command, target) = describe(&args.command);
+    let actor = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| nix::unistd::getuid().to_string());
+    match &result {
+        Ok(_) => audit.record("admin", json!({ "actor": actor, "command": command, "target": target, "ok": true })),
+        Err(err) => audit.record(
+            "admin",
+            json!({ "actor": actor, "command": command, "target": target, "ok": false, "error": mask_numbers(&err.to_string()) }),
+        ),
+    }
+    let answer = result?;
+    Ok(if args.json { answer.json.to_string() } else { answer.text })
+}
+
+/// The audit log of a database: the same place `serve` uses by default.
+pub fn audit_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".audit.jsonl");
+    PathBuf::from(name)
+}
+
+/// Masks anything that looks like a phone number in a message (for the audit log).
+fn mask_numbers(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(char::is_ascii_digit).count() >= 7 {
+            out.push_str("[number]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || (!run.is_empty() && " -()".contains(c)) || (c == '+' && run.is_empty()) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+fn describe(command: &AdminCommand) -> (&'static str, Value) {
+    match command {
+        AdminCommand::Policy(PolicyCommand::Show) => ("policy show", Value::Null),
+        AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target, target_group }) => (
+            "policy set",
+            json!({ "enabled": enabled, "use_for_sign_in": use_for_sign_in, "target": target, "target_groups": target_group }),
+        ),
+        AdminCommand::Group(GroupCommand::Add { group }) => ("group add", json!(group)),
+        AdminCommand::Group(GroupCommand::List) => ("group list", Value::Null),
+        AdminCommand::User(UserCommand::Add { username, .. }) => ("user add", json!(username)),
+        AdminCommand::User(UserCommand::List) => ("user list", Value::Null),
+        AdminCommand::User(UserCommand::Show { username }) => ("user show", json!(username)),
+        AdminCommand::User(UserCommand::Disable { username }) => ("user disable", json!(username)),
+        AdminCommand::User(UserCommand::Enable { username }) => ("user enable", json!(username)),
+        AdminCommand::User(UserCommand::AddToGroup { username, group }) => ("user add-to-group", json!([username, group])),
+        AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
+            ("user remove-from-group", json!([username, group]))
+        }
+        AdminCommand::Phone(PhoneCommand::Set { username, kind, .. }) => ("phone set", json!([username, kind])),
+        AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => ("phone remove", json!([username, kind])),
+        AdminCommand::Sessions(SessionsCommand::Revoke { username }) => ("sessions revoke", json!(username)),
+    }
+}
+
+fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminError> {
+    let now = SystemClock.now_ms();
+    match command {
+        AdminCommand::Policy(PolicyCommand::Show) => Ok(policy_answer(&store.policy()?)),
+        AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target, target_group }) => {
+            if enabled.is_none() && use_for_sign_in.is_none() && target.is_none() && target_group.is_empty() {
                 return Err(AdminError::Usage(
-                    "nothing to change: give --enabled, --use-for-sign-in or --target".into(),
+                    "nothing to change: give --enabled, --use-for-sign-in, --target all or --target-group GROUP".into(),
                 ));
             }
             let mut policy = store.policy()?;
             policy.enabled = enabled.unwrap_or(policy.enabled);
             policy.use_for_sign_in = use_for_sign_in.unwrap_or(policy.use_for_sign_in);
-            policy.target_all = target.is_some() || policy.target_all;
-            store.set_policy(&policy)?;
-            Ok(show_policy(&policy, json))
+            if target.is_some() {
+                policy.target_all = true;
+                policy.target_groups.clear();
+            } else if !target_group.is_empty() {
+                policy.target_all = false;
+                policy.target_groups = target_group.clone();
+            }
+            store.set_policy(&policy).map_err(|err| match err {
+                StoreError::NoSuchGroup(group) => AdminError::Usage(format!(
+                    "no group named {group:?}; create it first with `group add {group}`"
+                )),
+                other => other.into(),
+            })?;
+            Ok(policy_answer(&store.policy()?))
+        }
+        AdminCommand::Group(GroupCommand::Add { group }) => {
+            check_name("group", group)?;
+            store.add_group(group)?;
+            Ok(Answer::new(format!("added group {group}"), json!({ "group": group })))
+        }
+        AdminCommand::Group(GroupCommand::List) => {
+            let groups = store.groups()?;
+            let text = if groups.is_empty() {
+                "no groups yet; add one with `group add GROUP`".to_string()
+            } else {
+                groups.iter().map(|(name, members)| format!("{name}\t{members} members")).collect::<Vec<_>>().join("\n")
+            };
+            Ok(Answer::new(text, json!(groups.iter().map(|(n, m)| json!({"name": n, "members": m})).collect::<Vec<_>>())))
         }
         AdminCommand::User(UserCommand::Add { username, display_name, roles }) => {
-            if username.trim().is_empty() || username.chars().any(char::is_whitespace) {
-                return Err(AdminError::Usage(format!("username {username:?} must be one word without spaces")));
+            check_name("username", username)?;
+            for role in roles {
+                check_name("role", role)?;
             }
             if display_name.trim().is_empty() {
                 return Err(AdminError::Usage("--display-name must not be empty".into()));
             }
             let user = store.add_user(username, display_name.trim(), roles)?;
-            Ok(if json {
-                json!(user).to_string()
-            } else {
-                format!("added user {} ({})", user.username, user.display_name)
-            })
+            Ok(Answer::new(format!("added user {} ({})", user.username, user.display_name), json!(user)))
         }
         AdminCommand::User(UserCommand::List) => {
             let users = store.users()?;
-            if json {
-                return Ok(json!(users).to_string());
-            }
-            Ok(users
+            let text = users
                 .iter()
                 .map(|u| {
                     let state = if u.enabled { "enabled" } else { "disabled" };
-                    format!("{}\t{}\t{state}\t{}", u.username, u.display_name, u.roles.join(","))
+                    format!("{}\t{}\t{state}\t{}\t{}", u.username, u.display_name, u.roles.join(","), u.groups.join(","))
                 })
                 .collect::<Vec<_>>()
-                .join("\n"))
+                .join("\n");
+            Ok(Answer::new(text, json!(users)))
         }
         AdminCommand::User(UserCommand::Show { username }) => {
             let user = store.user(username)?;
             let phones = store.phones(username)?;
-            if json {
-                let phones: Vec<_> =
-                    phones.iter().map(|(kind, number)| json!({"type": kind, "number": number})).collect();
-                return Ok(json!({ "user": user, "phones": phones }).to_string());
-            }
-            let mut lines = vec![
-                format!("username:     {}", user.username),
-                format!("display name: {}", user.display_name),
-                format!("enabled:      {}", if user.enabled { "yes" } else { "no" }),
-                format!("roles:        {}", user.roles.join(", ")),
-            ];
-            lines.extend(phones.iter().map(|(kind, number)| format!("phone ({kind}): {number}")));
-            Ok(lines.join("\n"))
+            let check = store.sign_in_check(&user, &store.policy()?)?;
+            Ok(user_answer(&user, &phones, &check))
         }
-        AdminCommand::Phone(PhoneCommand::Set { username, number }) => {
-            let phone = PhoneNumber::parse_international(number)
-                .and_then(PhoneNumber::require_mobile)
-                .map_err(AdminError::Phone)?;
-            store.set_phone(username, PHONE_KIND_MOBILE, phone.e164())?;
-            Ok(if json {
-                json!({"username": username, "type": PHONE_KIND_MOBILE, "number": phone.e164()}).to_string()
-            } else {
-                format!("{username}: mobile phone set to {}", phone.e164())
-            })
+        AdminCommand::User(UserCommand::Disable { username }) => {
+            let user = store.set_enabled(username, false, now)?;
+            Ok(Answer::new(format!("disabled {} and ended their sessions", user.username), json!(user)))
+        }
+        AdminCommand::User(UserCommand::Enable { username }) => {
+            let user = store.set_enabled(username, true, now)?;
+            Ok(Answer::new(format!("enabled {}", user.username), json!(user)))
+        }
+        AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
+            store.add_to_group(username, group)?;
+            Ok(Answer::new(format!("{username} is in {group}"), json!({ "username": username, "group": group })))
+        }
+        AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
+            let was = store.remove_from_group(username, group)?;
+            let text =
+                if was { format!("{username} left {group}") } else { format!("{username} was not in {group}; nothing changed") };
+            Ok(Answer::new(text, json!({ "username": username, "group": group, "removed": was })))
+        }
+        AdminCommand::Phone(PhoneCommand::Set { username, number, kind }) => {
+            let phone = directory_number(number)?;
+            store.set_phone(username, *kind, phone.e164())?;
+            Ok(Answer::new(
+                format!("{username}: {kind} phone set to {}", phone.e164()),
+                json!({ "username": username, "type": kind, "number": phone.e164() }),
+            ))
+        }
+        AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => {
+            store.remove_phone(username, *kind)?;
+            Ok(Answer::new(format!("{username}: {kind} phone removed"), json!({ "username": username, "type": kind })))
+        }
+        AdminCommand::Sessions(SessionsCommand::Revoke { username }) => {
+            let user = store.user(username)?;
+            let ended = store.revoke_user_tokens(user.rowid, now)?;
+            Ok(Answer::new(format!("ended {ended} session(s) of {username}"), json!({ "username": username, "revoked": ended })))
         }
     }
 }
 
-fn show_policy(policy: &Policy, json: bool) -> String {
-    if json {
-        return json!({
-            "enabled": policy.enabled,
-            "use_for_sign_in": policy.use_for_sign_in,
-            "target": if policy.target_all { "all" } else { "groups" },
-        })
-        .to_string();
-    }
+fn policy_answer(policy: &Policy) -> Answer {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
-    format!(
-        "SMS sign-in policy\n  enabled:         {}\n  use for sign-in: {}\n  target:          all users",
+    let target =
+        if policy.target_all { "all users".to_string() } else { format!("groups: {}", policy.target_groups.join(", ")) };
+    let text = format!(
+        "SMS sign-in policy\n  enabled:         {}\n  use for sign-in: {}\n  target:          {target}",
         yes_no(policy.enabled),
         yes_no(policy.use_for_sign_in)
-    )
+    );
+    let json = json!({
+        "enabled": policy.enabled,
+        "use_for_sign_in": policy.use_for_sign_in,
+        "target": if policy.target_all { "all" } else { "groups" },
+        "target_groups": policy.target_groups,
+    });
+    Answer::new(text, json)
+}
+
+/// What to run to clear each reason.
+fn fix_for(reason: &str, username: &str) -> String {
+    use super::store::directory_reasons::*;
+    match reason {
+        REASON_POLICY_DISABLED => "policy set --enabled true".into(),
+        REASON_NOT_FOR_SIGN_IN => "policy set --use-for-sign-in true".into(),
+        REASON_NOT_TARGETED => format!("user add-to-group {username} GROUP (a targeted group), or policy set --target all"),
+        REASON_NO_MOBILE => format!("phone set {username} {EXAMPLE_NUMBER} --type mobile"),
+        REASON_DISABLED => format!("user enable {username}"),
+        _ => String::new(),
+    }
+}
+
+fn user_answer(user: &User, phones: &[(PhoneKind, String)], check: &SignInCheck) -> Answer {
+    let mut lines = vec![
+        format!("username:       {}", user.username),
+        format!("display name:   {}", user.display_name),
+        format!("enabled:        {}", if user.enabled { "yes" } else { "no" }),
+        format!("roles:          {}", user.roles.join(", ")),
+        format!("groups:         {}", user.groups.join(", ")),
+    ];
+    lines.extend(phones.iter().map(|(kind, number)| format!("phone ({kind}): {number}")));
+    if check.enabled {
+        lines.push("SMS sign-in:    ✓ enabled".into());
+    } else {
+        lines.push("SMS sign-in:    ✗ not enabled, because:".into());
+        for reason in &check.reasons {
+            lines.push(format!("  - {reason} (fix: shiftkey admin --db DB {})", fix_for(reason, &user.username)));
+        }
+    }
+    let phones: Vec<Value> = phones.iter().map(|(kind, number)| json!({ "type": kind, "number": number })).collect();
+    Answer::new(lines.join("\n"), json!({ "user": user, "phones": phones, "sms_sign_in": check }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_masked_in_audited_errors() {
+        assert_eq!(mask_numbers("\"+1 206 555 0100\" is taken"), "\"[number]\" is taken");
+        assert_eq!(mask_numbers("5 tries"), "5 tries");
+    }
+
+    #[test]
+    fn entra_example_is_refused_saying_why() {
+        let err = directory_number("+1 4251234567").unwrap_err().to_string();
+        assert!(err.contains("a US exchange can't start with 1"), "{err}");
+        assert!(err.contains(EXAMPLE_NUMBER), "{err}");
+    }
+
+    #[test]
+    fn non_mobile_kinds_are_refused() {
+        let err = directory_number("+1 800 555 0199").unwrap_err().to_string();
+        assert!(err.contains("toll-free"), "{err}");
+        let err = directory_number("+44 909 8790000").unwrap_err().to_string();
+        assert!(err.contains("premium-rate") || err.contains("not a valid"), "{err}");
+    }
 }

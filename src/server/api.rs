@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,6 +34,7 @@ pub fn router(service: Arc<SignInService>) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(service)
 }
@@ -143,19 +146,39 @@ struct VerifyBody {
     code: OtpCode,
 }
 
+/// The client address the caps count against: the peer, or the first `X-Forwarded-For` hop
+/// when the config says a proxy of ours is in front.
+fn client_of(service: &SignInService, peer: SocketAddr, headers: &HeaderMap) -> String {
+    if service.trusts_forwarded_for()
+        && let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return first.to_string();
+    }
+    peer.ip().to_string()
+}
+
 async fn start(
     State(service): State<Arc<SignInService>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<Response, ApiError> {
-    let info = service.start(&body.phone)?;
+    let info = service.start(&body.phone, &client_of(&service, peer, &headers))?;
     Ok((StatusCode::ACCEPTED, Json(info)).into_response())
 }
 
 async fn resend(
     State(service): State<Arc<SignInService>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> Result<Response, ApiError> {
-    let info = service.resend(&body.challenge_id)?;
+    let info = service.resend(&body.challenge_id, &client_of(&service, peer, &headers))?;
     Ok((StatusCode::ACCEPTED, Json(info)).into_response())
 }
 
@@ -202,6 +225,10 @@ async fn healthz() -> Json<Value> {
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "wrong method for this endpoint; see /v1/openapi.json")
 }
 
 async fn not_found() -> ApiError {

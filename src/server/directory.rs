@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::store::{PHONE_KIND_MOBILE, Policy, Store, StoreError};
+use super::store::{PhoneKind, Policy, Store, StoreError};
 use crate::phone::PhoneNumber;
 
 /// The demo directory shipped in `assets/`.
@@ -49,18 +49,19 @@ pub fn users(text: &str) -> Result<Vec<DirectoryUser>, DirectoryError> {
 }
 
 /// Loads a directory file into a store.
-pub fn load(store: &Store, text: &str) -> Result<(), DirectoryError> {
+pub fn load(store: &mut Store, text: &str) -> Result<(), DirectoryError> {
     let directory: Directory = toml::from_str(text)?;
     store.set_policy(&Policy {
         enabled: directory.policy.enabled,
         use_for_sign_in: directory.policy.use_for_sign_in,
         target_all: true,
+        target_groups: Vec::new(),
     })?;
     for user in &directory.user {
         let phone = PhoneNumber::parse_international(&user.mobile)
             .map_err(|e| DirectoryError::BadPhone { user: user.username.clone(), reason: e.to_string() })?;
         store.add_user(&user.username, &user.display_name, &user.roles)?;
-        store.set_phone(&user.username, PHONE_KIND_MOBILE, phone.e164())?;
+        store.set_phone(&user.username, PhoneKind::Mobile, phone.e164())?;
     }
     Ok(())
 }
@@ -71,8 +72,8 @@ mod tests {
 
     #[test]
     fn demo_directory_has_two_workers_and_one_manager() {
-        let store = Store::in_memory().unwrap();
-        load(&store, DEMO_DIRECTORY).unwrap();
+        let mut store = Store::in_memory().unwrap();
+        load(&mut store, DEMO_DIRECTORY).unwrap();
         let users = store.users().unwrap();
         assert_eq!(users.len(), 3);
         let managers: Vec<_> = users.iter().filter(|u| u.roles.iter().any(|r| r == "kiosk-manager")).collect();

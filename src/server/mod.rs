@@ -17,12 +17,16 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::audit::AuditLog;
 use crate::config::ServerConfig;
 use clock::Clock;
 use otp::OtpKey;
 use signin::SignInService;
 use sms::Gateway;
 use store::Store;
+
+/// How often expired challenges and old cap events are deleted.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,8 @@ pub enum ServeError {
     Key { path: String, source: std::io::Error },
     #[error("can't listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Config(String),
 }
 
 /// A backend ready to accept connections.
@@ -62,9 +68,13 @@ impl Server {
     ) -> Result<Self, ServeError> {
         let addr = config.listen;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
-        let queue = sms::spawn_sender(gateway);
-        let service = Arc::new(SignInService::new(store, key, clock, config, queue));
-        Ok(Server { listener, service })
+        if !config.limits.enabled {
+            tracing::warn!("rate limits are OFF (limits.enabled = false): only for benchmarks");
+        }
+        let audit = AuditLog::new(config.audit_path());
+        let queue = sms::spawn_sender(gateway, audit);
+        let service = SignInService::new(store, key, clock, config, queue).map_err(ServeError::Config)?;
+        Ok(Server { listener, service: Arc::new(service) })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -73,6 +83,19 @@ impl Server {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, api::router(self.service)).with_graceful_shutdown(shutdown).await
+        let service = Arc::clone(&self.service);
+        let pruner = tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRUNE_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(err) = service.prune() {
+                    tracing::warn!(%err, "can't prune old sign-in records");
+                }
+            }
+        });
+        let app = api::router(self.service).into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        pruner.abort();
+        result
     }
 }

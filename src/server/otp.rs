@@ -67,6 +67,12 @@ impl OtpKey {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// A stable keyed identifier for a number, for the per-number caps (the number itself
+    /// is not needed to count).
+    pub fn phone_key(&self, e164: &str) -> Vec<u8> {
+        self.code_mac("phone\0", e164)
+    }
+
     /// Whether `code` is the one whose MAC is stored, compared in constant time.
     pub fn code_matches(&self, challenge_id: &str, code: &OtpCode, stored: &[u8]) -> bool {
         let candidate = self.code_mac(challenge_id, code.expose());

@@ -1,7 +1,8 @@
 //! The sign-in service: start, resend, verify, sign-out and "who am I", over the store.
 //!
-//! This is where the code rules live (expiry, attempts, single use, binding to a challenge).
-//! It knows nothing of HTTP; `api.rs` turns its answers into responses.
+//! This is where the code rules live (expiry, attempts, single use, binding to a challenge)
+//! and the abuse caps (per number, per client, per server-hour, per user failures, per
+//! challenge sends). It knows nothing of HTTP; `api.rs` turns its answers into responses.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -10,11 +11,13 @@ use tokio::sync::mpsc;
 
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
-use super::sms::{self, SmsMessage};
+use super::sms::SmsMessage;
 use super::store::{Challenge, Store, StoreError, User};
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, render_message};
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessToken, OtpCode};
+
+const HOUR_MS: i64 = 3_600_000;
 
 /// Every answer the service can give other than success.
 #[derive(Debug, thiserror::Error)]
@@ -56,11 +59,18 @@ pub struct SignInService {
     key: OtpKey,
     clock: Arc<dyn Clock>,
     config: ServerConfig,
+    template: String,
     sms_queue: mpsc::UnboundedSender<SmsMessage>,
 }
 
 fn millis(d: Duration) -> i64 {
     d.as_millis() as i64
+}
+
+/// Seconds until an event at `oldest_at` leaves the hour window (at least 1).
+fn retry_after(oldest_at: Option<i64>, now: i64) -> u64 {
+    let leaves_at = oldest_at.unwrap_or(now) + HOUR_MS;
+    ((leaves_at - now).max(1000) as u64).div_ceil(1000)
 }
 
 impl SignInService {
@@ -70,13 +80,22 @@ impl SignInService {
         clock: Arc<dyn Clock>,
         config: ServerConfig,
         sms_queue: mpsc::UnboundedSender<SmsMessage>,
-    ) -> Self {
-        SignInService { store: Mutex::new(store), key, clock, config, sms_queue }
+    ) -> Result<Self, String> {
+        let template = config.template()?;
+        Ok(SignInService { store: Mutex::new(store), key, clock, config, template, sms_queue })
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(super) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (statements are atomic).
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn trusts_forwarded_for(&self) -> bool {
+        self.config.limits.trust_forwarded_for
+    }
+
+    pub(super) fn now(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     fn info(&self, challenge_id: String) -> ChallengeInfo {
@@ -88,18 +107,39 @@ impl SignInService {
         }
     }
 
-    /// Issues a code for a (normalised) number. Unknown numbers get an identical answer and
-    /// a challenge whose code nobody knows; no SMS is sent for them.
-    pub fn start(&self, phone: &str) -> Result<ChallengeInfo, SignInError> {
+    /// Checks the hourly send caps and, if there is room, counts one send.
+    fn take_send(&self, store: &Store, phone_key: &[u8], client: &str, now: i64) -> Result<(), SignInError> {
+        let limits = &self.config.limits;
+        if limits.enabled {
+            let [per_phone, per_client, per_server] = store.sends_since(phone_key, client, now - HOUR_MS)?;
+            for (window, cap) in [
+                (per_phone, limits.per_phone_per_hour),
+                (per_client, limits.per_client_per_hour),
+                (per_server, limits.per_server_per_hour),
+            ] {
+                if window.count >= cap {
+                    return Err(SignInError::RateLimited { retry_after: retry_after(window.oldest_at, now) });
+                }
+            }
+        }
+        store.record_send(phone_key, client, now)?;
+        Ok(())
+    }
+
+    /// Issues a code for a number. Unknown, disabled and untargeted numbers get an identical
+    /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
+    pub fn start(&self, phone: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
         let phone = PhoneNumber::parse_international(phone).map_err(|e| {
             SignInError::InvalidPhone(format!("{e}; send it as + country code and number, e.g. \"+12065550100\""))
         })?;
-        let now = self.clock.now_ms();
+        let now = self.now();
         let challenge_id = otp::new_challenge_id();
         let code = otp::new_code();
         let code_mac = self.key.code_mac(&challenge_id, code.expose());
+        let phone_key = self.key.phone_key(phone.e164());
         let user = {
             let store = self.store();
+            self.take_send(&store, &phone_key, client, now)?;
             let user = store.sms_sign_in_user(phone.e164())?;
             let challenge = Challenge {
                 id: challenge_id.clone(),
@@ -110,11 +150,12 @@ impl SignInService {
                 sends: 1,
                 last_sent_at: now,
                 used: false,
+                phone_key,
             };
             store.insert_challenge(&challenge, now)?;
             user
         };
-        tracing::info!(phone = %phone.masked(), registered = user.is_some(), "sign-in started");
+        tracing::info!(phone = %phone.masked(), "sign-in started");
         if user.is_some() {
             self.queue_sms(&phone, &code);
         }
@@ -122,8 +163,8 @@ impl SignInService {
     }
 
     /// Sends a new code for a challenge; the old code stops working, attempts are kept.
-    pub fn resend(&self, challenge_id: &str) -> Result<ChallengeInfo, SignInError> {
-        let now = self.clock.now_ms();
+    pub fn resend(&self, challenge_id: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
+        let now = self.now();
         let store = self.store();
         let challenge = store.challenge(challenge_id)?.ok_or(SignInError::Expired)?;
         if challenge.used {
@@ -134,17 +175,24 @@ impl SignInService {
         }
         let ready_at = challenge.last_sent_at + millis(self.config.resend_cooldown.0);
         if now < ready_at {
-            return Err(SignInError::RateLimited { retry_after: ((ready_at - now + 999) / 1000) as u64 });
+            return Err(SignInError::RateLimited { retry_after: ((ready_at - now) as u64).div_ceil(1000) });
         }
+        if challenge.sends >= self.config.limits.sends_per_challenge {
+            // This challenge has had its share: only a new sign-in (with its own caps) helps.
+            let left = (challenge.expires_at - now).max(1000) as u64;
+            return Err(SignInError::RateLimited { retry_after: left.div_ceil(1000) });
+        }
+        let phone = match challenge.user_rowid {
+            Some(rowid) => store.mobile_of(rowid)?.and_then(|p| PhoneNumber::parse_international(&p).ok()),
+            None => None,
+        };
+        // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
+        self.take_send(&store, &challenge.phone_key, client, now)?;
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
         store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
-        let phone = match challenge.user_rowid {
-            Some(rowid) => store.mobile_of(rowid)?,
-            None => None,
-        };
         drop(store);
-        if let Some(phone) = phone.and_then(|p| PhoneNumber::parse_international(&p).ok()) {
+        if let Some(phone) = phone {
             self.queue_sms(&phone, &code);
         }
         Ok(self.info(challenge_id.to_string()))
@@ -152,16 +200,16 @@ impl SignInService {
 
     fn queue_sms(&self, phone: &PhoneNumber, code: &OtpCode) {
         let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
-        let body = sms::render_message(sms::DEFAULT_TEMPLATE, code, minutes, &self.config.sms_host);
+        let body = render_message(&self.template, code, minutes, &self.config.sms_host);
         if self.sms_queue.send(SmsMessage { to: phone.e164().to_string(), body }).is_err() {
             tracing::error!("the sms queue is closed; no message sent");
         }
     }
 
-    /// Checks a code. Wrong codes count against the challenge; the last allowed wrong code
-    /// kills it. A right code works once.
+    /// Checks a code. Wrong codes count against the challenge and the user; the last allowed
+    /// wrong code kills the challenge. A right code works once.
     pub fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Session, SignInError> {
-        let now = self.clock.now_ms();
+        let now = self.now();
         let mut store = self.store();
         let challenge = store.challenge(challenge_id)?.ok_or(SignInError::Expired)?;
         if challenge.used {
@@ -173,25 +221,29 @@ impl SignInService {
         if now >= challenge.expires_at {
             return Err(SignInError::Expired);
         }
+        if let Some(user_rowid) = challenge.user_rowid {
+            let failures = store.failures_since(user_rowid, now - HOUR_MS)?;
+            if failures.count >= self.config.limits.failures_per_user_per_hour {
+                return Err(SignInError::RateLimited { retry_after: retry_after(failures.oldest_at, now) });
+            }
+        }
         let right = otp::is_well_formed(code) && self.key.code_matches(challenge_id, code, &challenge.code_mac);
         match (right, challenge.user_rowid) {
             (true, Some(user_rowid)) => {
                 let token = otp::new_token();
                 let lifetime = self.config.token_lifetime.0;
+                let hash = otp::token_hash(token.expose());
                 let user = store
-                    .complete_sign_in(
-                        challenge_id,
-                        user_rowid,
-                        &otp::token_hash(token.expose()),
-                        now,
-                        now + millis(lifetime),
-                    )?
+                    .complete_sign_in(challenge_id, user_rowid, &hash, now, now + millis(lifetime))?
                     .ok_or(SignInError::Expired)?;
                 tracing::info!(user = %user.username, "signed in");
                 Ok(Session { token, expires_in: lifetime.as_secs(), user })
             }
-            _ => {
+            (_, user_rowid) => {
                 let attempts = store.count_attempt(challenge_id)?;
+                if let Some(user_rowid) = user_rowid {
+                    store.record_failure(user_rowid, now)?;
+                }
                 let attempts_left = self.config.max_attempts.saturating_sub(attempts);
                 tracing::info!(attempts_left, "wrong code");
                 if attempts_left == 0 {
@@ -204,12 +256,19 @@ impl SignInService {
     }
 
     pub fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
-        self.store().token_user(&otp::token_hash(token.expose()), self.clock.now_ms())?.ok_or(SignInError::Unauthorized)
+        self.store().token_user(&otp::token_hash(token.expose()), self.now())?.ok_or(SignInError::Unauthorized)
     }
 
     /// Revokes a token; unknown or already revoked tokens are fine (sign-out is idempotent).
     pub fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
-        self.store().revoke_token(&otp::token_hash(token.expose()), self.clock.now_ms())?;
+        self.store().revoke_token(&otp::token_hash(token.expose()), self.now())?;
+        Ok(())
+    }
+
+    /// Drops events and challenges no rule needs any more.
+    pub fn prune(&self) -> Result<(), SignInError> {
+        let keep_from = self.now() - 2 * HOUR_MS;
+        self.store().prune(keep_from)?;
         Ok(())
     }
 }

@@ -1,22 +1,27 @@
 //! SMS gateways: where the reference backend's text messages go.
 //!
 //! Messages are queued and sent by a background task, off the request path, so that sign-in
-//! latency says nothing about whether a number is registered.
+//! latency says nothing about whether a number is registered. Failed deliveries are retried
+//! with backoff on server errors and timeouts, then given up and audited.
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use hmac::{Hmac, KeyInit, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use sha2::Sha256;
 use tokio::sync::mpsc;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
+use crate::audit::AuditLog;
+use crate::config::{ServerConfig, SmsConfig};
 use crate::phone::mask_e164;
-use crate::secret::OtpCode;
 
-/// The template text (from `assets/`): `{code}`, `{minutes}` and `{host}` are filled in.
-pub const DEFAULT_TEMPLATE: &str = include_str!("../../assets/sms-template.txt");
-/// The SMS Retriever / origin-bound code limit.
-pub const MAX_MESSAGE_BYTES: usize = 140;
+/// How often a delivery is tried, and the waits between tries.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_millis(1500)];
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One text message to send. The body holds the code: it is zeroized once sent.
 pub struct SmsMessage {
@@ -30,14 +35,11 @@ impl Drop for SmsMessage {
     }
 }
 
-/// Builds the message text; the last line is the origin-bound `@host #code`.
-pub fn render_message(template: &str, code: &OtpCode, minutes: u64, host: &str) -> String {
-    let body = template
-        .trim_end()
-        .replace("{code}", code.expose())
-        .replace("{minutes}", &minutes.to_string())
-        .replace("{host}", host);
-    format!("{body}\n\n@{host} #{}", code.expose())
+/// A message as the demo phone shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveredSms {
+    pub to_masked: String,
+    pub body: String,
 }
 
 /// Where messages are delivered.
@@ -46,57 +48,156 @@ pub enum Gateway {
     Outbox(PathBuf),
     /// Hands messages to the demo kiosk's on-screen phone.
     Channel(mpsc::UnboundedSender<DeliveredSms>),
+    /// Twilio's Messages API.
+    Twilio { client: reqwest::Client, url: String, account_sid: String, from: String, auth_token: SecretString },
+    /// A signed JSON POST to the store's own endpoint.
+    Webhook { client: reqwest::Client, url: String, secret: SecretString },
 }
 
-/// A message as the demo phone shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliveredSms {
-    pub to_masked: String,
-    pub body: String,
+/// Why one delivery attempt failed, and whether another may succeed.
+#[derive(Debug)]
+struct DeliveryError {
+    retryable: bool,
+    message: String,
 }
 
-#[derive(Serialize)]
-struct OutboxLine<'a> {
-    to: &'a str,
-    body: &'a str,
-    sent_at: String,
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(|e| format!("can't set up HTTP: {e}"))
+}
+
+/// Lower-case hex, for signatures.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The webhook signature: HMAC-SHA256 over `timestamp.body`, as `v1=<hex>`.
+pub fn webhook_signature(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1={}", hex(&mac.finalize().into_bytes()))
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 impl Gateway {
-    fn deliver(&self, message: &SmsMessage) -> Result<(), String> {
+    /// The gateway a server config names (secrets are read here, once).
+    pub fn from_config(config: &ServerConfig) -> Result<Self, String> {
+        Ok(match &config.sms {
+            SmsConfig::Outbox { .. } => Gateway::Outbox(config.outbox_path().expect("an outbox config has a path")),
+            SmsConfig::Twilio { account_sid, from, auth_token, base_url } => Gateway::Twilio {
+                client: http_client()?,
+                url: format!("{}/2010-04-01/Accounts/{account_sid}/Messages.json", base_url.trim_end_matches('/')),
+                account_sid: account_sid.clone(),
+                from: from.clone(),
+                auth_token: auth_token.read("sms.auth_token")?,
+            },
+            SmsConfig::Webhook { url, secret } => {
+                Gateway::Webhook { client: http_client()?, url: url.clone(), secret: secret.read("sms.secret")? }
+            }
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Gateway::Outbox(_) => "outbox",
+            Gateway::Channel(_) => "demo",
+            Gateway::Twilio { .. } => "twilio",
+            Gateway::Webhook { .. } => "webhook",
+        }
+    }
+
+    async fn deliver_once(&self, message: &SmsMessage) -> Result<(), DeliveryError> {
         match self {
             Gateway::Outbox(path) => {
-                let line = OutboxLine {
-                    to: &message.to,
-                    body: &message.body,
-                    sent_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-                };
-                let mut text = serde_json::to_string(&line).map_err(|e| e.to_string())?;
+                #[derive(Serialize)]
+                struct Line<'a> {
+                    to: &'a str,
+                    body: &'a str,
+                    sent_at: String,
+                }
+                let line = Line { to: &message.to, body: &message.body, sent_at: now_rfc3339() };
+                let mut text = Zeroizing::new(serde_json::to_string(&line).expect("strings serialize"));
                 text.push('\n');
-                let mut file = std::fs::OpenOptions::new()
+                std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|e| format!("can't open outbox {}: {e}", path.display()))?;
-                let result = file.write_all(text.as_bytes()).map_err(|e| e.to_string());
-                text.zeroize();
-                result
+                    .and_then(|mut file| file.write_all(text.as_bytes()))
+                    .map_err(|e| DeliveryError { retryable: true, message: format!("outbox {}: {e}", path.display()) })
             }
             Gateway::Channel(sender) => sender
                 .send(DeliveredSms { to_masked: mask_e164(&message.to), body: message.body.clone() })
-                .map_err(|_| "the demo phone is gone".to_string()),
+                .map_err(|_| DeliveryError { retryable: false, message: "the demo phone is gone".into() }),
+            Gateway::Twilio { client, url, account_sid, from, auth_token } => {
+                let sender = if from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
+                let form = [("To", message.to.as_str()), (sender, from.as_str()), ("Body", message.body.as_str())];
+                let request = client.post(url).basic_auth(account_sid, Some(auth_token.expose_secret())).form(&form);
+                check_response(request.send().await).await
+            }
+            Gateway::Webhook { client, url, secret } => {
+                let body = Zeroizing::new(
+                    serde_json::to_vec(&serde_json::json!({ "to": message.to, "body": message.body, "sent_at": now_rfc3339() }))
+                        .expect("strings serialize"),
+                );
+                let timestamp =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let signature = webhook_signature(secret.expose_secret().as_bytes(), timestamp, &body);
+                let request = client
+                    .post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header("X-Shiftkey-Timestamp", timestamp.to_string())
+                    .header("X-Shiftkey-Signature", signature)
+                    .body(body.to_vec());
+                check_response(request.send().await).await
+            }
+        }
+    }
+
+    /// Delivers with retries; returns the last error after the last try.
+    async fn deliver(&self, message: &SmsMessage) -> Result<u32, String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.deliver_once(message).await {
+                Ok(()) => return Ok(tries),
+                Err(err) if err.retryable && (tries as usize) <= BACKOFF.len() => {
+                    tracing::warn!(to = %mask_e164(&message.to), tries, error = %err.message, "sms delivery failed; retrying");
+                    tokio::time::sleep(BACKOFF[tries as usize - 1]).await;
+                }
+                Err(err) => return Err(format!("{} (after {tries} tries)", err.message)),
+            }
         }
     }
 }
 
+async fn check_response(result: reqwest::Result<reqwest::Response>) -> Result<(), DeliveryError> {
+    match result {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => {
+            let status = response.status();
+            Err(DeliveryError { retryable: status.is_server_error(), message: format!("gateway answered {status}") })
+        }
+        // Timeouts and refused connections may pass; try again.
+        Err(err) => Err(DeliveryError { retryable: true, message: format!("gateway unreachable: {err}") }),
+    }
+}
+
 /// Starts the sending task and returns the queue that feeds it.
-pub fn spawn_sender(gateway: Gateway) -> mpsc::UnboundedSender<SmsMessage> {
+pub fn spawn_sender(gateway: Gateway, audit: AuditLog) -> mpsc::UnboundedSender<SmsMessage> {
     let (queue, mut messages) = mpsc::unbounded_channel::<SmsMessage>();
     tokio::spawn(async move {
         while let Some(message) = messages.recv().await {
-            match gateway.deliver(&message) {
-                Ok(()) => tracing::info!(to = %mask_e164(&message.to), "sms sent"),
-                Err(err) => tracing::warn!(to = %mask_e164(&message.to), %err, "sms not sent"),
+            let to = mask_e164(&message.to);
+            match gateway.deliver(&message).await {
+                Ok(tries) => tracing::info!(%to, tries, gateway = gateway.name(), "sms sent"),
+                Err(error) => {
+                    tracing::error!(%to, %error, gateway = gateway.name(), "sms not sent; giving up");
+                    audit.record("sms_failed", serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error }));
+                }
             }
         }
     });
@@ -108,10 +209,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_ends_with_origin_bound_line_and_fits() {
-        let text = render_message(DEFAULT_TEMPLATE, &OtpCode::new("123456"), 5, "shiftkey.local");
-        assert!(text.ends_with("\n@shiftkey.local #123456"), "{text}");
-        assert!(text.contains("123456"));
-        assert!(text.len() <= MAX_MESSAGE_BYTES, "{} bytes: {text}", text.len());
+    fn webhook_signature_is_hmac_sha256_over_timestamp_and_body() {
+        // Known answer: HMAC-SHA256("key", "1.{}") computed independently (Python hmac).
+        let signature = webhook_signature(b"key", 1, b"{}");
+        assert_eq!(signature, "v1=1ba6b8171186efc613e8bcc0cbdab2748f24984d7c5a84faa2637afa0e40d224");
+        assert_ne!(signature, webhook_signature(b"key", 2, b"{}"));
+        assert_ne!(signature, webhook_signature(b"other", 1, b"{}"));
     }
 }

@@ -349,3 +349,58 @@ impl Screen {
         self.input.resize(cols, rows).expect("resize the pty");
     }
 }
+
+/// The same server as `shiftkey serve`, in-process so a test can move its clock.
+pub struct InProcess {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    pub db: PathBuf,
+    pub outbox: PathBuf,
+    pub clock: shiftkey::server::clock::ManualClock,
+}
+
+/// A directory with the policy on: alex (+12065550100) and sam (+12065550102).
+pub const TWO_USERS: &str = "[policy]\nenabled = true\nuse_for_sign_in = true\n\
+    [[user]]\nusername = \"alex\"\ndisplay_name = \"Alex\"\nmobile = \"+1 206 555 0100\"\n\
+    [[user]]\nusername = \"sam\"\ndisplay_name = \"Sam\"\nmobile = \"+1 206 555 0102\"\n";
+
+impl InProcess {
+    /// Starts a server with `config` (server TOML; listen, db and outbox are set here).
+    pub async fn start(config: &str, directory: &str) -> Self {
+        use shiftkey::config::ConfigFile;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("shiftkey.db");
+        let outbox = dir.path().join("outbox.jsonl");
+        let text = format!("listen = \"127.0.0.1:0\"\ndb = {db:?}\n{config}\n[sms]\nkind = \"outbox\"\npath = {outbox:?}\n");
+        let config = shiftkey::config::ServerConfig::from_toml(&text, Path::new("test.toml")).expect("test config");
+        let mut store = shiftkey::server::store::Store::open(&db).unwrap();
+        shiftkey::server::directory::load(&mut store, directory).unwrap();
+        drop(store);
+        let clock = shiftkey::server::clock::ManualClock::new();
+        let gateway = shiftkey::server::sms::Gateway::from_config(&config).unwrap();
+        let server = shiftkey::server::Server::bind(config, std::sync::Arc::new(clock.clone()), gateway).await.unwrap();
+        let url = format!("http://{}", server.local_addr());
+        tokio::spawn(server.run(std::future::pending()));
+        InProcess { dir, url, db, outbox, clock }
+    }
+
+    /// Waits until `count` codes were texted to `e164`; returns them, oldest first.
+    pub async fn codes_for(&self, e164: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let codes = outbox_codes(&self.outbox, e164);
+            if codes.len() >= count {
+                return codes;
+            }
+            assert!(Instant::now() < deadline, "no SMS with a code for {e164}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// POSTs JSON and returns the status and the JSON answer (Null when none).
+pub async fn post_json(url: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new().post(format!("{url}{path}")).json(&body).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}

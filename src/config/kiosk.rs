@@ -1,46 +1,13 @@
-//! Kiosk and server configuration: TOML files, defaults, and validation with clear errors.
-//!
-//! Durations are human strings ("5m", "60s") parsed once here; unknown keys are errors.
-//! Nothing in here performs I/O beyond reading the file it is given.
+//! The kiosk's configuration (`kiosk.toml`).
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+use super::{ConfigError, ConfigFile, HumanDuration};
 use crate::phone;
-
-/// A config that could not be used, with the file and the reason.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("can't read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("config file {path} is not valid: {message}")]
-    Invalid { path: PathBuf, message: String },
-    #[error("no kiosk config found (looked at {looked_at}); pass --config PATH, or try --demo")]
-    NotFound { looked_at: String },
-}
-
-/// A duration written as a human string such as "5m", "60s" or "12h".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HumanDuration(pub Duration);
-
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(text.trim()).map(HumanDuration).map_err(|err| {
-            serde::de::Error::custom(format!("bad duration {text:?} ({err}); write it like \"90s\", \"5m\" or \"12h\""))
-        })
-    }
-}
-
-impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
-    }
-}
 
 /// Which identity provider the kiosk signs people in against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -169,27 +136,6 @@ pub struct KioskConfig {
     pub state_dir: Option<PathBuf>,
 }
 
-/// A TOML config file: parsed, then checked as a whole.
-pub trait ConfigFile: serde::de::DeserializeOwned {
-    /// Cross-field checks serde can't express; the message names the key.
-    fn validate(&self) -> Result<(), String>;
-
-    /// Parses and validates; `path` is only used in messages.
-    fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = parse_toml(text, path)?;
-        config.validate().map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
-        Ok(config)
-    }
-
-    fn load(path: &Path) -> Result<Self, ConfigError> {
-        Self::from_toml(&read(path)?, path)
-    }
-
-    /// The configuration used when no file is given.
-    fn defaults() -> Self {
-        Self::from_toml("", Path::new("<defaults>")).expect("the built-in defaults are valid")
-    }
-}
 
 impl ConfigFile for KioskConfig {
     fn validate(&self) -> Result<(), String> {
@@ -258,86 +204,6 @@ impl KioskConfig {
     }
 }
 
-/// Which SMS gateway the reference backend sends codes through.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "lowercase")]
-pub enum SmsConfig {
-    Outbox { path: Option<PathBuf> },
-}
-
-/// The reference backend's configuration (`serve --config`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    #[serde(default = "default_listen")]
-    pub listen: SocketAddr,
-    #[serde(default = "default_db")]
-    pub db: PathBuf,
-    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key".
-    #[serde(default)]
-    pub key_file: Option<PathBuf>,
-    #[serde(default = "default_code_lifetime")]
-    pub code_lifetime: HumanDuration,
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
-    #[serde(default = "default_resend_cooldown")]
-    pub resend_cooldown: HumanDuration,
-    #[serde(default = "default_token_lifetime")]
-    pub token_lifetime: HumanDuration,
-    /// The host named in the origin-bound last line of the SMS (`@host #123456`).
-    #[serde(default = "default_sms_host")]
-    pub sms_host: String,
-    #[serde(default = "default_sms")]
-    pub sms: SmsConfig,
-}
-
-/// Codes may never live longer than this, whatever the config says.
-pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
-
-impl ConfigFile for ServerConfig {
-    fn validate(&self) -> Result<(), String> {
-        if self.code_lifetime.0 > MAX_CODE_LIFETIME || self.code_lifetime.0 < Duration::from_secs(30) {
-            return Err(format!("code_lifetime {} is out of range: use 30s to 10m (default 5m)", self.code_lifetime));
-        }
-        if !(1..=10).contains(&self.max_attempts) {
-            return Err("max_attempts must be between 1 and 10 (default 5)".into());
-        }
-        if self.token_lifetime.0 < Duration::from_secs(60) {
-            return Err("token_lifetime must be at least 1m (default 12h)".into());
-        }
-        if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) {
-            return Err(format!("sms_host {:?} must be a host name without spaces", self.sms_host));
-        }
-        Ok(())
-    }
-}
-
-impl ServerConfig {
-    pub fn key_file(&self) -> PathBuf {
-        self.key_file.clone().unwrap_or_else(|| {
-            let mut name = self.db.clone().into_os_string();
-            name.push(".key");
-            PathBuf::from(name)
-        })
-    }
-
-    /// The outbox file: configured, else next to the database.
-    pub fn outbox_path(&self) -> PathBuf {
-        let SmsConfig::Outbox { path } = &self.sms;
-        path.clone().unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))
-    }
-}
-
-fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })
-}
-
-fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|err| ConfigError::Invalid {
-        path: path.into(),
-        message: err.to_string().trim().replace('\n', " ").replace("  ", " "),
-    })
-}
 
 fn default_kiosk_name() -> String {
     nix::unistd::gethostname()
@@ -397,30 +263,6 @@ fn default_manager_roles() -> Vec<String> {
 fn default_manager() -> ManagerConfig {
     ManagerConfig { roles: default_manager_roles() }
 }
-fn default_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 8787))
-}
-fn default_db() -> PathBuf {
-    PathBuf::from("shiftkey.db")
-}
-fn default_code_lifetime() -> HumanDuration {
-    HumanDuration(Duration::from_secs(300))
-}
-fn default_max_attempts() -> u32 {
-    5
-}
-fn default_resend_cooldown() -> HumanDuration {
-    HumanDuration(Duration::from_secs(30))
-}
-fn default_token_lifetime() -> HumanDuration {
-    HumanDuration(Duration::from_secs(12 * 3600))
-}
-fn default_sms_host() -> String {
-    "shiftkey.local".into()
-}
-fn default_sms() -> SmsConfig {
-    SmsConfig::Outbox { path: None }
-}
 
 #[cfg(test)]
 mod tests {
@@ -476,13 +318,5 @@ mod tests {
         assert!(kiosk("default_region = \"ZZ\"").unwrap_err().contains("default_region"));
         assert!(kiosk("[backend]\nurl = \"ftp://x\"").unwrap_err().contains("http or https"));
         assert!(kiosk("[keys]\nsign_out = \"Q\"").unwrap_err().contains("F1 to F12"));
-    }
-
-    #[test]
-    fn server_code_lifetime_is_capped_at_ten_minutes() {
-        let err = ServerConfig::from_toml("code_lifetime = \"11m\"", Path::new("s.toml")).unwrap_err();
-        assert!(err.to_string().contains("30s to 10m"), "{err}");
-        let ok = ServerConfig::from_toml("code_lifetime = \"10m\"", Path::new("s.toml")).unwrap();
-        assert_eq!(ok.code_lifetime.0, MAX_CODE_LIFETIME);
     }
 }

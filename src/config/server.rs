@@ -1,0 +1,323 @@
+//! The reference backend's configuration (`serve --config`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{ConfigFile, HumanDuration};
+use crate::secret::OtpCode;
+
+/// Codes may never live longer than this, whatever the config says.
+pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
+/// The SMS Retriever / origin-bound code limit.
+pub const MAX_MESSAGE_BYTES: usize = 140;
+/// The default message (from `assets/`): `{code}`, `{minutes}` and `{host}` are filled in,
+/// and the origin-bound line `@host #code` is added last.
+pub const DEFAULT_SMS_TEMPLATE: &str = include_str!("../../assets/sms-template.txt");
+
+/// A secret taken from a file or an environment variable — never from argv.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSource {
+    pub file: Option<PathBuf>,
+    pub env: Option<String>,
+}
+
+impl SecretSource {
+    /// Reads the secret; `what` names it in errors.
+    pub fn read(&self, what: &str) -> Result<secrecy::SecretString, String> {
+        let value = match (&self.file, &self.env) {
+            (Some(file), None) => std::fs::read_to_string(file)
+                .map_err(|e| format!("{what}: can't read {}: {e}", file.display()))?
+                .trim()
+                .to_string(),
+            (None, Some(var)) => std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"))?,
+            _ => return Err(format!("{what}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")),
+        };
+        if value.is_empty() {
+            return Err(format!("{what} is empty"));
+        }
+        Ok(value.into())
+    }
+}
+
+/// Which SMS gateway the reference backend sends codes through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "lowercase")]
+pub enum SmsConfig {
+    /// Appends JSON lines to a file (the default; what tests and the demo read).
+    Outbox { path: Option<PathBuf> },
+    /// Twilio's Messages API: form POST with basic auth.
+    Twilio {
+        account_sid: String,
+        /// Sender number (E.164) or messaging service SID (`MG…`).
+        from: String,
+        auth_token: SecretSource,
+        #[serde(default = "default_twilio_url")]
+        base_url: String,
+    },
+    /// A JSON POST signed with HMAC-SHA256 over `timestamp.body`.
+    Webhook { url: String, secret: SecretSource },
+}
+
+/// Caps on code sends per rolling hour, answered with 429 and `Retry-After`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Off only in a benchmark config, and said so at start.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_per_phone")]
+    pub per_phone_per_hour: u32,
+    #[serde(default = "default_per_client")]
+    pub per_client_per_hour: u32,
+    #[serde(default = "default_per_server")]
+    pub per_server_per_hour: u32,
+    #[serde(default = "default_failures")]
+    pub failures_per_user_per_hour: u32,
+    #[serde(default = "default_sends_per_challenge")]
+    pub sends_per_challenge: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "default_db")]
+    pub db: PathBuf,
+    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key".
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    #[serde(default = "default_code_lifetime")]
+    pub code_lifetime: HumanDuration,
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_resend_cooldown")]
+    pub resend_cooldown: HumanDuration,
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime: HumanDuration,
+    /// The host named in the origin-bound last line of the SMS (`@host #123456`).
+    #[serde(default = "default_sms_host")]
+    pub sms_host: String,
+    /// A message template file; default `assets/sms-template.txt`.
+    #[serde(default)]
+    pub sms_template: Option<PathBuf>,
+    #[serde(default = "default_sms")]
+    pub sms: SmsConfig,
+    #[serde(default = "default_limits")]
+    pub limits: RateLimits,
+    /// Where admin commands and delivery failures are audited; default the db path + ".audit.jsonl".
+    #[serde(default)]
+    pub audit_log: Option<PathBuf>,
+}
+
+impl ConfigFile for ServerConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.code_lifetime.0 > MAX_CODE_LIFETIME || self.code_lifetime.0 < Duration::from_secs(30) {
+            return Err(format!("code_lifetime {} is out of range: use 30s to 10m (default 5m)", self.code_lifetime));
+        }
+        if !(1..=10).contains(&self.max_attempts) {
+            return Err("max_attempts must be between 1 and 10 (default 5)".into());
+        }
+        if self.token_lifetime.0 < Duration::from_secs(60) {
+            return Err("token_lifetime must be at least 1m (default 12h)".into());
+        }
+        if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) || self.sms_host.len() > 40 {
+            return Err(format!("sms_host {:?} must be a host name without spaces, at most 40 bytes", self.sms_host));
+        }
+        let limits = &self.limits;
+        if limits.sends_per_challenge == 0 || limits.failures_per_user_per_hour == 0 {
+            return Err("limits.sends_per_challenge and limits.failures_per_user_per_hour must be at least 1".into());
+        }
+        self.template()?;
+        match &self.sms {
+            SmsConfig::Twilio { account_sid, from, base_url, .. } => {
+                if !account_sid.starts_with("AC") {
+                    return Err(format!("sms.account_sid {account_sid:?} should start with AC"));
+                }
+                if from.is_empty() {
+                    return Err("sms.from is empty: give the sender number or messaging service SID".into());
+                }
+                check_url("sms.base_url", base_url)
+            }
+            SmsConfig::Webhook { url, .. } => check_url("sms.url", url),
+            SmsConfig::Outbox { .. } => Ok(()),
+        }
+    }
+}
+
+fn check_url(key: &str, url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+        _ => Err(format!("{key} {url:?} is not an http(s) URL")),
+    }
+}
+
+impl ServerConfig {
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| suffixed(&self.db, ".key"))
+    }
+
+    pub fn audit_path(&self) -> PathBuf {
+        self.audit_log.clone().unwrap_or_else(|| suffixed(&self.db, ".audit.jsonl"))
+    }
+
+    /// The outbox file, when the outbox gateway is used: configured, else next to the database.
+    pub fn outbox_path(&self) -> Option<PathBuf> {
+        match &self.sms {
+            SmsConfig::Outbox { path } => Some(path.clone().unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))),
+            _ => None,
+        }
+    }
+
+    /// The message template, checked to fit 140 bytes with any code and the `@host #code` line.
+    pub fn template(&self) -> Result<String, String> {
+        let template = match &self.sms_template {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("sms_template: can't read {}: {e}", path.display()))?,
+            None => DEFAULT_SMS_TEMPLATE.to_string(),
+        };
+        let minutes = self.code_lifetime.0.as_secs().div_ceil(60);
+        let longest = render_message(&template, &OtpCode::new("000000"), minutes, &self.sms_host);
+        if longest.len() > MAX_MESSAGE_BYTES {
+            return Err(format!(
+                "sms_template makes a {}-byte message with the @{} #code line; the limit is {MAX_MESSAGE_BYTES} bytes",
+                longest.len(),
+                self.sms_host
+            ));
+        }
+        Ok(template)
+    }
+}
+
+/// Builds the message text; the last line is the origin-bound `@host #code`.
+pub fn render_message(template: &str, code: &OtpCode, minutes: u64, host: &str) -> String {
+    let body = template
+        .trim_end()
+        .replace("{code}", code.expose())
+        .replace("{minutes}", &minutes.to_string())
+        .replace("{host}", host);
+    format!("{body}\n\n@{host} #{}", code.expose())
+}
+
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_per_phone() -> u32 {
+    10
+}
+fn default_per_client() -> u32 {
+    50
+}
+fn default_per_server() -> u32 {
+    1000
+}
+fn default_failures() -> u32 {
+    20
+}
+fn default_sends_per_challenge() -> u32 {
+    5
+}
+fn default_limits() -> RateLimits {
+    toml::from_str("").expect("limit defaults")
+}
+fn default_twilio_url() -> String {
+    "https://api.twilio.com".into()
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8787))
+}
+fn default_db() -> PathBuf {
+    PathBuf::from("shiftkey.db")
+}
+fn default_code_lifetime() -> HumanDuration {
+    HumanDuration(Duration::from_secs(300))
+}
+fn default_max_attempts() -> u32 {
+    5
+}
+fn default_resend_cooldown() -> HumanDuration {
+    HumanDuration(Duration::from_secs(30))
+}
+fn default_token_lifetime() -> HumanDuration {
+    HumanDuration(Duration::from_secs(12 * 3600))
+}
+fn default_sms_host() -> String {
+    "shiftkey.local".into()
+}
+fn default_sms() -> SmsConfig {
+    SmsConfig::Outbox { path: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(text: &str) -> Result<ServerConfig, String> {
+        ServerConfig::from_toml(text, Path::new("s.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn code_lifetime_is_capped_at_ten_minutes() {
+        assert!(server("code_lifetime = \"11m\"").unwrap_err().contains("30s to 10m"));
+        assert_eq!(server("code_lifetime = \"10m\"").unwrap().code_lifetime.0, MAX_CODE_LIFETIME);
+    }
+
+    #[test]
+    fn defaults_hold_the_security_requirements() {
+        let c = ServerConfig::defaults();
+        assert_eq!(c.code_lifetime.0, Duration::from_secs(300));
+        assert_eq!(c.max_attempts, 5);
+        assert_eq!(c.resend_cooldown.0, Duration::from_secs(30));
+        assert_eq!(c.token_lifetime.0, Duration::from_secs(43200));
+        assert_eq!(c.limits.sends_per_challenge, 5);
+        assert_eq!(c.limits.failures_per_user_per_hour, 20);
+        assert!(c.limits.enabled);
+    }
+
+    #[test]
+    fn a_template_that_can_exceed_140_bytes_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, "x".repeat(110) + " {code}").unwrap();
+        let err = server(&format!("sms_template = {path:?}")).unwrap_err();
+        assert!(err.contains("limit is 140 bytes"), "{err}");
+        std::fs::write(&path, "Code {code} for {host}").unwrap();
+        assert!(server(&format!("sms_template = {path:?}")).is_ok());
+    }
+
+    #[test]
+    fn message_ends_with_origin_bound_line_and_fits() {
+        let text = render_message(DEFAULT_SMS_TEMPLATE, &OtpCode::new("123456"), 5, "shiftkey.local");
+        assert!(text.ends_with("\n@shiftkey.local #123456"), "{text}");
+        assert!(text.len() <= MAX_MESSAGE_BYTES, "{} bytes: {text}", text.len());
+    }
+
+    #[test]
+    fn gateway_settings_are_checked() {
+        let twilio = "[sms]\nkind = \"twilio\"\naccount_sid = \"XX1\"\nfrom = \"+12065550100\"\nauth_token = { env = \"T\" }\n";
+        assert!(server(twilio).unwrap_err().contains("should start with AC"));
+        assert!(server("[sms]\nkind = \"webhook\"\nurl = \"nope\"\nsecret = { env = \"S\" }\n").unwrap_err().contains("not an http(s) URL"));
+        assert!(server("[sms]\nkind = \"carrier-pigeon\"\n").unwrap_err().contains("unknown variant"));
+    }
+
+    #[test]
+    fn secrets_come_from_exactly_one_place() {
+        let both = SecretSource { file: Some("/x".into()), env: Some("Y".into()) };
+        assert!(both.read("token").unwrap_err().contains("exactly one"));
+        let missing = SecretSource { file: None, env: Some("SHIFTKEY_TEST_SURELY_UNSET".into()) };
+        assert!(missing.read("token").unwrap_err().contains("is not set"));
+    }
+}
