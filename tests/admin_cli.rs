@@ -57,7 +57,8 @@ fn policy_targets_groups_and_user_show_explains_each_reason_in_order() {
     ok(&db, &["policy", "set", "--target-group", "tills"]);
     let show_all = json(&db, &["user", "show", "sam"]);
     assert_eq!(show["sms_sign_in"]["enabled"], false);
-    let reasons: Vec<&str> = show_all["sms_sign_in"]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let reasons: Vec<&str> =
+        show_all["sms_sign_in"]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
     assert_eq!(
         reasons,
         vec![
@@ -93,7 +94,10 @@ fn policy_targets_groups_and_user_show_explains_each_reason_in_order() {
     assert_eq!(groups[0]["members"], 1);
     // Leaving the group untargets the user again.
     ok(&db, &["user", "remove-from-group", "sam", "tills"]);
-    assert_eq!(json(&db, &["user", "show", "sam"])["sms_sign_in"]["reasons"][0], "the user is not targeted by the SMS policy");
+    assert_eq!(
+        json(&db, &["user", "show", "sam"])["sms_sign_in"]["reasons"][0],
+        "the user is not targeted by the SMS policy"
+    );
     ok(&db, &["policy", "set", "--target", "all"]);
     assert_eq!(json(&db, &["user", "show", "sam"])["sms_sign_in"]["enabled"], true);
 }
@@ -166,7 +170,9 @@ fn errors_say_what_to_do_next() {
     assert!(fails(&db, &["group", "add", "tills"]).contains("already exists"));
     assert!(fails(&db, &["user", "enable", "nobody"]).contains("user list"));
     assert!(fails(&db, &["sessions", "revoke", "nobody"]).contains("user list"));
-    assert!(fails(&db, &["policy", "set", "--target", "all", "--target-group", "tills"]).contains("cannot be used with"));
+    assert!(
+        fails(&db, &["policy", "set", "--target", "all", "--target-group", "tills"]).contains("cannot be used with")
+    );
 }
 
 #[test]

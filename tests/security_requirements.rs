@@ -83,13 +83,21 @@ async fn req04_a_code_is_bound_to_its_challenge_and_only_the_latest_lives() {
     let (_, b) = start(&server.url, ALEX).await;
     let codes = server.codes_for(ALEX, 2).await;
     if codes[0] != codes[1] {
-        assert_eq!(verify(&server.url, &b["challenge_id"], &codes[0]).await.1["error"], "invalid_code", "A's code on B");
+        assert_eq!(
+            verify(&server.url, &b["challenge_id"], &codes[0]).await.1["error"],
+            "invalid_code",
+            "A's code on B"
+        );
     }
     server.clock.advance(Duration::from_secs(30));
     assert_eq!(resend(&server.url, &a["challenge_id"]).await.0, 202);
     let newest = server.codes_for(ALEX, 3).await[2].clone();
     if newest != codes[0] {
-        assert_eq!(verify(&server.url, &a["challenge_id"], &codes[0]).await.1["error"], "invalid_code", "the old code died");
+        assert_eq!(
+            verify(&server.url, &a["challenge_id"], &codes[0]).await.1["error"],
+            "invalid_code",
+            "the old code died"
+        );
     }
     assert_eq!(verify(&server.url, &a["challenge_id"], &newest).await.0, 200);
 }
@@ -241,7 +249,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 #[tokio::test]
 async fn req10_start_answers_alike_for_registered_unregistered_and_disabled_numbers() {
-    let directory = format!("{TWO_USERS}[[user]]\nusername = \"gone\"\ndisplay_name = \"Gone\"\nmobile = \"+1 206 555 0103\"\n");
+    let directory =
+        format!("{TWO_USERS}[[user]]\nusername = \"gone\"\ndisplay_name = \"Gone\"\nmobile = \"+1 206 555 0103\"\n");
     let server = InProcess::start("[limits]\nenabled = false", &directory).await;
     let db = server.db.clone();
     let (ok, _, err) = common::admin(&db, &["user", "disable", "gone"]);
@@ -253,7 +262,12 @@ async fn req10_start_answers_alike_for_registered_unregistered_and_disabled_numb
     for round in 0..300 {
         for (index, (_, phone)) in kinds.iter().enumerate() {
             let started = Instant::now();
-            let response = client.post(format!("{}/v1/sign-in/start", server.url)).json(&json!({ "phone": phone })).send().await.unwrap();
+            let response = client
+                .post(format!("{}/v1/sign-in/start", server.url))
+                .json(&json!({ "phone": phone }))
+                .send()
+                .await
+                .unwrap();
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap();
             timings[index].push(started.elapsed());
@@ -268,7 +282,10 @@ async fn req10_start_answers_alike_for_registered_unregistered_and_disabled_numb
     let medians: Vec<Duration> = timings.into_iter().map(median).collect();
     let fastest = *medians.iter().min().unwrap();
     let slowest = *medians.iter().max().unwrap();
-    eprintln!("start latency medians over 300 requests each: {:?}", kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>());
+    eprintln!(
+        "start latency medians over 300 requests each: {:?}",
+        kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>()
+    );
     // Noise on a loaded 2-core machine is a fraction of a millisecond; an SMS sent on the
     // request path would cost far more.
     assert!(slowest - fastest < Duration::from_micros(500).max(fastest / 4), "medians differ: {medians:?}");
@@ -296,7 +313,11 @@ async fn req11_resend_cooldown_and_at_most_five_sends_per_challenge() {
 
 #[tokio::test]
 async fn req12_caps_per_number_per_client_and_per_server_hour() {
-    let server = InProcess::start("[limits]\nper_phone_per_hour = 3\nper_client_per_hour = 5\nper_server_per_hour = 100", TWO_USERS).await;
+    let server = InProcess::start(
+        "[limits]\nper_phone_per_hour = 3\nper_client_per_hour = 5\nper_server_per_hour = 100",
+        TWO_USERS,
+    )
+    .await;
     for _ in 0..3 {
         assert_eq!(start(&server.url, ALEX).await.0, 202);
     }
@@ -345,7 +366,13 @@ async fn req16_sign_out_revokes_server_side() {
     let server = InProcess::start("", TWO_USERS).await;
     let token = sign_in(&server, ALEX).await;
     assert_eq!(me(&server.url, &token).await, 200);
-    let status = reqwest::Client::new().post(format!("{}/v1/sign-out", server.url)).bearer_auth(&token).send().await.unwrap().status();
+    let status = reqwest::Client::new()
+        .post(format!("{}/v1/sign-out", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status.as_u16(), 204);
     assert_eq!(me(&server.url, &token).await, 401);
 }

@@ -136,7 +136,6 @@ pub struct KioskConfig {
     pub state_dir: Option<PathBuf>,
 }
 
-
 impl ConfigFile for KioskConfig {
     fn validate(&self) -> Result<(), String> {
         if self.name.trim().is_empty() {
@@ -203,7 +202,6 @@ impl KioskConfig {
         })
     }
 }
-
 
 fn default_kiosk_name() -> String {
     nix::unistd::gethostname()

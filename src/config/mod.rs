@@ -45,7 +45,6 @@ impl fmt::Display for HumanDuration {
     }
 }
 
-
 /// A TOML config file: parsed, then checked as a whole.
 pub trait ConfigFile: serde::de::DeserializeOwned {
     /// Cross-field checks serde can't express; the message names the key.
@@ -68,7 +67,6 @@ pub trait ConfigFile: serde::de::DeserializeOwned {
     }
 }
 
-
 fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })
 }
@@ -79,4 +77,3 @@ fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result
         message: err.to_string().trim().replace('\n', " ").replace("  ", " "),
     })
 }
-

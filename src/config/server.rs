@@ -33,7 +33,9 @@ impl SecretSource {
                 .map_err(|e| format!("{what}: can't read {}: {e}", file.display()))?
                 .trim()
                 .to_string(),
-            (None, Some(var)) => std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"))?,
+            (None, Some(var)) => {
+                std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"))?
+            }
             _ => return Err(format!("{what}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")),
         };
         if value.is_empty() {
@@ -307,9 +309,14 @@ mod tests {
 
     #[test]
     fn gateway_settings_are_checked() {
-        let twilio = "[sms]\nkind = \"twilio\"\naccount_sid = \"XX1\"\nfrom = \"+12065550100\"\nauth_token = { env = \"T\" }\n";
+        let twilio =
+            "[sms]\nkind = \"twilio\"\naccount_sid = \"XX1\"\nfrom = \"+12065550100\"\nauth_token = { env = \"T\" }\n";
         assert!(server(twilio).unwrap_err().contains("should start with AC"));
-        assert!(server("[sms]\nkind = \"webhook\"\nurl = \"nope\"\nsecret = { env = \"S\" }\n").unwrap_err().contains("not an http(s) URL"));
+        assert!(
+            server("[sms]\nkind = \"webhook\"\nurl = \"nope\"\nsecret = { env = \"S\" }\n")
+                .unwrap_err()
+                .contains("not an http(s) URL")
+        );
         assert!(server("[sms]\nkind = \"carrier-pigeon\"\n").unwrap_err().contains("unknown variant"));
     }
 

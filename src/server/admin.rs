@@ -142,7 +142,9 @@ fn directory_number(input: &str) -> Result<PhoneNumber, AdminError> {
         Ok(number) => number.require_mobile().map_err(|e| AdminError::Phone(format!("{e}; use a mobile number"))),
         Err(PhoneError::Invalid(region)) => {
             let why = phone::invalid_reason(input).unwrap_or_else(|| format!("it isn't valid in {region}"));
-            Err(AdminError::Phone(format!("{input:?} is well formed but not a valid number: {why}. Check it, and {hint}")))
+            Err(AdminError::Phone(format!(
+                "{input:?} is well formed but not a valid number: {why}. Check it, and {hint}"
+            )))
         }
         Err(err) => Err(AdminError::Phone(format!("{input:?}: {err}; {hint}"))),
     }
@@ -150,7 +152,9 @@ fn directory_number(input: &str) -> Result<PhoneNumber, AdminError> {
 
 fn check_name(what: &str, name: &str) -> Result<(), AdminError> {
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) || name.len() > 64 {
-        return Err(AdminError::Usage(format!("{what} {name:?} must be one word of at most 64 characters, without spaces")));
+        return Err(AdminError::Usage(format!(
+            "{what} {name:?} must be one word of at most 64 characters, without spaces"
+        )));
     }
     Ok(())
 }
@@ -170,9 +174,12 @@ impl Answer {
 /// Runs one admin command, audits it, and returns what to print.
 pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
     let audit = AuditLog::new(audit_path(&args.db));
-    let result = Store::open(&args.db).map_err(AdminError::from).and_then(|mut store| execute(&mut store, &args.command));
+    let result =
+        Store::open(&args.db).map_err(AdminError::from).and_then(|mut store| execute(&mut store, &args.command));
     let (command, target) = describe(&args.command);
-    let actor = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| nix::unistd::getuid().to_string());
+    let actor = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| nix::unistd::getuid().to_string());
     match &result {
         Ok(_) => audit.record("admin", json!({ "actor": actor, "command": command, "target": target, "ok": true })),
         Err(err) => audit.record(
@@ -229,7 +236,9 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
         AdminCommand::User(UserCommand::Show { username }) => ("user show", json!(username)),
         AdminCommand::User(UserCommand::Disable { username }) => ("user disable", json!(username)),
         AdminCommand::User(UserCommand::Enable { username }) => ("user enable", json!(username)),
-        AdminCommand::User(UserCommand::AddToGroup { username, group }) => ("user add-to-group", json!([username, group])),
+        AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
+            ("user add-to-group", json!([username, group]))
+        }
         AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
             ("user remove-from-group", json!([username, group]))
         }
@@ -260,9 +269,9 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 policy.target_groups = target_group.clone();
             }
             store.set_policy(&policy).map_err(|err| match err {
-                StoreError::NoSuchGroup(group) => AdminError::Usage(format!(
-                    "no group named {group:?}; create it first with `group add {group}`"
-                )),
+                StoreError::NoSuchGroup(group) => {
+                    AdminError::Usage(format!("no group named {group:?}; create it first with `group add {group}`"))
+                }
                 other => other.into(),
             })?;
             Ok(policy_answer(&store.policy()?))
@@ -279,7 +288,10 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             } else {
                 groups.iter().map(|(name, members)| format!("{name}\t{members} members")).collect::<Vec<_>>().join("\n")
             };
-            Ok(Answer::new(text, json!(groups.iter().map(|(n, m)| json!({"name": n, "members": m})).collect::<Vec<_>>())))
+            Ok(Answer::new(
+                text,
+                json!(groups.iter().map(|(n, m)| json!({"name": n, "members": m})).collect::<Vec<_>>()),
+            ))
         }
         AdminCommand::User(UserCommand::Add { username, display_name, roles }) => {
             check_name("username", username)?;
@@ -298,7 +310,13 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 .iter()
                 .map(|u| {
                     let state = if u.enabled { "enabled" } else { "disabled" };
-                    format!("{}\t{}\t{state}\t{}\t{}", u.username, u.display_name, u.roles.join(","), u.groups.join(","))
+                    format!(
+                        "{}\t{}\t{state}\t{}\t{}",
+                        u.username,
+                        u.display_name,
+                        u.roles.join(","),
+                        u.groups.join(",")
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
@@ -324,8 +342,11 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         }
         AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
             let was = store.remove_from_group(username, group)?;
-            let text =
-                if was { format!("{username} left {group}") } else { format!("{username} was not in {group}; nothing changed") };
+            let text = if was {
+                format!("{username} left {group}")
+            } else {
+                format!("{username} was not in {group}; nothing changed")
+            };
             Ok(Answer::new(text, json!({ "username": username, "group": group, "removed": was })))
         }
         AdminCommand::Phone(PhoneCommand::Set { username, number, kind }) => {
@@ -343,15 +364,21 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         AdminCommand::Sessions(SessionsCommand::Revoke { username }) => {
             let user = store.user(username)?;
             let ended = store.revoke_user_tokens(user.rowid, now)?;
-            Ok(Answer::new(format!("ended {ended} session(s) of {username}"), json!({ "username": username, "revoked": ended })))
+            Ok(Answer::new(
+                format!("ended {ended} session(s) of {username}"),
+                json!({ "username": username, "revoked": ended }),
+            ))
         }
     }
 }
 
 fn policy_answer(policy: &Policy) -> Answer {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let target =
-        if policy.target_all { "all users".to_string() } else { format!("groups: {}", policy.target_groups.join(", ")) };
+    let target = if policy.target_all {
+        "all users".to_string()
+    } else {
+        format!("groups: {}", policy.target_groups.join(", "))
+    };
     let text = format!(
         "SMS sign-in policy\n  enabled:         {}\n  use for sign-in: {}\n  target:          {target}",
         yes_no(policy.enabled),
@@ -372,7 +399,9 @@ fn fix_for(reason: &str, username: &str) -> String {
     match reason {
         REASON_POLICY_DISABLED => "policy set --enabled true".into(),
         REASON_NOT_FOR_SIGN_IN => "policy set --use-for-sign-in true".into(),
-        REASON_NOT_TARGETED => format!("user add-to-group {username} GROUP (a targeted group), or policy set --target all"),
+        REASON_NOT_TARGETED => {
+            format!("user add-to-group {username} GROUP (a targeted group), or policy set --target all")
+        }
         REASON_NO_MOBILE => format!("phone set {username} {EXAMPLE_NUMBER} --type mobile"),
         REASON_DISABLED => format!("user enable {username}"),
         _ => String::new(),

@@ -228,7 +228,11 @@ async fn openapi() -> Response {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "wrong method for this endpoint; see /v1/openapi.json")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "wrong method for this endpoint; see /v1/openapi.json",
+    )
 }
 
 async fn not_found() -> ApiError {

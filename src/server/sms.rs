@@ -140,11 +140,15 @@ impl Gateway {
             }
             Gateway::Webhook { client, url, secret } => {
                 let body = Zeroizing::new(
-                    serde_json::to_vec(&serde_json::json!({ "to": message.to, "body": message.body, "sent_at": now_rfc3339() }))
-                        .expect("strings serialize"),
+                    serde_json::to_vec(
+                        &serde_json::json!({ "to": message.to, "body": message.body, "sent_at": now_rfc3339() }),
+                    )
+                    .expect("strings serialize"),
                 );
-                let timestamp =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let timestamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
                 let signature = webhook_signature(secret.expose_secret().as_bytes(), timestamp, &body);
                 let request = client
                     .post(url)
@@ -196,7 +200,10 @@ pub fn spawn_sender(gateway: Gateway, audit: AuditLog) -> mpsc::UnboundedSender<
                 Ok(tries) => tracing::info!(%to, tries, gateway = gateway.name(), "sms sent"),
                 Err(error) => {
                     tracing::error!(%to, %error, gateway = gateway.name(), "sms not sent; giving up");
-                    audit.record("sms_failed", serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error }));
+                    audit.record(
+                        "sms_failed",
+                        serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error }),
+                    );
                 }
             }
         }

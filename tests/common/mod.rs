@@ -367,11 +367,17 @@ pub const TWO_USERS: &str = "[policy]\nenabled = true\nuse_for_sign_in = true\n\
 impl InProcess {
     /// Starts a server with `config` (server TOML; listen, db and outbox are set here).
     pub async fn start(config: &str, directory: &str) -> Self {
+        Self::start_with_sms(config, directory, None).await
+    }
+
+    /// As `start`, with an `[sms]` table of the test's own instead of the outbox.
+    pub async fn start_with_sms(config: &str, directory: &str, sms: Option<&str>) -> Self {
         use shiftkey::config::ConfigFile;
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("shiftkey.db");
         let outbox = dir.path().join("outbox.jsonl");
-        let text = format!("listen = \"127.0.0.1:0\"\ndb = {db:?}\n{config}\n[sms]\nkind = \"outbox\"\npath = {outbox:?}\n");
+        let sms = sms.map(str::to_string).unwrap_or_else(|| format!("[sms]\nkind = \"outbox\"\npath = {outbox:?}\n"));
+        let text = format!("listen = \"127.0.0.1:0\"\ndb = {db:?}\n{config}\n{sms}");
         let config = shiftkey::config::ServerConfig::from_toml(&text, Path::new("test.toml")).expect("test config");
         let mut store = shiftkey::server::store::Store::open(&db).unwrap();
         shiftkey::server::directory::load(&mut store, directory).unwrap();

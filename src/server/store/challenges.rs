@@ -92,7 +92,10 @@ impl Store {
 
     /// Records a code send (real or, for unknown numbers, pretended: caps must not tell them apart).
     pub fn record_send(&self, phone_key: &[u8], client: &str, now: i64) -> Result<(), StoreError> {
-        self.conn.execute("INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)", params![now, phone_key, client])?;
+        self.conn.execute(
+            "INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)",
+            params![now, phone_key, client],
+        )?;
         Ok(())
     }
 
@@ -115,5 +118,4 @@ impl Store {
         self.conn.execute("DELETE FROM challenges WHERE expires_at < ?1", [before])?;
         Ok(())
     }
-
 }

@@ -63,11 +63,10 @@ pub const REASON_DISABLED: &str = "the user is disabled";
 
 impl Store {
     pub fn policy(&self) -> Result<Policy, StoreError> {
-        let (enabled, use_for_sign_in, target_all) = self.conn.query_row(
-            "SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let (enabled, use_for_sign_in, target_all) =
+            self.conn.query_row("SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         let mut stmt = self
             .conn
             .prepare("SELECT g.name FROM policy_groups p JOIN groups g ON g.id = p.group_id ORDER BY g.name")?;
@@ -94,7 +93,8 @@ impl Store {
     }
 
     pub fn add_group(&self, name: &str) -> Result<(), StoreError> {
-        let inserted = self.conn.execute("INSERT INTO groups (name) VALUES (?1) ON CONFLICT(name) DO NOTHING", [name])?;
+        let inserted =
+            self.conn.execute("INSERT INTO groups (name) VALUES (?1) ON CONFLICT(name) DO NOTHING", [name])?;
         if inserted == 0 {
             return Err(StoreError::GroupExists(name.into()));
         }
@@ -227,8 +227,9 @@ impl Store {
 
     pub fn remove_phone(&self, username: &str, kind: PhoneKind) -> Result<(), StoreError> {
         let user = self.user(username)?;
-        let removed =
-            self.conn.execute("DELETE FROM phones WHERE user_id = ?1 AND kind = ?2", params![user.rowid, kind.as_str()])?;
+        let removed = self
+            .conn
+            .execute("DELETE FROM phones WHERE user_id = ?1 AND kind = ?2", params![user.rowid, kind.as_str()])?;
         if removed == 0 {
             return Err(StoreError::NoSuchPhone { username: username.into(), kind: kind.to_string() });
         }
@@ -337,7 +338,13 @@ mod tests {
         let check = store.sign_in_check(&user, &store.policy().unwrap()).unwrap();
         assert_eq!(
             check.reasons,
-            vec![REASON_POLICY_DISABLED, REASON_NOT_FOR_SIGN_IN, REASON_NOT_TARGETED, REASON_NO_MOBILE, REASON_DISABLED]
+            vec![
+                REASON_POLICY_DISABLED,
+                REASON_NOT_FOR_SIGN_IN,
+                REASON_NOT_TARGETED,
+                REASON_NO_MOBILE,
+                REASON_DISABLED
+            ]
         );
         store.add_to_group("a", "tills").unwrap();
         store.set_phone("a", PhoneKind::Mobile, "+12065550100").unwrap();

@@ -80,7 +80,8 @@ pub struct Challenge {
     pub phone_key: Vec<u8>,
 }
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE policy (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         enabled INTEGER NOT NULL,
@@ -120,7 +121,8 @@ const MIGRATIONS: &[&str] = &[r#"
         revoked_at INTEGER
     );
     CREATE INDEX tokens_by_user ON tokens(user_id);
-"#, r#"
+"#,
+    r#"
     CREATE TABLE groups (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE
@@ -150,7 +152,8 @@ const MIGRATIONS: &[&str] = &[r#"
     CREATE INDEX sends_by_phone ON sends(phone_key, at);
     CREATE INDEX sends_by_client ON sends(client, at);
     ALTER TABLE challenges ADD COLUMN phone_key BLOB NOT NULL DEFAULT x'';
-"#];
+"#,
+];
 
 pub struct Store {
     conn: Connection,
@@ -178,6 +181,4 @@ impl Store {
         }
         Ok(Store { conn })
     }
-
 }
-
