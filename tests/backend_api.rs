@@ -274,3 +274,22 @@ async fn codes_expire_after_five_minutes() {
         "dead at exactly 5 minutes"
     );
 }
+
+#[tokio::test]
+async fn server_log_holds_no_code_no_token_and_no_full_number() {
+    let backend = Backend::start();
+    let (_, body) = start(&backend.url, ALEX).await;
+    let challenge = body["challenge_id"].as_str().unwrap();
+    let code = backend.code_for(ALEX);
+    verify(&backend.url, challenge, &wrong(&code)).await;
+    let (_, grant) = verify(&backend.url, challenge, &code).await;
+    let token = grant["access_token"].as_str().unwrap().to_string();
+    reqwest::Client::new().post(format!("{}/v1/sign-out", backend.url)).bearer_auth(&token).send().await.unwrap();
+    start(&backend.url, "+12065550177").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = std::fs::read_to_string(backend.dir.path().join("serve.log")).unwrap();
+    assert!(log.contains("sign-in started") && log.contains("+1 ••• ••• 0100"), "the log is real:\n{log}");
+    for secret in [code.as_str(), token.as_str(), "2065550100", "2065550177"] {
+        assert!(!log.contains(secret), "{secret} is in the server log:\n{log}");
+    }
+}

@@ -248,15 +248,31 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 #[tokio::test]
-async fn req10_start_answers_alike_for_registered_unregistered_and_disabled_numbers() {
-    let directory =
-        format!("{TWO_USERS}[[user]]\nusername = \"gone\"\ndisplay_name = \"Gone\"\nmobile = \"+1 206 555 0103\"\n");
+async fn req10_start_answers_alike_for_registered_unregistered_disabled_and_untargeted_numbers() {
+    let directory = format!(
+        "{TWO_USERS}[[user]]\nusername = \"gone\"\ndisplay_name = \"Gone\"\nmobile = \"+1 206 555 0103\"\n\
+         [[user]]\nusername = \"outside\"\ndisplay_name = \"Outside\"\nmobile = \"+1 206 555 0104\"\n"
+    );
     let server = InProcess::start("[limits]\nenabled = false", &directory).await;
     let db = server.db.clone();
-    let (ok, _, err) = common::admin(&db, &["user", "disable", "gone"]);
-    assert!(ok, "{err}");
+    // alex is in the targeted group; "outside" isn't; "gone" is disabled.
+    for args in [
+        &["user", "disable", "gone"][..],
+        &["group", "add", "tills"],
+        &["user", "add-to-group", "alex", "tills"],
+        &["user", "add-to-group", "gone", "tills"],
+        &["policy", "set", "--target-group", "tills"],
+    ] {
+        let (ok, _, err) = common::admin(&db, args);
+        assert!(ok, "{err}");
+    }
     let client = reqwest::Client::new();
-    let kinds = [("registered", ALEX), ("unregistered", "+12065550177"), ("disabled", "+12065550103")];
+    let kinds = [
+        ("registered", ALEX),
+        ("unregistered", "+12065550177"),
+        ("disabled", "+12065550103"),
+        ("untargeted", "+12065550104"),
+    ];
     let mut shapes = Vec::new();
     let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
     for round in 0..300 {
@@ -292,6 +308,8 @@ async fn req10_start_answers_alike_for_registered_unregistered_and_disabled_numb
     let sent = common::outbox_codes(&server.outbox, ALEX).len();
     assert_eq!(sent, 300, "only the registered number got texts");
     assert!(common::outbox_codes(&server.outbox, "+12065550103").is_empty());
+    assert!(common::outbox_codes(&server.outbox, "+12065550104").is_empty());
+    assert!(common::outbox_codes(&server.outbox, "+12065550104").is_empty());
 }
 
 #[tokio::test]

@@ -156,8 +156,10 @@ impl SignInService {
             user
         };
         tracing::info!(phone = %phone.masked(), "sign-in started");
+        // The message is built for every number (equal work); only a real user's is sent.
+        let message = self.message(&phone, &code);
         if user.is_some() {
-            self.queue_sms(&phone, &code);
+            self.queue_sms(message);
         }
         Ok(self.info(challenge_id))
     }
@@ -193,15 +195,19 @@ impl SignInService {
         store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
         drop(store);
         if let Some(phone) = phone {
-            self.queue_sms(&phone, &code);
+            self.queue_sms(self.message(&phone, &code));
         }
         Ok(self.info(challenge_id.to_string()))
     }
 
-    fn queue_sms(&self, phone: &PhoneNumber, code: &OtpCode) {
+    fn message(&self, phone: &PhoneNumber, code: &OtpCode) -> SmsMessage {
         let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
         let body = render_message(&self.template, code, minutes, &self.config.sms_host);
-        if self.sms_queue.send(SmsMessage { to: phone.e164().to_string(), body }).is_err() {
+        SmsMessage { to: phone.e164().to_string(), body }
+    }
+
+    fn queue_sms(&self, message: SmsMessage) {
+        if self.sms_queue.send(message).is_err() {
             tracing::error!("the sms queue is closed; no message sent");
         }
     }

@@ -72,7 +72,7 @@ impl Backend {
             .arg("--sms-outbox")
             .arg(&outbox)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("log file"))
             .spawn()
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -278,8 +278,10 @@ impl Store {
         Ok(SignInCheck { enabled: reasons.is_empty(), reasons })
     }
 
-    /// The user who may sign in by SMS with this number, if any.
+    /// The user who may sign in by SMS with this number, if any. The same queries run whether
+    /// or not the number is known, so the answer's timing says little about it.
     pub fn sms_sign_in_user(&self, e164: &str) -> Result<Option<User>, StoreError> {
+        let policy = self.policy()?;
         let rowid: Option<i64> = self
             .conn
             .query_row(
@@ -288,8 +290,8 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let Some(user) = rowid.map(|id| self.user_by_rowid(id)).transpose()?.flatten() else { return Ok(None) };
-        let policy = self.policy()?;
+        let user = self.user_by_rowid(rowid.unwrap_or(-1))?;
+        let Some(user) = user else { return Ok(None) };
         Ok(self.sign_in_check(&user, &policy)?.enabled.then_some(user))
     }
 }
