@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod control;
 pub mod demo;
 pub mod kiosk;
 pub mod phone;

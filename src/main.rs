@@ -6,7 +6,11 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use shiftkey::audit::AuditLog;
+use shiftkey::auth::AuthBackend;
 use shiftkey::config::{ConfigFile, KioskConfig, ServerConfig, SmsConfig};
+use shiftkey::control::client;
+use shiftkey::control::protocol::Request;
+use shiftkey::control::server::{Authorizer, ControlServer};
 use shiftkey::kiosk::app::{self, KioskOptions};
 use shiftkey::server::clock::SystemClock;
 use shiftkey::server::sms::Gateway;
@@ -37,6 +41,30 @@ struct KioskArgs {
     demo: bool,
 }
 
+/// Which kiosk a control command talks to.
+#[derive(clap::Args)]
+struct ControlTarget {
+    /// The kiosk's control socket (default: the config's, else the runtime dir's).
+    #[arg(long)]
+    control: Option<PathBuf>,
+    /// A kiosk config to take the socket path from.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl ControlTarget {
+    fn socket(&self) -> Result<PathBuf, String> {
+        if let Some(path) = &self.control {
+            return Ok(path.clone());
+        }
+        match KioskConfig::locate(self.config.as_deref()) {
+            Ok(path) => Ok(KioskConfig::load(&path).map_err(|e| e.to_string())?.control_socket()),
+            Err(_) if self.config.is_none() => Ok(shiftkey::config::default_control_socket()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the kiosk (the default).
@@ -56,6 +84,39 @@ enum Command {
     },
     /// Manage the reference backend's directory.
     Admin(admin::AdminArgs),
+    /// What the kiosk is doing: state, who is signed in, backend, recent events.
+    Status {
+        #[command(flatten)]
+        target: ControlTarget,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End the current session (the full teardown) and print what it did.
+    Reset {
+        #[command(flatten)]
+        target: ControlTarget,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Out of service: end any session, show MESSAGE, refuse sign-in until `unlock`.
+    Lock {
+        #[command(flatten)]
+        target: ControlTarget,
+        #[arg(long)]
+        message: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Back in service.
+    Unlock {
+        #[command(flatten)]
+        target: ControlTarget,
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a kiosk or server config and probe the backend.
     CheckConfig {
         #[arg(long)]
@@ -66,6 +127,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Status { target, json }) => return control(&target, Request::Status, json),
+        Some(Command::Reset { target, reason, json }) => return control(&target, Request::Reset { reason }, json),
+        Some(Command::Lock { target, message, json }) => return control(&target, Request::Lock { message }, json),
+        Some(Command::Unlock { target, json }) => return control(&target, Request::Unlock, json),
         None => run_kiosk(cli.kiosk),
         Some(Command::Kiosk(args)) => run_kiosk(args),
         Some(Command::Serve { config, listen, db, sms_outbox }) => serve(config, listen, db, sms_outbox),
@@ -77,6 +142,37 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("shiftkey: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Sends one control request; exit 0 done, 1 refused or failed, 2 no kiosk listening.
+fn control(target: &ControlTarget, request: Request, json: bool) -> ExitCode {
+    let answer = target.socket().and_then(|socket| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        Ok(runtime.block_on(client::send(&socket, &request)))
+    });
+    match answer {
+        Err(message) => {
+            eprintln!("shiftkey: {message}");
+            ExitCode::from(1)
+        }
+        Ok(Err(err)) => {
+            eprintln!("shiftkey: {err}");
+            ExitCode::from(err.exit_code())
+        }
+        Ok(Ok(response)) => {
+            if json {
+                println!("{}", response.0);
+            } else if response.is_ok() {
+                println!("{}", shiftkey::control::describe::human(&request, &response.0));
+            }
+            if response.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("shiftkey: {}", response.0["message"].as_str().unwrap_or("refused"));
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -136,8 +232,15 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
         tracing::warn!(clean = outcome.clean(), "erased the session a previous kiosk left behind");
     }
     let banner = args.demo.then(|| demo::banner(&launcher));
-    let options =
-        KioskOptions { config, launcher, teardown: teardown.clone(), demo_sms: demo_backend.map(|b| b.sms), banner };
+    let control = runtime.block_on(bind_control(&config, args.demo))?;
+    let options = KioskOptions {
+        config,
+        launcher,
+        teardown: teardown.clone(),
+        demo_sms: demo_backend.map(|b| b.sms),
+        banner,
+        control,
+    };
     let run =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(app::run(backend.clone(), options))));
     match run {
@@ -149,6 +252,35 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
             cleanup.block_on(recovery::recover(&backend, SignOutReason::KioskCrashed, &teardown));
             Err("the kiosk crashed; its session was erased".into())
         }
+    }
+}
+
+/// Binds the manager control socket. A real kiosk needs it; the demo goes on without one
+/// (another kiosk may own the default path).
+async fn bind_control(config: &KioskConfig, demo: bool) -> Result<Option<(ControlServer, Authorizer)>, String> {
+    let bound = async {
+        let authorizer = Authorizer::new(&config.control.allowed_groups)?;
+        let group_name = config.control.socket_group.as_ref().or(config.control.allowed_groups.first());
+        let group = match group_name {
+            Some(name) => Some(
+                nix::unistd::Group::from_name(name)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| format!("control.socket_group: no group named {name:?}"))?
+                    .gid,
+            ),
+            None => None,
+        };
+        let server = ControlServer::bind(&config.control_socket(), group).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((server, authorizer))
+    };
+    match bound.await {
+        Ok(bound) => Ok(Some(bound)),
+        Err(err) if demo => {
+            tracing::warn!(%err, "demo runs without a control socket");
+            Ok(None)
+        }
+        Err(err) => Err(err),
     }
 }
 

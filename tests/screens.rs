@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use shiftkey::auth::{AuthError, Challenge, Grant, SignedInUser};
 use shiftkey::config::FunctionKey;
-use shiftkey::kiosk::state::{Event, Reply, State};
+use shiftkey::kiosk::state::{Event, Purpose, Reply, State};
 use shiftkey::kiosk::update::update;
 use shiftkey::kiosk::view;
 use shiftkey::secret::AccessToken;
@@ -50,7 +50,7 @@ fn at_code_screen() -> State {
         expires_in: Duration::from_secs(300),
         resend_after: Duration::from_secs(30),
     };
-    update(&mut s, Event::Reply(Reply::CodeSent(Ok(challenge))));
+    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge))));
     s
 }
 
@@ -81,7 +81,7 @@ fn phone_screen_errors() {
     let mut s = state();
     type_text(&mut s, "2065550100");
     press(&mut s, KeyCode::Enter);
-    update(&mut s, Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))));
+    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Worker, Err(AuthError::Unreachable))));
     snapshot_all_sizes("phone_unreachable", &s, None);
 }
 
@@ -94,10 +94,10 @@ fn code_screen() {
     update(&mut s, Event::Tick(later));
     snapshot_all_sizes("code_typing", &s, None);
     type_text(&mut s, "456");
-    update(&mut s, Event::Reply(Reply::Verified(Err(AuthError::InvalidCode { attempts_left: 4 }))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::InvalidCode { attempts_left: 4 }))));
     snapshot_all_sizes("code_wrong", &s, None);
     type_text(&mut s, "111111");
-    update(&mut s, Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::TooManyAttempts))));
     snapshot_all_sizes("code_too_many", &s, None);
     let mut s = at_code_screen();
     let later = s.now + Duration::from_secs(300);
@@ -109,7 +109,7 @@ fn code_screen() {
 fn welcome_and_signed_out() {
     let mut s = at_code_screen();
     type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Ok(grant()))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
     snapshot_all_sizes("welcome", &s, None);
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
@@ -163,7 +163,7 @@ fn too_small_says_so() {
 fn session_status_bar_is_coloured() {
     let mut s = at_code_screen();
     type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Ok(grant()))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
     update(&mut s, Event::Tick(later));

@@ -60,6 +60,8 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn resend(&self, challenge_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
     fn verify(&self, challenge_id: &str, code: &OtpCode) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     fn sign_out(&self, token: &AccessToken) -> impl Future<Output = Result<(), AuthError>> + Send;
+    /// Whether the backend answers at all (for `shiftkey status`).
+    fn healthy(&self) -> impl Future<Output = bool> + Send;
 }
 
 /// Builds the backend named in config.

@@ -74,11 +74,6 @@ impl ShiftkeyBackend {
         let response = self.client.post(self.url(path)).json(&body).send().await.map_err(transport_error)?;
         read(response).await
     }
-
-    /// Whether the backend answers its health check.
-    pub async fn healthy(&self) -> bool {
-        matches!(self.client.get(self.url("/healthz")).send().await, Ok(r) if r.status().is_success())
-    }
 }
 
 fn transport_error(err: reqwest::Error) -> AuthError {
@@ -116,6 +111,10 @@ impl From<ChallengeBody> for Challenge {
 }
 
 impl AuthBackend for ShiftkeyBackend {
+    async fn healthy(&self) -> bool {
+        matches!(self.client.get(self.url("/healthz")).send().await, Ok(r) if r.status().is_success())
+    }
+
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
         let body: ChallengeBody = self.post_json("/v1/sign-in/start", json!({ "phone": phone.e164() })).await?;
         Ok(body.into())

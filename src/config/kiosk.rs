@@ -84,8 +84,13 @@ pub struct ManagerConfig {
 #[serde(deny_unknown_fields)]
 pub struct ControlConfig {
     pub socket: Option<PathBuf>,
+    /// Groups whose members may use the control socket (besides root and the kiosk's user).
     #[serde(default)]
     pub allowed_groups: Vec<String>,
+    /// The group owning the socket and its directory (0660 / 0750); default the first
+    /// allowed group, else the kiosk's own group.
+    #[serde(default)]
+    pub socket_group: Option<String>,
 }
 
 /// A function key named in config ("F12").
@@ -166,6 +171,14 @@ impl ConfigFile for KioskConfig {
 }
 
 impl KioskConfig {
+    /// The control socket: configured, else `control.sock` in the runtime dir.
+    pub fn control_socket(&self) -> PathBuf {
+        if let Some(path) = &self.control.socket {
+            return path.clone();
+        }
+        default_control_socket()
+    }
+
     /// The state dir: configured, else `/run/shiftkey` for root, else `$XDG_RUNTIME_DIR/shiftkey`,
     /// else the user's data dir.
     pub fn state_dir(&self) -> PathBuf {
@@ -201,6 +214,19 @@ impl KioskConfig {
             looked_at: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         })
     }
+}
+
+/// `/run/shiftkey/control.sock` as root, `$XDG_RUNTIME_DIR/shiftkey/control.sock` otherwise.
+pub fn default_control_socket() -> PathBuf {
+    let runtime = if nix::unistd::geteuid().is_root() {
+        PathBuf::from("/run/shiftkey")
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .filter(|v| !v.is_empty())
+            .map(|dir| PathBuf::from(dir).join("shiftkey"))
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("shiftkey-{}", nix::unistd::geteuid())))
+    };
+    runtime.join("control.sock")
 }
 
 fn default_kiosk_name() -> String {

@@ -10,12 +10,14 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::state::{Effect, Event, Reply, SessionLimits, State};
+use super::state::{Effect, Event, Reply, Screen, SessionLimits, State};
 use super::update::update;
-use super::view;
+use super::{status, view};
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
 use crate::config::KioskConfig;
+use crate::control::protocol::{Request, Response};
+use crate::control::server::{Authorizer, ControlRequest, ControlServer};
 use crate::server::sms::DeliveredSms;
 use crate::session::teardown::{TeardownContext, TeardownOutcome, end_session};
 use crate::session::{Launcher, LiveSession, SignOutReason, keys};
@@ -34,6 +36,8 @@ pub struct KioskOptions {
     /// In `--demo`: texts for the on-screen phone.
     pub demo_sms: Option<mpsc::UnboundedReceiver<DeliveredSms>>,
     pub banner: Option<String>,
+    /// The manager control socket, bound, and who may use it.
+    pub control: Option<(ControlServer, Authorizer)>,
 }
 
 /// The session currently hosted on screen.
@@ -56,6 +60,10 @@ struct Kiosk<B: AuthBackend + Clone> {
     state: State,
     hosted: Option<Hosted>,
     events: mpsc::UnboundedSender<Event>,
+    /// Control requests waiting for the teardown under way (reset, lock).
+    waiting_for_teardown: Vec<tokio::sync::oneshot::Sender<Response>>,
+    /// The state label and since when it holds (for `status`).
+    label_since: (&'static str, Instant),
 }
 
 /// Something the hosted session did.
@@ -120,7 +128,7 @@ async fn event_loop<B: AuthBackend + Clone>(
     backend: B,
     options: KioskOptions,
 ) -> std::io::Result<()> {
-    let KioskOptions { config, launcher, teardown, mut demo_sms, banner } = options;
+    let KioskOptions { config, launcher, teardown, mut demo_sms, banner, control } = options;
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let audit = teardown.audit.clone();
     let mut state =
@@ -134,7 +142,30 @@ async fn event_loop<B: AuthBackend + Clone>(
     if demo_sms.is_some() {
         state.demo_phone = Some(Vec::new());
     }
-    let mut kiosk = Kiosk { backend, config, launcher, teardown, audit, state, hosted: None, events: sender };
+    state.manager_key = config.keys.manager;
+    state.manager_roles = config.manager.roles.clone();
+    // Out of service survives a restart.
+    if let Some(message) = status::load_lock(&config.state_dir()) {
+        state.locked = Some(message);
+        state.screen = Screen::Locked;
+    }
+    let (control_sender, mut control_requests) = mpsc::channel::<ControlRequest>(8);
+    if let Some((server, authorizer)) = control {
+        tokio::spawn(server.serve(authorizer, control_sender, audit.clone()));
+    }
+    let label_since = (state.label(), state.now);
+    let mut kiosk = Kiosk {
+        backend,
+        config,
+        launcher,
+        teardown,
+        audit,
+        state,
+        hosted: None,
+        events: sender,
+        waiting_for_teardown: Vec::new(),
+        label_since,
+    };
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
 
     let mut terminal_events = EventStream::new();
@@ -160,6 +191,7 @@ async fn event_loop<B: AuthBackend + Clone>(
                 None => kiosk.dispatch(Event::Stop, terminal)?,
             },
             Some(event) = receiver.recv() => kiosk.dispatch(event, terminal)?,
+            Some(request) = control_requests.recv() => kiosk.control(request, terminal)?,
             activity = session_activity(&mut kiosk.hosted) => match activity {
                 Activity::Output(bytes) => {
                     if let Some(hosted) = &mut kiosk.hosted {
@@ -190,6 +222,24 @@ async fn event_loop<B: AuthBackend + Clone>(
     Ok(())
 }
 
+/// One audit record as a line for the manager's "Recent events".
+fn describe_event(record: &serde_json::Value) -> String {
+    let time = record["time"].as_str().unwrap_or("").get(11..19).unwrap_or("");
+    let event = record["event"].as_str().unwrap_or("?");
+    let mut details: Vec<String> = record
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !matches!(key.as_str(), "time" | "event"))
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| {
+            format!("{key}={}", value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()))
+        })
+        .collect();
+    details.truncate(6);
+    format!("{time} {event} {}", details.join(" "))
+}
+
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -212,10 +262,73 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
         if !matches!(event, Event::Tick(_)) {
             self.state.now = Instant::now();
         }
+        if let Event::TeardownDone(outcome) = &event {
+            let answer = Response::ok(serde_json::json!({ "session": true, "outcome": outcome }));
+            for reply in self.waiting_for_teardown.drain(..) {
+                let _ = reply.send(answer.clone());
+            }
+        }
         for effect in update(&mut self.state, event) {
             self.execute(effect, terminal)?;
         }
+        let label = self.state.label();
+        if label != self.label_since.0 {
+            self.label_since = (label, self.state.now);
+        }
         Ok(())
+    }
+
+    /// Answers a manager's request from the control socket.
+    fn control(&mut self, request: ControlRequest, terminal: &mut Term) -> std::io::Result<()> {
+        let ControlRequest { request, reply } = request;
+        self.state.now = Instant::now();
+        let teardown_under_way = || matches!(self.state.screen, Screen::SigningOut);
+        match request {
+            Request::Status => {
+                let mut snapshot = status::snapshot(&self.state, self.label_since.1, self.audit.tail(5));
+                let backend = self.backend.clone();
+                tokio::spawn(async move {
+                    let healthy =
+                        tokio::time::timeout(Duration::from_secs(2), backend.healthy()).await.unwrap_or(false);
+                    snapshot["backend_reachable"] = serde_json::json!(healthy);
+                    let _ = reply.send(Response::ok(snapshot));
+                });
+            }
+            Request::Reset { reason } => {
+                if !self.state.in_session() && !teardown_under_way() {
+                    let _ = reply
+                        .send(Response::ok(serde_json::json!({ "session": false, "message": "no session to reset" })));
+                    return Ok(());
+                }
+                self.audit.record("control_reset", serde_json::json!({ "reason": reason }));
+                self.waiting_for_teardown.push(reply);
+                self.dispatch(Event::ManagerReset, terminal)?;
+            }
+            Request::Lock { message } => {
+                let message = message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+                let message = message.unwrap_or_else(|| "Out of service".into());
+                if message.chars().count() > 200 || message.chars().any(char::is_control) {
+                    let _ = reply
+                        .send(Response::error("bad_message", "the message must be one line of at most 200 characters"));
+                    return Ok(());
+                }
+                let ends_session = self.state.in_session() || teardown_under_way();
+                self.dispatch(Event::Lock(message.clone()), terminal)?;
+                if ends_session {
+                    self.waiting_for_teardown.push(reply);
+                } else {
+                    let _ = reply.send(Response::ok(
+                        serde_json::json!({ "session": false, "locked": true, "message": message }),
+                    ));
+                }
+            }
+            Request::Unlock => {
+                let was_locked = self.state.locked.is_some();
+                self.dispatch(Event::Unlock, terminal)?;
+                let _ = reply.send(Response::ok(serde_json::json!({ "locked": false, "was_locked": was_locked })));
+            }
+        }
+        self.draw(terminal)
     }
 
     fn spawn_reply<F>(&self, work: F)
@@ -230,17 +343,44 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
 
     fn execute(&mut self, effect: Effect, terminal: &mut Term) -> std::io::Result<()> {
         match effect {
-            Effect::SendCode(phone) => {
+            Effect::SendCode(phone, purpose) => {
                 let backend = self.backend.clone();
-                self.spawn_reply(async move { Reply::CodeSent(backend.start(&phone).await) });
+                self.spawn_reply(async move { Reply::CodeSent(purpose, backend.start(&phone).await) });
             }
-            Effect::Resend(challenge_id) => {
+            Effect::Resend(challenge_id, purpose) => {
                 let backend = self.backend.clone();
-                self.spawn_reply(async move { Reply::CodeSent(backend.resend(&challenge_id).await) });
+                self.spawn_reply(async move { Reply::CodeSent(purpose, backend.resend(&challenge_id).await) });
             }
-            Effect::Verify { challenge_id, code } => {
+            Effect::Verify { challenge_id, code, purpose } => {
                 let backend = self.backend.clone();
-                self.spawn_reply(async move { Reply::Verified(backend.verify(&challenge_id, &code).await) });
+                self.spawn_reply(async move { Reply::Verified(purpose, backend.verify(&challenge_id, &code).await) });
+            }
+            Effect::RevokeToken(token) => {
+                let backend = self.backend.clone();
+                let audit = self.audit.clone();
+                let timeout = self.teardown.limits.revoke_timeout;
+                tokio::spawn(async move {
+                    let outcome = match tokio::time::timeout(timeout, backend.sign_out(&token)).await {
+                        Ok(Ok(())) => "revoked".to_string(),
+                        Ok(Err(err)) => format!("failed: {err}"),
+                        Err(_) => "failed: no answer".to_string(),
+                    };
+                    audit.record("token_revoked", serde_json::json!({ "outcome": outcome }));
+                });
+            }
+            Effect::PersistLock(message) => {
+                if let Err(err) = status::save_lock(&self.config.state_dir(), message.as_deref()) {
+                    tracing::error!(%err, "can't save the out-of-service state");
+                }
+            }
+            Effect::LoadEvents => {
+                let lines = self.audit.tail(200).iter().rev().map(describe_event).collect();
+                let _ = self.events.send(Event::EventsLoaded(lines));
+            }
+            Effect::StartSession(grant) if self.state.locked.is_some() => {
+                // Locked while the code was checked: no session; its token is not needed.
+                let backend = self.backend.clone();
+                tokio::spawn(async move { backend.sign_out(&grant.token).await });
             }
             Effect::StartSession(grant) => {
                 let size = terminal.size()?;

@@ -4,6 +4,10 @@
 //! effects. Nothing here knows which identity provider is behind `auth`.
 
 pub mod app;
+pub mod manager;
+mod manager_view;
+pub mod signin;
 pub mod state;
+pub mod status;
 pub mod update;
 pub mod view;

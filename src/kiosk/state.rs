@@ -35,24 +35,45 @@ pub enum Event {
     },
     /// The kiosk was asked to stop (SIGTERM/SIGHUP).
     Stop,
+    /// A manager (control socket) ends the session.
+    ManagerReset,
+    /// Out of service, with the message to show.
+    Lock(String),
+    Unlock,
+    /// The audit log's recent lines, newest first, for the manager's "Recent events".
+    EventsLoaded(Vec<String>),
+}
+
+/// Whose sign-in a backend call is for: a worker's, or a manager's on the manager screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Worker,
+    Manager,
 }
 
 /// Answers from the backend.
 #[derive(Debug)]
 pub enum Reply {
-    CodeSent(Result<Challenge, AuthError>),
-    Verified(Result<Grant, AuthError>),
+    CodeSent(Purpose, Result<Challenge, AuthError>),
+    Verified(Purpose, Result<Grant, AuthError>),
 }
 
 /// What the event loop must do on the kiosk's behalf.
 #[derive(Debug)]
 pub enum Effect {
-    SendCode(PhoneNumber),
-    Resend(String),
+    SendCode(PhoneNumber, Purpose),
+    Resend(String, Purpose),
     Verify {
         challenge_id: String,
         code: crate::secret::OtpCode,
+        purpose: Purpose,
     },
+    /// End a token that is no longer needed (a manager's, or a refused one).
+    RevokeToken(crate::secret::AccessToken),
+    /// Remember the out-of-service state across restarts (`None`: in service).
+    PersistLock(Option<String>),
+    /// Read the recent audit events for the manager.
+    LoadEvents,
     StartSession(Grant),
     /// Pass a key press to the session's terminal.
     ForwardKey(crossterm::event::KeyEvent),
@@ -115,10 +136,19 @@ impl CodeForm {
 pub enum Screen {
     Phone(PhoneForm),
     Code(CodeForm),
-    Welcome { name: String, since: Instant, session_ready: bool },
+    Welcome {
+        name: String,
+        since: Instant,
+        session_ready: bool,
+    },
     Session(SessionView),
     SigningOut,
-    SignedOut { until: Instant, problem: Option<String> },
+    SignedOut {
+        until: Instant,
+        problem: Option<String>,
+    },
+    /// Out of service: no sign-in until a manager unlocks.
+    Locked,
 }
 
 /// A running session as the kiosk frame shows it.
@@ -129,6 +159,8 @@ pub struct SessionView {
     /// The last key the worker pressed: idle time counts from here.
     pub last_input: Instant,
     pub ends_at: Instant,
+    /// The worker's number, masked (for the manager and `shiftkey status`).
+    pub phone_masked: String,
 }
 
 /// When sessions end by themselves.
@@ -196,6 +228,16 @@ pub struct State {
     /// Set once the kiosk should exit (after any teardown).
     pub quitting: bool,
     pub limits: SessionLimits,
+    /// Out of service, with the message shown: no sign-in until unlocked.
+    pub locked: Option<String>,
+    /// The manager screens, over whatever else is showing.
+    pub manager: Option<super::manager::ManagerMode>,
+    pub manager_key: FunctionKey,
+    pub manager_roles: Vec<String>,
+    /// When a key was last pressed on this kiosk (for `status`).
+    pub last_key_at: Instant,
+    /// The masked number of the sign-in in progress, kept for the session's view.
+    pub pending_phone_masked: String,
 }
 
 impl State {
@@ -210,17 +252,43 @@ impl State {
             banner: None,
             quitting: false,
             limits: SessionLimits::default(),
+            locked: None,
+            manager: None,
+            manager_key: FunctionKey(9),
+            manager_roles: vec!["kiosk-manager".into()],
+            last_key_at: now,
+            pending_phone_masked: String::new(),
+        }
+    }
+
+    /// What `shiftkey status` calls this state.
+    pub fn label(&self) -> &'static str {
+        match &self.screen {
+            Screen::Locked => "locked",
+            Screen::Welcome { .. } | Screen::Session(_) | Screen::SigningOut => "in-session",
+            Screen::Phone(form) if form.input.is_empty() && !form.sending => "idle",
+            Screen::SignedOut { .. } => "idle",
+            Screen::Phone(_) | Screen::Code(_) => "signing-in",
         }
     }
 
     /// When the clock next matters: the loop sends a `Tick` then, and not before. `None` when
     /// nothing on screen changes with time (idle means idle).
     pub fn next_wakeup(&self) -> Option<Instant> {
+        let screen = self.screen_wakeup();
+        match &self.manager {
+            // The manager screens close by themselves; their code screen counts down.
+            Some(manager) => Some(screen.map_or(manager.wakeup(self.now), |at| at.min(manager.wakeup(self.now)))),
+            None => screen,
+        }
+    }
+
+    fn screen_wakeup(&self) -> Option<Instant> {
         let now = self.now;
         match &self.screen {
             Screen::Phone(form) => form.retry_at.map(|at| at.min(now + SECOND)),
             Screen::Code(_) | Screen::Welcome { .. } | Screen::SignedOut { .. } => Some(now + SECOND),
-            Screen::SigningOut => None,
+            Screen::SigningOut | Screen::Locked => None,
             Screen::Session(view) => {
                 if view.idle_warning_shown(&self.limits, now) || view.ending_soon(now) {
                     return Some(now + SECOND);

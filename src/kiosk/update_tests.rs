@@ -43,7 +43,7 @@ fn at_code_screen() -> State {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
     update(&mut state, key(KeyCode::Enter));
-    update(&mut state, Event::Reply(Reply::CodeSent(Ok(challenge()))));
+    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge()))));
     assert!(matches!(state.screen, Screen::Code(_)));
     state
 }
@@ -69,7 +69,7 @@ fn valid_number_on_enter_sends_a_code() {
     let effects = update(&mut state, key(KeyCode::Enter));
     let sent: Vec<_> = effects
         .iter()
-        .filter_map(|e| if let Effect::SendCode(p) = e { Some(p.e164().to_string()) } else { None })
+        .filter_map(|e| if let Effect::SendCode(p, Purpose::Worker) = e { Some(p.e164().to_string()) } else { None })
         .collect();
     assert_eq!(sent, vec!["+12065550100"]);
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_start", .. })));
@@ -120,7 +120,7 @@ fn sixth_digit_submits_the_code() {
     assert!(type_text(&mut state, "12345").is_empty());
     let effects = type_text(&mut state, "6");
     match &effects[..] {
-        [Effect::Verify { challenge_id, code }] => {
+        [Effect::Verify { challenge_id, code, .. }] => {
             assert_eq!(challenge_id, "ch1");
             assert_eq!(code.expose(), "123456");
         }
@@ -133,7 +133,10 @@ fn sixth_digit_submits_the_code() {
 fn wrong_code_reports_attempts_left() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    let effects = update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::InvalidCode { attempts_left: 4 }))));
+    let effects = update(
+        &mut state,
+        Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::InvalidCode { attempts_left: 4 }))),
+    );
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_failed", .. })));
     let form = code_form(&state);
     assert_eq!(form.notice, Some(CodeNotice::WrongCode { attempts_left: 4 }));
@@ -145,13 +148,16 @@ fn wrong_code_reports_attempts_left() {
 fn expired_code_offers_a_new_one() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::Expired))));
+    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::Expired))));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::Expired));
     // Digits do nothing now; Enter asks for a new code for the same number.
     assert!(type_text(&mut state, "1").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
-    assert!(matches!(&effects[..], [Effect::SendCode(p)] if p.e164() == "+12065550100"));
-    update(&mut state, Event::Reply(Reply::CodeSent(Ok(Challenge { id: "ch2".into(), ..challenge() }))));
+    assert!(matches!(&effects[..], [Effect::SendCode(p, Purpose::Worker)] if p.e164() == "+12065550100"));
+    update(
+        &mut state,
+        Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(Challenge { id: "ch2".into(), ..challenge() }))),
+    );
     let form = code_form(&state);
     assert_eq!(form.challenge_id, "ch2");
     assert_eq!(form.notice, Some(CodeNotice::Resent));
@@ -169,9 +175,9 @@ fn countdown_reaching_zero_expires_the_code() {
 fn too_many_attempts_says_so_and_offers_a_new_code() {
     let mut state = at_code_screen();
     type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Err(AuthError::TooManyAttempts))));
+    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::TooManyAttempts))));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::TooManyAttempts));
-    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode(_)]));
+    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode(_, Purpose::Worker)]));
 }
 
 #[test]
@@ -180,7 +186,9 @@ fn resend_waits_for_the_cooldown() {
     assert!(update(&mut state, key(KeyCode::Char('r'))).is_empty(), "too early");
     let later = state.now + Duration::from_secs(30);
     update(&mut state, Event::Tick(later));
-    assert!(matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id)] if id == "ch1"));
+    assert!(
+        matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id, Purpose::Worker)] if id == "ch1")
+    );
 }
 
 #[test]
@@ -190,7 +198,10 @@ fn rate_limited_start_says_when_to_retry() {
     update(&mut state, key(KeyCode::Enter));
     update(
         &mut state,
-        Event::Reply(Reply::CodeSent(Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }))),
+        Event::Reply(Reply::CodeSent(
+            Purpose::Worker,
+            Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }),
+        )),
     );
     let form = phone_form(&state);
     assert_eq!(form.error.as_deref(), Some("Too many attempts — try again in 42 s"));
@@ -202,15 +213,15 @@ fn unreachable_backend_retries_automatically() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
     update(&mut state, key(KeyCode::Enter));
-    let effects = update(&mut state, Event::Reply(Reply::CodeSent(Err(AuthError::Unreachable))));
-    assert!(effects.iter().all(|e| !matches!(e, Effect::SendCode(_))));
+    let effects = update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Err(AuthError::Unreachable))));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::SendCode(_, Purpose::Worker))));
     assert_eq!(phone_form(&state).error.as_deref(), Some("Can't reach the sign-in service — try again"));
     assert!(state.next_wakeup().is_some());
     let soon = state.now + Duration::from_secs(2);
     assert!(update(&mut state, Event::Tick(soon)).is_empty());
     let later = state.now + RETRY_AFTER;
     let effects = update(&mut state, Event::Tick(later));
-    assert!(matches!(&effects[..], [Effect::SendCode(p)] if p.e164() == "+12065550100"));
+    assert!(matches!(&effects[..], [Effect::SendCode(p, Purpose::Worker)] if p.e164() == "+12065550100"));
     // Esc gives up.
     update(&mut state, key(KeyCode::Esc));
     assert!(!phone_form(&state).sending);
@@ -229,7 +240,7 @@ fn verified_welcomes_then_starts_the_session() {
     let mut state = at_code_screen();
     state.demo_phone = Some(vec![DemoSms { to_masked: "x".into(), body: "code 123456".to_string().into() }]);
     type_text(&mut state, "123456");
-    let effects = update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
+    let effects = update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
     assert!(
         matches!(&effects[..], [Effect::Audit { event: "sign_in", .. }, Effect::StartSession(g)] if g.user.id == "alex")
     );
@@ -246,7 +257,7 @@ fn verified_welcomes_then_starts_the_session() {
 fn in_session() -> State {
     let mut state = at_code_screen();
     type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
+    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
     update(&mut state, Event::SessionStarted);
     let later = state.now + WELCOME_FOR;
     update(&mut state, Event::Tick(later));
@@ -257,7 +268,11 @@ fn in_session() -> State {
 fn keys_in_a_session_go_to_the_session() {
     let mut state = in_session();
     assert!(matches!(&update(&mut state, key(KeyCode::Char('l')))[..], [Effect::ForwardKey(_)]));
-    assert!(matches!(&update(&mut state, key(KeyCode::F(9)))[..], [Effect::ForwardKey(_)]));
+    assert!(matches!(&update(&mut state, key(KeyCode::F(5)))[..], [Effect::ForwardKey(_)]));
+    // The manager key is the kiosk's, even inside a session.
+    let effects = update(&mut state, key(KeyCode::F(9)));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::ForwardKey(_))));
+    assert!(state.manager.is_some());
 }
 
 #[test]
@@ -314,7 +329,7 @@ fn stop_at_the_sign_in_screen_quits_at_once() {
 fn session_that_fails_to_start_returns_to_sign_in_with_the_reason() {
     let mut state = at_code_screen();
     type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Ok(grant()))));
+    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
     update(&mut state, Event::SessionFailed("can't start /nope".into()));
     assert!(phone_form(&state).error.as_deref().unwrap().contains("can't start /nope"));
 }
@@ -385,4 +400,143 @@ fn max_duration_warns_then_ends_the_session() {
     update(&mut state, key(KeyCode::Char('a')));
     let effects = update(&mut state, Event::Tick(ends_at));
     assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::MaxDuration)]));
+}
+
+use crate::kiosk::manager::{MANAGER_IDLE, ManagerStage};
+
+fn manager_grant(roles: &[&str]) -> Grant {
+    Grant {
+        token: AccessToken::new("manager-token"),
+        expires_in: Duration::from_secs(3600),
+        user: SignedInUser {
+            id: "jordan".into(),
+            display_name: "Jordan Lee".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        },
+    }
+}
+
+/// Opens the manager screens over `state` and signs in with `roles`.
+fn manager_signed_in(state: &mut State, roles: &[&str]) -> Vec<Effect> {
+    update(state, key(KeyCode::F(9)));
+    type_text(state, "2065550109");
+    let effects = update(state, key(KeyCode::Enter));
+    assert!(matches!(effects.last(), Some(Effect::SendCode(_, Purpose::Manager))), "{effects:?}");
+    update(state, Event::Reply(Reply::CodeSent(Purpose::Manager, Ok(challenge()))));
+    let effects = type_text(state, "654321");
+    assert!(matches!(&effects[..], [Effect::Verify { purpose: Purpose::Manager, .. }]));
+    update(state, Event::Reply(Reply::Verified(Purpose::Manager, Ok(manager_grant(roles)))))
+}
+
+fn stage(state: &State) -> &ManagerStage {
+    &state.manager.as_ref().expect("manager screens open").stage
+}
+
+#[test]
+fn a_manager_ends_a_running_session_from_the_menu_and_their_token_is_revoked() {
+    let mut state = in_session();
+    state.manager_roles = vec!["kiosk-manager".into()];
+    let effects = manager_signed_in(&mut state, &["kiosk-manager"]);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "manager_sign_in", .. })));
+    assert!(matches!(stage(&state), ManagerStage::Menu { selected: 0 }));
+    assert!(matches!(state.screen, Screen::Session(_)), "the worker's session keeps running");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerReset))), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(t) if t.expose() == "manager-token")));
+    assert!(state.manager.is_none());
+    assert!(matches!(state.screen, Screen::SigningOut));
+}
+
+#[test]
+fn a_non_manager_is_refused_and_nothing_changes() {
+    let mut state = in_session();
+    let effects = manager_signed_in(&mut state, &[]);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "manager_refused", .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(_))), "the refused token is ended at once");
+    assert!(matches!(stage(&state), ManagerStage::Refused));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Teardown(_))));
+    assert!(state.manager.is_none());
+    assert!(matches!(state.screen, Screen::Session(_)));
+}
+
+#[test]
+fn the_menu_closes_itself_after_a_minute_and_revokes_the_token() {
+    let mut state = new_state();
+    manager_signed_in(&mut state, &["kiosk-manager"]);
+    let opened = state.now;
+    assert_eq!(state.next_wakeup(), Some(opened + MANAGER_IDLE));
+    assert!(update(&mut state, Event::Tick(opened + MANAGER_IDLE - Duration::from_secs(1))).is_empty());
+    let effects = update(&mut state, Event::Tick(opened + MANAGER_IDLE));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(_))));
+    assert!(state.manager.is_none());
+}
+
+#[test]
+fn lock_from_the_menu_with_a_preset_then_typing_does_nothing() {
+    let mut state = new_state();
+    manager_signed_in(&mut state, &["kiosk-manager"]);
+    update(&mut state, key(KeyCode::Char('2')));
+    assert!(matches!(stage(&state), ManagerStage::LockMessage { .. }));
+    update(&mut state, key(KeyCode::Down));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(Some(m)) if m == "Closed for cleaning")));
+    assert!(matches!(state.screen, Screen::Locked));
+    assert!(state.manager.is_none());
+    assert!(type_text(&mut state, "2065550100").is_empty());
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert!(matches!(state.screen, Screen::Locked));
+    assert_eq!(state.label(), "locked");
+}
+
+#[test]
+fn a_custom_lock_message_can_be_typed() {
+    let mut state = new_state();
+    manager_signed_in(&mut state, &["kiosk-manager"]);
+    update(&mut state, key(KeyCode::Char('2')));
+    for _ in 0..3 {
+        update(&mut state, key(KeyCode::Down));
+    }
+    type_text(&mut state, "Till moved to aisle 4");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(Some(m)) if m == "Till moved to aisle 4")));
+}
+
+#[test]
+fn control_lock_ends_a_session_then_shows_locked_and_unlock_reopens() {
+    let mut state = in_session();
+    let effects = update(&mut state, Event::Lock("Back soon".into()));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerLock))));
+    update(
+        &mut state,
+        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::ManagerLock)),
+    );
+    assert!(matches!(state.screen, Screen::Locked));
+    let effects = update(&mut state, Event::Unlock);
+    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(None))));
+    assert!(matches!(state.screen, Screen::Phone(_)));
+    assert!(update(&mut state, Event::Unlock).is_empty(), "unlocking twice changes nothing");
+}
+
+#[test]
+fn control_reset_without_a_session_does_nothing() {
+    let mut state = new_state();
+    assert!(update(&mut state, Event::ManagerReset).is_empty());
+    let mut state = in_session();
+    assert!(
+        update(&mut state, Event::ManagerReset)
+            .iter()
+            .any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerReset)))
+    );
+}
+
+#[test]
+fn worker_replies_never_reach_the_manager_screens() {
+    let mut state = new_state();
+    type_text(&mut state, "2065550100");
+    update(&mut state, key(KeyCode::Enter));
+    update(&mut state, key(KeyCode::F(9)));
+    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge()))));
+    assert!(matches!(stage(&state), ManagerStage::Phone(_)), "the manager's form is untouched");
+    assert!(matches!(state.screen, Screen::Code(_)), "the worker's form moved on underneath");
 }

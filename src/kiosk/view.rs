@@ -17,8 +17,8 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 const DEMO_PHONE_WIDTH: u16 = 30;
 
-const ACCENT: Color = Color::Cyan;
-const ERROR: Color = Color::LightRed;
+pub(super) const ACCENT: Color = Color::Cyan;
+pub(super) const ERROR: Color = Color::LightRed;
 
 /// The area the session's terminal gets in a frame of `area`: all but the status bar.
 pub fn session_area(area: Rect) -> Rect {
@@ -26,6 +26,13 @@ pub fn session_area(area: Rect) -> Rect {
 }
 
 pub fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
+    draw_screen(frame, state, session);
+    if state.manager.is_some() {
+        super::manager_view::draw(frame, state);
+    }
+}
+
+fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
     let area = frame.area();
     if let (Screen::Session(view), Some(screen)) = (&state.screen, session) {
         draw_session(frame, state, screen, view);
@@ -70,6 +77,19 @@ pub fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
                 lines.push(Line::from(problem.as_str()).fg(ERROR));
             }
         }
+        Screen::Locked => {
+            lines.push(Line::from("Out of service").bold().fg(ERROR));
+            if !compact {
+                lines.push(Line::default());
+            }
+            lines.push(Line::from(state.locked.clone().unwrap_or_default()).bold());
+            if !compact {
+                lines.push(Line::default());
+            }
+            lines.push(
+                Line::from(format!("Sign-in is closed. A store manager can open it ({}).", state.manager_key)).dim(),
+            );
+        }
     }
     let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
     frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
@@ -87,7 +107,7 @@ fn pad(area: Rect, horizontal: u16, vertical: u16) -> Rect {
     }
 }
 
-fn phone_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a PhoneForm, state: &'a State, compact: bool) {
+pub(super) fn phone_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a PhoneForm, state: &'a State, compact: bool) {
     lines.push(Line::from("Sign in").bold().fg(ACCENT));
     lines.push(Line::from("Enter your mobile number"));
     if !compact {
@@ -133,7 +153,7 @@ fn clock(d: Duration) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now: Instant, compact: bool) {
+pub(super) fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now: Instant, compact: bool) {
     lines.push(
         Line::from(format!("Enter the {}-digit code we texted to {}", form.code_length, form.phone.masked()))
             .bold()

@@ -37,6 +37,7 @@ pub enum SignOutReason {
     KioskStopped,
     KioskCrashed,
     ManagerReset,
+    ManagerLock,
     Recovered,
 }
 

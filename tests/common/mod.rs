@@ -246,6 +246,7 @@ pub struct KioskSetup {
     pub config: PathBuf,
     pub audit: PathBuf,
     pub log: PathBuf,
+    pub control: PathBuf,
 }
 
 impl KioskSetup {
@@ -254,16 +255,20 @@ impl KioskSetup {
         let config = dir.join("kiosk.toml");
         let audit = dir.join("audit.jsonl");
         let state = dir.join("state");
+        // Each kiosk its own socket: a previous one in this dir may still be going away.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let control = dir.join(format!("control-{}.sock", NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
         let command = command.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
         std::fs::write(
             &config,
             format!(
                 "name = \"test-till\"\naudit_log = {audit:?}\nstate_dir = {state:?}\n[backend]\nurl = \"{url}\"\n\
+                 [control]\nsocket = {control:?}\n\
                  [session]\ncommand = [{command}]\nkill_grace = \"1s\"\nrevoke_timeout = \"1s\"\n{session}\n"
             ),
         )
         .unwrap();
-        KioskSetup { config, audit, log: dir.join("kiosk.log") }
+        KioskSetup { config, audit, log: dir.join("kiosk.log"), control }
     }
 
     /// Starts the kiosk with this config in a 100x30 pty, logging to `self.log`.

@@ -1,0 +1,290 @@
+//! Manager mode on the kiosk's own screen (the manager key, F9 by default): a manager signs in
+//! with phone and code like a worker, must hold a manager role, then gets a menu — end the
+//! session, lock, unlock, recent events. A worker's session keeps running underneath until the
+//! manager ends it. The manager's token is revoked when the screens close; they close by
+//! themselves after a minute without a key.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::json;
+
+use super::signin;
+use super::state::{CodeForm, Effect, PhoneForm, Purpose, Screen, State};
+use crate::auth::{AuthError, Challenge, Grant};
+use crate::secret::AccessToken;
+
+/// The manager screens close after this long without a key.
+pub const MANAGER_IDLE: Duration = Duration::from_secs(60);
+/// Messages offered for "out of service"; the last line of the list is the manager's own.
+pub const LOCK_PRESETS: [&str; 3] = ["Out of service", "Closed for cleaning", "Back in 15 minutes"];
+const CUSTOM_MESSAGE_CHARS: usize = 60;
+const SECOND: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub struct ManagerMode {
+    pub stage: ManagerStage,
+    pub last_key: Instant,
+    /// The signed-in manager's token: revoked when the screens close.
+    token: Option<AccessToken>,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub enum ManagerStage {
+    Phone(PhoneForm),
+    Code(CodeForm),
+    /// "This number isn't a store manager".
+    Refused,
+    Menu {
+        selected: usize,
+    },
+    /// Choosing the out-of-service message: a preset, or (last row) one typed here.
+    LockMessage {
+        selected: usize,
+        custom: String,
+    },
+    Events {
+        lines: Vec<String>,
+        scroll: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    EndSession,
+    Lock,
+    Unlock,
+    Events,
+    Back,
+}
+
+pub const MENU: [MenuItem; 5] =
+    [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
+
+impl ManagerMode {
+    /// When the clock next matters for these screens.
+    pub fn wakeup(&self, now: Instant) -> Instant {
+        let closes = self.last_key + MANAGER_IDLE;
+        match &self.stage {
+            ManagerStage::Code(_) => closes.min(now + SECOND),
+            ManagerStage::Phone(form) if form.retry_at.is_some() => closes.min(now + SECOND),
+            _ => closes,
+        }
+    }
+}
+
+/// Opens the manager screens at their phone form.
+pub fn open(state: &mut State) -> Vec<Effect> {
+    state.manager = Some(ManagerMode {
+        stage: ManagerStage::Phone(PhoneForm::default()),
+        last_key: state.now,
+        token: None,
+        name: String::new(),
+    });
+    vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "open" }) }]
+}
+
+/// Closes the manager screens; a signed-in manager's token is revoked.
+pub fn close(state: &mut State, why: &str) -> Vec<Effect> {
+    let Some(manager) = state.manager.take() else { return Vec::new() };
+    let mut effects = vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "close", "why": why }) }];
+    if let Some(token) = manager.token {
+        effects.push(Effect::RevokeToken(token));
+    }
+    effects
+}
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let now = state.now;
+    let region = state.region.clone();
+    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
+    manager.last_key = now;
+    if key.code == KeyCode::F(state.manager_key.0) {
+        return close(state, "manager key");
+    }
+    match &mut manager.stage {
+        ManagerStage::Phone(_) if key.code == KeyCode::Esc => close(state, "esc"),
+        ManagerStage::Phone(form) => signin::phone_key(form, key, &region, Purpose::Manager),
+        ManagerStage::Code(form) => {
+            let (effects, back) = signin::code_key(form, key, now, Purpose::Manager);
+            if back {
+                manager.stage = ManagerStage::Phone(PhoneForm::default());
+            }
+            effects
+        }
+        ManagerStage::Refused => close(state, "refused"),
+        ManagerStage::Menu { selected } => match key.code {
+            KeyCode::Up => {
+                *selected = selected.checked_sub(1).unwrap_or(MENU.len() - 1);
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                *selected = (*selected + 1) % MENU.len();
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let item = MENU[*selected];
+                choose(state, item)
+            }
+            KeyCode::Char(c @ '1'..='5') => choose(state, MENU[c as usize - '1' as usize]),
+            KeyCode::Esc => close(state, "back"),
+            _ => Vec::new(),
+        },
+        ManagerStage::LockMessage { selected, custom } => match key.code {
+            KeyCode::Up => {
+                *selected = selected.saturating_sub(1);
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                *selected = (*selected + 1).min(LOCK_PRESETS.len());
+                Vec::new()
+            }
+            KeyCode::Char(c) if *selected == LOCK_PRESETS.len() && !c.is_control() => {
+                if custom.chars().count() < CUSTOM_MESSAGE_CHARS {
+                    custom.push(c);
+                }
+                Vec::new()
+            }
+            KeyCode::Backspace => {
+                custom.pop();
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let message = match LOCK_PRESETS.get(*selected) {
+                    Some(preset) => preset.to_string(),
+                    None if !custom.trim().is_empty() => custom.trim().to_string(),
+                    None => return Vec::new(),
+                };
+                let mut effects = super::update::lock(state, message, "screen");
+                effects.extend(close(state, "locked"));
+                effects
+            }
+            KeyCode::Esc => {
+                manager.stage = ManagerStage::Menu { selected: 1 };
+                Vec::new()
+            }
+            _ => Vec::new(),
+        },
+        ManagerStage::Events { lines, scroll } => match key.code {
+            KeyCode::Up => {
+                *scroll = scroll.saturating_sub(1);
+                Vec::new()
+            }
+            KeyCode::Down => {
+                *scroll = (*scroll + 1).min(lines.len().saturating_sub(1));
+                Vec::new()
+            }
+            KeyCode::PageUp => {
+                *scroll = scroll.saturating_sub(10);
+                Vec::new()
+            }
+            KeyCode::PageDown => {
+                *scroll = (*scroll + 10).min(lines.len().saturating_sub(1));
+                Vec::new()
+            }
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace => {
+                manager.stage = ManagerStage::Menu { selected: 3 };
+                Vec::new()
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
+    let (in_session, locked) = (state.in_session(), state.locked.is_some());
+    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
+    match item {
+        MenuItem::EndSession if in_session => {
+            let mut effects = super::update::manager_reset(state, "screen");
+            effects.extend(close(state, "ended the session"));
+            effects
+        }
+        MenuItem::Lock => {
+            manager.stage = ManagerStage::LockMessage { selected: 0, custom: String::new() };
+            Vec::new()
+        }
+        MenuItem::Unlock if locked => {
+            let mut effects = super::update::unlock(state, "screen");
+            effects.extend(close(state, "unlocked"));
+            effects
+        }
+        MenuItem::Events => {
+            manager.stage = ManagerStage::Events { lines: Vec::new(), scroll: 0 };
+            vec![Effect::LoadEvents]
+        }
+        MenuItem::Back => close(state, "back"),
+        // Not available now (no session, not locked): nothing happens.
+        MenuItem::EndSession | MenuItem::Unlock => Vec::new(),
+    }
+}
+
+pub fn on_tick(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
+    if now >= manager.last_key + MANAGER_IDLE {
+        return close(state, "timeout");
+    }
+    match &mut manager.stage {
+        ManagerStage::Phone(form) => signin::phone_tick(form, now, Purpose::Manager),
+        ManagerStage::Code(form) => {
+            signin::code_tick(form, now);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<Effect> {
+    let now = state.now;
+    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
+    match &mut manager.stage {
+        ManagerStage::Phone(form) => {
+            let (code_form, effects) = signin::code_sent_on_phone(form, result, now, Purpose::Manager);
+            if let Some(code_form) = code_form {
+                manager.stage = ManagerStage::Code(code_form);
+            }
+            effects
+        }
+        ManagerStage::Code(form) => signin::code_sent_on_code(form, result, now, Purpose::Manager),
+        _ => Vec::new(),
+    }
+}
+
+pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<Effect> {
+    let roles = state.manager_roles.clone();
+    let Some(manager) = state.manager.as_mut() else {
+        // The screens closed while the code was checked: the token must not live on.
+        return result.map(|grant| vec![Effect::RevokeToken(grant.token)]).unwrap_or_default();
+    };
+    let ManagerStage::Code(form) = &mut manager.stage else { return Vec::new() };
+    let (grant, mut effects) = signin::verified_on_code(form, result, Purpose::Manager);
+    let Some(grant) = grant else { return effects };
+    if grant.user.roles.iter().any(|role| roles.contains(role)) {
+        effects.push(Effect::Audit { event: "manager_sign_in", detail: json!({ "user": grant.user.id }) });
+        manager.name = grant.user.display_name.clone();
+        manager.token = Some(grant.token);
+        manager.stage = ManagerStage::Menu { selected: 0 };
+    } else {
+        effects.push(Effect::Audit { event: "manager_refused", detail: json!({ "user": grant.user.id }) });
+        effects.push(Effect::RevokeToken(grant.token));
+        manager.stage = ManagerStage::Refused;
+    }
+    effects
+}
+
+pub fn on_events_loaded(state: &mut State, loaded: Vec<String>) {
+    if let Some(ManagerMode { stage: ManagerStage::Events { lines, .. }, .. }) = state.manager.as_mut() {
+        *lines = loaded;
+    }
+}
+
+/// Whose session is running, for the menu ("Alex Rivera, +1 ••• ••• 0100").
+pub fn session_owner(state: &State) -> Option<String> {
+    match &state.screen {
+        Screen::Session(view) => Some(format!("{}, {}", view.name, view.phone_masked)),
+        Screen::Welcome { name, .. } => Some(name.clone()),
+        _ => None,
+    }
+}

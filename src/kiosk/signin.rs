@@ -1,0 +1,242 @@
+//! The two sign-in forms — phone number, then code — as pure functions over their state.
+//! Workers and managers sign in through the same steps; `Purpose` says whose answer is whose.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::json;
+use zeroize::Zeroize;
+
+use super::state::{CodeForm, CodeNotice, Effect, PhoneForm, Purpose, RETRY_AFTER};
+use crate::auth::{AuthError, Challenge, Grant};
+use crate::phone::{MAX_INPUT_CHARS, PhoneNumber};
+use crate::secret::OtpCode;
+
+fn audit(event: &'static str, purpose: Purpose, mut detail: serde_json::Value) -> Effect {
+    if purpose == Purpose::Manager {
+        detail["manager"] = json!(true);
+    }
+    Effect::Audit { event, detail }
+}
+
+/// A key on the phone form.
+pub fn phone_key(form: &mut PhoneForm, key: KeyEvent, region: &str, purpose: Purpose) -> Vec<Effect> {
+    if key.code == KeyCode::Esc {
+        *form = PhoneForm::default();
+        return Vec::new();
+    }
+    if form.sending {
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char(c) if c.is_ascii_digit() || "+-() .".contains(c) => {
+            if form.input.chars().count() < MAX_INPUT_CHARS {
+                form.input.push(c);
+            }
+            form.error = None;
+            Vec::new()
+        }
+        KeyCode::Char(_) => {
+            form.error = Some("Type digits only (and + for another country)".into());
+            Vec::new()
+        }
+        KeyCode::Backspace => {
+            form.input.pop();
+            form.error = None;
+            Vec::new()
+        }
+        KeyCode::Enter => match PhoneNumber::parse(&form.input, region) {
+            Ok(phone) => {
+                form.error = None;
+                form.sending = true;
+                form.pending = Some(phone.clone());
+                vec![
+                    audit("sign_in_start", purpose, json!({ "phone": phone.masked() })),
+                    Effect::SendCode(phone, purpose),
+                ]
+            }
+            Err(err) => {
+                form.error = Some(err.to_string());
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// A key on the code form. Returns the effects, and whether to go back to the phone form.
+pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, purpose: Purpose) -> (Vec<Effect>, bool) {
+    match key.code {
+        KeyCode::Esc => {
+            form.digits.zeroize();
+            (Vec::new(), true)
+        }
+        _ if form.verifying || form.resending => (Vec::new(), false),
+        KeyCode::Enter | KeyCode::Char('r' | 'R') if form.dead(now) => {
+            // The challenge is spent: a new code means a new challenge.
+            form.resending = true;
+            form.digits.zeroize();
+            (vec![Effect::SendCode(form.phone.clone(), purpose)], false)
+        }
+        KeyCode::Char('r' | 'R') if now >= form.resend_at => {
+            form.resending = true;
+            form.digits.zeroize();
+            (vec![Effect::Resend(form.challenge_id.clone(), purpose)], false)
+        }
+        KeyCode::Char(c) if c.is_ascii_digit() && !form.dead(now) => {
+            if form.digits.len() < form.code_length {
+                form.digits.push(c);
+            }
+            if form.digits.len() == form.code_length {
+                form.verifying = true;
+                let code = OtpCode::new(form.digits.as_str());
+                return (vec![Effect::Verify { challenge_id: form.challenge_id.clone(), code, purpose }], false);
+            }
+            (Vec::new(), false)
+        }
+        KeyCode::Backspace => {
+            form.digits.pop();
+            (Vec::new(), false)
+        }
+        _ => (Vec::new(), false),
+    }
+}
+
+/// Time passing on the phone form: retry an unreachable backend.
+pub fn phone_tick(form: &mut PhoneForm, now: Instant, purpose: Purpose) -> Vec<Effect> {
+    if form.retry_at.is_some_and(|at| now >= at) {
+        form.retry_at = None;
+        return form.pending.clone().map(|phone| vec![Effect::SendCode(phone, purpose)]).unwrap_or_default();
+    }
+    Vec::new()
+}
+
+/// Time passing on the code form: a code past its lifetime is dead.
+pub fn code_tick(form: &mut CodeForm, now: Instant) {
+    if now >= form.expires_at && form.notice != Some(CodeNotice::Expired) && !form.verifying {
+        if form.notice != Some(CodeNotice::TooManyAttempts) {
+            form.notice = Some(CodeNotice::Expired);
+        }
+        form.digits.zeroize();
+    }
+}
+
+fn unavailable_message(err: &AuthError) -> String {
+    match err {
+        AuthError::Unreachable => "Can't reach the sign-in service — try again".into(),
+        AuthError::RateLimited { retry_after } => {
+            format!("Too many attempts — try again in {} s", retry_after.as_secs().max(1))
+        }
+        AuthError::InvalidPhone(message) => message.clone(),
+        other => format!("The sign-in service had a problem ({other}) — try again"),
+    }
+}
+
+fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> CodeForm {
+    CodeForm {
+        phone,
+        challenge_id: challenge.id,
+        code_length: challenge.code_length.clamp(4, 10),
+        digits: Default::default(),
+        expires_at: now + challenge.expires_in,
+        resend_at: now + challenge.resend_after,
+        notice: None,
+        verifying: false,
+        resending: false,
+    }
+}
+
+/// The backend's answer to "send a code" while the phone form waits: the code form, or an
+/// error on the phone form (retried by itself when the backend was unreachable).
+pub fn code_sent_on_phone(
+    form: &mut PhoneForm,
+    result: Result<Challenge, AuthError>,
+    now: Instant,
+    purpose: Purpose,
+) -> (Option<CodeForm>, Vec<Effect>) {
+    if !form.sending {
+        return (None, Vec::new());
+    }
+    match result {
+        Ok(challenge) => {
+            let Some(phone) = form.pending.take() else { return (None, Vec::new()) };
+            let masked = phone.masked();
+            form.input.zeroize();
+            (Some(new_code_form(phone, challenge, now)), vec![audit("code_sent", purpose, json!({ "phone": masked }))])
+        }
+        Err(err) => {
+            let masked = form.pending.as_ref().map(PhoneNumber::masked);
+            form.error = Some(unavailable_message(&err));
+            if err == AuthError::Unreachable {
+                form.retry_at = Some(now + RETRY_AFTER);
+            } else {
+                form.sending = false;
+                form.pending = None;
+            }
+            (None, vec![audit("code_not_sent", purpose, json!({ "phone": masked, "error": err.to_string() }))])
+        }
+    }
+}
+
+/// The backend's answer to a resend (or a new code) while the code form waits.
+pub fn code_sent_on_code(
+    form: &mut CodeForm,
+    result: Result<Challenge, AuthError>,
+    now: Instant,
+    purpose: Purpose,
+) -> Vec<Effect> {
+    if !form.resending {
+        return Vec::new();
+    }
+    match result {
+        Ok(challenge) => {
+            let phone = form.phone.clone();
+            *form = new_code_form(phone, challenge, now);
+            form.notice = Some(CodeNotice::Resent);
+            vec![audit("code_sent", purpose, json!({ "phone": form.phone.masked(), "resend": true }))]
+        }
+        Err(err) => {
+            form.resending = false;
+            form.notice = Some(match err {
+                AuthError::RateLimited { retry_after } => {
+                    form.resend_at = now + retry_after;
+                    CodeNotice::RateLimited { seconds: retry_after.as_secs() }
+                }
+                AuthError::TooManyAttempts => CodeNotice::TooManyAttempts,
+                AuthError::Expired => CodeNotice::Expired,
+                _ => CodeNotice::Unreachable,
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// The backend's answer to a code: the grant, or a notice on the form.
+pub fn verified_on_code(
+    form: &mut CodeForm,
+    result: Result<Grant, AuthError>,
+    purpose: Purpose,
+) -> (Option<Grant>, Vec<Effect>) {
+    if !form.verifying {
+        return (None, Vec::new());
+    }
+    form.verifying = false;
+    form.digits.zeroize();
+    let masked = form.phone.masked();
+    match result {
+        Ok(grant) => {
+            let detail = json!({ "phone": masked, "user": grant.user.id });
+            (Some(grant), vec![audit("sign_in", purpose, detail)])
+        }
+        Err(err) => {
+            form.notice = Some(match &err {
+                AuthError::InvalidCode { attempts_left: 0 } | AuthError::TooManyAttempts => CodeNotice::TooManyAttempts,
+                AuthError::InvalidCode { attempts_left } => CodeNotice::WrongCode { attempts_left: *attempts_left },
+                AuthError::Expired => CodeNotice::Expired,
+                AuthError::RateLimited { retry_after } => CodeNotice::RateLimited { seconds: retry_after.as_secs() },
+                _ => CodeNotice::Unreachable,
+            });
+            (None, vec![audit("sign_in_failed", purpose, json!({ "phone": masked, "error": err.to_string() }))])
+        }
+    }
+}
