@@ -173,3 +173,36 @@ fn session_status_bar_is_coloured() {
     let cell = &terminal.backend().buffer()[(2, 23)];
     assert_eq!(cell.bg, ratatui::style::Color::Blue);
 }
+
+#[test]
+fn locked_and_manager_screens() {
+    let mut s = state();
+    update(&mut s, Event::Lock("Closed for cleaning".into()));
+    snapshot_all_sizes("locked", &s, None);
+    let mut s = state();
+    press(&mut s, KeyCode::F(9));
+    snapshot_all_sizes("manager_phone", &s, None);
+    type_text(&mut s, "2065550109");
+    press(&mut s, KeyCode::Enter);
+    let challenge = Challenge {
+        id: "m".into(),
+        code_length: 6,
+        expires_in: Duration::from_secs(300),
+        resend_after: Duration::from_secs(30),
+    };
+    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Manager, Ok(challenge))));
+    type_text(&mut s, "123456");
+    let manager = Grant {
+        token: AccessToken::new("m"),
+        expires_in: Duration::from_secs(60),
+        user: SignedInUser {
+            id: "jordan".into(),
+            display_name: "Jordan Lee".into(),
+            roles: vec!["kiosk-manager".into()],
+        },
+    };
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Manager, Ok(manager))));
+    snapshot_all_sizes("manager_menu", &s, None);
+    press(&mut s, KeyCode::Char('2'));
+    snapshot_all_sizes("manager_lock_message", &s, None);
+}

@@ -7,78 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::hostile::{HOSTILE, Hostile, field};
 use common::{Backend, F12, KioskSetup, processes_of_uid, run_as_line, session_user, sign_in};
 use shiftkey::session::procs;
 
 const WAIT: Duration = Duration::from_secs(15);
 const ALEX: &str = "+12065550100";
-
-/// A session that ignores SIGTERM and SIGHUP, double-forks a `setsid` daemon, and leaves files
-/// in HOME, /tmp and /dev/shm. It prints where everything is.
-const HOSTILE: &[&str] = &[
-    "/bin/sh",
-    "-c",
-    r#"trap '' TERM HUP
-u=$(id -u)
-( setsid sh -c 'trap "" TERM HUP; echo $$ > /tmp/sk-hostile-$(id -u).pid; while :; do sleep 1; done' & )
-echo home > "$HOME/home-file"; echo tmp > "/tmp/sk-hostile-$u"; echo shm > "/dev/shm/sk-hostile-$u"
-sleep 0.3
-echo "DAEMON=$(cat /tmp/sk-hostile-$u.pid) LEADER=$$ DIR=$HOME"
-echo HOSTILE-READY
-while :; do sleep 1; done"#,
-];
-
-fn field(screen: &str, key: &str) -> String {
-    let start = screen.find(key).unwrap_or_else(|| panic!("{key} not on screen:\n{screen}")) + key.len();
-    screen[start..].split_whitespace().next().unwrap().to_string()
-}
-
-struct Hostile {
-    daemon: i32,
-    leader: i32,
-    dir: PathBuf,
-    files: Vec<PathBuf>,
-}
-
-impl Hostile {
-    fn from_screen(screen: &str, uid: Option<u32>) -> Self {
-        let dir = PathBuf::from(field(screen, "DIR="));
-        let mut files = vec![dir.join("home-file")];
-        if let Some(uid) = uid {
-            files.push(PathBuf::from(format!("/tmp/sk-hostile-{uid}")));
-            files.push(PathBuf::from(format!("/tmp/sk-hostile-{uid}.pid")));
-            files.push(PathBuf::from(format!("/dev/shm/sk-hostile-{uid}")));
-        }
-        Hostile {
-            daemon: field(screen, "DAEMON=").parse().unwrap(),
-            leader: field(screen, "LEADER=").parse().unwrap(),
-            dir,
-            files,
-        }
-    }
-
-    fn assert_running(&self) {
-        assert!(procs::alive(self.daemon), "the daemon {} should be running", self.daemon);
-        assert!(procs::alive(self.leader));
-        for file in &self.files {
-            assert!(file.exists(), "{} should exist during the session", file.display());
-        }
-    }
-
-    fn assert_gone(&self, uid: Option<u32>) {
-        assert!(!procs::alive(self.daemon), "the setsid daemon {} survived", self.daemon);
-        assert!(!procs::alive(self.leader), "the session leader {} survived", self.leader);
-        if let Some(uid) = uid {
-            assert_eq!(processes_of_uid(uid), Vec::<i32>::new(), "processes of the session uid survived");
-        } else {
-            eprintln!("!!! NOT ROOT: the /tmp and /dev/shm sweep of a dedicated user is not exercised");
-        }
-        assert!(!self.dir.exists(), "the session dir survived");
-        for file in &self.files {
-            assert!(!file.exists(), "{} survived", file.display());
-        }
-    }
-}
 
 fn hostile_setup(backend: &Backend, user: &Option<(String, u32)>, extra: &str) -> KioskSetup {
     let session = format!("{}\nsandbox = \"none\"\n{extra}", run_as_line(user));

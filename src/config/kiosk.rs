@@ -78,6 +78,9 @@ pub struct KeysConfig {
 pub struct ManagerConfig {
     #[serde(default = "default_manager_roles")]
     pub roles: Vec<String>,
+    /// The manager screens close (and the manager's token is revoked) after this long idle.
+    #[serde(default = "default_menu_timeout")]
+    pub menu_timeout: HumanDuration,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -284,8 +287,11 @@ fn default_keys() -> KeysConfig {
 fn default_manager_roles() -> Vec<String> {
     vec!["kiosk-manager".into()]
 }
+fn default_menu_timeout() -> HumanDuration {
+    HumanDuration(Duration::from_secs(60))
+}
 fn default_manager() -> ManagerConfig {
-    ManagerConfig { roles: default_manager_roles() }
+    ManagerConfig { roles: default_manager_roles(), menu_timeout: default_menu_timeout() }
 }
 
 #[cfg(test)]

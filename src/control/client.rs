@@ -41,7 +41,8 @@ pub async fn send(path: &Path, request: &Request) -> Result<Response, ClientErro
     })?;
     let mut line = serde_json::to_string(request).expect("requests serialize");
     line.push('\n');
-    stream.write_all(line.as_bytes()).await.map_err(|e| ClientError::Broken(e.to_string()))?;
+    // A refused client may find the socket closed before it writes: still read the refusal.
+    let _ = stream.write_all(line.as_bytes()).await;
     let mut answer = String::new();
     let mut reader = BufReader::new(stream);
     tokio::time::timeout(ANSWER_TIMEOUT, reader.read_line(&mut answer))

@@ -144,6 +144,7 @@ async fn event_loop<B: AuthBackend + Clone>(
     }
     state.manager_key = config.keys.manager;
     state.manager_roles = config.manager.roles.clone();
+    state.manager_idle = config.manager.menu_timeout.0;
     // Out of service survives a restart.
     if let Some(message) = status::load_lock(&config.state_dir()) {
         state.locked = Some(message);

@@ -14,7 +14,7 @@ use super::state::{CodeForm, Effect, PhoneForm, Purpose, Screen, State};
 use crate::auth::{AuthError, Challenge, Grant};
 use crate::secret::AccessToken;
 
-/// The manager screens close after this long without a key.
+/// The manager screens close after this long without a key (`manager.menu_timeout`).
 pub const MANAGER_IDLE: Duration = Duration::from_secs(60);
 /// Messages offered for "out of service"; the last line of the list is the manager's own.
 pub const LOCK_PRESETS: [&str; 3] = ["Out of service", "Closed for cleaning", "Back in 15 minutes"];
@@ -64,8 +64,8 @@ pub const MENU: [MenuItem; 5] =
 
 impl ManagerMode {
     /// When the clock next matters for these screens.
-    pub fn wakeup(&self, now: Instant) -> Instant {
-        let closes = self.last_key + MANAGER_IDLE;
+    pub fn wakeup(&self, now: Instant, idle: Duration) -> Instant {
+        let closes = self.last_key + idle;
         match &self.stage {
             ManagerStage::Code(_) => closes.min(now + SECOND),
             ManagerStage::Phone(form) if form.retry_at.is_some() => closes.min(now + SECOND),
@@ -223,7 +223,7 @@ fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
     let now = state.now;
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
-    if now >= manager.last_key + MANAGER_IDLE {
+    if now >= manager.last_key + state.manager_idle {
         return close(state, "timeout");
     }
     match &mut manager.stage {

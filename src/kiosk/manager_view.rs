@@ -7,17 +7,17 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::manager::{LOCK_PRESETS, MANAGER_IDLE, MENU, ManagerMode, ManagerStage, MenuItem, session_owner};
+use super::manager::{LOCK_PRESETS, MENU, ManagerMode, ManagerStage, MenuItem, session_owner};
 use super::state::State;
 use super::view::{ACCENT, ERROR, code_lines, phone_lines};
 
 pub fn draw(frame: &mut Frame, state: &State) {
     let Some(manager) = &state.manager else { return };
     let area = frame.area();
-    let width = 64.min(area.width);
+    let width = 80.min(area.width);
     let height = 18.min(area.height);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
-    let closes_in = (manager.last_key + MANAGER_IDLE).saturating_duration_since(state.now).as_secs();
+    let closes_in = (manager.last_key + state.manager_idle).saturating_duration_since(state.now).as_secs();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

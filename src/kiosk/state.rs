@@ -234,6 +234,7 @@ pub struct State {
     pub manager: Option<super::manager::ManagerMode>,
     pub manager_key: FunctionKey,
     pub manager_roles: Vec<String>,
+    pub manager_idle: Duration,
     /// When a key was last pressed on this kiosk (for `status`).
     pub last_key_at: Instant,
     /// The masked number of the sign-in in progress, kept for the session's view.
@@ -256,6 +257,7 @@ impl State {
             manager: None,
             manager_key: FunctionKey(9),
             manager_roles: vec!["kiosk-manager".into()],
+            manager_idle: super::manager::MANAGER_IDLE,
             last_key_at: now,
             pending_phone_masked: String::new(),
         }
@@ -278,7 +280,9 @@ impl State {
         let screen = self.screen_wakeup();
         match &self.manager {
             // The manager screens close by themselves; their code screen counts down.
-            Some(manager) => Some(screen.map_or(manager.wakeup(self.now), |at| at.min(manager.wakeup(self.now)))),
+            Some(manager) => Some(screen.map_or(manager.wakeup(self.now, self.manager_idle), |at| {
+                at.min(manager.wakeup(self.now, self.manager_idle))
+            })),
             None => screen,
         }
     }

@@ -2,6 +2,8 @@
 //! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -252,6 +254,12 @@ pub struct KioskSetup {
 impl KioskSetup {
     /// `session` holds extra `[session]` lines (run_as, sandbox, timeouts).
     pub fn new(dir: &Path, url: &str, command: &[&str], session: &str) -> Self {
+        Self::new_with(dir, url, command, session, "")
+    }
+
+    /// As `new`, with extra top-level tables (`[manager]`, more `[control]` keys: `control`
+    /// lines go under `[control]`).
+    pub fn new_with(dir: &Path, url: &str, command: &[&str], session: &str, control_lines: &str) -> Self {
         let config = dir.join("kiosk.toml");
         let audit = dir.join("audit.jsonl");
         let state = dir.join("state");
@@ -263,7 +271,7 @@ impl KioskSetup {
             &config,
             format!(
                 "name = \"test-till\"\naudit_log = {audit:?}\nstate_dir = {state:?}\n[backend]\nurl = \"{url}\"\n\
-                 [control]\nsocket = {control:?}\n\
+                 [control]\nsocket = {control:?}\n{control_lines}\n\
                  [session]\ncommand = [{command}]\nkill_grace = \"1s\"\nrevoke_timeout = \"1s\"\n{session}\n"
             ),
         )
@@ -414,4 +422,45 @@ pub async fn post_json(url: &str, path: &str, body: serde_json::Value) -> (u16, 
     let response = reqwest::Client::new().post(format!("{url}{path}")).json(&body).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A group for tests (created if missing; needs root). Returns its gid.
+pub fn test_group(name: &str) -> u32 {
+    if nix::unistd::Group::from_name(name).ok().flatten().is_none() {
+        let status = Command::new("groupadd").args(["--system", name]).status().expect("groupadd");
+        assert!(status.success() || status.code() == Some(9), "groupadd {name}: {status}");
+    }
+    nix::unistd::Group::from_name(name).unwrap().expect("the group exists now").gid.as_raw()
+}
+
+/// A user for tests that is a member of `groups` (created if missing; needs root).
+pub fn test_user_in(name: &str, groups: &[&str]) -> u32 {
+    session_user(name).expect("root");
+    let status = Command::new("usermod").args(["-a", "-G", &groups.join(","), name]).status().expect("usermod");
+    assert!(status.success(), "usermod {name}: {status}");
+    nix::unistd::User::from_name(name).unwrap().unwrap().uid.as_raw()
+}
+
+/// Runs `shiftkey ARGS` (a control command), optionally as another uid/gid; returns
+/// (exit code, stdout, stderr).
+pub fn run_cli(args: &[&str], as_user: Option<(u32, u32)>) -> (i32, String, String) {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(BIN);
+    command.args(args);
+    if let Some((uid, gid)) = as_user {
+        command.uid(uid).gid(gid);
+    }
+    let output = command.output().expect("run shiftkey");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `shiftkey status --json` against a kiosk, parsed.
+pub fn status_json(control: &Path) -> serde_json::Value {
+    let (code, out, err) = run_cli(&["status", "--json", "--control", control.to_str().unwrap()], None);
+    assert_eq!(code, 0, "status failed: {err}");
+    serde_json::from_str(&out).expect("status prints JSON")
 }
