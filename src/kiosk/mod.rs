@@ -4,6 +4,8 @@
 //! effects. Nothing here knows which identity provider is behind `auth`.
 
 pub mod app;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod manager;
 mod manager_view;
 pub mod signin;
