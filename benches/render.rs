@@ -22,7 +22,9 @@ fn render(c: &mut Criterion) {
         // A session screen full of text, as a busy app would leave it.
         let mut parser = vt100::Parser::new(height - 1, width, 0);
         for line in 0..height {
-            parser.process(format!("\x1b[3{}mline {line:03} {}\x1b[0m\r\n", line % 8, "x".repeat(width as usize - 12)).as_bytes());
+            parser.process(
+                format!("\x1b[3{}mline {line:03} {}\x1b[0m\r\n", line % 8, "x".repeat(width as usize - 12)).as_bytes(),
+            );
         }
         for (name, state) in screens() {
             let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

@@ -24,14 +24,23 @@ pub fn type_text(state: &mut State, text: &str) {
 }
 
 pub fn challenge() -> Challenge {
-    Challenge { id: "c".into(), code_length: 6, expires_in: Duration::from_secs(300), resend_after: Duration::from_secs(30) }
+    Challenge {
+        id: "c".into(),
+        code_length: 6,
+        expires_in: Duration::from_secs(300),
+        resend_after: Duration::from_secs(30),
+    }
 }
 
 pub fn grant(name: &str, roles: &[&str]) -> Grant {
     Grant {
         token: AccessToken::new("t"),
         expires_in: Duration::from_secs(60),
-        user: SignedInUser { id: name.to_lowercase(), display_name: name.into(), roles: roles.iter().map(|r| r.to_string()).collect() },
+        user: SignedInUser {
+            id: name.to_lowercase(),
+            display_name: name.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        },
     }
 }
 

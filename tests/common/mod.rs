@@ -150,13 +150,18 @@ pub struct Screen {
 impl Screen {
     /// Starts `shiftkey ARGS` in a cols x rows pty with the given environment.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
+        Self::spawn_command(&Self::command(Path::new(BIN), args, env, cols, rows))
+    }
+
+    /// The command for `program ARGS` in a pty, with TERM, PATH and `env`.
+    pub fn command(program: &Path, args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> PtyCommand {
         let mut full_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
             ("TERM".into(), "xterm-256color".into()),
             ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
         ];
         full_env.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
-        let command = PtyCommand {
-            program: BIN.into(),
+        PtyCommand {
+            program: program.into(),
             args: args.iter().map(Into::into).collect(),
             env: full_env,
             cwd: None,
@@ -164,8 +169,13 @@ impl Screen {
             rows,
             locked_down: false,
             user: None,
-        };
-        let process = PtyProcess::spawn(&command).expect("spawn shiftkey in a pty");
+        }
+    }
+
+    /// Starts a prepared command in a pty.
+    pub fn spawn_command(command: &PtyCommand) -> Self {
+        let (cols, rows) = (command.cols, command.rows);
+        let process = PtyProcess::spawn(command).expect("spawn in a pty");
         let output = process.output().expect("pty output");
         let input = process.input().expect("pty input");
         Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
