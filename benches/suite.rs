@@ -141,7 +141,8 @@ async fn main() {
     let work = tempfile::tempdir().unwrap();
     let tuigreet = tuigreet();
     let backend = bench_backend();
-    let setup = KioskSetup::new(work.path(), &backend.url, &["/bin/sh"], "run_as = \"root\"");
+    let setup =
+        KioskSetup::new(work.path(), &backend.url, &["/bin/sh", "-c", "echo READY; exec /bin/sh"], "run_as = \"root\"");
 
     // 1. Start-up to the first interactive frame.
     let mut ours = Vec::new();
@@ -193,7 +194,7 @@ async fn main() {
     screen.wait_for("Enter the 6-digit code", Duration::from_secs(5)).await;
     let code = backend.code_for("+12065550100");
     screen.type_text(&code).await;
-    screen.wait_for("$", Duration::from_secs(10)).await;
+    screen.wait_for("READY", Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let cpu_session = idle_cpu_ms_per_min(pid, idle_secs).await;
     let rss_session = peak_rss_mib(pid);

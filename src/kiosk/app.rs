@@ -174,6 +174,7 @@ async fn event_loop<B: AuthBackend + Clone>(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut redraw_at: Option<tokio::time::Instant> = None;
+    let mut last_draw = tokio::time::Instant::now();
     kiosk.draw(terminal)?;
 
     while !kiosk.quit_now() {
@@ -198,8 +199,15 @@ async fn event_loop<B: AuthBackend + Clone>(
                     if let Some(hosted) = &mut kiosk.hosted {
                         hosted.screen.process(&bytes);
                     }
-                    redraw_at.get_or_insert_with(|| tokio::time::Instant::now() + FRAME_INTERVAL);
-                    dirty = false;
+                    // Leading edge: a keystroke's echo is drawn at once; a burst of output is
+                    // drawn at most once per frame interval.
+                    let next_frame = last_draw + FRAME_INTERVAL;
+                    if tokio::time::Instant::now() >= next_frame {
+                        redraw_at = None;
+                    } else {
+                        redraw_at.get_or_insert(next_frame);
+                        dirty = false;
+                    }
                 }
                 Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
             },
@@ -213,6 +221,7 @@ async fn event_loop<B: AuthBackend + Clone>(
         if dirty {
             redraw_at = None;
             kiosk.draw(terminal)?;
+            last_draw = tokio::time::Instant::now();
         }
     }
     // However the loop ended, a session still on screen is torn down before exiting.
