@@ -5,7 +5,6 @@
 //! (default 5) per concurrency level, TUIGREET (path) to use an installed tuigreet.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::collections::HashMap;
