@@ -1,16 +1,15 @@
 //! Snapshot tests of every kiosk screen at 80x24 and at the smallest usable size, 40x12.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use shiftkey::auth::{AuthError, Challenge, Grant, SignedInUser};
-use shiftkey::config::FunctionKey;
+use shiftkey::auth::AuthError;
+use shiftkey::kiosk::fixtures::{self, press, type_text};
 use shiftkey::kiosk::state::{Event, Purpose, Reply, State};
 use shiftkey::kiosk::update::update;
 use shiftkey::kiosk::view;
-use shiftkey::secret::AccessToken;
 use shiftkey::session::SignOutReason;
 use shiftkey::session::teardown::TeardownOutcome;
 
@@ -29,37 +28,7 @@ fn snapshot_all_sizes(name: &str, state: &State, session: Option<&vt100::Screen>
 }
 
 fn state() -> State {
-    State::new("store-042-till-3".into(), "US".into(), FunctionKey(12), Instant::now())
-}
-
-fn press(state: &mut State, code: KeyCode) {
-    update(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn type_text(state: &mut State, text: &str) {
-    text.chars().for_each(|c| press(state, KeyCode::Char(c)));
-}
-
-fn at_code_screen() -> State {
-    let mut s = state();
-    type_text(&mut s, "2065550100");
-    press(&mut s, KeyCode::Enter);
-    let challenge = Challenge {
-        id: "c".into(),
-        code_length: 6,
-        expires_in: Duration::from_secs(300),
-        resend_after: Duration::from_secs(30),
-    };
-    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge))));
-    s
-}
-
-fn grant() -> Grant {
-    Grant {
-        token: AccessToken::new("t"),
-        expires_in: Duration::from_secs(60),
-        user: SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
-    }
+    fixtures::fresh()
 }
 
 #[test]
@@ -87,7 +56,7 @@ fn phone_screen_errors() {
 
 #[test]
 fn code_screen() {
-    let mut s = at_code_screen();
+    let mut s = fixtures::code_screen();
     snapshot_all_sizes("code_fresh", &s, None);
     type_text(&mut s, "123");
     let later = s.now + Duration::from_secs(42);
@@ -99,7 +68,7 @@ fn code_screen() {
     type_text(&mut s, "111111");
     update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::TooManyAttempts))));
     snapshot_all_sizes("code_too_many", &s, None);
-    let mut s = at_code_screen();
+    let mut s = fixtures::code_screen();
     let later = s.now + Duration::from_secs(300);
     update(&mut s, Event::Tick(later));
     snapshot_all_sizes("code_expired", &s, None);
@@ -107,9 +76,9 @@ fn code_screen() {
 
 #[test]
 fn welcome_and_signed_out() {
-    let mut s = at_code_screen();
+    let mut s = fixtures::code_screen();
     type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(fixtures::grant("Alex Rivera", &[])))));
     snapshot_all_sizes("welcome", &s, None);
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
@@ -138,7 +107,7 @@ fn welcome_and_signed_out() {
 
 #[test]
 fn demo_phone_shows_the_text() {
-    let mut s = at_code_screen();
+    let mut s = fixtures::code_screen();
     s.demo_phone = Some(Vec::new());
     s.banner = Some("DEMO — sessions run as worker".into());
     update(
@@ -161,9 +130,9 @@ fn too_small_says_so() {
 
 #[test]
 fn session_status_bar_is_coloured() {
-    let mut s = at_code_screen();
+    let mut s = fixtures::code_screen();
     type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
+    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(fixtures::grant("Alex Rivera", &[])))));
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
     update(&mut s, Event::Tick(later));
@@ -182,26 +151,7 @@ fn locked_and_manager_screens() {
     let mut s = state();
     press(&mut s, KeyCode::F(9));
     snapshot_all_sizes("manager_phone", &s, None);
-    type_text(&mut s, "2065550109");
-    press(&mut s, KeyCode::Enter);
-    let challenge = Challenge {
-        id: "m".into(),
-        code_length: 6,
-        expires_in: Duration::from_secs(300),
-        resend_after: Duration::from_secs(30),
-    };
-    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Manager, Ok(challenge))));
-    type_text(&mut s, "123456");
-    let manager = Grant {
-        token: AccessToken::new("m"),
-        expires_in: Duration::from_secs(60),
-        user: SignedInUser {
-            id: "jordan".into(),
-            display_name: "Jordan Lee".into(),
-            roles: vec!["kiosk-manager".into()],
-        },
-    };
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Manager, Ok(manager))));
+    let mut s = fixtures::manager_menu();
     snapshot_all_sizes("manager_menu", &s, None);
     press(&mut s, KeyCode::Char('2'));
     snapshot_all_sizes("manager_lock_message", &s, None);
