@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use super::pacer::{FramePacer, Pace};
 use super::state::{Effect, Event, Reply, Screen, SessionLimits, State};
 use super::update::update;
 use super::{status, view};
@@ -22,8 +23,6 @@ use crate::server::sms::DeliveredSms;
 use crate::session::teardown::{TeardownContext, TeardownOutcome, end_session};
 use crate::session::{Launcher, LiveSession, SignOutReason, keys};
 
-/// Output is drawn at most this often: coalescing keeps `cat bigfile` fast.
-const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// CSI 2 J + CSI 3 J: wipe the screen and the scrollback; home the cursor; and turn off the
 /// modes a program may have left on (mouse reporting, bracketed paste).
 const WIPE_SCREEN: &[u8] = b"\x1b[2J\x1b[3J\x1b[H\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l";
@@ -174,7 +173,7 @@ async fn event_loop<B: AuthBackend + Clone>(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut redraw_at: Option<tokio::time::Instant> = None;
-    let mut last_draw = tokio::time::Instant::now();
+    let mut pacer = FramePacer::new(Instant::now());
     kiosk.draw(terminal)?;
 
     while !kiosk.quit_now() {
@@ -182,7 +181,14 @@ async fn event_loop<B: AuthBackend + Clone>(
         let mut dirty = true;
         tokio::select! {
             input = terminal_events.next() => match input {
-                Some(Ok(TermEvent::Key(key))) => kiosk.dispatch(Event::Key(key), terminal)?,
+                Some(Ok(TermEvent::Key(key))) => {
+                    // A key passed through to the session changes nothing on screen until it
+                    // echoes; the echo is then drawn at once.
+                    dirty = kiosk.dispatch_for_redraw(Event::Key(key), terminal)?;
+                    if !dirty {
+                        pacer.key_sent();
+                    }
+                }
                 Some(Ok(TermEvent::Paste(text))) => kiosk.paste(&text),
                 Some(Ok(TermEvent::Resize(cols, rows))) => {
                     kiosk.resize(cols, rows);
@@ -199,13 +205,8 @@ async fn event_loop<B: AuthBackend + Clone>(
                     if let Some(hosted) = &mut kiosk.hosted {
                         hosted.screen.process(&bytes);
                     }
-                    // Leading edge: a keystroke's echo is drawn at once; a burst of output is
-                    // drawn at most once per frame interval.
-                    let next_frame = last_draw + FRAME_INTERVAL;
-                    if tokio::time::Instant::now() >= next_frame {
-                        redraw_at = None;
-                    } else {
-                        redraw_at.get_or_insert(next_frame);
+                    if let Pace::DrawAt(at) = pacer.output(Instant::now()) {
+                        redraw_at = Some(tokio::time::Instant::from_std(at));
                         dirty = false;
                     }
                 }
@@ -221,7 +222,7 @@ async fn event_loop<B: AuthBackend + Clone>(
         if dirty {
             redraw_at = None;
             kiosk.draw(terminal)?;
-            last_draw = tokio::time::Instant::now();
+            pacer.drawn();
         }
     }
     // However the loop ended, a session still on screen is torn down before exiting.
@@ -269,6 +270,12 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
     }
 
     fn dispatch(&mut self, event: Event, terminal: &mut Term) -> std::io::Result<()> {
+        self.dispatch_for_redraw(event, terminal).map(drop)
+    }
+
+    /// As `dispatch`, and says whether the screen may have changed: not when all that happened
+    /// is a key going through to the session (its echo is drawn when it comes back).
+    fn dispatch_for_redraw(&mut self, event: Event, terminal: &mut Term) -> std::io::Result<bool> {
         if !matches!(event, Event::Tick(_)) {
             self.state.now = Instant::now();
         }
@@ -278,14 +285,16 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                 let _ = reply.send(answer.clone());
             }
         }
-        for effect in update(&mut self.state, event) {
+        let effects = update(&mut self.state, event);
+        let passed_through = !effects.is_empty() && effects.iter().all(|e| matches!(e, Effect::ForwardKey(_)));
+        for effect in effects {
             self.execute(effect, terminal)?;
         }
         let label = self.state.label();
         if label != self.label_since.0 {
             self.label_since = (label, self.state.now);
         }
-        Ok(())
+        Ok(!passed_through)
     }
 
     /// Answers a manager's request from the control socket.

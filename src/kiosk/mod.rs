@@ -8,6 +8,7 @@ pub mod app;
 pub mod fixtures;
 pub mod manager;
 mod manager_view;
+pub mod pacer;
 pub mod signin;
 pub mod state;
 pub mod status;

@@ -191,6 +191,20 @@ impl Screen {
         got
     }
 
+    /// Waits (up to `timeout`) for the program's next output and takes it in; false on timeout
+    /// or when the pty closed. For timing: no polling interval between output and the check.
+    pub async fn next_output(&mut self, timeout: Duration) -> bool {
+        match tokio::time::timeout(timeout, self.output.recv()).await {
+            Ok(Some(bytes)) => {
+                self.parser.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
+                self.pump();
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn contents(&mut self) -> String {
         self.pump();
         self.parser.screen().contents()
