@@ -214,18 +214,50 @@ fn bench_backend() -> Backend {
     Backend::start_with_config(dir, db, Some(config))
 }
 
+/// What every part of the suite shares.
+struct Bench {
+    work: tempfile::TempDir,
+    tuigreet: Option<PathBuf>,
+    backend: Backend,
+    setup: KioskSetup,
+    idle_secs: u64,
+}
+
+/// `cargo bench --bench suite [-- PART...]`: the parts are start, session (2-5), signout and
+/// load; none named runs them all.
 #[tokio::main]
 async fn main() {
-    // `cargo bench` passes --bench; nothing else to parse.
-    let idle_secs = env_secs("BENCH_IDLE_SECS", 60);
-    let mut rows = Vec::new();
+    let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let work = tempfile::tempdir().unwrap();
-    let tuigreet = tuigreet();
+    let tuigreet = if wanted("start") || wanted("session") { tuigreet() } else { None };
     let backend = bench_backend();
     let setup =
         KioskSetup::new(work.path(), &backend.url, &["/bin/sh", "-c", "echo READY; exec /bin/sh"], "run_as = \"root\"");
+    let bench = Bench { work, tuigreet, backend, setup, idle_secs: env_secs("BENCH_IDLE_SECS", 60) };
+    let mut rows = Vec::new();
+    if wanted("start") {
+        rows.extend(start_up(&bench).await);
+    }
+    if wanted("session") {
+        rows.extend(sign_in_screen_and_session(&bench).await);
+    }
+    if wanted("signout") {
+        rows.extend(sign_out(&bench).await);
+    }
+    if wanted("load") {
+        for (clients, row) in load(env_secs("BENCH_LOAD_SECS", 5)).await {
+            rows.push(Row { number: "8", measure: format!("backend, {clients} concurrent clients"), ..row });
+        }
+    }
+    print_table(&rows);
+}
 
-    // 1. Start-up to the first interactive frame.
+
+/// 1. Start-up to the first interactive frame, beside tuigreet.
+async fn start_up(bench: &Bench) -> Vec<Row> {
+    let Bench { work, tuigreet, setup, .. } = bench;
+    let mut rows = Vec::new();
     let mut ours = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
@@ -254,6 +286,15 @@ async fn main() {
         met: peer_start.map(|p| ours_start <= p),
     });
 
+    rows
+}
+
+/// 2-5. Idle CPU and memory at the sign-in screen and in a session; echo and throughput
+/// in the session, beside tuigreet and tmux.
+async fn sign_in_screen_and_session(bench: &Bench) -> Vec<Row> {
+    let Bench { work, tuigreet, backend, setup, idle_secs } = bench;
+    let idle_secs = *idle_secs;
+    let mut rows = Vec::new();
     // 2 + 3. Idle CPU and peak memory at the sign-in screen, before and after a number.
     let mut screen = setup.spawn();
     wait_fast(&mut screen, PROMPT, Duration::from_secs(10)).await;
@@ -357,7 +398,13 @@ async fn main() {
     screen.wait_for(PROMPT, Duration::from_secs(10)).await;
     drop(screen);
 
-    // 6. Sign-out: key to a clean screen, for a session that exits on SIGTERM (median of 20).
+    rows
+}
+
+/// 6. Sign-out: key to a clean screen, for a session that exits on SIGTERM (median of 20).
+async fn sign_out(bench: &Bench) -> Vec<Row> {
+    let Bench { work, backend, .. } = bench;
+    let mut rows = Vec::new();
     let quick = KioskSetup::new(
         work.path(),
         &backend.url,
@@ -385,12 +432,9 @@ async fn main() {
     });
     drop(screen);
 
-    // 8. The reference backend under load.
-    for (clients, row) in load(env_secs("BENCH_LOAD_SECS", 5)).await {
-        rows.push(Row { number: "8", measure: format!("backend, {clients} concurrent clients"), ..row });
-    }
-    print_table(&rows);
+    rows
 }
+
 
 /// Codes from the outbox, handed to whoever waits for that number.
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;

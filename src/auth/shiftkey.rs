@@ -1,5 +1,6 @@
 //! The adapter for shiftkey's own reference backend (`shiftkey serve`).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode, Url};
@@ -14,7 +15,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct ShiftkeyBackend {
-    client: Client,
+    /// Built on first use: setting up TLS reads and parses the system's root certificates,
+    /// which would otherwise cost every kiosk start a few milliseconds and a few MiB before
+    /// anyone has typed a number.
+    client: Arc<OnceLock<Result<Client, String>>>,
     base: Url,
 }
 
@@ -54,12 +58,18 @@ struct ErrorBody {
 impl ShiftkeyBackend {
     pub fn new(url: &str) -> Result<Self, String> {
         let base = Url::parse(url).map_err(|e| format!("backend.url {url:?}: {e}"))?;
-        let client = Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(3))
-            .build()
-            .map_err(|e| format!("can't set up HTTP: {e}"))?;
-        Ok(ShiftkeyBackend { client, base })
+        Ok(ShiftkeyBackend { client: Arc::default(), base })
+    }
+
+    fn client(&self) -> Result<&Client, AuthError> {
+        let client = self.client.get_or_init(|| {
+            Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .connect_timeout(Duration::from_secs(3))
+                .build()
+                .map_err(|e| format!("can't set up HTTP: {e}"))
+        });
+        client.as_ref().map_err(|e| AuthError::Protocol(e.clone()))
     }
 
     fn url(&self, path: &str) -> Url {
@@ -71,7 +81,7 @@ impl ShiftkeyBackend {
         path: &str,
         body: serde_json::Value,
     ) -> Result<T, AuthError> {
-        let response = self.client.post(self.url(path)).json(&body).send().await.map_err(transport_error)?;
+        let response = self.client()?.post(self.url(path)).json(&body).send().await.map_err(transport_error)?;
         read(response).await
     }
 }
@@ -112,7 +122,8 @@ impl From<ChallengeBody> for Challenge {
 
 impl AuthBackend for ShiftkeyBackend {
     async fn healthy(&self) -> bool {
-        matches!(self.client.get(self.url("/healthz")).send().await, Ok(r) if r.status().is_success())
+        let Ok(client) = self.client() else { return false };
+        matches!(client.get(self.url("/healthz")).send().await, Ok(r) if r.status().is_success())
     }
 
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
@@ -129,7 +140,7 @@ impl AuthBackend for ShiftkeyBackend {
         let request =
             zeroize::Zeroizing::new(json!({ "challenge_id": challenge_id, "code": code.expose() }).to_string());
         let response = self
-            .client
+            .client()?
             .post(self.url("/v1/sign-in/verify"))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(request.as_bytes().to_vec())
@@ -146,7 +157,7 @@ impl AuthBackend for ShiftkeyBackend {
 
     async fn sign_out(&self, token: &AccessToken) -> Result<(), AuthError> {
         let response = self
-            .client
+            .client()?
             .post(self.url("/v1/sign-out"))
             .bearer_auth(token.expose())
             .send()

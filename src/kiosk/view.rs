@@ -237,7 +237,7 @@ fn time_left(left: Duration) -> String {
 fn draw_session(frame: &mut Frame, state: &State, screen: &vt100::Screen, view: &SessionView) {
     let area = frame.area();
     let terminal_area = session_area(area);
-    frame.render_widget(Clear, terminal_area);
+    // No Clear first: each frame starts blank, and the terminal widget writes every cell.
     frame.render_widget(PseudoTerminal::new(screen), terminal_area);
 
     // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
