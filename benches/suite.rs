@@ -253,7 +253,6 @@ async fn main() {
     print_table(&rows);
 }
 
-
 /// 1. Start-up to the first interactive frame, beside tuigreet.
 async fn start_up(bench: &Bench) -> Vec<Row> {
     let Bench { work, tuigreet, setup, .. } = bench;
@@ -434,7 +433,6 @@ async fn sign_out(bench: &Bench) -> Vec<Row> {
 
     rows
 }
-
 
 /// Codes from the outbox, handed to whoever waits for that number.
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;

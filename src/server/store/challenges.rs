@@ -13,7 +13,7 @@ pub struct WindowCount {
 
 impl Store {
     pub fn insert_challenge(&self, c: &Challenge, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO challenges
                  (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -35,7 +35,6 @@ impl Store {
 
     pub fn challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
         Ok(self
-            .conn
             .query_row(
                 "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key
                  FROM challenges WHERE id = ?1",
@@ -59,7 +58,7 @@ impl Store {
 
     /// Replaces a challenge's code (a resend): the old code dies, attempts stay.
     pub fn replace_code(&self, id: &str, code_mac: &[u8], expires_at: i64, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.execute(
             "UPDATE challenges SET code_mac = ?2, expires_at = ?3, sends = sends + 1, last_sent_at = ?4 WHERE id = ?1",
             params![id, code_mac, expires_at, now],
         )?;
@@ -68,7 +67,7 @@ impl Store {
 
     /// Counts one wrong attempt and returns the new total.
     pub fn count_attempt(&self, id: &str) -> Result<u32, StoreError> {
-        Ok(self.conn.query_row(
+        Ok(self.query_row(
             "UPDATE challenges SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts",
             [id],
             |r| r.get(0),
@@ -77,13 +76,13 @@ impl Store {
 
     /// Records a wrong code against a user (the hourly cap across challenges).
     pub fn record_failure(&self, user_rowid: i64, now: i64) -> Result<(), StoreError> {
-        self.conn.execute("INSERT INTO failures (user_id, at) VALUES (?1, ?2)", params![user_rowid, now])?;
+        self.execute("INSERT INTO failures (user_id, at) VALUES (?1, ?2)", params![user_rowid, now])?;
         Ok(())
     }
 
     /// Wrong codes by a user since `since`.
     pub fn failures_since(&self, user_rowid: i64, since: i64) -> Result<WindowCount, StoreError> {
-        Ok(self.conn.query_row(
+        Ok(self.query_row(
             "SELECT COUNT(*), MIN(at) FROM failures WHERE user_id = ?1 AND at > ?2",
             params![user_rowid, since],
             |r| Ok(WindowCount { count: r.get(0)?, oldest_at: r.get(1)? }),
@@ -92,17 +91,14 @@ impl Store {
 
     /// Records a code send (real or, for unknown numbers, pretended: caps must not tell them apart).
     pub fn record_send(&self, phone_key: &[u8], client: &str, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)",
-            params![now, phone_key, client],
-        )?;
+        self.execute("INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)", params![now, phone_key, client])?;
         Ok(())
     }
 
     /// Sends since `since`: to this number, from this client, and in all.
     pub fn sends_since(&self, phone_key: &[u8], client: &str, since: i64) -> Result<[WindowCount; 3], StoreError> {
         let count = |condition: &str, value: &dyn rusqlite::ToSql| -> Result<WindowCount, StoreError> {
-            Ok(self.conn.query_row(
+            Ok(self.query_row(
                 &format!("SELECT COUNT(*), MIN(at) FROM sends WHERE at > ?1 AND {condition}"),
                 params![since, value],
                 |r| Ok(WindowCount { count: r.get(0)?, oldest_at: r.get(1)? }),
@@ -113,9 +109,9 @@ impl Store {
 
     /// Forgets what no cap or challenge needs any more (older than `before`).
     pub fn prune(&self, before: i64) -> Result<(), StoreError> {
-        self.conn.execute("DELETE FROM sends WHERE at < ?1", [before])?;
-        self.conn.execute("DELETE FROM failures WHERE at < ?1", [before])?;
-        self.conn.execute("DELETE FROM challenges WHERE expires_at < ?1", [before])?;
+        self.execute("DELETE FROM sends WHERE at < ?1", [before])?;
+        self.execute("DELETE FROM failures WHERE at < ?1", [before])?;
+        self.execute("DELETE FROM challenges WHERE expires_at < ?1", [before])?;
         Ok(())
     }
 }

@@ -20,7 +20,7 @@ pub mod directory_reasons {
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Params, Row};
 use serde::Serialize;
 
 /// What can go wrong in the store, in terms a caller can act on.
@@ -178,10 +178,25 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             conn.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {}; COMMIT;", index + 1))?;
         }
         Ok(Store { conn })
+    }
+
+    // Every statement goes through the prepared-statement cache: parsing the same SQL again on
+    // each request was a sixth of the server's time under load (BENCHMARKS.md, measure 8).
+    fn execute<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.conn.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row<T, P, F>(&self, sql: &str, params: P, row: F) -> rusqlite::Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.conn.prepare_cached(sql)?.query_row(params, row)
     }
 }

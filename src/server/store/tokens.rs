@@ -14,14 +14,13 @@ impl Store {
         expires_at: i64,
     ) -> Result<Option<User>, StoreError> {
         let tx = self.conn.transaction()?;
-        let marked = tx.execute("UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0", [challenge_id])?;
+        let marked =
+            tx.prepare_cached("UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0")?.execute([challenge_id])?;
         if marked == 0 {
             return Ok(None);
         }
-        tx.execute(
-            "INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, user_rowid, now, expires_at],
-        )?;
+        tx.prepare_cached("INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![token_hash, user_rowid, now, expires_at])?;
         tx.commit()?;
         self.user_by_rowid(user_rowid)
     }
@@ -29,7 +28,6 @@ impl Store {
     /// The user a live token belongs to.
     pub fn token_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StoreError> {
         let rowid: Option<i64> = self
-            .conn
             .query_row(
                 "SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
                 params![token_hash, now],
@@ -41,7 +39,7 @@ impl Store {
     }
 
     pub fn revoke_token(&self, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
             params![token_hash, now],
         )?;
@@ -50,7 +48,7 @@ impl Store {
 
     /// Ends every token of a user (admin "revoke sessions", disabling the user).
     pub fn revoke_user_tokens(&self, user_rowid: i64, now: i64) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
+        Ok(self.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             params![user_rowid, now],
         )?)
