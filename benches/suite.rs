@@ -413,7 +413,7 @@ async fn sign_out(bench: &Bench) -> Vec<Row> {
     let mut screen = quick.spawn();
     let mut signouts = Vec::new();
     for _ in 0..20 {
-        common::sign_in(&mut screen, &backend, "2065550100", "+12065550100", "READY").await;
+        common::sign_in(&mut screen, backend, "2065550100", "+12065550100", "READY").await;
         let started = Instant::now();
         screen.send(F12);
         wait_fast(&mut screen, "Signed out — your session was erased", Duration::from_secs(10)).await;
