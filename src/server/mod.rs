@@ -50,8 +50,9 @@ pub struct Server {
 impl Server {
     /// Opens the store and key named by `config`, and binds its listen address.
     pub async fn bind(config: ServerConfig, clock: Arc<dyn Clock>, gateway: Gateway) -> Result<Self, ServeError> {
-        let store = Store::open(&config.db)
-            .map_err(|source| ServeError::Database { path: config.db.display().to_string(), source })?;
+        let database = |source| ServeError::Database { path: config.db.display().to_string(), source };
+        let store = Store::open(&config.db).map_err(database)?;
+        store.checkpoint_in_background(&config.db).map_err(database)?;
         let key_path = config.key_file();
         let key = OtpKey::load_or_create(&key_path)
             .map_err(|source| ServeError::Key { path: key_path.display().to_string(), source })?;

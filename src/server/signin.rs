@@ -137,9 +137,8 @@ impl SignInService {
         let code = otp::new_code();
         let code_mac = self.key.code_mac(&challenge_id, code.expose());
         let phone_key = self.key.phone_key(phone.e164());
-        let user = {
-            let store = self.store();
-            self.take_send(&store, &phone_key, client, now)?;
+        let user = self.store().atomically(|store| {
+            self.take_send(store, &phone_key, client, now)?;
             let user = store.sms_sign_in_user(phone.e164())?;
             let challenge = Challenge {
                 id: challenge_id.clone(),
@@ -153,8 +152,8 @@ impl SignInService {
                 phone_key,
             };
             store.insert_challenge(&challenge, now)?;
-            user
-        };
+            Ok::<_, SignInError>(user)
+        })?;
         tracing::info!(phone = %phone.masked(), "sign-in started");
         // The message is built for every number (equal work); only a real user's is sent.
         let message = self.message(&phone, &code);

@@ -6,6 +6,7 @@
 //! No code and no token is ever written here in the clear: only MACs and hashes.
 
 mod challenges;
+mod checkpoint;
 mod directory;
 mod tokens;
 
@@ -42,6 +43,8 @@ pub enum StoreError {
     NoSuchPhone { username: String, kind: String },
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("can't start the WAL checkpoint thread: {0}")]
+    Checkpointer(String),
 }
 
 /// The SMS authentication method policy (one row).
@@ -184,6 +187,15 @@ impl Store {
             conn.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {}; COMMIT;", index + 1))?;
         }
         Ok(Store { conn })
+    }
+
+    /// Runs `work` as one transaction: one commit, so one WAL write, instead of one per
+    /// statement. An error rolls it all back.
+    pub fn atomically<T, E: From<StoreError>>(&self, work: impl FnOnce(&Store) -> Result<T, E>) -> Result<T, E> {
+        let transaction = self.conn.unchecked_transaction().map_err(StoreError::from)?;
+        let result = work(self)?;
+        transaction.commit().map_err(StoreError::from)?;
+        Ok(result)
     }
 
     // Every statement goes through the prepared-statement cache: parsing the same SQL again on
