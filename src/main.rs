@@ -217,7 +217,10 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
         audit: AuditLog::new(config.audit_log.clone().unwrap_or_else(AuditLog::default_path)),
         state_file: StateFile::new(&config.state_dir()),
     };
-    let runtime = runtime()?;
+    // One thread is plenty for one screen and one session, and each worker thread more costs
+    // the kiosk memory it holds all day (BENCHMARKS.md, measure 3).
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))?;
     let demo_backend = if args.demo {
         let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
         config.backend.url = backend.url.clone();
