@@ -312,7 +312,12 @@ fn serve(
     }
     let gateway = Gateway::from_config(&config)?;
     let outbox = config.outbox_path();
-    runtime()?.block_on(async move {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.workers)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("can't start: {e}"))?;
+    runtime.block_on(async move {
         let server = Server::bind(config, Arc::new(SystemClock), gateway).await.map_err(|e| e.to_string())?;
         println!("shiftkey serve: listening on http://{}", server.local_addr());
         match outbox {

@@ -117,6 +117,14 @@ pub struct ServerConfig {
     /// Where admin commands and delivery failures are audited; default the db path + ".audit.jsonl".
     #[serde(default)]
     pub audit_log: Option<PathBuf>,
+    /// Threads serving requests. Every request waits for the one SQLite writer, so one thread
+    /// is fastest: more only contend for it (BENCHMARKS.md, measure 8).
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+}
+
+fn default_workers() -> usize {
+    1
 }
 
 impl ConfigFile for ServerConfig {
@@ -132,6 +140,9 @@ impl ConfigFile for ServerConfig {
         }
         if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) || self.sms_host.len() > 40 {
             return Err(format!("sms_host {:?} must be a host name without spaces, at most 40 bytes", self.sms_host));
+        }
+        if !(1..=64).contains(&self.workers) {
+            return Err(format!("workers = {} is out of range: use 1 to 64 (default 1)", self.workers));
         }
         let limits = &self.limits;
         if limits.sends_per_challenge == 0 || limits.failures_per_user_per_hour == 0 {
@@ -275,6 +286,13 @@ mod tests {
     fn code_lifetime_is_capped_at_ten_minutes() {
         assert!(server("code_lifetime = \"11m\"").unwrap_err().contains("30s to 10m"));
         assert_eq!(server("code_lifetime = \"10m\"").unwrap().code_lifetime.0, MAX_CODE_LIFETIME);
+    }
+
+    #[test]
+    fn workers_default_to_one_and_stay_in_range() {
+        assert_eq!(ServerConfig::defaults().workers, 1);
+        assert!(server("workers = 0").unwrap_err().contains("use 1 to 64"));
+        assert_eq!(server("workers = 4").unwrap().workers, 4);
     }
 
     #[test]
