@@ -113,7 +113,7 @@ async fn sigterm_at_the_sign_in_screen_restores_the_terminal_and_exits() {
     screen.wait_for("Enter your mobile number", WAIT).await;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(screen.wait_exit(WAIT).await, Some(0));
-    screen.contents();
+    screen.drain(WAIT).await;
     let raw = String::from_utf8_lossy(&screen.raw);
     assert!(raw.contains("\x1b[?1049l"), "left the alternate screen");
     assert!(raw.contains("\x1b[?25h"), "showed the cursor again");

@@ -205,6 +205,13 @@ impl Screen {
         }
     }
 
+    /// Takes in everything the program wrote until its side of the pty closed (after it exited,
+    /// its last bytes may still be on their way through the reader thread).
+    pub async fn drain(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.next_output(deadline.saturating_duration_since(Instant::now())).await {}
+    }
+
     pub fn contents(&mut self) -> String {
         self.pump();
         self.parser.screen().contents()
