@@ -97,8 +97,7 @@ fn spawn_tuigreet(path: &Path, dir: &Path) -> (Screen, std::os::unix::net::UnixL
     let socket = dir.join(format!("greetd-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&socket);
     let stub = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let mut command = Screen::command(path, &[], &[("GREETD_SOCK", socket.to_str().unwrap())], 100, 30);
-    command.locked_down = false;
+    let command = Screen::command(path, &[], &[("GREETD_SOCK", socket.to_str().unwrap())], 100, 30);
     (Screen::spawn_command(&command), stub)
 }
 
@@ -167,8 +166,7 @@ impl Tmux {
         let socket = dir.join(format!("tmux-{}.sock", std::process::id()));
         let socket_arg = socket.to_str().unwrap();
         let args = ["-S", socket_arg, "-f", "/dev/null", "new-session", "/bin/sh", ";", "set", "status", "off"];
-        let mut command = Screen::command(&tmux, &args, &[], 100, 30);
-        command.locked_down = false;
+        let command = Screen::command(&tmux, &args, &[], 100, 30);
         Some(Tmux { screen: Screen::spawn_command(&command), socket })
     }
 }
@@ -534,29 +532,24 @@ async fn load(secs: u64) -> Vec<(usize, Row)> {
     rows
 }
 
+/// POSTs JSON with the generator's shared client (its connection pool) and reads JSON back.
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let response = client.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
+    response.json().await.map_err(|e| e.to_string())
+}
+
 /// One complete sign-in; the token must be accepted by /me before it is signed out.
 async fn sign_in_once(client: &reqwest::Client, url: &str, phone: &str, waiters: &Waiters) -> Result<(), String> {
     let (sender, code) = oneshot::channel();
     waiters.lock().unwrap().insert(phone.to_string(), sender);
-    let start: serde_json::Value = client
-        .post(format!("{url}/v1/sign-in/start"))
-        .json(&json!({ "phone": phone }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let start = post_json(client, format!("{url}/v1/sign-in/start"), json!({ "phone": phone })).await?;
     let code = tokio::time::timeout(Duration::from_secs(5), code).await.map_err(|_| "no sms")?.map_err(|_| "no sms")?;
-    let grant: serde_json::Value = client
-        .post(format!("{url}/v1/sign-in/verify"))
-        .json(&json!({ "challenge_id": start["challenge_id"], "code": code }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let verify = json!({ "challenge_id": start["challenge_id"], "code": code });
+    let grant = post_json(client, format!("{url}/v1/sign-in/verify"), verify).await?;
     let token = grant["access_token"].as_str().ok_or_else(|| format!("verify: {grant}"))?;
     let me = client.get(format!("{url}/v1/me")).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
     if me.status() != 200 {

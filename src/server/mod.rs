@@ -52,7 +52,7 @@ impl Server {
     pub async fn bind(config: ServerConfig, clock: Arc<dyn Clock>, gateway: Gateway) -> Result<Self, ServeError> {
         let database = |source| ServeError::Database { path: config.db.display().to_string(), source };
         let store = Store::open(&config.db).map_err(database)?;
-        store.checkpoint_in_background(&config.db).map_err(database)?;
+        Store::checkpoint_in_background(&config.db).map_err(database)?;
         let key_path = config.key_file();
         let key = OtpKey::load_or_create(&key_path)
             .map_err(|source| ServeError::Key { path: key_path.display().to_string(), source })?;

@@ -181,11 +181,16 @@ impl Screen {
         Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
 
+    /// Feeds one piece of the program's output to the screen and the raw record.
+    fn take_in(&mut self, bytes: &[u8]) {
+        self.parser.process(bytes);
+        self.raw.extend_from_slice(bytes);
+    }
+
     fn pump(&mut self) -> bool {
         let mut got = false;
         while let Ok(bytes) = self.output.try_recv() {
-            self.parser.process(&bytes);
-            self.raw.extend_from_slice(&bytes);
+            self.take_in(&bytes);
             got = true;
         }
         got
@@ -196,8 +201,7 @@ impl Screen {
     pub async fn next_output(&mut self, timeout: Duration) -> bool {
         match tokio::time::timeout(timeout, self.output.recv()).await {
             Ok(Some(bytes)) => {
-                self.parser.process(&bytes);
-                self.raw.extend_from_slice(&bytes);
+                self.take_in(&bytes);
                 self.pump();
                 true
             }
