@@ -191,3 +191,52 @@ async fn full_screen_programs_and_resizes_reach_the_session() {
     screen.send(F12);
     screen.wait_for("Enter your mobile number", WAIT).await;
 }
+
+/// Where `text` starts on the screen, as (row, col).
+fn position_of(screen: &vt100::Screen, text: &str) -> (u16, u16) {
+    let (rows, cols) = screen.size();
+    let row =
+        screen.rows(0, cols).position(|line| line.contains(text)).unwrap_or_else(|| panic!("{text:?} not on screen"));
+    let line = screen.rows(0, cols).nth(row).unwrap();
+    let col = line[..line.find(text).unwrap()].chars().count();
+    assert!(row < usize::from(rows));
+    (row as u16, col as u16)
+}
+
+#[tokio::test]
+async fn the_session_shows_exactly_with_colours_and_cursor_and_after_an_overlay() {
+    let backend = Backend::start();
+    let user = session_user("sk-e2e-paint");
+    let limits = "idle_timeout = \"4s\"\nidle_warning = \"2s\"";
+    let setup =
+        KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh"], &format!("{}\n{limits}", run_as_line(&user)));
+    let mut screen = setup.spawn();
+    sign_in(&mut screen, &backend, "2065550100", "+12065550100", "$").await;
+    screen.type_text("printf '\\033[31mRED\\033[0m plain\\n'\r").await;
+    screen.wait_for("RED plain", WAIT).await;
+    // The prompt after the output: the cursor waits right after it, visible.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let check = |shown: &vt100::Screen, when: &str| {
+        let (row, col) = position_of(shown, "RED plain");
+        assert_eq!(shown.cell(row, col).unwrap().fgcolor(), vt100::Color::Idx(1), "{when}: RED is red");
+        assert_eq!(shown.cell(row, col + 4).unwrap().fgcolor(), vt100::Color::Default, "{when}: plain is plain");
+        let prompt = shown.rows(0, shown.size().1).nth(usize::from(row) + 1).unwrap();
+        assert_eq!(prompt.trim_end(), "$", "{when}: the prompt follows on the next row");
+        assert_eq!(shown.cursor_position(), (row + 1, 2), "{when}: the cursor is after the prompt");
+        assert!(!shown.hide_cursor(), "{when}: the cursor shows");
+    };
+    check(screen.parsed(), "before the idle warning");
+
+    // The idle warning is drawn over the session; a key takes it away and the session is whole.
+    screen.wait_for("Are you still there?", WAIT).await;
+    screen.type_text("q").await;
+    let shown = screen.wait_gone("Are you still there?", WAIT).await;
+    assert!(
+        !shown.contains("Press any key") && !shown.contains("Signing out in"),
+        "what was under the warning:\n{shown}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    check(screen.parsed(), "after the idle warning");
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+}

@@ -11,9 +11,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::pacer::{FramePacer, Pace};
+use super::session_paint::SessionPainter;
 use super::state::{Effect, Event, Reply, Screen, SessionLimits, State};
 use super::update::update;
-use super::{status, view};
+use super::{frame, status, view};
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
 use crate::config::KioskConfig;
@@ -43,6 +44,7 @@ pub struct KioskOptions {
 struct Hosted {
     session: LiveSession,
     screen: vt100::Parser,
+    painter: SessionPainter,
     output: mpsc::Receiver<Vec<u8>>,
     output_open: bool,
     exit_seen: bool,
@@ -264,9 +266,8 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
     }
 
     fn draw(&mut self, terminal: &mut Term) -> std::io::Result<()> {
-        let screen = self.hosted.as_ref().map(|h| h.screen.screen());
-        terminal.draw(|frame| view::draw(frame, &self.state, screen))?;
-        Ok(())
+        let session = self.hosted.as_mut().map(|h| (h.screen.screen(), &mut h.painter));
+        frame::draw(terminal, &self.state, session)
     }
 
     fn dispatch(&mut self, event: Event, terminal: &mut Term) -> std::io::Result<()> {
@@ -422,6 +423,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                         self.hosted = Some(Hosted {
                             session,
                             screen: vt100::Parser::new(area.height.max(1), area.width.max(1), 0),
+                            painter: SessionPainter::default(),
                             output,
                             output_open: true,
                             exit_seen: false,

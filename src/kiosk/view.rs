@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
+use ratatui::buffer::CellDiffOption;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
@@ -32,10 +33,38 @@ pub fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
     }
 }
 
+/// Whether the session's rows can be left to `session_paint` this frame: a session is on
+/// screen, nothing is drawn over it, and its terminal is the size of its area.
+pub fn session_paintable(state: &State, screen: &vt100::Screen, area: Rect) -> bool {
+    let Screen::Session(view) = &state.screen else { return false };
+    let rows = session_area(area);
+    state.manager.is_none()
+        && !view.idle_warning_shown(&state.limits, state.now)
+        && rows.height > 0
+        && screen.size() == (rows.height, rows.width)
+}
+
+/// The session screen when `session_paintable`: the status bar, and the session's rows left as
+/// they are on the terminal (the painter has written them).
+pub fn draw_beside_painted_session(frame: &mut Frame, state: &State, screen: &vt100::Screen) {
+    if let Screen::Session(view) = &state.screen {
+        draw_session(frame, state, screen, view, SessionRows::Painted);
+    }
+}
+
+/// Who draws the session's rows.
+#[derive(Clone, Copy, PartialEq)]
+enum SessionRows {
+    /// ratatui, through the terminal widget: when something is drawn over them.
+    Widget,
+    /// `session_paint`, straight to the terminal; ratatui skips them.
+    Painted,
+}
+
 fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
     let area = frame.area();
     if let (Screen::Session(view), Some(screen)) = (&state.screen, session) {
-        draw_session(frame, state, screen, view);
+        draw_session(frame, state, screen, view, SessionRows::Widget);
         return;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -225,6 +254,17 @@ fn draw_demo_phone(frame: &mut Frame, area: Rect, messages: &[super::state::Demo
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), pad(inner, 1, 0));
 }
 
+/// Leaves `area` to whoever writes to the terminal besides ratatui: its diff passes over it.
+fn skip_cells(frame: &mut Frame, area: Rect) {
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        let start = buffer.index_of(area.left(), y);
+        for cell in &mut buffer.content[start..start + usize::from(area.width)] {
+            cell.set_diff_option(CellDiffOption::Skip);
+        }
+    }
+}
+
 /// "11h 59m left", "4 min left".
 fn time_left(left: Duration) -> String {
     let minutes = left.as_secs().div_ceil(60);
@@ -234,11 +274,22 @@ fn time_left(left: Duration) -> String {
     }
 }
 
-fn draw_session(frame: &mut Frame, state: &State, screen: &vt100::Screen, view: &SessionView) {
+fn draw_session(frame: &mut Frame, state: &State, screen: &vt100::Screen, view: &SessionView, rows: SessionRows) {
     let area = frame.area();
     let terminal_area = session_area(area);
-    // No Clear first: each frame starts blank, and the terminal widget writes every cell.
-    frame.render_widget(PseudoTerminal::new(screen), terminal_area);
+    match rows {
+        // No Clear first: each frame starts blank, and the terminal widget writes every cell.
+        SessionRows::Widget => frame.render_widget(PseudoTerminal::new(screen), terminal_area),
+        SessionRows::Painted => {
+            skip_cells(frame, terminal_area);
+            if !screen.hide_cursor() {
+                // The real cursor, where the session's is (it waits past the last column
+                // after a full row; the terminal's cannot).
+                let (row, col) = screen.cursor_position();
+                frame.set_cursor_position((col.min(terminal_area.width.saturating_sub(1)), row));
+            }
+        }
+    }
 
     // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
     let key = format!(" {} sign out ", state.sign_out_key);

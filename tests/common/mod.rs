@@ -217,8 +217,13 @@ impl Screen {
     }
 
     pub fn contents(&mut self) -> String {
+        self.parsed().contents()
+    }
+
+    /// The screen as a terminal shows it: cells with their colours, the cursor.
+    pub fn parsed(&mut self) -> &vt100::Screen {
         self.pump();
-        self.parser.screen().contents()
+        self.parser.screen()
     }
 
     /// Waits until `text` is on screen; panics with the screen if it doesn't appear in time.
