@@ -5,11 +5,11 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event as TermEvent;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use super::input::TerminalInput;
 use super::pacer::{FramePacer, Pace};
 use super::session_paint::SessionPainter;
 use super::state::{Effect, Event, Reply, Screen, SessionLimits, State};
@@ -21,6 +21,7 @@ use crate::config::KioskConfig;
 use crate::control::protocol::{Request, Response};
 use crate::control::server::{Authorizer, ControlRequest, ControlServer};
 use crate::server::sms::DeliveredSms;
+use crate::session::pty::PtyOutput;
 use crate::session::teardown::{TeardownContext, TeardownOutcome, end_session};
 use crate::session::{Launcher, LiveSession, SignOutReason, keys};
 
@@ -45,7 +46,7 @@ struct Hosted {
     session: LiveSession,
     screen: vt100::Parser,
     painter: SessionPainter,
-    output: mpsc::Receiver<Vec<u8>>,
+    output: PtyOutput,
     output_open: bool,
     exit_seen: bool,
 }
@@ -79,7 +80,7 @@ async fn session_activity(hosted: &mut Option<Hosted>) -> Activity {
     };
     let read = async {
         if *output_open {
-            match output.recv().await {
+            match output.read().await {
                 Some(bytes) => return Activity::Output(bytes),
                 None => *output_open = false,
             }
@@ -170,7 +171,7 @@ async fn event_loop<B: AuthBackend + Clone>(
     };
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
 
-    let mut terminal_events = EventStream::new();
+    let mut terminal_events = TerminalInput::new()?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -183,7 +184,7 @@ async fn event_loop<B: AuthBackend + Clone>(
         let mut dirty = true;
         tokio::select! {
             input = terminal_events.next() => match input {
-                Some(Ok(TermEvent::Key(key))) => {
+                Ok(TermEvent::Key(key)) => {
                     // A key passed through to the session changes nothing on screen until it
                     // echoes; the echo is then drawn at once.
                     dirty = kiosk.dispatch_for_redraw(Event::Key(key), terminal)?;
@@ -191,14 +192,13 @@ async fn event_loop<B: AuthBackend + Clone>(
                         pacer.key_sent();
                     }
                 }
-                Some(Ok(TermEvent::Paste(text))) => kiosk.paste(&text),
-                Some(Ok(TermEvent::Resize(cols, rows))) => {
+                Ok(TermEvent::Paste(text)) => kiosk.paste(&text),
+                Ok(TermEvent::Resize(cols, rows)) => {
                     kiosk.resize(cols, rows);
                     terminal.autoresize()?;
                 }
-                Some(Ok(_)) => dirty = false,
-                Some(Err(err)) => return Err(err),
-                None => kiosk.dispatch(Event::Stop, terminal)?,
+                Ok(_) => dirty = false,
+                Err(err) => return Err(err),
             },
             Some(event) = receiver.recv() => kiosk.dispatch(event, terminal)?,
             Some(request) = control_requests.recv() => kiosk.control(request, terminal)?,

@@ -7,6 +7,7 @@ pub mod app;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod frame;
+mod input;
 pub mod manager;
 mod manager_view;
 pub mod pacer;

@@ -15,13 +15,13 @@ pub mod user;
 use std::ffi::OsString;
 use std::time::Instant;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::auth::{Grant, SignedInUser};
 use crate::config::SessionConfig;
 use crate::secret::AccessToken;
 use dir::SessionDir;
-use pty::{PtyCommand, PtyInput, PtyProcess};
+use pty::{PtyCommand, PtyInput, PtyOutput, PtyProcess};
 use record::SessionRecord;
 use sandbox::Sandbox;
 use user::SessionUser;
@@ -80,12 +80,7 @@ impl LiveSession {
 
 impl Launcher {
     /// Creates the private directory, writes the token file and starts the command in a pty.
-    pub fn start(
-        &self,
-        grant: &Grant,
-        cols: u16,
-        rows: u16,
-    ) -> Result<(LiveSession, mpsc::Receiver<Vec<u8>>), StartError> {
+    pub fn start(&self, grant: &Grant, cols: u16, rows: u16) -> Result<(LiveSession, PtyOutput), StartError> {
         let dir = SessionDir::create(self.user.ids()).map_err(StartError::Dir)?;
         match self.spawn_in(&dir, grant, cols, rows) {
             Ok((process, output, input)) => {
@@ -133,7 +128,7 @@ impl Launcher {
         grant: &Grant,
         cols: u16,
         rows: u16,
-    ) -> Result<(PtyProcess, mpsc::Receiver<Vec<u8>>, PtyInput), StartError> {
+    ) -> Result<(PtyProcess, PtyOutput, PtyInput), StartError> {
         let program = self.config.command[0].clone();
         let spawn_error = |source| StartError::Spawn { program: program.clone(), source };
         let token_file = dir.write_token(&grant.token).map_err(StartError::Dir)?;

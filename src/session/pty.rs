@@ -5,12 +5,15 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::Stdio;
 
 use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::pty::{Winsize, openpty};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
 
 nix::ioctl_write_ptr_bad!(set_window_size, libc::TIOCSWINSZ, libc::winsize);
@@ -105,8 +108,18 @@ impl PtyProcess {
         Ok(PtyProcess { child, pid, master: File::from(pty.master) })
     }
 
-    /// Starts a thread that forwards everything the program writes, until the pty closes.
-    pub fn output(&self) -> std::io::Result<mpsc::Receiver<Vec<u8>>> {
+    /// The program's output, read on the runtime's own thread when it is there: no reader
+    /// thread handing each piece over, so an echo reaches the screen one wake-up sooner.
+    /// Whoever holds it must keep reading, or the program blocks on a full pty.
+    pub fn output(&self) -> std::io::Result<PtyOutput> {
+        // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
+        let fd = unsafe { AsyncFd::register_with_interest(self.master.try_clone()?, Interest::READABLE) }?;
+        Ok(PtyOutput { fd, buffer: vec![0; 64 * 1024] })
+    }
+
+    /// Starts a thread that forwards everything the program writes, until the pty closes: for
+    /// a driver that may not read for a while (the tests), as the program never waits on it.
+    pub fn output_forwarded(&self) -> std::io::Result<mpsc::Receiver<Vec<u8>>> {
         let mut reader = self.master.try_clone()?;
         let (sender, receiver) = mpsc::channel(64);
         std::thread::Builder::new().name("pty-reader".into()).spawn(move || {
@@ -132,6 +145,41 @@ impl PtyProcess {
     pub fn input(&self) -> std::io::Result<PtyInput> {
         Ok(PtyInput(self.master.try_clone()?))
     }
+}
+
+/// The reading side of a pty master, registered with the runtime.
+pub struct PtyOutput {
+    fd: AsyncFd<File>,
+    buffer: Vec<u8>,
+}
+
+impl PtyOutput {
+    /// The next piece of output; `None` once every process holding the other side has gone.
+    pub async fn read(&mut self) -> Option<Vec<u8>> {
+        loop {
+            let mut ready = self.fd.readable().await.ok()?;
+            // The fd shares its blocking mode with the input side (writes must not fail half
+            // way), so read only when poll says a read won't wait.
+            if !readable_now(ready.get_inner()) {
+                ready.clear_ready();
+                continue;
+            }
+            match ready.get_inner().read(&mut self.buffer) {
+                Ok(0) => return None,
+                Ok(n) => return Some(self.buffer[..n].to_vec()),
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                // EIO: the other side is closed.
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+/// Whether a read on `file` would return at once (data, end of file or an error).
+fn readable_now(file: &File) -> bool {
+    let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+    // An error from poll itself: let the read report what is wrong.
+    poll(&mut fds, PollTimeout::ZERO).map_or(true, |n| n > 0)
 }
 
 /// The writing side of a pty master, and its size.

@@ -176,7 +176,7 @@ impl Screen {
     pub fn spawn_command(command: &PtyCommand) -> Self {
         let (cols, rows) = (command.cols, command.rows);
         let process = PtyProcess::spawn(command).expect("spawn in a pty");
-        let output = process.output().expect("pty output");
+        let output = process.output_forwarded().expect("pty output");
         let input = process.input().expect("pty input");
         Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
