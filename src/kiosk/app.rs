@@ -51,7 +51,9 @@ struct Hosted {
     exit_seen: bool,
 }
 
-type Term = ratatui::DefaultTerminal;
+/// Frames are written whole: the painter's rows and ratatui's bar reach the terminal in one
+/// write at the frame's flush, never a half-drawn frame (stdout alone flushes at each newline).
+type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::BufWriter<std::io::Stdout>>>;
 
 struct Kiosk<B: AuthBackend + Clone> {
     backend: B,
@@ -118,11 +120,31 @@ async fn next_sms(receiver: &mut Option<mpsc::UnboundedReceiver<DeliveredSms>>) 
 
 /// Runs the kiosk until it is stopped. The terminal is restored on every way out.
 pub async fn run<B: AuthBackend + Clone>(backend: B, options: KioskOptions) -> std::io::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = init_terminal()?;
     let result = event_loop(&mut terminal, backend, options).await;
     let _ = std::io::stdout().write_all(WIPE_SCREEN);
     ratatui::restore();
     result
+}
+
+/// Raw mode, the alternate screen, and a terminal of the current size that is resized only
+/// when a resize event says so: ratatui's default asks the size before every frame, and
+/// crossterm opens /dev/tty to answer, a cost on every echo. A panic restores the terminal.
+fn init_terminal() -> std::io::Result<Term> {
+    let (cols, rows) = crossterm::terminal::size()?;
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        previous_hook(info);
+    }));
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    let viewport = ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, cols, rows));
+    let writer = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    ratatui::Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(writer),
+        ratatui::TerminalOptions { viewport },
+    )
 }
 
 async fn event_loop<B: AuthBackend + Clone>(
@@ -195,7 +217,7 @@ async fn event_loop<B: AuthBackend + Clone>(
                 Ok(TermEvent::Paste(text)) => kiosk.paste(&text),
                 Ok(TermEvent::Resize(cols, rows)) => {
                     kiosk.resize(cols, rows);
-                    terminal.autoresize()?;
+                    terminal.resize(ratatui::layout::Rect::new(0, 0, cols, rows))?;
                 }
                 Ok(_) => dirty = false,
                 Err(err) => return Err(err),
@@ -403,8 +425,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                 tokio::spawn(async move { backend.sign_out(&grant.token).await });
             }
             Effect::StartSession(grant) => {
-                let size = terminal.size()?;
-                let area = view::session_area(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                let area = view::session_area(terminal.get_frame().area());
                 match self.launcher.start(&grant, area.width, area.height) {
                     Ok((session, output)) => {
                         let record = &session.record;

@@ -16,8 +16,8 @@ pub fn draw<W: Write>(
     state: &State,
     session: Option<(&vt100::Screen, &mut SessionPainter)>,
 ) -> std::io::Result<()> {
-    // A resize clears the terminal inside `draw`: let it happen before the rows are painted.
-    terminal.autoresize()?;
+    // The kiosk's terminal has a fixed viewport, resized on resize events (which clear it), so
+    // `draw` will not clear what is painted here.
     let area = terminal.get_frame().area();
     match session {
         Some((screen, painter)) if view::session_paintable(state, screen, area) => {
