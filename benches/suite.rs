@@ -48,13 +48,16 @@ async fn wait_fast(screen: &mut Screen, text: &str, timeout: Duration) -> Durati
     started.elapsed()
 }
 
-/// CPU time (user + system) of a process so far, from /proc/PID/stat.
+/// CPU time of a process so far: the scheduler's nanosecond count (/proc/PID/task/*/schedstat,
+/// summed over its threads). /proc/PID/stat counts in 10 ms clock ticks, charged to whoever
+/// runs when the tick lands: too coarse for a process that wakes for a millisecond a minute.
 fn cpu_time(pid: i32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).unwrap().unwrap() as u64;
-    Duration::from_micros(ticks * 1_000_000 / hz)
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    let nanos: u64 = tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .map(|stat| stat.split_whitespace().next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    Duration::from_nanos(nanos)
 }
 
 /// Peak resident memory (VmHWM) in MiB.

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -103,6 +105,42 @@ async fn sigterm_to_the_kiosk_ends_the_session_first() {
     let hostile = Hostile::from_screen(&shown, uid_of(&user));
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(screen.wait_exit(WAIT).await, Some(0));
+    hostile.assert_gone(uid_of(&user));
+    let end = &setup.audit_events("session_end")[0];
+    assert_eq!(end["reason"], "kiosk_stopped");
+    assert_eq!(end["revoke"], "revoked");
+}
+
+/// Hangs up the terminal `pid` runs on, as when the terminal emulator or ssh goes away:
+/// its reads see the end, its writes fail, and it gets SIGHUP. Needs root (CAP_SYS_TTY_CONFIG).
+fn hang_up_terminal_of(pid: i32) {
+    let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(&tty)
+        .unwrap_or_else(|err| panic!("open {}: {err}", tty.display()));
+    // SAFETY: a valid fd of a tty; TIOCVHANGUP takes no argument.
+    let done = unsafe { libc::ioctl(file.as_raw_fd(), libc::TIOCVHANGUP) };
+    assert_eq!(done, 0, "TIOCVHANGUP on {}: {}", tty.display(), std::io::Error::last_os_error());
+}
+
+#[tokio::test]
+async fn the_terminal_going_away_ends_the_session_and_the_kiosk() {
+    if !common::is_root() {
+        eprintln!("!!! NOT ROOT: can't hang up a terminal (TIOCVHANGUP needs root); not checked");
+        return;
+    }
+    let backend = Backend::start();
+    let user = session_user("sk-t-hangup");
+    let setup = hostile_setup(&backend, &user, "");
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
+    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    hang_up_terminal_of(screen.process.pid);
+    // It exits (not spinning on a terminal that is always readable), after the teardown.
+    screen.wait_exit(WAIT).await;
     hostile.assert_gone(uid_of(&user));
     let end = &setup.audit_events("session_end")[0];
     assert_eq!(end["reason"], "kiosk_stopped");

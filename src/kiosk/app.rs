@@ -68,6 +68,9 @@ struct Kiosk<B: AuthBackend + Clone> {
     waiting_for_teardown: Vec<tokio::sync::oneshot::Sender<Response>>,
     /// The state label and since when it holds (for `status`).
     label_since: (&'static str, Instant),
+    /// False once the terminal hung up: the kiosk stops (tearing down any session) and draws
+    /// nothing more, since every write would fail.
+    terminal_open: bool,
 }
 
 /// Something the hosted session did.
@@ -190,6 +193,7 @@ async fn event_loop<B: AuthBackend + Clone>(
         events: sender,
         waiting_for_teardown: Vec::new(),
         label_since,
+        terminal_open: true,
     };
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
 
@@ -201,60 +205,68 @@ async fn event_loop<B: AuthBackend + Clone>(
     let mut pacer = FramePacer::new(Instant::now());
     kiosk.draw(terminal)?;
 
-    while !kiosk.quit_now() {
-        let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
-        let mut dirty = true;
-        tokio::select! {
-            input = terminal_events.next() => match input {
-                Ok(TermEvent::Key(key)) => {
-                    // A key passed through to the session changes nothing on screen until it
-                    // echoes; the echo is then drawn at once.
-                    dirty = kiosk.dispatch_for_redraw(Event::Key(key), terminal)?;
-                    if !dirty {
-                        pacer.key_sent();
+    let looped: std::io::Result<()> = async {
+        while !kiosk.quit_now() {
+            let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
+            let mut dirty = true;
+            tokio::select! {
+                input = terminal_events.next(), if kiosk.terminal_open => match input {
+                    Ok(Some(TermEvent::Key(key))) => {
+                        // A key passed through to the session changes nothing on screen until it
+                        // echoes; the echo is then drawn at once.
+                        dirty = kiosk.dispatch_for_redraw(Event::Key(key), terminal)?;
+                        if !dirty {
+                            pacer.key_sent();
+                        }
                     }
-                }
-                Ok(TermEvent::Paste(text)) => kiosk.paste(&text),
-                Ok(TermEvent::Resize(cols, rows)) => {
-                    kiosk.resize(cols, rows);
-                    terminal.resize(ratatui::layout::Rect::new(0, 0, cols, rows))?;
-                }
-                Ok(_) => dirty = false,
-                Err(err) => return Err(err),
-            },
-            Some(event) = receiver.recv() => kiosk.dispatch(event, terminal)?,
-            Some(request) = control_requests.recv() => kiosk.control(request, terminal)?,
-            activity = session_activity(&mut kiosk.hosted) => match activity {
-                Activity::Output(bytes) => {
-                    if let Some(hosted) = &mut kiosk.hosted {
-                        hosted.screen.process(&bytes);
+                    Ok(Some(TermEvent::Paste(text))) => kiosk.paste(&text),
+                    Ok(Some(TermEvent::Resize(cols, rows))) => {
+                        kiosk.resize(cols, rows);
+                        terminal.resize(ratatui::layout::Rect::new(0, 0, cols, rows))?;
                     }
-                    if let Pace::DrawAt(at) = pacer.output(Instant::now()) {
-                        redraw_at = Some(tokio::time::Instant::from_std(at));
-                        dirty = false;
+                    Ok(Some(_)) => dirty = false,
+                    Ok(None) => {
+                        kiosk.terminal_open = false;
+                        kiosk.dispatch(Event::Stop, terminal)?;
                     }
-                }
-                Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
-            },
-            sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() }, terminal)?,
-            () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
-            () = sleep_until(redraw_at), if redraw_at.is_some() => redraw_at = None,
-            _ = sigterm.recv() => kiosk.dispatch(Event::Stop, terminal)?,
-            _ = sighup.recv() => kiosk.dispatch(Event::Stop, terminal)?,
-            _ = sigint.recv() => kiosk.dispatch(Event::Stop, terminal)?,
+                    Err(err) => return Err(err),
+                },
+                Some(event) = receiver.recv() => kiosk.dispatch(event, terminal)?,
+                Some(request) = control_requests.recv() => kiosk.control(request, terminal)?,
+                activity = session_activity(&mut kiosk.hosted) => match activity {
+                    Activity::Output(bytes) => {
+                        if let Some(hosted) = &mut kiosk.hosted {
+                            hosted.screen.process(&bytes);
+                        }
+                        if let Pace::DrawAt(at) = pacer.output(Instant::now()) {
+                            redraw_at = Some(tokio::time::Instant::from_std(at));
+                            dirty = false;
+                        }
+                    }
+                    Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
+                },
+                sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() }, terminal)?,
+                () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
+                () = sleep_until(redraw_at), if redraw_at.is_some() => redraw_at = None,
+                _ = sigterm.recv() => kiosk.dispatch(Event::Stop, terminal)?,
+                _ = sighup.recv() => kiosk.dispatch(Event::Stop, terminal)?,
+                _ = sigint.recv() => kiosk.dispatch(Event::Stop, terminal)?,
+            }
+            if dirty {
+                redraw_at = None;
+                kiosk.draw(terminal)?;
+                pacer.drawn();
+            }
         }
-        if dirty {
-            redraw_at = None;
-            kiosk.draw(terminal)?;
-            pacer.drawn();
-        }
+        Ok(())
     }
-    // However the loop ended, a session still on screen is torn down before exiting.
+    .await;
+    // However the loop ended (an error too), a session still on screen is torn down.
     if let Some(hosted) = kiosk.hosted.take() {
         kiosk.run_teardown(hosted, SignOutReason::KioskStopped).await;
     }
     kiosk.audit.record("kiosk_stop", serde_json::json!({ "kiosk": kiosk.config.name }));
-    Ok(())
+    looped
 }
 
 /// One audit record as a line for the manager's "Recent events".
@@ -288,6 +300,9 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
     }
 
     fn draw(&mut self, terminal: &mut Term) -> std::io::Result<()> {
+        if !self.terminal_open {
+            return Ok(());
+        }
         let session = self.hosted.as_mut().map(|h| (h.screen.screen(), &mut h.painter));
         frame::draw(terminal, &self.state, session)
     }
@@ -483,6 +498,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                     }
                 }
             }
+            Effect::ClearScreen if !self.terminal_open => {}
             Effect::ClearScreen => {
                 // Draw a blank frame first so ratatui's idea of the screen matches the wiped one
                 // (`Terminal::clear` would query the cursor, which the input stream races with).

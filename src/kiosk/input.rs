@@ -34,17 +34,25 @@ impl TerminalInput {
         Ok(Self { tty, window_changes: signal(SignalKind::window_change())? })
     }
 
-    /// The next event.
-    pub async fn next(&mut self) -> std::io::Result<Event> {
+    /// The next event; `None` once the terminal is gone (hung up).
+    pub async fn next(&mut self) -> std::io::Result<Option<Event>> {
         loop {
             if crossterm::event::poll(Duration::ZERO)? {
-                return crossterm::event::read();
+                return crossterm::event::read().map(Some);
             }
             // crossterm has read all there was. Wait for more, forgetting the readiness seen
             // so far (it was for bytes crossterm has consumed); bytes that arrive after this
             // are a new readiness, so none is missed.
             tokio::select! {
-                ready = self.tty.readable() => ready?.clear_ready(),
+                ready = self.tty.readable() => {
+                    let mut ready = ready?;
+                    // A hung-up terminal stays readable with nothing to read: waiting again
+                    // would spin.
+                    if ready.ready().is_read_closed() {
+                        return Ok(None);
+                    }
+                    ready.clear_ready();
+                }
                 _ = self.window_changes.recv() => {}
             }
         }
