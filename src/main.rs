@@ -148,10 +148,8 @@ fn main() -> ExitCode {
 
 /// Sends one control request; exit 0 done, 1 refused or failed, 2 no kiosk listening.
 fn control(target: &ControlTarget, request: Request, json: bool) -> ExitCode {
-    let answer = target.socket().and_then(|socket| {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-        Ok(runtime.block_on(client::send(&socket, &request)))
-    });
+    let answer =
+        target.socket().and_then(|socket| Ok(current_thread_runtime()?.block_on(client::send(&socket, &request))));
     match answer {
         Err(message) => {
             eprintln!("shiftkey: {message}");
@@ -177,8 +175,18 @@ fn control(target: &ControlTarget, request: Request, json: bool) -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))
+/// A runtime on the calling thread alone: the kiosk and one-shot clients.
+fn current_thread_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))
+}
+
+/// A runtime with `workers` threads, or one per core.
+fn multi_thread_runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers);
+    }
+    builder.enable_all().build().map_err(|e| format!("can't start: {e}"))
 }
 
 /// Kiosk logs go to the file named by SHIFTKEY_LOG, never to the screen the kiosk draws on.
@@ -219,8 +227,7 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
     };
     // One thread is plenty for one screen and one session, and each worker thread more costs
     // the kiosk memory it holds all day (BENCHMARKS.md, measure 3).
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))?;
+    let runtime = current_thread_runtime()?;
     let demo_backend = if args.demo {
         let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
         config.backend.url = backend.url.clone();
@@ -250,9 +257,7 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
         Ok(result) => result.map_err(|e| format!("kiosk stopped: {e}")),
         Err(_) => {
             // The terminal is already restored by the panic hook; the session is still ours to erase.
-            let cleanup =
-                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            cleanup.block_on(recovery::recover(&backend, SignOutReason::KioskCrashed, &teardown));
+            current_thread_runtime()?.block_on(recovery::recover(&backend, SignOutReason::KioskCrashed, &teardown));
             Err("the kiosk crashed; its session was erased".into())
         }
     }
@@ -312,11 +317,7 @@ fn serve(
     }
     let gateway = Gateway::from_config(&config)?;
     let outbox = config.outbox_path();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.workers)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("can't start: {e}"))?;
+    let runtime = multi_thread_runtime(Some(config.workers))?;
     runtime.block_on(async move {
         let server = Server::bind(config, Arc::new(SystemClock), gateway).await.map_err(|e| e.to_string())?;
         println!("shiftkey serve: listening on http://{}", server.local_addr());
@@ -347,7 +348,7 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
         let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
         println!("{}: valid kiosk config", path.display());
         let backend = auth::shiftkey::ShiftkeyBackend::new(&config.backend.url)?;
-        let healthy = runtime()?.block_on(backend.healthy());
+        let healthy = multi_thread_runtime(None)?.block_on(backend.healthy());
         if !healthy {
             return Err(format!("can't reach the backend at {}", config.backend.url));
         }

@@ -36,7 +36,7 @@ impl SessionPainter {
     pub fn paint(&mut self, screen: &vt100::Screen, area: Rect) -> &[u8] {
         self.bytes.clear();
         let (rows, cols) = screen.size();
-        let shown = match self.shown.take() {
+        let mut shown = match self.shown.take() {
             Some((shown, shown_area)) if shown_area == area && shown.screen().size() == screen.size() => {
                 // The diff moves from where the shown screen left the cursor, with its
                 // attributes; ratatui has drawn since, so put both back first.
@@ -58,7 +58,6 @@ impl SessionPainter {
             }
         };
         self.bytes.extend(RESET_ATTRIBUTES);
-        let mut shown = shown;
         if self.bytes.len() < usize::from(rows) * usize::from(cols) / 2 {
             shown.process(&self.bytes);
         } else {

@@ -53,7 +53,7 @@ pub fn draw_beside_painted_session(frame: &mut Frame, state: &State, screen: &vt
 }
 
 /// Who draws the session's rows.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum SessionRows {
     /// ratatui, through the terminal widget: when something is drawn over them.
     Widget,
