@@ -3,7 +3,8 @@
 //! Each frame goes the way the kiosk draws it (`kiosk::frame::draw`) into a crossterm backend
 //! writing to a sink, so the escape sequences are produced too. The session is measured three
 //! ways: nothing changed (a status-bar tick), one cell changed (an echo), every row changed
-//! (output scrolling by a line).
+//! (output scrolling by a line); and an echo drawn the way the kiosk draws it when only the
+//! session wrote (its rows alone, no ratatui frame).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::backend::CrosstermBackend;
@@ -50,6 +51,27 @@ fn bench_frames(
     });
 }
 
+/// As `bench_frames`, for frames drawn because the session wrote, and nothing else happened:
+/// the way the kiosk draws an echo.
+fn bench_session_output(
+    c: &mut Criterion,
+    name: &str,
+    terminal: &mut MemoryTerminal,
+    state: &State,
+    frames: &[&vt100::Screen],
+) {
+    let mut painter = SessionPainter::default();
+    frame::draw(terminal, state, Some((frames[0], &mut painter))).unwrap();
+    let mut next = 1;
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            let screen = frames[next % frames.len()];
+            assert!(frame::draw_session_output(terminal, state, screen, &mut painter).unwrap());
+            next += 1;
+        });
+    });
+}
+
 fn render(c: &mut Criterion) {
     let screens = [
         ("phone", fixtures::phone_typed()),
@@ -74,6 +96,8 @@ fn render(c: &mut Criterion) {
             let name = format!("draw session {width}x{height} ({case})");
             bench_frames(c, &name, &mut terminal(width, height), &state, &frames);
         }
+        let name = format!("draw session {width}x{height} (echo, only the session's rows)");
+        bench_session_output(c, &name, &mut terminal(width, height), &state, &[busy.screen(), echoed.screen()]);
     }
 }
 

@@ -73,6 +73,15 @@ struct Kiosk<B: AuthBackend + Clone> {
     terminal_open: bool,
 }
 
+/// What a turn of the event loop leaves to draw.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Redraw {
+    Nothing,
+    /// Only the session wrote: its rows changed, nothing else did.
+    SessionOutput,
+    All,
+}
+
 /// Something the hosted session did.
 enum Activity {
     Output(Vec<u8>),
@@ -203,28 +212,29 @@ async fn event_loop<B: AuthBackend + Clone>(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut redraw_at: Option<tokio::time::Instant> = None;
     let mut pacer = FramePacer::new(Instant::now());
-    kiosk.draw(terminal)?;
+    kiosk.draw(terminal, Redraw::All)?;
 
     let looped: std::io::Result<()> = async {
         while !kiosk.quit_now() {
             let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
-            let mut dirty = true;
+            let mut redraw = Redraw::All;
             tokio::select! {
                 input = terminal_events.next(), if kiosk.terminal_open => match input {
                     Ok(Some(TermEvent::Key(key))) => {
                         // A key passed through to the session changes nothing on screen until it
                         // echoes; the echo is then drawn at once.
-                        dirty = kiosk.dispatch_for_redraw(Event::Key(key), terminal)?;
-                        if !dirty {
+                        if !kiosk.dispatch_for_redraw(Event::Key(key), terminal)? {
+                            redraw = Redraw::Nothing;
                             pacer.key_sent();
                         }
                     }
                     Ok(Some(TermEvent::Paste(text))) => kiosk.paste(&text),
                     Ok(Some(TermEvent::Resize(cols, rows))) => {
                         kiosk.resize(cols, rows);
-                        terminal.resize(ratatui::layout::Rect::new(0, 0, cols, rows))?;
+                        let painter = kiosk.hosted.as_mut().map(|hosted| &mut hosted.painter);
+                        frame::resize(terminal, painter, ratatui::layout::Rect::new(0, 0, cols, rows))?;
                     }
-                    Ok(Some(_)) => dirty = false,
+                    Ok(Some(_)) => redraw = Redraw::Nothing,
                     Ok(None) => {
                         kiosk.terminal_open = false;
                         kiosk.dispatch(Event::Stop, terminal)?;
@@ -238,23 +248,26 @@ async fn event_loop<B: AuthBackend + Clone>(
                         if let Some(hosted) = &mut kiosk.hosted {
                             hosted.screen.process(&bytes);
                         }
-                        if let Pace::DrawAt(at) = pacer.output(Instant::now()) {
-                            redraw_at = Some(tokio::time::Instant::from_std(at));
-                            dirty = false;
-                        }
+                        redraw = match pacer.output(Instant::now()) {
+                            Pace::DrawNow => Redraw::SessionOutput,
+                            Pace::DrawAt(at) => {
+                                redraw_at = Some(tokio::time::Instant::from_std(at));
+                                Redraw::Nothing
+                            }
+                        };
                     }
                     Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
                 },
                 sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() }, terminal)?,
                 () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
-                () = sleep_until(redraw_at), if redraw_at.is_some() => redraw_at = None,
+                () = sleep_until(redraw_at), if redraw_at.is_some() => redraw = Redraw::SessionOutput,
                 _ = sigterm.recv() => kiosk.dispatch(Event::Stop, terminal)?,
                 _ = sighup.recv() => kiosk.dispatch(Event::Stop, terminal)?,
                 _ = sigint.recv() => kiosk.dispatch(Event::Stop, terminal)?,
             }
-            if dirty {
+            if redraw != Redraw::Nothing {
                 redraw_at = None;
-                kiosk.draw(terminal)?;
+                kiosk.draw(terminal, redraw)?;
                 pacer.drawn();
             }
         }
@@ -299,8 +312,13 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
         self.state.quitting && self.hosted.is_none() && !matches!(self.state.screen, super::state::Screen::SigningOut)
     }
 
-    fn draw(&mut self, terminal: &mut Term) -> std::io::Result<()> {
+    fn draw(&mut self, terminal: &mut Term, redraw: Redraw) -> std::io::Result<()> {
         if !self.terminal_open {
+            return Ok(());
+        }
+        if let (Redraw::SessionOutput, Some(hosted)) = (redraw, &mut self.hosted)
+            && frame::draw_session_output(terminal, &self.state, hosted.screen.screen(), &mut hosted.painter)?
+        {
             return Ok(());
         }
         let session = self.hosted.as_mut().map(|h| (h.screen.screen(), &mut h.painter));
@@ -385,7 +403,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                 let _ = reply.send(Response::ok(serde_json::json!({ "locked": false, "was_locked": was_locked })));
             }
         }
-        self.draw(terminal)
+        self.draw(terminal, Redraw::All)
     }
 
     fn spawn_reply<F>(&self, work: F)

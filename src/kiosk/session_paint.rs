@@ -31,6 +31,11 @@ impl SessionPainter {
         self.shown = None;
     }
 
+    /// Whether the rows show what was painted last, on a terminal of `area`.
+    pub fn showing(&self, area: Rect) -> bool {
+        self.shown.as_ref().is_some_and(|(_, shown_area)| *shown_area == area)
+    }
+
     /// The bytes that turn the terminal's top rows into `screen`, on a terminal of `area`.
     /// They leave the cursor where the session's is and the attributes reset.
     pub fn paint(&mut self, screen: &vt100::Screen, area: Rect) -> &[u8] {
