@@ -41,6 +41,31 @@ struct KioskArgs {
     demo: bool,
 }
 
+/// A subcommand whose arguments clap builds only when it is the one run. `admin`'s tree of
+/// commands is most of the command line, and building it on every kiosk start cost start-up
+/// time and memory (BENCHMARKS.md, measures 1 and 3).
+struct Deferred<T>(T);
+
+impl<T: clap::Args> clap::Args for Deferred<T> {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args_for_update)
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
 /// Which kiosk a control command talks to.
 #[derive(clap::Args)]
 struct ControlTarget {
@@ -83,7 +108,7 @@ enum Command {
         sms_outbox: Option<PathBuf>,
     },
     /// Manage the reference backend's directory.
-    Admin(admin::AdminArgs),
+    Admin(Deferred<admin::AdminArgs>),
     /// What the kiosk is doing: state, who is signed in, backend, recent events.
     Status {
         #[command(flatten)]
@@ -134,7 +159,9 @@ fn main() -> ExitCode {
         None => run_kiosk(cli.kiosk),
         Some(Command::Kiosk(args)) => run_kiosk(args),
         Some(Command::Serve { config, listen, db, sms_outbox }) => serve(config, listen, db, sms_outbox),
-        Some(Command::Admin(args)) => admin::run(&args).map(|out| println!("{out}")).map_err(|e| e.to_string()),
+        Some(Command::Admin(Deferred(args))) => {
+            admin::run(&args).map(|out| println!("{out}")).map_err(|e| e.to_string())
+        }
         Some(Command::CheckConfig { config }) => check_config(config),
     };
     match result {
@@ -358,4 +385,26 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
         println!("{}: valid server config", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent_with_its_deferred_parts_built() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn admin_arguments_parse_though_built_late() {
+        let cli = Cli::try_parse_from(["shiftkey", "admin", "--db", "d.sqlite", "user", "list", "--json"]).unwrap();
+        let Some(Command::Admin(Deferred(args))) = cli.command else { panic!("not admin") };
+        assert_eq!(args.db, PathBuf::from("d.sqlite"));
+        assert!(args.json, "--json is global to admin's subcommands");
+        let error = Cli::try_parse_from(["shiftkey", "admin", "--db", "d", "user", "frobnicate"]).err().unwrap();
+        assert!(error.to_string().contains("frobnicate"), "{error}");
+    }
 }
