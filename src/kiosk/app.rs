@@ -66,6 +66,9 @@ struct Kiosk<B: AuthBackend + Clone> {
     events: mpsc::UnboundedSender<Event>,
     /// Control requests waiting for the teardown under way (reset, lock).
     waiting_for_teardown: Vec<tokio::sync::oneshot::Sender<Response>>,
+    /// The teardown under way, to be awaited if the loop ends before it does: dropping the
+    /// runtime would cancel it half done.
+    teardown_task: Option<tokio::task::JoinHandle<()>>,
     /// The state label and since when it holds (for `status`).
     label_since: (&'static str, Instant),
     /// False once the terminal hung up: the kiosk stops (tearing down any session) and draws
@@ -201,6 +204,7 @@ async fn event_loop<B: AuthBackend + Clone>(
         hosted: None,
         events: sender,
         waiting_for_teardown: Vec::new(),
+        teardown_task: None,
         label_since,
         terminal_open: true,
     };
@@ -274,7 +278,11 @@ async fn event_loop<B: AuthBackend + Clone>(
         Ok(())
     }
     .await;
-    // However the loop ended (an error too), a session still on screen is torn down.
+    // However the loop ended (an error too), a teardown under way finishes and a session
+    // still on screen is torn down.
+    if let Some(task) = kiosk.teardown_task.take() {
+        let _ = task.await;
+    }
     if let Some(hosted) = kiosk.hosted.take() {
         kiosk.run_teardown(hosted, SignOutReason::KioskStopped).await;
     }
@@ -336,6 +344,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
             self.state.now = Instant::now();
         }
         if let Event::TeardownDone(outcome) = &event {
+            self.teardown_task = None;
             let answer = Response::ok(serde_json::json!({ "session": true, "outcome": outcome }));
             for reply in self.waiting_for_teardown.drain(..) {
                 let _ = reply.send(answer.clone());
@@ -506,10 +515,10 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
                     Some(hosted) => {
                         let backend = self.backend.clone();
                         let context = self.teardown.clone();
-                        tokio::spawn(async move {
+                        self.teardown_task = Some(tokio::spawn(async move {
                             let outcome = end_session(hosted.session, &backend, reason, &context).await;
                             let _ = events.send(Event::TeardownDone(outcome));
-                        });
+                        }));
                     }
                     None => {
                         let _ = events.send(Event::TeardownDone(TeardownOutcome::nothing(reason)));
