@@ -32,6 +32,14 @@ fn busy_session(width: u16, height: u16, scrolled: u16) -> vt100::Parser {
     parser
 }
 
+/// How the kiosk draws a frame: whole, or as the session's output alone (an echo when nothing
+/// else happened; after a first whole frame).
+#[derive(Clone, Copy, PartialEq)]
+enum Drawn {
+    Whole,
+    SessionOutputAlone,
+}
+
 /// Draws the frames in turn, as the kiosk would one after the other.
 fn bench_frames(
     c: &mut Criterion,
@@ -39,34 +47,23 @@ fn bench_frames(
     terminal: &mut MemoryTerminal,
     state: &State,
     frames: &[&vt100::Screen],
+    drawn: Drawn,
 ) {
     let mut painter = SessionPainter::default();
     let mut next = 0;
+    if let (Drawn::SessionOutputAlone, Some(first)) = (drawn, frames.first()) {
+        frame::draw(terminal, state, Some((first, &mut painter))).unwrap();
+        next = 1;
+    }
     c.bench_function(name, |b| {
         b.iter(|| {
-            let session = frames.get(next % frames.len().max(1)).map(|screen| (*screen, &mut painter));
-            frame::draw(terminal, state, session).unwrap();
-            next += 1;
-        });
-    });
-}
-
-/// As `bench_frames`, for frames drawn because the session wrote, and nothing else happened:
-/// the way the kiosk draws an echo.
-fn bench_session_output(
-    c: &mut Criterion,
-    name: &str,
-    terminal: &mut MemoryTerminal,
-    state: &State,
-    frames: &[&vt100::Screen],
-) {
-    let mut painter = SessionPainter::default();
-    frame::draw(terminal, state, Some((frames[0], &mut painter))).unwrap();
-    let mut next = 1;
-    c.bench_function(name, |b| {
-        b.iter(|| {
-            let screen = frames[next % frames.len()];
-            assert!(frame::draw_session_output(terminal, state, screen, &mut painter).unwrap());
+            let screen = frames.get(next % frames.len().max(1)).copied();
+            match (drawn, screen) {
+                (Drawn::SessionOutputAlone, Some(screen)) => {
+                    assert!(frame::draw_session_output(terminal, state, screen, &mut painter).unwrap())
+                }
+                (_, screen) => frame::draw(terminal, state, screen.map(|screen| (screen, &mut painter))).unwrap(),
+            }
             next += 1;
         });
     });
@@ -81,7 +78,8 @@ fn render(c: &mut Criterion) {
     ];
     for (width, height) in [(80u16, 24u16), (200, 60)] {
         for (name, state) in &screens {
-            bench_frames(c, &format!("draw {name} {width}x{height}"), &mut terminal(width, height), state, &[]);
+            let name = format!("draw {name} {width}x{height}");
+            bench_frames(c, &name, &mut terminal(width, height), state, &[], Drawn::Whole);
         }
         let state = fixtures::in_session();
         let busy = busy_session(width, height, 0);
@@ -94,10 +92,11 @@ fn render(c: &mut Criterion) {
             ("every row changed", vec![busy.screen(), scrolled.screen()]),
         ] {
             let name = format!("draw session {width}x{height} ({case})");
-            bench_frames(c, &name, &mut terminal(width, height), &state, &frames);
+            bench_frames(c, &name, &mut terminal(width, height), &state, &frames, Drawn::Whole);
         }
         let name = format!("draw session {width}x{height} (echo, only the session's rows)");
-        bench_session_output(c, &name, &mut terminal(width, height), &state, &[busy.screen(), echoed.screen()]);
+        let frames = [busy.screen(), echoed.screen()];
+        bench_frames(c, &name, &mut terminal(width, height), &state, &frames, Drawn::SessionOutputAlone);
     }
 }
 
