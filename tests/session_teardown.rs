@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::hostile::{HOSTILE, Hostile, field};
-use common::{Backend, F12, KioskSetup, processes_of_uid, run_as_line, session_user, sign_in};
+use common::{Backend, F12, KioskSetup, Screen, processes_of_uid, run_as_line, session_user, sign_in};
 use shiftkey::session::procs;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -25,19 +25,38 @@ fn uid_of(user: &Option<(String, u32)>) -> Option<u32> {
     user.as_ref().map(|(_, uid)| *uid)
 }
 
-#[tokio::test]
-async fn hostile_daemon_is_gone_after_sign_out() {
+/// Alex signed in to a hostile session on a kiosk with `extra` `[session]` lines, whose
+/// sessions run as `account`. Bind `backend` (`_backend` at least): dropping it stops it.
+struct HostileSession {
+    backend: Backend,
+    uid: Option<u32>,
+    setup: KioskSetup,
+    screen: Screen,
+    /// The screen once the session was ready.
+    shown: String,
+    hostile: Hostile,
+}
+
+async fn hostile_session(account: &str, extra: &str) -> HostileSession {
     let backend = Backend::start();
-    let user = session_user("sk-t-hostile");
-    let setup = hostile_setup(&backend, &user, "");
+    let user = session_user(account);
+    let setup = hostile_setup(&backend, &user, extra);
     let mut screen = setup.spawn();
     let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let uid = uid_of(&user);
+    let hostile = Hostile::from_screen(&shown, uid);
+    HostileSession { backend, uid, setup, screen, shown, hostile }
+}
+
+#[tokio::test]
+async fn hostile_daemon_is_gone_after_sign_out() {
+    let HostileSession { backend: _backend, uid, setup, mut screen, hostile, .. } =
+        hostile_session("sk-t-hostile", "").await;
     hostile.assert_running();
 
     screen.send(F12);
     let after = screen.wait_for("Enter your mobile number", WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     assert!(!after.contains("HOSTILE-READY"));
     let end = &setup.audit_events("session_end")[0];
     assert_eq!(end["left_alive"], serde_json::json!([]));
@@ -48,15 +67,11 @@ async fn hostile_daemon_is_gone_after_sign_out() {
 
 #[tokio::test]
 async fn idle_timeout_warns_then_signs_out() {
-    let backend = Backend::start();
-    let user = session_user("sk-t-idle");
-    let setup = hostile_setup(&backend, &user, "idle_timeout = \"3s\"\nidle_warning = \"2s\"");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let HostileSession { backend: _backend, uid, setup, mut screen, hostile, .. } =
+        hostile_session("sk-t-idle", "idle_timeout = \"3s\"\nidle_warning = \"2s\"").await;
     screen.wait_for("Are you still there?", WAIT).await;
     screen.wait_for("Enter your mobile number", WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     assert_eq!(setup.audit_events("session_end")[0]["reason"], "idle_timeout");
 }
 
@@ -83,29 +98,21 @@ async fn a_key_keeps_an_idle_session_alive() {
 
 #[tokio::test]
 async fn max_duration_ends_the_session() {
-    let backend = Backend::start();
-    let user = session_user("sk-t-max");
-    let setup = hostile_setup(&backend, &user, "max_duration = \"3s\"");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
+    let HostileSession { backend: _backend, uid, setup, mut screen, shown, hostile, .. } =
+        hostile_session("sk-t-max", "max_duration = \"3s\"").await;
     assert!(shown.contains("1 min left"), "the status bar counts down:\n{shown}");
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
     screen.wait_for("Enter your mobile number", WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     assert_eq!(setup.audit_events("session_end")[0]["reason"], "max_duration");
 }
 
 #[tokio::test]
 async fn sigterm_to_the_kiosk_ends_the_session_first() {
-    let backend = Backend::start();
-    let user = session_user("sk-t-sigterm");
-    let setup = hostile_setup(&backend, &user, "");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let HostileSession { backend: _backend, uid, setup, mut screen, hostile, .. } =
+        hostile_session("sk-t-sigterm", "").await;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(screen.wait_exit(WAIT).await, Some(0));
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     let end = &setup.audit_events("session_end")[0];
     assert_eq!(end["reason"], "kiosk_stopped");
     assert_eq!(end["revoke"], "revoked");
@@ -132,16 +139,12 @@ async fn the_terminal_going_away_ends_the_session_and_the_kiosk() {
         eprintln!("!!! NOT ROOT: can't hang up a terminal (TIOCVHANGUP needs root); not checked");
         return;
     }
-    let backend = Backend::start();
-    let user = session_user("sk-t-hangup");
-    let setup = hostile_setup(&backend, &user, "");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let HostileSession { backend: _backend, uid, setup, mut screen, hostile, .. } =
+        hostile_session("sk-t-hangup", "").await;
     hang_up_terminal_of(screen.process.pid);
     // It exits (not spinning on a terminal that is always readable), after the teardown.
     screen.wait_exit(WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     let end = &setup.audit_events("session_end")[0];
     assert_eq!(end["reason"], "kiosk_stopped");
     assert_eq!(end["revoke"], "revoked");
@@ -149,16 +152,11 @@ async fn the_terminal_going_away_ends_the_session_and_the_kiosk() {
 
 #[tokio::test]
 async fn backend_down_at_sign_out_still_wipes_and_records_the_failed_revoke() {
-    let mut backend = Backend::start();
-    let user = session_user("sk-t-offline");
-    let setup = hostile_setup(&backend, &user, "");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let HostileSession { mut backend, uid, setup, mut screen, hostile, .. } = hostile_session("sk-t-offline", "").await;
     backend.stop();
     screen.send(F12);
     screen.wait_for("Enter your mobile number", WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     let end = &setup.audit_events("session_end")[0];
     assert!(end["revoke"].as_str().unwrap().starts_with("failed"), "{end}");
     assert_eq!(end["dir_removed"], true);
@@ -166,12 +164,7 @@ async fn backend_down_at_sign_out_still_wipes_and_records_the_failed_revoke() {
 
 #[tokio::test]
 async fn a_killed_kiosk_erases_its_session_when_it_starts_again() {
-    let backend = Backend::start();
-    let user = session_user("sk-t-crash");
-    let setup = hostile_setup(&backend, &user, "");
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let hostile = Hostile::from_screen(&shown, uid_of(&user));
+    let HostileSession { backend, uid, setup, mut screen, hostile, .. } = hostile_session("sk-t-crash", "").await;
     let token = std::fs::read_to_string(hostile.dir.join(".shiftkey-token")).unwrap();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), nix::sys::signal::Signal::SIGKILL).unwrap();
     screen.wait_exit(WAIT).await;
@@ -181,7 +174,7 @@ async fn a_killed_kiosk_erases_its_session_when_it_starts_again() {
 
     let mut again = setup.spawn();
     again.wait_for("Enter your mobile number", WAIT).await;
-    hostile.assert_gone(uid_of(&user));
+    hostile.assert_gone(uid);
     let end = &setup.audit_events("session_end")[0];
     assert_eq!(end["reason"], "recovered");
     assert_eq!(end["revoke"], "revoked");
