@@ -207,13 +207,10 @@ fn current_thread_runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("can't start: {e}"))
 }
 
-/// A runtime with `workers` threads, or one per core.
-fn multi_thread_runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+/// A runtime with `workers` threads: the server.
+fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = workers {
-        builder.worker_threads(workers);
-    }
-    builder.enable_all().build().map_err(|e| format!("can't start: {e}"))
+    builder.worker_threads(workers).enable_all().build().map_err(|e| format!("can't start: {e}"))
 }
 
 /// Kiosk logs go to the file named by SHIFTKEY_LOG, never to the screen the kiosk draws on.
@@ -344,7 +341,7 @@ fn serve(
     }
     let gateway = Gateway::from_config(&config)?;
     let outbox = config.outbox_path();
-    let runtime = multi_thread_runtime(Some(config.workers))?;
+    let runtime = multi_thread_runtime(config.workers)?;
     runtime.block_on(async move {
         let server = Server::bind(config, Arc::new(SystemClock), gateway).await.map_err(|e| e.to_string())?;
         println!("shiftkey serve: listening on http://{}", server.local_addr());
@@ -375,7 +372,7 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
         let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
         println!("{}: valid kiosk config", path.display());
         let backend = auth::shiftkey::ShiftkeyBackend::new(&config.backend.url)?;
-        let healthy = multi_thread_runtime(None)?.block_on(backend.healthy());
+        let healthy = current_thread_runtime()?.block_on(backend.healthy());
         if !healthy {
             return Err(format!("can't reach the backend at {}", config.backend.url));
         }
