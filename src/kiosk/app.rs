@@ -89,10 +89,12 @@ enum Redraw {
 enum Activity {
     Output(Vec<u8>),
     Exited,
+    /// It read the input that was waiting for it.
+    InputTaken,
 }
 
 async fn session_activity(hosted: &mut Option<Hosted>) -> Activity {
-    let Some(Hosted { session, output, output_open, exit_seen, .. }) = hosted else {
+    let Some(Hosted { session: LiveSession { input, exited, .. }, output, output_open, exit_seen, .. }) = hosted else {
         return std::future::pending().await;
     };
     let read = async {
@@ -106,9 +108,16 @@ async fn session_activity(hosted: &mut Option<Hosted>) -> Activity {
     };
     let exit = async {
         if !*exit_seen {
-            let _ = session.exited.wait_for(|exited| *exited).await;
+            let _ = exited.wait_for(|exited| *exited).await;
             *exit_seen = true;
             return Activity::Exited;
+        }
+        std::future::pending().await
+    };
+    let input_taken = async {
+        if input.has_pending() {
+            input.flush().await;
+            return Activity::InputTaken;
         }
         std::future::pending().await
     };
@@ -117,6 +126,14 @@ async fn session_activity(hosted: &mut Option<Hosted>) -> Activity {
         biased;
         activity = read => activity,
         activity = exit => activity,
+        activity = input_taken => activity,
+    }
+}
+
+/// Input for the session; what the session hasn't read yet waits in its queue.
+fn send_input(hosted: &mut Hosted, bytes: &[u8]) {
+    if let Err(err) = hosted.session.input.write(bytes) {
+        tracing::warn!("{err}");
     }
 }
 
@@ -261,6 +278,7 @@ async fn event_loop<B: AuthBackend + Clone>(
                         };
                     }
                     Activity::Exited => kiosk.dispatch(Event::SessionExited, terminal)?,
+                    Activity::InputTaken => redraw = Redraw::Nothing,
                 },
                 sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() }, terminal)?,
                 () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()), terminal)?,
@@ -505,8 +523,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
             Effect::ForwardKey(key) => {
                 if let Some(hosted) = &mut self.hosted {
                     let bytes = keys::key_bytes(&key, hosted.screen.screen().application_cursor());
-                    // A session that stopped reading must not crash the kiosk.
-                    let _ = hosted.session.input.write(&bytes);
+                    send_input(hosted, &bytes);
                 }
             }
             Effect::Teardown(reason) => {
@@ -546,7 +563,7 @@ impl<B: AuthBackend + Clone> Kiosk<B> {
 
     fn paste(&mut self, text: &str) {
         if let (Some(hosted), super::state::Screen::Session(_)) = (&mut self.hosted, &self.state.screen) {
-            let _ = hosted.session.input.write(text.as_bytes());
+            send_input(hosted, text.as_bytes());
         }
     }
 

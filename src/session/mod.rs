@@ -6,6 +6,7 @@ pub mod env;
 pub mod keys;
 pub mod procs;
 pub mod pty;
+mod pty_io;
 pub mod record;
 pub mod recovery;
 pub mod sandbox;
@@ -151,8 +152,7 @@ impl Launcher {
             user: self.user.ids(),
         };
         let process = PtyProcess::spawn(&command).map_err(spawn_error)?;
-        let output = process.output().map_err(spawn_error)?;
-        let input = process.input().map_err(spawn_error)?;
+        let (output, input) = process.attach().map_err(spawn_error)?;
         Ok((process, output, input))
     }
 }

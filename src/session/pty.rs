@@ -5,16 +5,15 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use nix::fcntl::{FcntlArg, FdFlag, fcntl};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::pty::{Winsize, openpty};
-use tokio::io::Interest;
-use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
+
+pub use super::pty_io::{InputDropped, MAX_PENDING_INPUT, PtyInput, PtyOutput};
 
 nix::ioctl_write_ptr_bad!(set_window_size, libc::TIOCSWINSZ, libc::winsize);
 
@@ -108,13 +107,15 @@ impl PtyProcess {
         Ok(PtyProcess { child, pid, master: File::from(pty.master) })
     }
 
-    /// The program's output, read on the runtime's own thread when it is there: no reader
-    /// thread handing each piece over, so an echo reaches the screen one wake-up sooner.
-    /// Whoever holds it must keep reading, or the program blocks on a full pty.
-    pub fn output(&self) -> std::io::Result<PtyOutput> {
-        // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
-        let fd = unsafe { AsyncFd::register_with_interest(self.master.try_clone()?, Interest::READABLE) }?;
-        Ok(PtyOutput { fd, buffer: vec![0; 64 * 1024] })
+    /// The program's output and input, both served on the runtime's own thread: no reader
+    /// thread handing each piece over, so an echo reaches the screen one wake-up sooner. The
+    /// master turns non-blocking (for every handle: they share one open file), so neither a
+    /// read nor a write can stall the caller. Whoever holds the output must keep reading, or
+    /// the program blocks on a full pty.
+    pub fn attach(&self) -> std::io::Result<(PtyOutput, PtyInput)> {
+        let flags = OFlag::from_bits_retain(fcntl(&self.master, FcntlArg::F_GETFL)?);
+        fcntl(&self.master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+        Ok((PtyOutput::new(self.master.try_clone()?)?, PtyInput::new(self.master.try_clone()?)?))
     }
 
     /// Starts a thread that forwards everything the program writes, until the pty closes: for
@@ -141,59 +142,30 @@ impl PtyProcess {
         Ok(receiver)
     }
 
-    /// A handle to write input to the program.
-    pub fn input(&self) -> std::io::Result<PtyInput> {
-        Ok(PtyInput(self.master.try_clone()?))
+    /// A handle that writes input to the program and waits while the pty is full: for a
+    /// driver whose writes are small and whose program reads (the tests). Not with `attach`.
+    pub fn blocking_input(&self) -> std::io::Result<BlockingPtyInput> {
+        Ok(BlockingPtyInput(self.master.try_clone()?))
     }
 }
 
-/// The reading side of a pty master, registered with the runtime.
-pub struct PtyOutput {
-    fd: AsyncFd<File>,
-    buffer: Vec<u8>,
-}
+/// The writing side of a pty master, in blocking mode, and its size.
+pub struct BlockingPtyInput(File);
 
-impl PtyOutput {
-    /// The next piece of output; `None` once every process holding the other side has gone.
-    pub async fn read(&mut self) -> Option<Vec<u8>> {
-        loop {
-            let mut ready = self.fd.readable().await.ok()?;
-            // The fd shares its blocking mode with the input side (writes must not fail half
-            // way), so read only when poll says a read won't wait.
-            if !readable_now(ready.get_inner()) {
-                ready.clear_ready();
-                continue;
-            }
-            match ready.get_inner().read(&mut self.buffer) {
-                Ok(0) => return None,
-                Ok(n) => return Some(self.buffer[..n].to_vec()),
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                // EIO: the other side is closed.
-                Err(_) => return None,
-            }
-        }
-    }
-}
-
-/// Whether a read on `file` would return at once (data, end of file or an error).
-fn readable_now(file: &File) -> bool {
-    let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
-    // An error from poll itself: let the read report what is wrong.
-    poll(&mut fds, PollTimeout::ZERO).map_or(true, |n| n > 0)
-}
-
-/// The writing side of a pty master, and its size.
-pub struct PtyInput(File);
-
-impl PtyInput {
+impl BlockingPtyInput {
     pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.0.write_all(bytes)
     }
 
     /// Tells the pty (and so the program, by SIGWINCH) its new size.
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
-        // SAFETY: the fd is a pty master we own; the struct is a valid winsize.
-        unsafe { set_window_size(self.0.as_raw_fd(), &winsize(cols, rows)) }?;
-        Ok(())
+        set_size(self.0.as_fd(), cols, rows)
     }
+}
+
+/// Tells the pty behind `master` (and so its program, by SIGWINCH) its new size.
+pub fn set_size(master: BorrowedFd, cols: u16, rows: u16) -> std::io::Result<()> {
+    // SAFETY: the fd is a pty master, borrowed for the call; the struct is a valid winsize.
+    unsafe { set_window_size(master.as_raw_fd(), &winsize(cols, rows)) }?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shiftkey::session::pty::{PtyCommand, PtyInput, PtyProcess};
+use shiftkey::session::pty::{BlockingPtyInput, PtyCommand, PtyProcess};
 use tokio::sync::mpsc;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
@@ -140,7 +140,7 @@ impl Drop for Backend {
 /// The real `shiftkey` binary in a pseudo-terminal, with its screen parsed by vt100.
 pub struct Screen {
     pub process: PtyProcess,
-    input: PtyInput,
+    input: BlockingPtyInput,
     output: mpsc::Receiver<Vec<u8>>,
     parser: vt100::Parser,
     /// Everything the program wrote, for checks on the raw stream.
@@ -177,7 +177,7 @@ impl Screen {
         let (cols, rows) = (command.cols, command.rows);
         let process = PtyProcess::spawn(command).expect("spawn in a pty");
         let output = process.output_forwarded().expect("pty output");
-        let input = process.input().expect("pty input");
+        let input = process.blocking_input().expect("pty input");
         Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
 
