@@ -307,3 +307,34 @@ async fn sandboxed_session_cannot_write_outside_its_home() {
 fn which_bwrap() -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join("bwrap")).find(|p| p.is_file())
 }
+
+#[tokio::test]
+async fn a_session_that_stops_reading_its_input_can_still_be_signed_out_of() {
+    let backend = Backend::start();
+    let user = session_user("sk-t-deaf");
+    let setup = KioskSetup::new(
+        backend.dir.path(),
+        &backend.url,
+        &["/bin/sh", "-c", "stty raw -echo; echo DEAF-READY $$ PID; exec sleep 600"],
+        &format!("{}\nsandbox = \"none\"", run_as_line(&user)),
+    );
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, " PID").await;
+    let sleeper: i32 = field(&shown, "DEAF-READY").parse().unwrap();
+    assert!(procs::alive(sleeper));
+    // A paste far larger than the session's pty holds, into a program that never reads: a
+    // kiosk that waited for room would stop reading its own terminal, and this write with it.
+    let mut terminal = screen.process.blocking_input().unwrap();
+    let paste = std::thread::spawn(move || terminal.write(&vec![b'x'; 256 * 1024]));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !paste.is_finished() {
+        assert!(tokio::time::Instant::now() < deadline, "the kiosk stopped reading its terminal");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    paste.join().unwrap().unwrap();
+
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+    assert_eq!(setup.audit_events("session_end")[0]["reason"], "sign_out_key");
+    assert!(!procs::alive(sleeper), "the session's program is gone");
+}

@@ -1,60 +1,109 @@
-//! The terminal's input events (keys, pastes, resizes), read on the runtime's own thread.
+//! The terminal's input events (keys, resizes), read on the runtime's own thread.
 //!
-//! crossterm's `EventStream` waits for input on a helper thread that then wakes the kiosk: a
-//! thread hand-over on every key. Here the kiosk waits on the terminal's fd itself and asks
-//! crossterm only for what is already there (`poll` with a zero timeout, then `read`), so a key
-//! reaches the session one wake-up sooner.
+//! The kiosk reads its terminal itself and parses the keys (`key_parser`): one wake-up per
+//! key, everything there is read at once (a paste can't stall half-read), and a terminal that
+//! hung up ends the input instead of being read forever.
 
-use std::io::IsTerminal;
-use std::os::fd::{AsFd, OwnedFd};
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{ErrorKind, IsTerminal, Read};
+use std::os::unix::fs::OpenOptionsExt;
 
 use crossterm::event::Event;
 use tokio::io::Interest;
-use tokio::io::unix::AsyncFd;
+use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
+use super::key_parser::KeyParser;
+
+/// Read at most this much before the event loop gets a turn: a flood of input must not starve
+/// the timers and the session's output.
+const READ_PER_TURN: usize = 64 * 1024;
+
 pub struct TerminalInput {
-    /// The terminal crossterm reads from (stdin when it is one, else /dev/tty), for readiness.
-    tty: AsyncFd<OwnedFd>,
-    /// crossterm turns SIGWINCH into a resize event, but nothing wakes us for it but this.
+    /// The terminal, opened anew: its own non-blocking file, so the shell that started the
+    /// kiosk keeps a blocking one.
+    tty: AsyncFd<File>,
+    read: ReadSoFar,
     window_changes: Signal,
+}
+
+/// What has been read from the terminal and not yet handed out.
+struct ReadSoFar {
+    buffer: Vec<u8>,
+    parser: KeyParser,
+    events: VecDeque<Event>,
+    hung_up: bool,
+}
+
+/// The terminal the kiosk runs on: stdin when it is one, else the controlling terminal.
+fn open_terminal() -> std::io::Result<File> {
+    let path = if std::io::stdin().is_terminal() { "/proc/self/fd/0" } else { "/dev/tty" };
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|err| std::io::Error::new(err.kind(), format!("can't open the terminal ({path}) for input: {err}")))
 }
 
 impl TerminalInput {
     pub fn new() -> std::io::Result<Self> {
-        let stdin = std::io::stdin();
-        let fd = if stdin.is_terminal() {
-            stdin.as_fd().try_clone_to_owned()?
-        } else {
-            std::fs::File::open("/dev/tty")?.into()
-        };
-        // SAFETY: the OwnedFd is ours and stays open for as long as the AsyncFd holds it.
-        let tty = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }?;
-        Ok(Self { tty, window_changes: signal(SignalKind::window_change())? })
+        // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
+        let tty = unsafe { AsyncFd::register_with_interest(open_terminal()?, Interest::READABLE) }?;
+        Ok(Self {
+            tty,
+            read: ReadSoFar {
+                buffer: vec![0; 16 * 1024],
+                parser: KeyParser::default(),
+                events: VecDeque::new(),
+                hung_up: false,
+            },
+            window_changes: signal(SignalKind::window_change())?,
+        })
     }
 
     /// The next event; `None` once the terminal is gone (hung up).
     pub async fn next(&mut self) -> std::io::Result<Option<Event>> {
         loop {
-            if crossterm::event::poll(Duration::ZERO)? {
-                return crossterm::event::read().map(Some);
+            if let Some(event) = self.read.events.pop_front() {
+                return Ok(Some(event));
             }
-            // crossterm has read all there was. Wait for more, forgetting the readiness seen
-            // so far (it was for bytes crossterm has consumed); bytes that arrive after this
-            // are a new readiness, so none is missed.
+            if self.read.hung_up {
+                return Ok(None);
+            }
             tokio::select! {
-                ready = self.tty.readable() => {
-                    let mut ready = ready?;
-                    // A hung-up terminal stays readable with nothing to read: waiting again
-                    // would spin.
-                    if ready.ready().is_read_closed() {
-                        return Ok(None);
-                    }
-                    ready.clear_ready();
+                ready = self.tty.readable() => self.read.take(ready?)?,
+                _ = self.window_changes.recv() => {
+                    let (cols, rows) = crossterm::terminal::size()?;
+                    self.read.events.push_back(Event::Resize(cols, rows));
                 }
-                _ = self.window_changes.recv() => {}
             }
         }
+    }
+}
+
+impl ReadSoFar {
+    /// Reads what the terminal has (up to `READ_PER_TURN`) into events.
+    fn take(&mut self, mut ready: AsyncFdReadyGuard<'_, File>) -> std::io::Result<()> {
+        let Self { buffer, parser, events, hung_up } = self;
+        let mut taken = 0;
+        while taken < READ_PER_TURN {
+            match ready.try_io(|tty| tty.get_ref().read(buffer)) {
+                Ok(Ok(0)) => *hung_up = true,
+                Ok(Ok(n)) => {
+                    parser.feed(&buffer[..n], events);
+                    taken += n;
+                    continue;
+                }
+                Ok(Err(err)) if err.kind() == ErrorKind::Interrupted => continue,
+                // EIO: the terminal hung up.
+                Ok(Err(err)) if err.raw_os_error() == Some(libc::EIO) => *hung_up = true,
+                Ok(Err(err)) => return Err(err),
+                // All read: try_io forgot the readiness.
+                Err(_would_block) => parser.input_drained(events),
+            }
+            break;
+        }
+        Ok(())
     }
 }

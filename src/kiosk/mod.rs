@@ -8,6 +8,7 @@ pub mod app;
 pub mod fixtures;
 pub mod frame;
 mod input;
+mod key_parser;
 pub mod manager;
 mod manager_view;
 pub mod pacer;
