@@ -93,7 +93,14 @@ impl ReadSoFar {
                 Ok(Ok(n)) => {
                     parser.feed(&buffer[..n], events);
                     taken += n;
-                    continue;
+                    if n == buffer.len() {
+                        continue;
+                    }
+                    // A short read took all there was (a tty read returns what it has, up to
+                    // the buffer); input after it is a new readiness event. No read that
+                    // would only say EWOULDBLOCK: a syscall less per key.
+                    ready.clear_ready();
+                    parser.input_drained(events);
                 }
                 Ok(Err(err)) if err.kind() == ErrorKind::Interrupted => continue,
                 // EIO: the terminal hung up.

@@ -115,7 +115,7 @@ impl PtyProcess {
     pub fn attach(&self) -> std::io::Result<(PtyOutput, PtyInput)> {
         let flags = OFlag::from_bits_retain(fcntl(&self.master, FcntlArg::F_GETFL)?);
         fcntl(&self.master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-        Ok((PtyOutput::new(self.master.try_clone()?)?, PtyInput::new(self.master.try_clone()?)?))
+        Ok((PtyOutput::new(self.master.try_clone()?)?, PtyInput::new(self.master.try_clone()?)))
     }
 
     /// Starts a thread that forwards everything the program writes, until the pty closes: for

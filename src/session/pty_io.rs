@@ -37,7 +37,14 @@ impl PtyOutput {
             let mut ready = fd.readable().await.ok()?;
             match ready.try_io(|fd| fd.get_ref().read(buffer)) {
                 Ok(Ok(0)) => return None,
-                Ok(Ok(n)) => return Some(buffer[..n].to_vec()),
+                Ok(Ok(n)) => {
+                    // A short read took all there was (as in `kiosk::input`): no read that
+                    // would only say EWOULDBLOCK.
+                    if n < buffer.len() {
+                        ready.clear_ready();
+                    }
+                    return Some(buffer[..n].to_vec());
+                }
                 Ok(Err(err)) if err.kind() == ErrorKind::Interrupted => continue,
                 // EIO: the other side is closed.
                 Ok(Err(_)) => return None,
@@ -50,7 +57,10 @@ impl PtyOutput {
 
 /// The writing side of a non-blocking pty master, and its size.
 pub struct PtyInput {
-    fd: AsyncFd<File>,
+    master: File,
+    /// The master registered for writability, only while input waits: registered all the
+    /// time, every read the program makes would wake the kiosk for nothing.
+    waiting: Option<AsyncFd<File>>,
     /// What the pty could not take yet, oldest first.
     pending: VecDeque<u8>,
 }
@@ -63,10 +73,8 @@ pub struct InputDropped {
 }
 
 impl PtyInput {
-    pub(super) fn new(master: File) -> std::io::Result<Self> {
-        // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
-        let fd = unsafe { AsyncFd::register_with_interest(master, Interest::WRITABLE) }?;
-        Ok(Self { fd, pending: VecDeque::new() })
+    pub(super) fn new(master: File) -> Self {
+        Self { master, waiting: None, pending: VecDeque::new() }
     }
 
     /// Sends `bytes` to the program without waiting: what the pty can't take now is queued
@@ -74,7 +82,7 @@ impl PtyInput {
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), InputDropped> {
         let mut rest = bytes;
         if self.pending.is_empty() {
-            let written = write_now(self.fd.get_ref(), rest);
+            let written = write_now(&self.master, rest);
             rest = &rest[written..];
         }
         let room = MAX_PENDING_INPUT.saturating_sub(self.pending.len());
@@ -92,29 +100,43 @@ impl PtyInput {
     /// gone), the queue is dropped: nothing would ever read it.
     pub async fn flush(&mut self) {
         while !self.pending.is_empty() {
-            let Ok(mut ready) = self.fd.writable().await else {
+            if !self.wait_writable().await {
                 self.pending.clear();
-                return;
-            };
-            // Hung up: no process has the program's side open any more, so nothing will read
-            // (and the readiness would stay set: waiting again would spin).
-            if ready.ready().is_write_closed() {
-                self.pending.clear();
-                return;
-            }
-            let (front, _) = self.pending.as_slices();
-            match ready.try_io(|fd| fd.get_ref().write(front)) {
-                Ok(Ok(n)) => drop(self.pending.drain(..n)),
-                Ok(Err(err)) if err.kind() == ErrorKind::Interrupted => {}
-                Ok(Err(_)) => self.pending.clear(),
-                Err(_would_block) => {}
             }
         }
+        self.waiting = None;
+    }
+
+    /// Waits until the pty may take more, and gives it what it takes. False when it never will:
+    /// no process has the program's side open any more (and the readiness would stay set:
+    /// waiting again would spin), or the pty failed.
+    async fn wait_writable(&mut self) -> bool {
+        if self.waiting.is_none() {
+            let Ok(master) = self.master.try_clone() else { return false };
+            // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
+            match unsafe { AsyncFd::register_with_interest(master, Interest::WRITABLE) } {
+                Ok(fd) => self.waiting = Some(fd),
+                Err(_) => return false,
+            }
+        }
+        let Some(fd) = &self.waiting else { return false };
+        let Ok(mut ready) = fd.writable().await else { return false };
+        if ready.ready().is_write_closed() {
+            return false;
+        }
+        let (front, _) = self.pending.as_slices();
+        match ready.try_io(|fd| fd.get_ref().write(front)) {
+            Ok(Ok(n)) => drop(self.pending.drain(..n)),
+            Ok(Err(err)) if err.kind() == ErrorKind::Interrupted => {}
+            Ok(Err(_)) => return false,
+            Err(_would_block) => {}
+        }
+        true
     }
 
     /// Tells the pty (and so the program, by SIGWINCH) its new size.
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
-        super::pty::set_size(self.fd.get_ref().as_fd(), cols, rows)
+        super::pty::set_size(self.master.as_fd(), cols, rows)
     }
 }
 
@@ -149,7 +171,7 @@ mod tests {
         let mut modes = nix::sys::termios::tcgetattr(&slave).unwrap();
         nix::sys::termios::cfmakeraw(&mut modes);
         nix::sys::termios::tcsetattr(&slave, nix::sys::termios::SetArg::TCSANOW, &modes).unwrap();
-        (PtyInput::new(master).unwrap(), slave)
+        (PtyInput::new(master), slave)
     }
 
     #[tokio::test]
