@@ -94,10 +94,39 @@ fn render(c: &mut Criterion) {
             let name = format!("draw session {width}x{height} ({case})");
             bench_frames(c, &name, &mut terminal(width, height), &state, &frames, Drawn::Whole);
         }
-        let name = format!("draw session {width}x{height} (echo, only the session's rows)");
+        let name = format!("draw session {width}x{height} (output, only the session's rows: whole-screen diff)");
         let frames = [busy.screen(), echoed.screen()];
         bench_frames(c, &name, &mut terminal(width, height), &state, &frames, Drawn::SessionOutputAlone);
+        bench_echo(c, &format!("draw session {width}x{height} (echo as the kiosk draws it)"), width, height);
     }
+}
+
+/// A key's echo as the kiosk handles it: the output fed to the session's screen through the
+/// painter (which notes the cells it changed), then drawn. Only that is timed: at the end of
+/// the line the cursor goes back to its start, untimed.
+fn bench_echo(c: &mut Criterion, name: &str, width: u16, height: u16) {
+    let state = fixtures::in_session();
+    let mut terminal = terminal(width, height);
+    let mut session = busy_session(width, height, 0);
+    session.process(b"\x1b[10;1H");
+    let mut painter = SessionPainter::default();
+    frame::draw(&mut terminal, &state, Some((session.screen(), &mut painter))).unwrap();
+    c.bench_function(name, |b| {
+        b.iter_custom(|iterations| {
+            let mut spent = std::time::Duration::ZERO;
+            for _ in 0..iterations {
+                if session.screen().cursor_position().1 + 2 >= width {
+                    painter.take_output(&mut session, b"\r");
+                    assert!(frame::draw_session_output(&mut terminal, &state, session.screen(), &mut painter).unwrap());
+                }
+                let started = std::time::Instant::now();
+                painter.take_output(&mut session, b"e");
+                assert!(frame::draw_session_output(&mut terminal, &state, session.screen(), &mut painter).unwrap());
+                spent += started.elapsed();
+            }
+            spent
+        });
+    });
 }
 
 criterion_group!(benches, render);

@@ -267,7 +267,7 @@ async fn event_loop<B: AuthBackend + Clone>(
                 activity = session_activity(&mut kiosk.hosted) => match activity {
                     Activity::Output(bytes) => {
                         if let Some(hosted) = &mut kiosk.hosted {
-                            hosted.screen.process(&bytes);
+                            hosted.painter.take_output(&mut hosted.screen, &bytes);
                         }
                         redraw = match pacer.output(Instant::now()) {
                             Pace::DrawNow => Redraw::SessionOutput,

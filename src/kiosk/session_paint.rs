@@ -14,6 +14,45 @@ use ratatui::layout::Rect;
 /// SGR 0: default colours and no attributes, which is what ratatui assumes it starts from.
 const RESET_ATTRIBUTES: &[u8] = b"\x1b[m";
 
+/// What the session's output since the last paint may have changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Damage {
+    #[default]
+    Nothing,
+    /// Only these cells of one row: text typed or echoed on a line.
+    Cells {
+        row: u16,
+        start: u16,
+        end: u16,
+    },
+    Anything,
+}
+
+impl Damage {
+    /// Adds one piece of output, given the session's cursor before and after it. Printable
+    /// ASCII that moved the cursor along its row by its length (no wrap, no scroll, no escape
+    /// sequence) changed only the cells it was written to, and perhaps their neighbours (the
+    /// other half of a wide character it overwrote). Anything else may have changed anything.
+    fn add(self, bytes: &[u8], before: (u16, u16), after: (u16, u16)) -> Self {
+        let plain_text = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
+        let along_the_row = after.0 == before.0 && usize::from(after.1) == usize::from(before.1) + bytes.len();
+        if bytes.is_empty() {
+            return self;
+        }
+        if !(plain_text && along_the_row) {
+            return Self::Anything;
+        }
+        let (row, start, end) = (before.0, before.1.saturating_sub(1), after.1.saturating_add(1));
+        match self {
+            Self::Nothing => Self::Cells { row, start, end },
+            Self::Cells { row: damaged, start: s, end: e } if damaged == row => {
+                Self::Cells { row, start: s.min(start), end: e.max(end) }
+            }
+            _ => Self::Anything,
+        }
+    }
+}
+
 /// Keeps what the terminal shows in the session's rows, to paint only what changed.
 #[derive(Default)]
 pub struct SessionPainter {
@@ -22,10 +61,18 @@ pub struct SessionPainter {
     /// copy of the session's screen when they are many (parsing them would cost more). `None` when the rows hold something else
     /// (a first frame, an overlay, a resize).
     shown: Option<(vt100::Parser, Rect)>,
+    damage: Damage,
     bytes: Vec<u8>,
 }
 
 impl SessionPainter {
+    /// Feeds the session's output to its screen, noting what it changed.
+    pub fn take_output(&mut self, session: &mut vt100::Parser, bytes: &[u8]) {
+        let before = session.screen().cursor_position();
+        session.process(bytes);
+        self.damage = self.damage.add(bytes, before, session.screen().cursor_position());
+    }
+
     /// The rows no longer show what was painted: the next paint redraws them all.
     pub fn forget(&mut self) {
         self.shown = None;
@@ -43,11 +90,26 @@ impl SessionPainter {
         let (rows, cols) = screen.size();
         let mut shown = match self.shown.take() {
             Some((shown, shown_area)) if shown_area == area && shown.screen().size() == screen.size() => {
-                // The diff moves from where the shown screen left the cursor, with its
-                // attributes; ratatui has drawn since, so put both back first.
-                self.bytes.extend(shown.screen().cursor_state_formatted());
-                self.bytes.extend(shown.screen().attributes_formatted());
-                self.bytes.extend(screen.contents_diff(shown.screen()));
+                match self.damage {
+                    Damage::Cells { row, start, end } => {
+                        // Only those cells to compare: the diff of one row's span, not of
+                        // every cell of the screen (an echo's whole cost, before).
+                        let end = end.min(cols);
+                        let _ = write!(self.bytes, "\x1b[{};{}H", row + 1, start + 1);
+                        self.bytes.extend(RESET_ATTRIBUTES);
+                        if let Some(diff) = screen.rows_diff(shown.screen(), start, end - start).nth(row.into()) {
+                            self.bytes.extend(diff);
+                        }
+                        self.bytes.extend(screen.cursor_state_formatted());
+                    }
+                    _ => {
+                        // The diff moves from where the shown screen left the cursor, with its
+                        // attributes; ratatui has drawn since, so put both back first.
+                        self.bytes.extend(shown.screen().cursor_state_formatted());
+                        self.bytes.extend(shown.screen().attributes_formatted());
+                        self.bytes.extend(screen.contents_diff(shown.screen()));
+                    }
+                }
                 shown
             }
             _ => {
@@ -69,6 +131,7 @@ impl SessionPainter {
             *shown.screen_mut() = screen.clone();
         }
         self.shown = Some((shown, area));
+        self.damage = Damage::Nothing;
         &self.bytes
     }
 }
@@ -126,15 +189,56 @@ mod tests {
 
     /// Feeds each step to a session, paints it, and checks the terminal shows exactly it.
     fn check(steps: &[&str]) {
+        let batches: Vec<Vec<&str>> = steps.iter().map(|step| vec![*step]).collect();
+        check_batches(&batches);
+    }
+
+    /// As `check`, with several pieces of output before each paint (as when output comes
+    /// faster than frames).
+    fn check_batches(batches: &[Vec<&str>]) {
         let mut session = vt100::Parser::new(ROWS, COLS, 0);
         let mut terminal = Terminal::new();
         let mut painter = SessionPainter::default();
-        for step in steps {
-            session.process(step.as_bytes());
+        for batch in batches {
+            for output in batch {
+                painter.take_output(&mut session, output.as_bytes());
+            }
             terminal.parser.process(painter.paint(session.screen(), area()));
-            terminal.assert_shows(session.screen(), step);
+            terminal.assert_shows(session.screen(), &batch.concat());
             terminal.ratatui_draws();
         }
+    }
+
+    #[test]
+    fn typing_anywhere_on_a_line_paints_just_those_cells() {
+        let mut session = vt100::Parser::new(ROWS, COLS, 0);
+        let mut painter = SessionPainter::default();
+        painter.take_output(&mut session, b"$ \x1b[2;1Hsecond row");
+        painter.paint(session.screen(), area());
+        painter.take_output(&mut session, b"x");
+        let echo = painter.paint(session.screen(), area()).to_vec();
+        assert_eq!(painter.damage, Damage::Nothing, "a paint starts the next damage afresh");
+        let text = String::from_utf8_lossy(&echo);
+        assert!(echo.len() < 40 && text.contains('x'), "an echo wrote {} bytes: {text:?}", echo.len());
+        assert!(text.starts_with("\x1b[2;10H"), "starts at the cell before the echo: {text:?}");
+
+        check(&["$ ", "l", "s", " -l", "\x1b[1;3H", "L", "\x1b[1;20H", "z"]);
+        check(&["\x1b[31mred", "der", "\x1b[m", " plain", "\x1b[?25l", "hidden", "\x1b[?25h", "shown"]);
+        // Over wide characters: writing on one half of one clears the other half.
+        check(&["日本語", "\x1b[1;2H", "a", "\x1b[1;5H", "bc", "\x1b[1;1H", "日"]);
+        // Up to the right edge, then a wrap: the wrap changes another row.
+        check(&[&"x".repeat(usize::from(COLS) - 2), "ab", "c", "d"]);
+    }
+
+    #[test]
+    fn output_in_several_pieces_before_a_paint() {
+        check_batches(&[
+            vec!["$ "],
+            vec!["a", "b", "c"],
+            vec!["d", "\x1b[3;1H", "e"],
+            vec!["\x1b[1;1H", "X", "\x1b[1;10H", "Y"],
+            vec!["\r\n", "next"],
+        ]);
     }
 
     #[test]
