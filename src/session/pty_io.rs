@@ -17,6 +17,9 @@ use tokio::io::unix::AsyncFd;
 /// arrives whole; past this, a runaway paste is cut short rather than the kiosk's memory.
 pub const MAX_PENDING_INPUT: usize = 4 * 1024 * 1024;
 
+/// A read this long or longer is taken as part of a stream of output.
+const STREAMING: usize = 1024;
+
 /// The reading side of a non-blocking pty master, registered with the runtime.
 pub struct PtyOutput {
     fd: AsyncFd<File>,
@@ -38,9 +41,11 @@ impl PtyOutput {
             match ready.try_io(|fd| fd.get_ref().read(buffer)) {
                 Ok(Ok(0)) => return None,
                 Ok(Ok(n)) => {
-                    // A short read took all there was (as in `kiosk::input`): no read that
-                    // would only say EWOULDBLOCK.
-                    if n < buffer.len() {
+                    // A few bytes (an echo) were all there was (a pty read returns what it
+                    // has, up to the buffer; later output is a new readiness event): no read
+                    // that would only say EWOULDBLOCK. After more, a stream is likely still
+                    // flowing: the next read goes straight on, without a wait in epoll.
+                    if n < STREAMING {
                         ready.clear_ready();
                     }
                     return Some(buffer[..n].to_vec());
