@@ -119,7 +119,7 @@ async fn reset_wipes_a_hostile_session_and_says_what_it_did() {
 
 #[tokio::test]
 async fn lock_ends_the_session_blocks_sign_in_survives_a_restart_and_unlock_reopens() {
-    let (backend, setup, mut screen, dir) = alex_in_a_session("sk-m-lock").await;
+    let (backend, setup, mut screen, dir) = common::alex_in_a_session("sk-m-lock").await;
     let mut args = control_args("lock", &setup);
     args.extend(["--message", "Closed for stocktake"]);
     let (code, out, err) = run_cli(&args, None);
@@ -255,7 +255,7 @@ async fn backend_stop_and_check(mut backend: Backend, setup: &KioskSetup) {
 
 #[tokio::test]
 async fn a_manager_ends_a_workers_session_from_the_kiosk_screen() {
-    let (backend, setup, mut screen, dir) = alex_in_a_session("sk-m-screen").await;
+    let (backend, setup, mut screen, dir) = common::alex_in_a_session("sk-m-screen").await;
     screen.send(F9);
     screen.wait_for("MANAGER", WAIT).await;
     screen.wait_for("Store manager sign-in", WAIT).await;
@@ -271,23 +271,6 @@ async fn a_manager_ends_a_workers_session_from_the_kiosk_screen() {
     assert_eq!(live_tokens(&backend.db, "jordan"), 0, "the manager's token was revoked when the menu closed");
     assert_eq!(live_tokens(&backend.db, "alex"), 0);
     screen.send(F12);
-}
-
-/// A kiosk whose sessions run as the test's own account, with Alex signed in; and the
-/// session's private directory.
-async fn alex_in_a_session(account: &str) -> (Backend, KioskSetup, common::Screen, String) {
-    let backend = Backend::start();
-    let user = session_user(account);
-    let setup = KioskSetup::new(
-        backend.dir.path(),
-        &backend.url,
-        &["/bin/sh", "-c", "echo DIR=$HOME; exec sh"],
-        &run_as_line(&user),
-    );
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "DIR=").await;
-    let dir = common::hostile::field(&shown, "DIR=");
-    (backend, setup, screen, dir)
 }
 
 async fn sign_in_on_manager_screen(screen: &mut common::Screen, backend: &Backend, typed: &str, e164: &str) {

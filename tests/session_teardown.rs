@@ -217,17 +217,9 @@ fn read_lossy(path: impl AsRef<Path>) -> String {
 
 #[tokio::test]
 async fn no_secret_in_proc_logs_or_audit() {
-    let backend = Backend::start();
+    let (backend, setup, mut screen, dir) = common::alex_in_a_session("sk-t-secrets").await;
     let user = session_user("sk-t-secrets");
-    let setup = KioskSetup::new(
-        backend.dir.path(),
-        &backend.url,
-        &["/bin/sh", "-c", "echo DIR=$HOME; exec /bin/sh"],
-        &run_as_line(&user),
-    );
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "DIR=").await;
-    let dir = PathBuf::from(field(&shown, "DIR="));
+    let dir = PathBuf::from(dir);
     let token = std::fs::read_to_string(dir.join(".shiftkey-token")).unwrap();
     let code = backend.code_for(ALEX);
     assert_eq!(token.len(), 43);

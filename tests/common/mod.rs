@@ -394,6 +394,23 @@ pub async fn sign_in(screen: &mut Screen, backend: &Backend, typed: &str, e164: 
     screen.wait_for(ready, wait).await
 }
 
+/// A kiosk whose sessions (a shell that shows its `HOME`) run as `account`, with Alex
+/// (+1 206 555 0100) signed in; and the session's private directory.
+pub async fn alex_in_a_session(account: &str) -> (Backend, KioskSetup, Screen, String) {
+    let backend = Backend::start();
+    let user = session_user(account);
+    let setup = KioskSetup::new(
+        backend.dir.path(),
+        &backend.url,
+        &["/bin/sh", "-c", "echo DIR=$HOME; exec sh"],
+        &run_as_line(&user),
+    );
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "2065550100", "+12065550100", "DIR=").await;
+    let dir = hostile::field(&shown, "DIR=");
+    (backend, setup, screen, dir)
+}
+
 impl Screen {
     /// Resizes the pty the kiosk runs in (it gets SIGWINCH).
     pub fn resize(&mut self, cols: u16, rows: u16) {
