@@ -34,11 +34,11 @@ impl Damage {
     /// sequence) changed only the cells it was written to, and perhaps their neighbours (the
     /// other half of a wide character it overwrote). Anything else may have changed anything.
     fn add(self, bytes: &[u8], before: (u16, u16), after: (u16, u16)) -> Self {
-        let plain_text = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
-        let along_the_row = after.0 == before.0 && usize::from(after.1) == usize::from(before.1) + bytes.len();
         if bytes.is_empty() {
             return self;
         }
+        let plain_text = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
+        let along_the_row = after.0 == before.0 && usize::from(after.1) == usize::from(before.1) + bytes.len();
         if !(plain_text && along_the_row) {
             return Self::Anything;
         }
