@@ -186,16 +186,16 @@ fn control(target: &ControlTarget, request: Request, json: bool) -> ExitCode {
             eprintln!("shiftkey: {err}");
             ExitCode::from(err.exit_code())
         }
-        Ok(Ok(response)) => {
+        Ok(Ok((answer, line))) => {
             if json {
-                println!("{}", response.0);
-            } else if response.is_ok() {
-                println!("{}", shiftkey::control::describe::human(&request, &response.0));
+                println!("{line}");
+            } else if answer.is_ok() {
+                println!("{}", shiftkey::control::describe::human(&answer));
             }
-            if response.is_ok() {
+            if answer.is_ok() {
                 ExitCode::SUCCESS
             } else {
-                eprintln!("shiftkey: {}", response.0["message"].as_str().unwrap_or("refused"));
+                eprintln!("shiftkey: {}", shiftkey::control::describe::human(&answer));
                 ExitCode::from(1)
             }
         }
@@ -291,7 +291,7 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
 /// (another kiosk may own the default path).
 async fn bind_control(config: &KioskConfig, demo: bool) -> Result<Option<(ControlServer, Authorizer)>, String> {
     let bound = async {
-        let authorizer = Authorizer::new(&config.control.allowed_groups)?;
+        let authorizer = Authorizer::new(&config.control.allowed_groups).map_err(|e| e.to_string())?;
         let group_name = config.control.socket_group.as_ref().or(config.control.allowed_groups.first());
         let group = match group_name {
             Some(name) => Some(

@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use shiftkey::auth::AuthError;
 use shiftkey::kiosk::fixtures::{self, press, type_text};
-use shiftkey::kiosk::state::{Event, Purpose, Reply, State};
+use shiftkey::kiosk::state::{Event, State};
 use shiftkey::kiosk::update::update;
 use shiftkey::kiosk::view;
 use shiftkey::session::SignOutReason;
@@ -49,8 +49,8 @@ fn phone_screen_errors() {
     snapshot_all_sizes("phone_invalid", &s, None);
     let mut s = state();
     type_text(&mut s, "2065550100");
-    press(&mut s, KeyCode::Enter);
-    update(&mut s, Event::Reply(Reply::CodeSent(Purpose::Worker, Err(AuthError::Unreachable))));
+    let sent = press(&mut s, KeyCode::Enter);
+    fixtures::code_sent(&mut s, &sent, Err(AuthError::Unreachable));
     snapshot_all_sizes("phone_unreachable", &s, None);
 }
 
@@ -62,11 +62,11 @@ fn code_screen() {
     let later = s.now + Duration::from_secs(42);
     update(&mut s, Event::Tick(later));
     snapshot_all_sizes("code_typing", &s, None);
-    type_text(&mut s, "456");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::InvalidCode { attempts_left: 4 }))));
+    let sent = type_text(&mut s, "456");
+    fixtures::verified(&mut s, &sent, Err(AuthError::InvalidCode { attempts_left: 4 }));
     snapshot_all_sizes("code_wrong", &s, None);
-    type_text(&mut s, "111111");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::TooManyAttempts))));
+    let sent = type_text(&mut s, "111111");
+    fixtures::verified(&mut s, &sent, Err(AuthError::TooManyAttempts));
     snapshot_all_sizes("code_too_many", &s, None);
     let mut s = fixtures::code_screen();
     let later = s.now + Duration::from_secs(300);
@@ -77,8 +77,8 @@ fn code_screen() {
 #[test]
 fn welcome_and_signed_out() {
     let mut s = fixtures::code_screen();
-    type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(fixtures::grant("Alex Rivera", &[])))));
+    let sent = type_text(&mut s, "123456");
+    fixtures::verified(&mut s, &sent, Ok(fixtures::grant("Alex Rivera", &[])));
     snapshot_all_sizes("welcome", &s, None);
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
@@ -131,8 +131,8 @@ fn too_small_says_so() {
 #[test]
 fn session_status_bar_is_coloured() {
     let mut s = fixtures::code_screen();
-    type_text(&mut s, "123456");
-    update(&mut s, Event::Reply(Reply::Verified(Purpose::Worker, Ok(fixtures::grant("Alex Rivera", &[])))));
+    let sent = type_text(&mut s, "123456");
+    fixtures::verified(&mut s, &sent, Ok(fixtures::grant("Alex Rivera", &[])));
     update(&mut s, Event::SessionStarted);
     let later = s.now + Duration::from_secs(1);
     update(&mut s, Event::Tick(later));
@@ -145,8 +145,7 @@ fn session_status_bar_is_coloured() {
 
 #[test]
 fn locked_and_manager_screens() {
-    let mut s = state();
-    update(&mut s, Event::Lock("Closed for cleaning".into()));
+    let s = fixtures::locked();
     snapshot_all_sizes("locked", &s, None);
     let mut s = state();
     press(&mut s, KeyCode::F(9));

@@ -2,6 +2,7 @@
 //!
 //! The kiosk only ever talks to [`AuthBackend`]; it never knows which provider is behind it.
 
+pub mod revoke;
 pub mod shiftkey;
 
 use std::time::Duration;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
-use super::protocol::{Request, Response};
+use super::protocol::{ControlAnswer, Request};
 
 /// How long the CLI waits for an answer (a reset waits for the whole teardown).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -32,8 +32,8 @@ impl ClientError {
     }
 }
 
-/// Sends one request and returns the kiosk's answer.
-pub async fn send(path: &Path, request: &Request) -> Result<Response, ClientError> {
+/// Sends one request and returns the kiosk's answer, and the line it came as.
+pub async fn send(path: &Path, request: &Request) -> Result<(ControlAnswer, String), ClientError> {
     let shown = path.display().to_string();
     let mut stream = UnixStream::connect(path).await.map_err(|source| match source.kind() {
         std::io::ErrorKind::PermissionDenied => ClientError::Forbidden { path: shown.clone(), source },
@@ -49,5 +49,6 @@ pub async fn send(path: &Path, request: &Request) -> Result<Response, ClientErro
         .await
         .map_err(|_| ClientError::Broken(format!("no answer within {} s", ANSWER_TIMEOUT.as_secs())))?
         .map_err(|e| ClientError::Broken(e.to_string()))?;
-    serde_json::from_str(&answer).map(Response).map_err(|e| ClientError::Broken(format!("{e}: {answer:?}")))
+    let parsed = ControlAnswer::parse(request, &answer).map_err(|e| ClientError::Broken(format!("{e}: {answer:?}")))?;
+    Ok((parsed, answer.trim_end().to_string()))
 }

@@ -1,70 +1,65 @@
 //! Control answers as text for people (the CLI's default; `--json` prints them as they are).
 
-use serde_json::Value;
+use super::protocol::{ControlAnswer, LockAnswer, ResetAnswer, StatusAnswer};
+use crate::session::teardown::TeardownOutcome;
 
-use super::protocol::Request;
-
-fn teardown_text(outcome: &Value) -> String {
-    let left = outcome["left_alive"].as_array().map_or(0, Vec::len);
+fn teardown_text(outcome: &TeardownOutcome) -> String {
+    let left = outcome.left_alive.len();
+    let reason = serde_json::to_value(outcome.reason).ok().and_then(|v| v.as_str().map(str::to_string));
     let mut text = format!(
         "session of {} erased ({}): {} processes ended ({} needed SIGKILL), {} files removed, token {}",
-        outcome["user_id"].as_str().unwrap_or("?"),
-        outcome["reason"].as_str().unwrap_or("?"),
-        outcome["processes_ended"],
-        outcome["killed_after_grace"],
-        outcome["files_removed"],
-        outcome["revoke"].as_str().unwrap_or("?"),
+        outcome.user_id,
+        reason.unwrap_or_default(),
+        outcome.processes_ended,
+        outcome.killed_after_grace,
+        outcome.files_removed,
+        outcome.revoke,
     );
-    if left > 0 || outcome["dir_removed"] == false {
+    if left > 0 || !outcome.dir_removed {
         text.push_str(&format!(
             "\nWARNING: left behind: {left} processes, session dir removed: {}",
-            outcome["dir_removed"]
+            outcome.dir_removed
         ));
     }
     text
 }
 
-/// A successful answer in a few lines.
-pub fn human(request: &Request, answer: &Value) -> String {
-    match request {
-        Request::Status => {
-            let mut lines = vec![
-                format!("kiosk:    {}", answer["kiosk"].as_str().unwrap_or("?")),
-                format!(
-                    "state:    {} since {}",
-                    answer["state"].as_str().unwrap_or("?"),
-                    answer["since"].as_str().unwrap_or("?")
-                ),
-            ];
-            if let Some(message) = answer["locked_message"].as_str() {
-                lines.push(format!("locked:   \"{message}\""));
-            }
-            if answer["user"].is_object() {
-                lines.push(format!(
-                    "user:     {} ({}), signed in {} s ago",
-                    answer["user"]["display_name"].as_str().unwrap_or("?"),
-                    answer["user"]["phone"].as_str().unwrap_or("?"),
-                    answer["session_age_secs"]
-                ));
-            }
-            lines.push(format!("idle:     {} s", answer["idle_secs"]));
-            let backend = if answer["backend_reachable"] == true { "answers" } else { "NOT REACHABLE" };
-            lines.push(format!("backend:  {backend}"));
-            lines.push("recent events:".into());
-            for event in answer["recent_events"].as_array().into_iter().flatten() {
-                lines.push(format!(
-                    "  {} {}",
-                    event["time"].as_str().unwrap_or(""),
-                    event["event"].as_str().unwrap_or("")
-                ));
-            }
-            lines.join("\n")
+fn status_text(answer: &StatusAnswer) -> String {
+    let mut lines =
+        vec![format!("kiosk:    {}", answer.kiosk), format!("state:    {} since {}", answer.state, answer.since)];
+    if let Some(message) = &answer.locked_message {
+        lines.push(format!("locked:   \"{message}\""));
+    }
+    if let Some(user) = &answer.user {
+        lines.push(format!(
+            "user:     {} ({}), signed in {} s ago",
+            user.display_name,
+            user.phone,
+            answer.session_age_secs.unwrap_or(0)
+        ));
+    }
+    lines.push(format!("idle:     {} s", answer.idle_secs));
+    let backend = if answer.backend_reachable { "answers" } else { "NOT REACHABLE" };
+    lines.push(format!("backend:  {backend}"));
+    lines.push("recent events:".into());
+    for event in &answer.recent_events {
+        lines.push(format!("  {} {}", event["time"].as_str().unwrap_or(""), event["event"].as_str().unwrap_or("")));
+    }
+    lines.join("\n")
+}
+
+/// An answer in a few lines.
+pub fn human(answer: &ControlAnswer) -> String {
+    match answer {
+        ControlAnswer::Status(status) => status_text(status),
+        ControlAnswer::Reset(ResetAnswer { outcome: Some(outcome), .. }) => teardown_text(outcome),
+        ControlAnswer::Reset(ResetAnswer { message, .. }) => {
+            message.clone().unwrap_or_else(|| "no session to reset; nothing changed".into())
         }
-        Request::Reset { .. } if answer["session"] == false => "no session to reset; nothing changed".into(),
-        Request::Reset { .. } => teardown_text(&answer["outcome"]),
-        Request::Lock { .. } if answer["session"] == true => format!("locked\n{}", teardown_text(&answer["outcome"])),
-        Request::Lock { .. } => format!("locked: \"{}\"", answer["message"].as_str().unwrap_or("")),
-        Request::Unlock if answer["was_locked"] == false => "was not locked; nothing changed".into(),
-        Request::Unlock => "unlocked: sign-in is open".into(),
+        ControlAnswer::Lock(LockAnswer { outcome: Some(outcome), .. }) => format!("locked\n{}", teardown_text(outcome)),
+        ControlAnswer::Lock(LockAnswer { message, .. }) => format!("locked: \"{}\"", message.as_deref().unwrap_or("")),
+        ControlAnswer::Unlock(unlock) if !unlock.was_locked => "was not locked; nothing changed".into(),
+        ControlAnswer::Unlock(_) => "unlocked: sign-in is open".into(),
+        ControlAnswer::Error(error) => error.message.clone(),
     }
 }

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
-use super::protocol::{MAX_REQUEST_BYTES, Request, Response, parse_request};
+use super::protocol::{ControlAnswer, ErrorCode, MAX_REQUEST_BYTES, Request, parse_request};
 use crate::audit::AuditLog;
 
 /// How long a client may take to send its request.
@@ -20,7 +20,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A request from an authorised client, waiting for the kiosk's answer.
 pub struct ControlRequest {
     pub request: Request,
-    pub reply: oneshot::Sender<Response>,
+    pub reply: oneshot::Sender<ControlAnswer>,
 }
 
 /// Who may use the socket: root, the kiosk's own user, members of the allowed groups.
@@ -32,12 +32,12 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Resolves group names once; an unknown group is a config error.
-    pub fn new(allowed_groups: &[String]) -> Result<Self, String> {
+    pub fn new(allowed_groups: &[String]) -> Result<Self, UnknownGroup> {
         let allowed_gids = allowed_groups
             .iter()
             .map(|name| match Group::from_name(name) {
                 Ok(Some(group)) => Ok(group.gid),
-                _ => Err(format!("control.allowed_groups: no group named {name:?} (create it with groupadd {name})")),
+                _ => Err(UnknownGroup { key: "control.allowed_groups", name: name.clone() }),
             })
             .collect::<Result<_, _>>()?;
         Ok(Authorizer { kiosk_uid: Uid::effective(), allowed_gids })
@@ -53,6 +53,14 @@ impl Authorizer {
         nix::unistd::getgrouplist(&name, user.gid)
             .is_ok_and(|groups| groups.iter().any(|g| self.allowed_gids.contains(g)))
     }
+}
+
+/// A group named in config that the system doesn't have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: no group named {name:?} (create it with groupadd {name})")]
+pub struct UnknownGroup {
+    pub key: &'static str,
+    pub name: String,
 }
 
 /// The bound socket.
@@ -115,18 +123,26 @@ impl Drop for ControlServer {
 }
 
 /// Reads one line of at most `MAX_REQUEST_BYTES`.
-async fn read_request(stream: &mut UnixStream) -> Result<String, Response> {
+async fn read_request(stream: &mut UnixStream) -> Result<String, ControlAnswer> {
     let mut line = Vec::new();
     let mut reader = BufReader::new(stream).take(MAX_REQUEST_BYTES as u64 + 1);
     let read = tokio::time::timeout(READ_TIMEOUT, reader.read_until(b'\n', &mut line)).await;
     match read {
-        Err(_) => Err(Response::error("timeout", format!("no request within {} s", READ_TIMEOUT.as_secs()))),
-        Ok(Err(err)) => Err(Response::error("malformed", format!("can't read the request: {err}"))),
-        Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => {
-            Err(Response::error("too_large", format!("requests are at most {MAX_REQUEST_BYTES} bytes")))
+        Err(_) => {
+            Err(ControlAnswer::error(ErrorCode::Timeout, format!("no request within {} s", READ_TIMEOUT.as_secs())))
         }
-        Ok(Ok(_)) => String::from_utf8(line).map_err(|_| Response::error("malformed", "the request is not UTF-8")),
+        Ok(Err(err)) => Err(ControlAnswer::error(ErrorCode::Malformed, format!("can't read the request: {err}"))),
+        Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => {
+            Err(ControlAnswer::error(ErrorCode::TooLarge, format!("requests are at most {MAX_REQUEST_BYTES} bytes")))
+        }
+        Ok(Ok(_)) => {
+            String::from_utf8(line).map_err(|_| ControlAnswer::error(ErrorCode::Malformed, "the request is not UTF-8"))
+        }
     }
+}
+
+fn stopping() -> ControlAnswer {
+    ControlAnswer::error(ErrorCode::Stopping, "the kiosk is stopping")
 }
 
 async fn handle(
@@ -140,8 +156,8 @@ async fn handle(
     let peer = json!({ "uid": cred.uid(), "gid": cred.gid(), "pid": cred.pid() });
     if !authorizer.allows(uid, gid) {
         audit.record("control_refused", json!({ "peer": peer }));
-        let answer = Response::error(
-            "not_allowed",
+        let answer = ControlAnswer::error(
+            ErrorCode::NotAllowed,
             "not allowed: only root, the kiosk's user and members of control.allowed_groups",
         );
         let _ = stream.write_all(answer.line().as_bytes()).await;
@@ -150,11 +166,11 @@ async fn handle(
     let answer = match read_request(&mut stream).await.and_then(|line| parse_request(&line)) {
         Err(answer) => answer,
         Ok(request) => {
-            let command = serde_json::to_value(&request).unwrap_or_default()["command"].clone();
+            let command = request.name();
             let (reply, answer) = oneshot::channel();
             let answer = match kiosk.send(ControlRequest { request, reply }).await {
-                Ok(()) => answer.await.unwrap_or_else(|_| Response::error("stopping", "the kiosk is stopping")),
-                Err(_) => Response::error("stopping", "the kiosk is stopping"),
+                Ok(()) => answer.await.unwrap_or_else(|_| stopping()),
+                Err(_) => stopping(),
             };
             audit.record("control", json!({ "peer": peer, "command": command, "ok": answer.is_ok() }));
             answer

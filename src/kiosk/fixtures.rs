@@ -1,26 +1,58 @@
 //! Ready-made kiosk states, built through `update` the way events would build them: for the
-//! render benchmarks and the screen snapshots. No I/O.
+//! render benchmarks, the screen snapshots and the state machine's tests. No I/O.
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::state::{Event, Purpose, Reply, State};
+use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
 use super::update::update;
-use crate::auth::{Challenge, Grant, SignedInUser};
-use crate::config::FunctionKey;
+use crate::auth::{AuthError, Challenge, Grant, SignedInUser};
+use crate::config::{ConfigFile, KioskConfig};
 use crate::secret::AccessToken;
 
+/// The settings of a kiosk with the default config, named `store-042-till-3`.
+pub fn settings() -> Settings {
+    let mut settings = Settings::from_config(&KioskConfig::defaults());
+    settings.kiosk_name = "store-042-till-3".into();
+    settings
+}
+
 pub fn fresh() -> State {
-    State::new("store-042-till-3".into(), "US".into(), FunctionKey(12), Instant::now())
+    State::new(settings(), None, Instant::now())
 }
 
-pub fn press(state: &mut State, code: KeyCode) {
-    update(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-pub fn type_text(state: &mut State, text: &str) {
-    text.chars().for_each(|c| press(state, KeyCode::Char(c)));
+pub fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| press(state, KeyCode::Char(c))).collect()
+}
+
+/// The id of the last backend request among `effects`.
+pub fn request_id(effects: &[Effect]) -> Option<RequestId> {
+    effects.iter().rev().find_map(|effect| match effect {
+        Effect::SendCode { id, .. } | Effect::Resend { id, .. } | Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    })
+}
+
+/// The backend answers request `id`.
+pub fn reply(state: &mut State, id: RequestId, answer: Answer) -> Vec<Effect> {
+    update(state, Event::Reply(Reply { id, answer }))
+}
+
+/// The backend answers the last request among `effects` with a code sent.
+pub fn code_sent(state: &mut State, effects: &[Effect], result: Result<Challenge, AuthError>) -> Vec<Effect> {
+    let id = request_id(effects).expect("a request was sent");
+    reply(state, id, Answer::CodeSent(result))
+}
+
+/// The backend answers the last request among `effects` with a code checked.
+pub fn verified(state: &mut State, effects: &[Effect], result: Result<Grant, AuthError>) -> Vec<Effect> {
+    let id = request_id(effects).expect("a request was sent");
+    reply(state, id, Answer::Verified(result))
 }
 
 pub fn challenge() -> Challenge {
@@ -54,16 +86,16 @@ pub fn phone_typed() -> State {
 /// The code screen for +1 206 555 0100.
 pub fn code_screen() -> State {
     let mut state = phone_typed();
-    press(&mut state, KeyCode::Enter);
-    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge()))));
+    let sent = press(&mut state, KeyCode::Enter);
+    code_sent(&mut state, &sent, Ok(challenge()));
     state
 }
 
 /// A running session of Alex Rivera's.
 pub fn in_session() -> State {
     let mut state = code_screen();
-    type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant("Alex Rivera", &[])))));
+    let sent = type_text(&mut state, "123456");
+    verified(&mut state, &sent, Ok(grant("Alex Rivera", &[])));
     update(&mut state, Event::SessionStarted);
     let later = state.now + Duration::from_secs(1);
     update(&mut state, Event::Tick(later));
@@ -75,15 +107,13 @@ pub fn manager_menu() -> State {
     let mut state = fresh();
     press(&mut state, KeyCode::F(9));
     type_text(&mut state, "2065550109");
-    press(&mut state, KeyCode::Enter);
-    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Manager, Ok(challenge()))));
-    type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Manager, Ok(grant("Jordan Lee", &["kiosk-manager"])))));
+    let sent = press(&mut state, KeyCode::Enter);
+    code_sent(&mut state, &sent, Ok(challenge()));
+    let sent = type_text(&mut state, "123456");
+    verified(&mut state, &sent, Ok(grant("Jordan Lee", &["kiosk-manager"])));
     state
 }
 
 pub fn locked() -> State {
-    let mut state = fresh();
-    update(&mut state, Event::Lock("Closed for cleaning".into()));
-    state
+    State::new(settings(), Some("Closed for cleaning".into()), Instant::now())
 }

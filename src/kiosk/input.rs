@@ -1,4 +1,4 @@
-//! The terminal's input events (keys, resizes), read on the runtime's own thread.
+//! The terminal's input (keys, resizes), read on the runtime's own thread.
 //!
 //! The kiosk reads its terminal itself and parses the keys (`key_parser`): one wake-up per
 //! key, everything there is read at once (a paste can't stall half-read), and a terminal that
@@ -9,18 +9,18 @@ use std::fs::File;
 use std::io::{ErrorKind, IsTerminal, Read};
 use std::os::unix::fs::OpenOptionsExt;
 
-use crossterm::event::Event;
 use tokio::io::Interest;
 use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::key_parser::KeyParser;
+use super::state::TerminalInput;
 
 /// Read at most this much before the event loop gets a turn: a flood of input must not starve
 /// the timers and the session's output.
 const READ_PER_TURN: usize = 64 * 1024;
 
-pub struct TerminalInput {
+pub struct TerminalReader {
     /// The terminal, opened anew: its own non-blocking file, so the shell that started the
     /// kiosk keeps a blocking one.
     tty: AsyncFd<File>,
@@ -32,7 +32,7 @@ pub struct TerminalInput {
 struct ReadSoFar {
     buffer: Vec<u8>,
     parser: KeyParser,
-    events: VecDeque<Event>,
+    events: VecDeque<TerminalInput>,
     hung_up: bool,
 }
 
@@ -46,7 +46,7 @@ fn open_terminal() -> std::io::Result<File> {
         .map_err(|err| std::io::Error::new(err.kind(), format!("can't open the terminal ({path}) for input: {err}")))
 }
 
-impl TerminalInput {
+impl TerminalReader {
     pub fn new() -> std::io::Result<Self> {
         // SAFETY: the File owns its fd, which stays open for as long as the AsyncFd holds it.
         let tty = unsafe { AsyncFd::register_with_interest(open_terminal()?, Interest::READABLE) }?;
@@ -63,7 +63,7 @@ impl TerminalInput {
     }
 
     /// The next event; `None` once the terminal is gone (hung up).
-    pub async fn next(&mut self) -> std::io::Result<Option<Event>> {
+    pub async fn next(&mut self) -> std::io::Result<Option<TerminalInput>> {
         loop {
             if let Some(event) = self.read.events.pop_front() {
                 return Ok(Some(event));
@@ -75,7 +75,7 @@ impl TerminalInput {
                 ready = self.tty.readable() => self.read.take(ready?)?,
                 _ = self.window_changes.recv() => {
                     let (cols, rows) = crossterm::terminal::size()?;
-                    self.read.events.push_back(Event::Resize(cols, rows));
+                    self.read.events.push_back(TerminalInput::Resize { cols, rows });
                 }
             }
         }

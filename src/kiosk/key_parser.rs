@@ -6,7 +6,9 @@
 //! which a kiosk can live with. Its event types stay the vocabulary, so the events are the
 //! ones crossterm would give for the same bytes.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::state::TerminalInput;
 
 const ESC: u8 = 0x1b;
 
@@ -32,7 +34,7 @@ enum Parsed {
 
 impl KeyParser {
     /// Parses `bytes`, what a read returned, into `events`.
-    pub fn feed(&mut self, bytes: &[u8], events: &mut impl Extend<Event>) {
+    pub fn feed(&mut self, bytes: &[u8], events: &mut impl Extend<TerminalInput>) {
         self.pending.extend_from_slice(bytes);
         let mut at = 0;
         while at < self.pending.len() {
@@ -40,7 +42,7 @@ impl KeyParser {
                 Parsed::Incomplete => break,
                 Parsed::Skip(len) => at += len,
                 Parsed::Key(len, key) => {
-                    events.extend([Event::Key(key)]);
+                    events.extend([TerminalInput::Key(key)]);
                     at += len;
                 }
             }
@@ -51,10 +53,10 @@ impl KeyParser {
     /// Says that everything the terminal had sent has been read: an escape byte on its own is
     /// the Esc key, not the start of a sequence still on its way (terminals send a sequence in
     /// one write).
-    pub fn input_drained(&mut self, events: &mut impl Extend<Event>) {
+    pub fn input_drained(&mut self, events: &mut impl Extend<TerminalInput>) {
         if self.pending == [ESC] {
             self.pending.clear();
-            events.extend([Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))]);
+            events.extend([TerminalInput::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))]);
         }
     }
 }
@@ -227,7 +229,7 @@ mod tests {
     use super::*;
     use crate::session::keys::key_bytes;
 
-    fn events(chunks: &[&[u8]]) -> Vec<Event> {
+    fn events(chunks: &[&[u8]]) -> Vec<TerminalInput> {
         let mut parser = KeyParser::default();
         let mut events = Vec::new();
         for chunk in chunks {
@@ -241,7 +243,7 @@ mod tests {
         events(&[bytes])
             .into_iter()
             .map(|event| match event {
-                Event::Key(key) => key,
+                TerminalInput::Key(key) => key,
                 other => panic!("not a key: {other:?}"),
             })
             .collect()
@@ -335,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_sequence_split_across_reads_waits_for_its_rest() {
-        let f12 = [Event::Key(k(KeyCode::F(12), NONE))];
+        let f12 = [TerminalInput::Key(k(KeyCode::F(12), NONE))];
         let mut parser = KeyParser::default();
         let mut got = Vec::new();
         parser.feed(b"\x1b[2", &mut got);
@@ -345,7 +347,7 @@ mod tests {
         assert_eq!(got, f12);
 
         let euro = "€".as_bytes();
-        assert_eq!(events(&[&euro[..1], &euro[1..]]), [Event::Key(k(KeyCode::Char('€'), NONE))]);
+        assert_eq!(events(&[&euro[..1], &euro[1..]]), [TerminalInput::Key(k(KeyCode::Char('€'), NONE))]);
         // The escape and its sequence in one read, after other keys: not an Esc.
         assert_eq!(events(&[b"a", b"\x1b[24~"])[1..], f12);
     }
@@ -356,7 +358,7 @@ mod tests {
         let mut got = Vec::new();
         parser.feed(&[b"\x1b[".as_slice(), &[b'1'; 100]].concat(), &mut got);
         parser.feed(b"q", &mut got);
-        assert_eq!(got, [Event::Key(k(KeyCode::Char('q'), NONE))]);
+        assert_eq!(got, [TerminalInput::Key(k(KeyCode::Char('q'), NONE))]);
         parser.feed(&[0xff, 0xc3, b'r'], &mut got);
         assert_eq!(got.len(), 2, "{got:?}");
     }

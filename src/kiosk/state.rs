@@ -1,12 +1,17 @@
-//! Everything the kiosk screen shows, as plain data. Views draw this; `update` changes it.
+//! Everything the kiosk knows, as plain data: what `update` reads and changes and what the
+//! views draw. The events that reach the kiosk and the effects it asks for are here too.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use super::status::StatusReport;
 use crate::auth::{AuthError, Challenge, Grant};
-use crate::config::FunctionKey;
+use crate::config::{FunctionKey, KioskConfig};
+use crate::control::protocol::{ControlAnswer, Request};
 use crate::phone::PhoneNumber;
+use crate::secret::{AccessToken, OtpCode};
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
 
@@ -15,16 +20,42 @@ pub const WELCOME_FOR: Duration = Duration::from_millis(900);
 pub const SIGNED_OUT_FOR: Duration = Duration::from_secs(2);
 /// How long the kiosk waits before asking an unreachable backend again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// The status bar warns this long before the maximum duration ends a session.
+pub const MAX_DURATION_WARNING: Duration = Duration::from_secs(300);
+/// Messages offered for "out of service"; the last row of the list is the manager's own.
+pub const LOCK_PRESETS: [&str; 3] = ["Out of service", "Closed for cleaning", "Back in 15 minutes"];
+/// A lock message from the control socket: one line of at most this many characters.
+pub const LOCK_MESSAGE_MAX_CHARS: usize = 200;
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Which backend request a reply answers: every request gets a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Which control-socket request an answer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ControlId(pub u64);
+
+/// A key from the kiosk's own terminal, or its new size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalInput {
+    Key(crossterm::event::KeyEvent),
+    Resize { cols: u16, rows: u16 },
+}
 
 /// Everything that can happen to the kiosk.
 #[derive(Debug)]
 pub enum Event {
     Key(crossterm::event::KeyEvent),
-    /// The clock moved (sent each second while something on screen counts down).
+    /// The clock moved (sent when `State::next_wakeup` asked for it).
     Tick(Instant),
     Reply(Reply),
     SessionStarted,
-    SessionFailed(String),
+    /// The session could not start; its grant's token comes back to be revoked.
+    SessionFailed {
+        error: String,
+        token: AccessToken,
+    },
     /// The session command exited by itself.
     SessionExited,
     TeardownDone(TeardownOutcome),
@@ -33,43 +64,88 @@ pub enum Event {
         to_masked: String,
         body: String,
     },
-    /// The kiosk was asked to stop (SIGTERM/SIGHUP).
+    /// The kiosk was asked to stop (SIGTERM/SIGHUP/SIGINT, or its terminal hung up).
     Stop,
-    /// A manager (control socket) ends the session.
-    ManagerReset,
-    /// Out of service, with the message to show.
-    Lock(String),
-    Unlock,
+    /// A store manager's request over the control socket; answered by `Effect::Answer`.
+    Control(ControlId, Request),
     /// The audit log's recent lines, newest first, for the manager's "Recent events".
     EventsLoaded(Vec<String>),
 }
 
-/// Whose sign-in a backend call is for: a worker's, or a manager's on the manager screens.
+/// A backend's answer to the request `id`.
+#[derive(Debug)]
+pub struct Reply {
+    pub id: RequestId,
+    pub answer: Answer,
+}
+
+#[derive(Debug)]
+pub enum Answer {
+    CodeSent(Result<Challenge, AuthError>),
+    Verified(Result<Grant, AuthError>),
+}
+
+/// Whose sign-in a form is for: a worker's, or a manager's on the manager screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Worker,
     Manager,
 }
 
-/// Answers from the backend.
-#[derive(Debug)]
-pub enum Reply {
-    CodeSent(Purpose, Result<Challenge, AuthError>),
-    Verified(Purpose, Result<Grant, AuthError>),
+/// Why a grant that arrived did not become a session (audited as `grant_discarded`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscardReason {
+    /// The worker pressed Esc while the code was checked.
+    Cancelled,
+    /// A newer request took this one's place (a new code asked for while checking).
+    Superseded,
+    /// The kiosk was locked out of service.
+    Locked,
+    /// A store manager ended the sign-in (control socket or the manager menu).
+    ManagerReset,
+    /// The manager screens were opened over the sign-in.
+    ManagerMode,
+    /// The manager screens closed while a manager's code was checked.
+    ManagerClosed,
+    /// The kiosk is stopping.
+    KioskStopped,
+    /// No form was waiting for it (it came after its form was gone).
+    FormGone,
+}
+
+/// Why a token is revoked; the revoke routine audits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeReason {
+    /// A grant arrived that no one waits for any more.
+    GrantDiscarded(DiscardReason),
+    /// The manager screens closed.
+    ManagerDone,
+    /// The number that signed in to the manager screens holds no manager role.
+    NotAManager,
+    /// The session could not be started.
+    SessionFailed,
 }
 
 /// What the event loop must do on the kiosk's behalf.
 #[derive(Debug)]
 pub enum Effect {
-    SendCode(PhoneNumber, Purpose),
-    Resend(String, Purpose),
-    Verify {
-        challenge_id: String,
-        code: crate::secret::OtpCode,
-        purpose: Purpose,
+    SendCode {
+        id: RequestId,
+        phone: PhoneNumber,
     },
-    /// End a token that is no longer needed (a manager's, or a refused one).
-    RevokeToken(crate::secret::AccessToken),
+    Resend {
+        id: RequestId,
+        challenge_id: String,
+    },
+    Verify {
+        id: RequestId,
+        challenge_id: String,
+        code: OtpCode,
+    },
+    /// End a token that is no longer needed, bounded by `revoke_timeout` and audited.
+    Revoke(AccessToken, RevokeReason),
     /// Remember the out-of-service state across restarts (`None`: in service).
     PersistLock(Option<String>),
     /// Read the recent audit events for the manager.
@@ -84,7 +160,11 @@ pub enum Effect {
         event: &'static str,
         detail: serde_json::Value,
     },
-    Quit,
+    /// Answer a control request.
+    Answer(ControlId, ControlAnswer),
+    /// Answer a status request, after adding what only I/O can tell (the backend probe and
+    /// the audit log's last lines).
+    AnswerStatus(ControlId, StatusReport),
 }
 
 /// The phone-number form.
@@ -92,12 +172,19 @@ pub enum Effect {
 pub struct PhoneForm {
     pub input: Zeroizing<String>,
     pub error: Option<String>,
-    /// A request is in flight (or waiting to be retried).
-    pub sending: bool,
+    /// The "send a code" request in flight.
+    pub request: Option<RequestId>,
     /// The backend was unreachable: ask again at this time.
     pub retry_at: Option<Instant>,
     /// The number being sent, kept for a retry.
     pub pending: Option<PhoneNumber>,
+}
+
+impl PhoneForm {
+    /// A request is in flight or waiting to be retried: the number can't be edited.
+    pub fn sending(&self) -> bool {
+        self.request.is_some() || self.retry_at.is_some()
+    }
 }
 
 /// Why the code screen is showing a notice.
@@ -121,8 +208,10 @@ pub struct CodeForm {
     pub expires_at: Instant,
     pub resend_at: Instant,
     pub notice: Option<CodeNotice>,
-    pub verifying: bool,
-    pub resending: bool,
+    /// The code being checked.
+    pub verifying: Option<RequestId>,
+    /// A new code being asked for.
+    pub resending: Option<RequestId>,
 }
 
 impl CodeForm {
@@ -132,6 +221,7 @@ impl CodeForm {
     }
 }
 
+/// Which of the kiosk's screens is showing (the manager screens are over it, in `manager`).
 #[derive(Debug)]
 pub enum Screen {
     Phone(PhoneForm),
@@ -141,7 +231,7 @@ pub enum Screen {
         since: Instant,
         session_ready: bool,
     },
-    Session(SessionView),
+    Session(SessionStatus),
     SigningOut,
     SignedOut {
         until: Instant,
@@ -151,9 +241,9 @@ pub enum Screen {
     Locked,
 }
 
-/// A running session as the kiosk frame shows it.
+/// What the kiosk knows of the running session: what its status bar shows, and its timers.
 #[derive(Debug, Clone)]
-pub struct SessionView {
+pub struct SessionStatus {
     pub name: String,
     pub since: Instant,
     /// The last key the worker pressed: idle time counts from here.
@@ -164,28 +254,14 @@ pub struct SessionView {
 }
 
 /// When sessions end by themselves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
     pub idle_timeout: Duration,
     pub idle_warning: Duration,
     pub max_duration: Duration,
 }
 
-impl Default for SessionLimits {
-    fn default() -> Self {
-        SessionLimits {
-            idle_timeout: Duration::from_secs(300),
-            idle_warning: Duration::from_secs(60),
-            max_duration: Duration::from_secs(12 * 3600),
-        }
-    }
-}
-
-/// The status bar warns this long before the maximum duration ends a session.
-pub const MAX_DURATION_WARNING: Duration = Duration::from_secs(300);
-const SECOND: Duration = Duration::from_secs(1);
-
-impl SessionView {
+impl SessionStatus {
     /// When the idle warning appears.
     pub fn idle_warning_at(&self, limits: &SessionLimits) -> Instant {
         self.last_input + limits.idle_timeout - limits.idle_warning
@@ -213,53 +289,200 @@ pub struct DemoSms {
     pub body: Zeroizing<String>,
 }
 
+/// The manager screens, over whatever else is showing.
+#[derive(Debug)]
+pub struct ManagerMode {
+    pub stage: ManagerStage,
+    pub last_key: Instant,
+    /// The signed-in manager's token: revoked when the screens close.
+    pub token: Option<AccessToken>,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub enum ManagerStage {
+    Phone(PhoneForm),
+    Code(CodeForm),
+    /// "This number isn't a store manager".
+    Refused,
+    Menu {
+        selected: usize,
+    },
+    /// Choosing the out-of-service message: a preset, or (last row) one typed here.
+    LockMessage {
+        selected: usize,
+        custom: String,
+    },
+    Events {
+        lines: Vec<String>,
+        scroll: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    EndSession,
+    Lock,
+    Unlock,
+    Events,
+    Back,
+}
+
+pub const MENU: [MenuItem; 5] =
+    [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
+
+impl ManagerMode {
+    /// When the clock next matters for these screens.
+    pub fn wakeup(&self, now: Instant, idle: Duration) -> Instant {
+        let closes = self.last_key + idle;
+        match &self.stage {
+            ManagerStage::Code(_) => closes.min(now + SECOND),
+            ManagerStage::Phone(form) if form.retry_at.is_some() => closes.min(now + SECOND),
+            _ => closes,
+        }
+    }
+}
+
+/// What the kiosk is set up to do: from config, fixed for its life.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub kiosk_name: String,
+    pub region: String,
+    pub sign_out_key: FunctionKey,
+    pub manager_key: FunctionKey,
+    pub manager_roles: Vec<String>,
+    /// The manager screens close after this long without a key.
+    pub manager_idle: Duration,
+    pub limits: SessionLimits,
+}
+
+impl Settings {
+    pub fn from_config(config: &KioskConfig) -> Self {
+        Settings {
+            kiosk_name: config.name.clone(),
+            region: config.default_region.clone(),
+            sign_out_key: config.keys.sign_out,
+            manager_key: config.keys.manager,
+            manager_roles: config.manager.roles.clone(),
+            manager_idle: config.manager.menu_timeout.0,
+            limits: SessionLimits {
+                idle_timeout: config.session.idle_timeout.0,
+                idle_warning: config.session.idle_warning.0,
+                max_duration: config.session.max_duration.0,
+            },
+        }
+    }
+}
+
+/// The backend requests not answered yet. A reply no form waits for is discarded (a grant in
+/// it revoked, with the reason it was abandoned), and the kiosk doesn't quit before every one
+/// is answered.
+#[derive(Debug, Default)]
+pub struct Requests {
+    /// Each request in flight; `Some(reason)` once no form waits for it any more.
+    in_flight: BTreeMap<RequestId, Option<DiscardReason>>,
+    last: u64,
+}
+
+impl Requests {
+    /// A new request id, noted as in flight.
+    pub fn start(&mut self) -> RequestId {
+        self.last += 1;
+        let id = RequestId(self.last);
+        self.in_flight.insert(id, None);
+        id
+    }
+
+    /// The request is answered: why it was abandoned, if it was (`None`: still awaited, or unknown).
+    pub fn finish(&mut self, id: RequestId) -> Option<DiscardReason> {
+        self.in_flight.remove(&id).flatten()
+    }
+
+    /// Notes `reason` for every request in flight that no one waits for and has no reason yet.
+    pub fn abandon_unless(&mut self, awaited: impl Fn(RequestId) -> bool, reason: DiscardReason) {
+        for (id, abandoned) in &mut self.in_flight {
+            if abandoned.is_none() && !awaited(*id) {
+                *abandoned = Some(reason);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    pub fn abandoned(&self, id: RequestId) -> Option<DiscardReason> {
+        self.in_flight.get(&id).copied().flatten()
+    }
+}
+
 /// The whole kiosk state.
 #[derive(Debug)]
 pub struct State {
     pub screen: Screen,
     pub now: Instant,
-    pub kiosk_name: String,
-    pub region: String,
-    pub sign_out_key: FunctionKey,
+    pub settings: Settings,
     /// Some in `--demo`: the on-screen phone and its messages.
     pub demo_phone: Option<Vec<DemoSms>>,
     /// A line shown under the title in the demo ("sessions run as root").
     pub banner: Option<String>,
-    /// Set once the kiosk should exit (after any teardown).
+    /// Set once the kiosk should exit (after any teardown and any request in flight).
     pub quitting: bool,
-    pub limits: SessionLimits,
     /// Out of service, with the message shown: no sign-in until unlocked.
     pub locked: Option<String>,
-    /// The manager screens, over whatever else is showing.
-    pub manager: Option<super::manager::ManagerMode>,
-    pub manager_key: FunctionKey,
-    pub manager_roles: Vec<String>,
-    pub manager_idle: Duration,
+    pub manager: Option<ManagerMode>,
     /// When a key was last pressed on this kiosk (for `status`).
     pub last_key_at: Instant,
-    /// The masked number of the sign-in in progress, kept for the session's view.
+    /// The masked number of the sign-in in progress, kept for the session's status.
     pub pending_phone_masked: String,
+    /// The state's label for `status`, and since when it holds.
+    pub label_since: (&'static str, Instant),
+    pub requests: Requests,
+    /// Control requests (reset, lock) answered when the teardown under way is done.
+    pub waiting_for_teardown: Vec<(ControlId, Request)>,
 }
 
 impl State {
-    pub fn new(kiosk_name: String, region: String, sign_out_key: FunctionKey, now: Instant) -> Self {
-        State {
-            screen: Screen::Phone(PhoneForm::default()),
+    /// The kiosk as it starts: the sign-in screen, or out of service if it was locked.
+    pub fn new(settings: Settings, locked: Option<String>, now: Instant) -> Self {
+        let screen = if locked.is_some() { Screen::Locked } else { Screen::Phone(PhoneForm::default()) };
+        let mut state = State {
+            screen,
             now,
-            kiosk_name,
-            region,
-            sign_out_key,
+            settings,
             demo_phone: None,
             banner: None,
             quitting: false,
-            limits: SessionLimits::default(),
-            locked: None,
+            locked,
             manager: None,
-            manager_key: FunctionKey(9),
-            manager_roles: vec!["kiosk-manager".into()],
-            manager_idle: super::manager::MANAGER_IDLE,
             last_key_at: now,
             pending_phone_masked: String::new(),
+            label_since: ("idle", now),
+            requests: Requests::default(),
+            waiting_for_teardown: Vec::new(),
+        };
+        state.label_since = (state.label(), now);
+        state
+    }
+
+    /// Notes `reason` for every request in flight that no form waits for any more.
+    pub fn abandon_orphans(&mut self, reason: DiscardReason) {
+        let awaited: Vec<RequestId> =
+            self.requests.in_flight.keys().copied().filter(|id| self.waits_for(*id)).collect();
+        self.requests.abandon_unless(|id| awaited.contains(&id), reason);
+    }
+
+    /// Whether a form on screen (the worker's or the manager's) waits for this request.
+    pub fn waits_for(&self, id: RequestId) -> bool {
+        let manager = self.manager.as_ref().map(|m| &m.stage);
+        let phone = |form: &PhoneForm| form.request == Some(id);
+        let code = |form: &CodeForm| form.verifying == Some(id) || form.resending == Some(id);
+        match (&self.screen, manager) {
+            (Screen::Phone(form), _) if phone(form) => true,
+            (Screen::Code(form), _) if code(form) => true,
+            (_, Some(ManagerStage::Phone(form))) => phone(form),
+            (_, Some(ManagerStage::Code(form))) => code(form),
+            _ => false,
         }
     }
 
@@ -268,7 +491,7 @@ impl State {
         match &self.screen {
             Screen::Locked => "locked",
             Screen::Welcome { .. } | Screen::Session(_) | Screen::SigningOut => "in-session",
-            Screen::Phone(form) if form.input.is_empty() && !form.sending => "idle",
+            Screen::Phone(form) if form.input.is_empty() && !form.sending() => "idle",
             Screen::SignedOut { .. } => "idle",
             Screen::Phone(_) | Screen::Code(_) => "signing-in",
         }
@@ -280,9 +503,10 @@ impl State {
         let screen = self.screen_wakeup();
         match &self.manager {
             // The manager screens close by themselves; their code screen counts down.
-            Some(manager) => Some(screen.map_or(manager.wakeup(self.now, self.manager_idle), |at| {
-                at.min(manager.wakeup(self.now, self.manager_idle))
-            })),
+            Some(manager) => {
+                let closes = manager.wakeup(self.now, self.settings.manager_idle);
+                Some(screen.map_or(closes, |at| at.min(closes)))
+            }
             None => screen,
         }
     }
@@ -293,23 +517,38 @@ impl State {
             Screen::Phone(form) => form.retry_at.map(|at| at.min(now + SECOND)),
             Screen::Code(_) | Screen::Welcome { .. } | Screen::SignedOut { .. } => Some(now + SECOND),
             Screen::SigningOut | Screen::Locked => None,
-            Screen::Session(view) => {
-                if view.idle_warning_shown(&self.limits, now) || view.ending_soon(now) {
+            Screen::Session(session) => {
+                let limits = &self.settings.limits;
+                if session.idle_warning_shown(limits, now) || session.ending_soon(now) {
                     return Some(now + SECOND);
                 }
                 // The status bar shows minutes left (rounded up): wake when that number changes.
-                let left_ms = view.ends_at.saturating_duration_since(now).as_millis() as u64;
+                let left_ms = session.ends_at.saturating_duration_since(now).as_millis() as u64;
                 let to_next_minute = match left_ms % 60_000 {
                     0 => 60_000,
                     rest => rest,
                 };
                 let to_next_minute = Duration::from_millis(to_next_minute);
-                Some(view.idle_warning_at(&self.limits).min(now + to_next_minute.max(SECOND)))
+                Some(session.idle_warning_at(limits).min(now + to_next_minute.max(SECOND)))
             }
         }
     }
 
     pub fn in_session(&self) -> bool {
         matches!(self.screen, Screen::Session(_) | Screen::Welcome { .. })
+    }
+
+    /// A sign-in form of the worker's is waiting for the backend.
+    pub fn signing_in(&self) -> bool {
+        match &self.screen {
+            Screen::Phone(form) => form.sending(),
+            Screen::Code(form) => form.verifying.is_some() || form.resending.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Nothing left to wait for: no session, no teardown, no backend request in flight.
+    pub fn may_exit(&self) -> bool {
+        self.quitting && self.requests.is_empty() && !self.in_session() && !matches!(self.screen, Screen::SigningOut)
     }
 }

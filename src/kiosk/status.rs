@@ -3,40 +3,79 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::state::{Screen, State};
+use crate::control::protocol::{StatusAnswer, StatusUser};
 
-/// A wall-clock time `ago` before now, as RFC 3339.
-fn wall_time(at: Instant, now: Instant) -> String {
-    let ago = now.saturating_duration_since(at);
-    humantime::format_rfc3339_seconds(SystemTime::now() - ago).to_string()
+/// The kiosk's state as `status` reports it, as far as `update` knows it: the event loop adds
+/// the wall-clock time, the backend probe and the audit log's last lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusReport {
+    pub kiosk: String,
+    pub state: &'static str,
+    pub since: Instant,
+    pub now: Instant,
+    pub user: Option<StatusUser>,
+    pub session_age_secs: Option<u64>,
+    pub idle_secs: u64,
+    pub locked_message: Option<String>,
+    pub manager_mode: bool,
 }
 
-/// The kiosk's state as the control socket reports it (without the backend probe).
-pub fn snapshot(state: &State, since: Instant, recent_events: Vec<Value>) -> Value {
-    let now = state.now;
-    let (user, session_age) = match &state.screen {
-        Screen::Session(view) => (
-            json!({ "display_name": view.name, "phone": view.phone_masked }),
-            json!(now.saturating_duration_since(view.since).as_secs()),
-        ),
-        Screen::Welcome { name, .. } => {
-            (json!({ "display_name": name, "phone": state.pending_phone_masked }), json!(0))
+impl StatusReport {
+    pub fn of(state: &State) -> Self {
+        let now = state.now;
+        let (user, session_age_secs) = match &state.screen {
+            Screen::Session(session) => (
+                Some(StatusUser { display_name: session.name.clone(), phone: session.phone_masked.clone() }),
+                Some(now.saturating_duration_since(session.since).as_secs()),
+            ),
+            Screen::Welcome { name, .. } => {
+                (Some(StatusUser { display_name: name.clone(), phone: state.pending_phone_masked.clone() }), Some(0))
+            }
+            _ => (None, None),
+        };
+        StatusReport {
+            kiosk: state.settings.kiosk_name.clone(),
+            state: state.label_since.0,
+            since: state.label_since.1,
+            now,
+            user,
+            session_age_secs,
+            idle_secs: now.saturating_duration_since(state.last_key_at).as_secs(),
+            locked_message: state.locked.clone(),
+            manager_mode: state.manager.is_some(),
         }
-        _ => (Value::Null, Value::Null),
-    };
-    json!({
-        "kiosk": state.kiosk_name,
-        "state": state.label(),
-        "since": wall_time(since, now),
-        "user": user,
-        "session_age_secs": session_age,
-        "idle_secs": now.saturating_duration_since(state.last_key_at).as_secs(),
-        "locked_message": state.locked,
-        "manager_mode": state.manager.is_some(),
-        "recent_events": recent_events,
-    })
+    }
+
+    /// The answer, with what only I/O can tell: the wall clock, the probe, the recent events.
+    pub fn answer(
+        self,
+        wall_now: SystemTime,
+        backend_reachable: bool,
+        recent_events: Vec<serde_json::Value>,
+    ) -> StatusAnswer {
+        let ago = self.now.saturating_duration_since(self.since);
+        StatusAnswer {
+            kiosk: self.kiosk,
+            state: self.state.to_string(),
+            since: humantime::format_rfc3339_seconds(wall_now - ago).to_string(),
+            user: self.user,
+            session_age_secs: self.session_age_secs,
+            idle_secs: self.idle_secs,
+            locked_message: self.locked_message,
+            manager_mode: self.manager_mode,
+            backend_reachable,
+            recent_events,
+        }
+    }
+}
+
+/// The out-of-service flag as it is kept on disk.
+#[derive(Serialize, Deserialize)]
+struct LockFile {
+    message: String,
 }
 
 /// Where the out-of-service flag is kept.
@@ -47,7 +86,7 @@ pub fn lock_file(state_dir: &Path) -> PathBuf {
 /// The out-of-service message saved by the last kiosk, if it was locked.
 pub fn load_lock(state_dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(lock_file(state_dir)).ok()?;
-    serde_json::from_str::<Value>(&text).ok()?["message"].as_str().map(str::to_string)
+    serde_json::from_str::<LockFile>(&text).ok().map(|lock| lock.message)
 }
 
 /// Saves (or clears) the out-of-service flag.
@@ -61,7 +100,8 @@ pub fn save_lock(state_dir: &Path, message: Option<&str>) -> std::io::Result<()>
         Some(message) => {
             std::fs::create_dir_all(state_dir)?;
             let temp = path.with_extension("json.tmp");
-            std::fs::write(&temp, json!({ "message": message }).to_string())?;
+            let lock = LockFile { message: message.to_string() };
+            std::fs::write(&temp, serde_json::to_string(&lock).expect("the lock file serializes"))?;
             std::fs::rename(temp, path)
         }
     }

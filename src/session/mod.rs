@@ -28,7 +28,7 @@ use sandbox::Sandbox;
 use user::SessionUser;
 
 /// Why a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOutReason {
     SignOutKey,

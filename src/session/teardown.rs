@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::procs;
 use super::record::{SessionRecord, StateFile};
 use super::{LiveSession, SignOutReason};
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
+use crate::auth::revoke::revoke;
 use crate::secret::AccessToken;
 
 /// How long each bounded step may take.
@@ -38,7 +39,7 @@ pub struct TeardownContext {
 }
 
 /// What the teardown did, for the audit log and the manager.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TeardownOutcome {
     pub reason: SignOutReason,
     pub user_id: String,
@@ -185,11 +186,10 @@ pub async fn teardown<B: AuthBackend>(
 
     let revoke = match &token {
         None => "no token".to_string(),
-        Some(token) => match tokio::time::timeout(context.limits.revoke_timeout, backend.sign_out(token)).await {
-            Ok(Ok(())) => "revoked".to_string(),
-            Ok(Err(err)) => format!("failed: {err}"),
-            Err(_) => format!("failed: no answer within {} ms", context.limits.revoke_timeout.as_millis()),
-        },
+        Some(token) => {
+            let timeout = context.limits.revoke_timeout;
+            revoke(backend, token, timeout, &context.audit, "token_revoked", reason).await.to_string()
+        }
     };
 
     let mut files_removed = count_files(&record.dir);

@@ -7,9 +7,10 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::manager::{LOCK_PRESETS, MENU, ManagerMode, ManagerStage, MenuItem, session_owner};
-use super::state::State;
-use super::view::{ACCENT, ERROR, code_lines, phone_lines};
+use super::forms::{code_lines, phone_lines};
+use super::{ACCENT, ERROR};
+use crate::kiosk::state::{LOCK_PRESETS, MENU, ManagerMode, ManagerStage, MenuItem, State};
+use crate::kiosk::update::manager::session_owner;
 
 pub fn draw(frame: &mut Frame, state: &State) {
     let Some(manager) = &state.manager else { return };
@@ -17,13 +18,15 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let width = 80.min(area.width);
     let height = 18.min(area.height);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
-    let closes_in = (manager.last_key + state.manager_idle).saturating_duration_since(state.now).as_secs();
+    let closes_in = (manager.last_key + state.settings.manager_idle).saturating_duration_since(state.now).as_secs();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(Style::default().fg(Color::Yellow))
         .title(Span::styled(" MANAGER ", Style::default().bg(Color::Yellow).fg(Color::Black).bold()))
-        .title_bottom(Line::from(format!(" {} close · closes after {closes_in} s idle ", state.manager_key)).dim());
+        .title_bottom(
+            Line::from(format!(" {} close · closes after {closes_in} s idle ", state.settings.manager_key)).dim(),
+        );
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);

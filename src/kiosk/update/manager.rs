@@ -4,78 +4,25 @@
 //! manager ends it. The manager's token is revoked when the screens close; they close by
 //! themselves after a minute without a key.
 
-use std::time::{Duration, Instant};
-
 use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 
-use super::signin;
-use super::state::{CodeForm, Effect, PhoneForm, Purpose, Screen, State};
+use super::{commands, signin};
 use crate::auth::{AuthError, Challenge, Grant};
-use crate::secret::AccessToken;
+use crate::kiosk::state::{
+    DiscardReason, Effect, LOCK_PRESETS, MENU, ManagerMode, ManagerStage, MenuItem, PhoneForm, Purpose, RevokeReason,
+    Screen, State,
+};
 
-/// The manager screens close after this long without a key (`manager.menu_timeout`).
-pub const MANAGER_IDLE: Duration = Duration::from_secs(60);
-/// Messages offered for "out of service"; the last line of the list is the manager's own.
-pub const LOCK_PRESETS: [&str; 3] = ["Out of service", "Closed for cleaning", "Back in 15 minutes"];
 const CUSTOM_MESSAGE_CHARS: usize = 60;
-const SECOND: Duration = Duration::from_secs(1);
 
-#[derive(Debug)]
-pub struct ManagerMode {
-    pub stage: ManagerStage,
-    pub last_key: Instant,
-    /// The signed-in manager's token: revoked when the screens close.
-    token: Option<AccessToken>,
-    pub name: String,
-}
-
-#[derive(Debug)]
-pub enum ManagerStage {
-    Phone(PhoneForm),
-    Code(CodeForm),
-    /// "This number isn't a store manager".
-    Refused,
-    Menu {
-        selected: usize,
-    },
-    /// Choosing the out-of-service message: a preset, or (last row) one typed here.
-    LockMessage {
-        selected: usize,
-        custom: String,
-    },
-    Events {
-        lines: Vec<String>,
-        scroll: usize,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MenuItem {
-    EndSession,
-    Lock,
-    Unlock,
-    Events,
-    Back,
-}
-
-pub const MENU: [MenuItem; 5] =
-    [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
-
-impl ManagerMode {
-    /// When the clock next matters for these screens.
-    pub fn wakeup(&self, now: Instant, idle: Duration) -> Instant {
-        let closes = self.last_key + idle;
-        match &self.stage {
-            ManagerStage::Code(_) => closes.min(now + SECOND),
-            ManagerStage::Phone(form) if form.retry_at.is_some() => closes.min(now + SECOND),
-            _ => closes,
-        }
-    }
-}
-
-/// Opens the manager screens at their phone form.
+/// Opens the manager screens at their phone form. A worker's sign-in in progress is dropped:
+/// it must not finish under the manager's screens.
 pub fn open(state: &mut State) -> Vec<Effect> {
+    if matches!(state.screen, Screen::Phone(_) | Screen::Code(_)) {
+        state.screen = Screen::Phone(PhoneForm::default());
+        state.abandon_orphans(DiscardReason::ManagerMode);
+    }
     state.manager = Some(ManagerMode {
         stage: ManagerStage::Phone(PhoneForm::default()),
         last_key: state.now,
@@ -88,29 +35,36 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 /// Closes the manager screens; a signed-in manager's token is revoked.
 pub fn close(state: &mut State, why: &str) -> Vec<Effect> {
     let Some(manager) = state.manager.take() else { return Vec::new() };
+    state.abandon_orphans(DiscardReason::ManagerClosed);
     let mut effects = vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "close", "why": why }) }];
     if let Some(token) = manager.token {
-        effects.push(Effect::RevokeToken(token));
+        effects.push(Effect::Revoke(token, RevokeReason::ManagerDone));
     }
     effects
 }
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let now = state.now;
-    let region = state.region.clone();
-    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
-    manager.last_key = now;
-    if key.code == KeyCode::F(state.manager_key.0) {
+    let region = state.settings.region.clone();
+    if key.code == KeyCode::F(state.settings.manager_key.0) {
         return close(state, "manager key");
     }
+    let State { manager, requests, .. } = state;
+    let Some(manager) = manager.as_mut() else { return Vec::new() };
+    manager.last_key = now;
     match &mut manager.stage {
-        ManagerStage::Phone(_) if key.code == KeyCode::Esc => close(state, "esc"),
-        ManagerStage::Phone(form) => signin::phone_key(form, key, &region, Purpose::Manager),
+        ManagerStage::Phone(form) if key.code == KeyCode::Esc && !form.sending() => close(state, "esc"),
+        ManagerStage::Phone(form) => {
+            let effects = signin::phone_key(form, key, &region, Purpose::Manager, requests);
+            state.abandon_orphans(DiscardReason::Cancelled);
+            effects
+        }
         ManagerStage::Code(form) => {
-            let (effects, back) = signin::code_key(form, key, now, Purpose::Manager);
+            let (effects, back) = signin::code_key(form, key, now, requests);
             if back {
                 manager.stage = ManagerStage::Phone(PhoneForm::default());
             }
+            state.abandon_orphans(if back { DiscardReason::Cancelled } else { DiscardReason::Superseded });
             effects
         }
         ManagerStage::Refused => close(state, "refused"),
@@ -156,7 +110,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     None if !custom.trim().is_empty() => custom.trim().to_string(),
                     None => return Vec::new(),
                 };
-                let mut effects = super::update::lock(state, message, "screen");
+                let mut effects = commands::lock(state, message, "screen");
                 effects.extend(close(state, "locked"));
                 effects
             }
@@ -197,7 +151,7 @@ fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
     match item {
         MenuItem::EndSession if in_session => {
-            let mut effects = super::update::manager_reset(state, "screen");
+            let mut effects = commands::manager_reset(state, "screen");
             effects.extend(close(state, "ended the session"));
             effects
         }
@@ -206,7 +160,7 @@ fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
             Vec::new()
         }
         MenuItem::Unlock if locked => {
-            let mut effects = super::update::unlock(state, "screen");
+            let mut effects = commands::unlock(state, "screen");
             effects.extend(close(state, "unlocked"));
             effects
         }
@@ -223,11 +177,13 @@ fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
     let now = state.now;
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
-    if now >= manager.last_key + state.manager_idle {
+    if now >= manager.last_key + state.settings.manager_idle {
         return close(state, "timeout");
     }
+    let State { manager, requests, .. } = state;
+    let Some(manager) = manager.as_mut() else { return Vec::new() };
     match &mut manager.stage {
-        ManagerStage::Phone(form) => signin::phone_tick(form, now, Purpose::Manager),
+        ManagerStage::Phone(form) => signin::phone_tick(form, now, requests),
         ManagerStage::Code(form) => {
             signin::code_tick(form, now);
             Vec::new()
@@ -236,6 +192,7 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// The backend's answer to the manager form's request for a code.
 pub fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<Effect> {
     let now = state.now;
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
@@ -252,12 +209,11 @@ pub fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> 
     }
 }
 
+/// The backend's answer to the manager's code: the menu for a manager, else "not a manager"
+/// (and the token revoked at once).
 pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<Effect> {
-    let roles = state.manager_roles.clone();
-    let Some(manager) = state.manager.as_mut() else {
-        // The screens closed while the code was checked: the token must not live on.
-        return result.map(|grant| vec![Effect::RevokeToken(grant.token)]).unwrap_or_default();
-    };
+    let roles = state.settings.manager_roles.clone();
+    let Some(manager) = state.manager.as_mut() else { return Vec::new() };
     let ManagerStage::Code(form) = &mut manager.stage else { return Vec::new() };
     let (grant, mut effects) = signin::verified_on_code(form, result, Purpose::Manager);
     let Some(grant) = grant else { return effects };
@@ -268,7 +224,7 @@ pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<E
         manager.stage = ManagerStage::Menu { selected: 0 };
     } else {
         effects.push(Effect::Audit { event: "manager_refused", detail: json!({ "user": grant.user.id }) });
-        effects.push(Effect::RevokeToken(grant.token));
+        effects.push(Effect::Revoke(grant.token, RevokeReason::NotAManager));
         manager.stage = ManagerStage::Refused;
     }
     effects

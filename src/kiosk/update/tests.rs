@@ -6,11 +6,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::auth::{Grant, SignedInUser};
-use crate::config::FunctionKey;
+use crate::control::protocol::{ControlAnswer, ErrorCode, Request};
+use crate::kiosk::fixtures::{self, code_sent, request_id, verified};
 use crate::secret::AccessToken;
 
 fn new_state() -> State {
-    State::new("till-3".into(), "US".into(), FunctionKey(12), Instant::now())
+    let mut settings = fixtures::settings();
+    settings.kiosk_name = "till-3".into();
+    State::new(settings, None, Instant::now())
 }
 
 fn key(code: KeyCode) -> Event {
@@ -42,8 +45,8 @@ fn grant() -> Grant {
 fn at_code_screen() -> State {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
-    update(&mut state, key(KeyCode::Enter));
-    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge()))));
+    let sent = update(&mut state, key(KeyCode::Enter));
+    code_sent(&mut state, &sent, Ok(challenge()));
     assert!(matches!(state.screen, Screen::Code(_)));
     state
 }
@@ -62,18 +65,22 @@ fn phone_form(state: &State) -> &PhoneForm {
     }
 }
 
+/// The numbers sent a code among `effects`.
+fn codes_sent_to(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| if let Effect::SendCode { phone, .. } = e { Some(phone.e164().to_string()) } else { None })
+        .collect()
+}
+
 #[test]
 fn valid_number_on_enter_sends_a_code() {
     let mut state = new_state();
     assert!(type_text(&mut state, "(206) 555-0100").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
-    let sent: Vec<_> = effects
-        .iter()
-        .filter_map(|e| if let Effect::SendCode(p, Purpose::Worker) = e { Some(p.e164().to_string()) } else { None })
-        .collect();
-    assert_eq!(sent, vec!["+12065550100"]);
+    assert_eq!(codes_sent_to(&effects), vec!["+12065550100"]);
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_start", .. })));
-    assert!(phone_form(&state).sending);
+    assert!(phone_form(&state).sending());
     // Typing while the request is in flight changes nothing.
     type_text(&mut state, "9");
     assert_eq!(phone_form(&state).input.as_str(), "(206) 555-0100");
@@ -86,7 +93,7 @@ fn invalid_number_shows_why_and_sends_nothing() {
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(effects.is_empty());
     assert_eq!(phone_form(&state).error.as_deref(), Some("That isn't a valid mobile number for United States"));
-    assert!(!phone_form(&state).sending);
+    assert!(!phone_form(&state).sending());
 }
 
 #[test]
@@ -126,38 +133,32 @@ fn sixth_digit_submits_the_code() {
         }
         other => panic!("expected one Verify, got {other:?}"),
     }
-    assert!(code_form(&state).verifying);
+    assert_eq!(code_form(&state).verifying, request_id(&effects));
 }
 
 #[test]
 fn wrong_code_reports_attempts_left() {
     let mut state = at_code_screen();
-    type_text(&mut state, "111111");
-    let effects = update(
-        &mut state,
-        Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::InvalidCode { attempts_left: 4 }))),
-    );
+    let sent = type_text(&mut state, "111111");
+    let effects = verified(&mut state, &sent, Err(AuthError::InvalidCode { attempts_left: 4 }));
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "sign_in_failed", .. })));
     let form = code_form(&state);
     assert_eq!(form.notice, Some(CodeNotice::WrongCode { attempts_left: 4 }));
     assert!(form.digits.is_empty(), "the wrong code is cleared");
-    assert!(!form.verifying);
+    assert!(form.verifying.is_none());
 }
 
 #[test]
 fn expired_code_offers_a_new_one() {
     let mut state = at_code_screen();
-    type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::Expired))));
+    let sent = type_text(&mut state, "111111");
+    verified(&mut state, &sent, Err(AuthError::Expired));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::Expired));
     // Digits do nothing now; Enter asks for a new code for the same number.
     assert!(type_text(&mut state, "1").is_empty());
     let effects = update(&mut state, key(KeyCode::Enter));
-    assert!(matches!(&effects[..], [Effect::SendCode(p, Purpose::Worker)] if p.e164() == "+12065550100"));
-    update(
-        &mut state,
-        Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(Challenge { id: "ch2".into(), ..challenge() }))),
-    );
+    assert_eq!(codes_sent_to(&effects), vec!["+12065550100"]);
+    code_sent(&mut state, &effects, Ok(Challenge { id: "ch2".into(), ..challenge() }));
     let form = code_form(&state);
     assert_eq!(form.challenge_id, "ch2");
     assert_eq!(form.notice, Some(CodeNotice::Resent));
@@ -174,10 +175,10 @@ fn countdown_reaching_zero_expires_the_code() {
 #[test]
 fn too_many_attempts_says_so_and_offers_a_new_code() {
     let mut state = at_code_screen();
-    type_text(&mut state, "111111");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Err(AuthError::TooManyAttempts))));
+    let sent = type_text(&mut state, "111111");
+    verified(&mut state, &sent, Err(AuthError::TooManyAttempts));
     assert_eq!(code_form(&state).notice, Some(CodeNotice::TooManyAttempts));
-    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode(_, Purpose::Worker)]));
+    assert!(matches!(&update(&mut state, key(KeyCode::Enter))[..], [Effect::SendCode { .. }]));
 }
 
 #[test]
@@ -187,7 +188,7 @@ fn resend_waits_for_the_cooldown() {
     let later = state.now + Duration::from_secs(30);
     update(&mut state, Event::Tick(later));
     assert!(
-        matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend(id, Purpose::Worker)] if id == "ch1")
+        matches!(&update(&mut state, key(KeyCode::Char('r')))[..], [Effect::Resend { challenge_id, .. }] if challenge_id == "ch1")
     );
 }
 
@@ -195,36 +196,30 @@ fn resend_waits_for_the_cooldown() {
 fn rate_limited_start_says_when_to_retry() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
-    update(&mut state, key(KeyCode::Enter));
-    update(
-        &mut state,
-        Event::Reply(Reply::CodeSent(
-            Purpose::Worker,
-            Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }),
-        )),
-    );
+    let sent = update(&mut state, key(KeyCode::Enter));
+    code_sent(&mut state, &sent, Err(AuthError::RateLimited { retry_after: Duration::from_secs(42) }));
     let form = phone_form(&state);
     assert_eq!(form.error.as_deref(), Some("Too many attempts — try again in 42 s"));
-    assert!(!form.sending);
+    assert!(!form.sending());
 }
 
 #[test]
 fn unreachable_backend_retries_automatically() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
-    update(&mut state, key(KeyCode::Enter));
-    let effects = update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Err(AuthError::Unreachable))));
-    assert!(effects.iter().all(|e| !matches!(e, Effect::SendCode(_, Purpose::Worker))));
+    let sent = update(&mut state, key(KeyCode::Enter));
+    let effects = code_sent(&mut state, &sent, Err(AuthError::Unreachable));
+    assert!(codes_sent_to(&effects).is_empty());
     assert_eq!(phone_form(&state).error.as_deref(), Some("Can't reach the sign-in service — try again"));
     assert!(state.next_wakeup().is_some());
     let soon = state.now + Duration::from_secs(2);
     assert!(update(&mut state, Event::Tick(soon)).is_empty());
     let later = state.now + RETRY_AFTER;
     let effects = update(&mut state, Event::Tick(later));
-    assert!(matches!(&effects[..], [Effect::SendCode(p, Purpose::Worker)] if p.e164() == "+12065550100"));
+    assert_eq!(codes_sent_to(&effects), vec!["+12065550100"]);
     // Esc gives up.
     update(&mut state, key(KeyCode::Esc));
-    assert!(!phone_form(&state).sending);
+    assert!(!phone_form(&state).sending());
 }
 
 #[test]
@@ -239,8 +234,8 @@ fn esc_on_the_code_screen_goes_back_empty() {
 fn verified_welcomes_then_starts_the_session() {
     let mut state = at_code_screen();
     state.demo_phone = Some(vec![DemoSms { to_masked: "x".into(), body: "code 123456".to_string().into() }]);
-    type_text(&mut state, "123456");
-    let effects = update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
+    let sent = type_text(&mut state, "123456");
+    let effects = verified(&mut state, &sent, Ok(grant()));
     assert!(
         matches!(&effects[..], [Effect::Audit { event: "sign_in", .. }, Effect::StartSession(g)] if g.user.id == "alex")
     );
@@ -249,15 +244,15 @@ fn verified_welcomes_then_starts_the_session() {
     update(&mut state, Event::SessionStarted);
     let later = state.now + WELCOME_FOR;
     update(&mut state, Event::Tick(later));
-    assert!(matches!(&state.screen, Screen::Session(view) if view.name == "Alex Rivera"));
+    assert!(matches!(&state.screen, Screen::Session(session) if session.name == "Alex Rivera"));
     let wakeup = state.next_wakeup().unwrap();
     assert!(wakeup >= state.now + Duration::from_secs(1), "no busy ticking in a session");
 }
 
 fn in_session() -> State {
     let mut state = at_code_screen();
-    type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
+    let sent = type_text(&mut state, "123456");
+    verified(&mut state, &sent, Ok(grant()));
     update(&mut state, Event::SessionStarted);
     let later = state.now + WELCOME_FOR;
     update(&mut state, Event::Tick(later));
@@ -316,22 +311,25 @@ fn stop_during_a_session_tears_down_then_quits() {
         &mut state,
         Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::KioskStopped)),
     );
-    assert!(matches!(&effects[..], [Effect::ClearScreen, Effect::Quit]));
+    assert!(matches!(&effects[..], [Effect::ClearScreen]));
+    assert!(state.may_exit());
 }
 
 #[test]
 fn stop_at_the_sign_in_screen_quits_at_once() {
     let mut state = new_state();
-    assert!(matches!(&update(&mut state, Event::Stop)[..], [Effect::Quit]));
+    assert!(update(&mut state, Event::Stop).is_empty());
+    assert!(state.may_exit());
 }
 
 #[test]
 fn session_that_fails_to_start_returns_to_sign_in_with_the_reason() {
     let mut state = at_code_screen();
-    type_text(&mut state, "123456");
-    update(&mut state, Event::Reply(Reply::Verified(Purpose::Worker, Ok(grant()))));
-    update(&mut state, Event::SessionFailed("can't start /nope".into()));
+    let sent = type_text(&mut state, "123456");
+    verified(&mut state, &sent, Ok(grant()));
+    let effects = update(&mut state, Event::SessionFailed { error: "can't start /nope".into(), token: grant().token });
     assert!(phone_form(&state).error.as_deref().unwrap().contains("can't start /nope"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Revoke(t, RevokeReason::SessionFailed) if t.expose() == "tok")));
 }
 
 #[test]
@@ -347,9 +345,9 @@ fn limits(idle: u64, warning: u64, max: u64) -> SessionLimits {
     }
 }
 
-fn session_view(state: &State) -> &SessionView {
+fn session_status(state: &State) -> &SessionStatus {
     match &state.screen {
-        Screen::Session(view) => view,
+        Screen::Session(session) => session,
         other => panic!("expected a session, got {other:?}"),
     }
 }
@@ -357,14 +355,14 @@ fn session_view(state: &State) -> &SessionView {
 #[test]
 fn idle_session_warns_then_signs_out() {
     let mut state = in_session();
-    state.limits = limits(300, 60, 43200);
+    state.settings.limits = limits(300, 60, 43200);
     let start = state.now;
     assert_eq!(state.next_wakeup(), Some(start + Duration::from_secs(60)), "wakes once a minute, for the time left");
-    state.limits = limits(100, 60, 43200);
+    state.settings.limits = limits(100, 60, 43200);
     assert_eq!(state.next_wakeup(), Some(start + Duration::from_secs(40)), "or at the idle warning, if sooner");
-    state.limits = limits(300, 60, 43200);
+    state.settings.limits = limits(300, 60, 43200);
     update(&mut state, Event::Tick(start + Duration::from_secs(240)));
-    assert!(session_view(&state).idle_warning_shown(&state.limits, state.now));
+    assert!(session_status(&state).idle_warning_shown(&state.settings.limits, state.now));
     assert_eq!(state.next_wakeup(), Some(state.now + Duration::from_secs(1)), "the countdown ticks");
     assert!(update(&mut state, Event::Tick(start + Duration::from_secs(299))).is_empty());
     let effects = update(&mut state, Event::Tick(start + Duration::from_secs(300)));
@@ -374,11 +372,11 @@ fn idle_session_warns_then_signs_out() {
 #[test]
 fn any_key_cancels_the_idle_warning_and_is_not_forwarded() {
     let mut state = in_session();
-    state.limits = limits(300, 60, 43200);
+    state.settings.limits = limits(300, 60, 43200);
     let start = state.now;
     update(&mut state, Event::Tick(start + Duration::from_secs(250)));
     assert!(update(&mut state, key(KeyCode::Char('x'))).is_empty(), "the cancelling key is swallowed");
-    assert!(!session_view(&state).idle_warning_shown(&state.limits, state.now));
+    assert!(!session_status(&state).idle_warning_shown(&state.settings.limits, state.now));
     assert!(update(&mut state, Event::Tick(start + Duration::from_secs(300))).is_empty(), "idle time restarted");
     assert!(matches!(&update(&mut state, key(KeyCode::Char('y')))[..], [Effect::ForwardKey(_)]));
 }
@@ -386,23 +384,21 @@ fn any_key_cancels_the_idle_warning_and_is_not_forwarded() {
 #[test]
 fn max_duration_warns_then_ends_the_session() {
     let mut state = in_session();
-    state.limits = limits(7200, 60, 3600);
+    state.settings.limits = limits(7200, 60, 3600);
     let ends_at = state.now + Duration::from_secs(3600);
-    if let Screen::Session(view) = &mut state.screen {
-        view.ends_at = ends_at;
+    if let Screen::Session(session) = &mut state.screen {
+        session.ends_at = ends_at;
     }
     // Keep the worker active so only the maximum duration applies.
     let near = ends_at - Duration::from_secs(299);
     update(&mut state, Event::Tick(near - Duration::from_secs(10)));
     update(&mut state, key(KeyCode::Char('a')));
     update(&mut state, Event::Tick(near));
-    assert!(session_view(&state).ending_soon(state.now));
+    assert!(session_status(&state).ending_soon(state.now));
     update(&mut state, key(KeyCode::Char('a')));
     let effects = update(&mut state, Event::Tick(ends_at));
     assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::MaxDuration)]));
 }
-
-use crate::kiosk::manager::{MANAGER_IDLE, ManagerStage};
 
 fn manager_grant(roles: &[&str]) -> Grant {
     Grant {
@@ -421,11 +417,11 @@ fn manager_signed_in(state: &mut State, roles: &[&str]) -> Vec<Effect> {
     update(state, key(KeyCode::F(9)));
     type_text(state, "2065550109");
     let effects = update(state, key(KeyCode::Enter));
-    assert!(matches!(effects.last(), Some(Effect::SendCode(_, Purpose::Manager))), "{effects:?}");
-    update(state, Event::Reply(Reply::CodeSent(Purpose::Manager, Ok(challenge()))));
+    assert!(matches!(effects.last(), Some(Effect::SendCode { .. })), "{effects:?}");
+    code_sent(state, &effects, Ok(challenge()));
     let effects = type_text(state, "654321");
-    assert!(matches!(&effects[..], [Effect::Verify { purpose: Purpose::Manager, .. }]));
-    update(state, Event::Reply(Reply::Verified(Purpose::Manager, Ok(manager_grant(roles)))))
+    assert!(matches!(&effects[..], [Effect::Verify { .. }]));
+    verified(state, &effects, Ok(manager_grant(roles)))
 }
 
 fn stage(state: &State) -> &ManagerStage {
@@ -435,14 +431,18 @@ fn stage(state: &State) -> &ManagerStage {
 #[test]
 fn a_manager_ends_a_running_session_from_the_menu_and_their_token_is_revoked() {
     let mut state = in_session();
-    state.manager_roles = vec!["kiosk-manager".into()];
+    state.settings.manager_roles = vec!["kiosk-manager".into()];
     let effects = manager_signed_in(&mut state, &["kiosk-manager"]);
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "manager_sign_in", .. })));
     assert!(matches!(stage(&state), ManagerStage::Menu { selected: 0 }));
     assert!(matches!(state.screen, Screen::Session(_)), "the worker's session keeps running");
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerReset))), "{effects:?}");
-    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(t) if t.expose() == "manager-token")));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Revoke(t, RevokeReason::ManagerDone) if t.expose() == "manager-token"))
+    );
     assert!(state.manager.is_none());
     assert!(matches!(state.screen, Screen::SigningOut));
 }
@@ -452,7 +452,10 @@ fn a_non_manager_is_refused_and_nothing_changes() {
     let mut state = in_session();
     let effects = manager_signed_in(&mut state, &[]);
     assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "manager_refused", .. })));
-    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(_))), "the refused token is ended at once");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Revoke(_, RevokeReason::NotAManager))),
+        "the refused token is ended at once"
+    );
     assert!(matches!(stage(&state), ManagerStage::Refused));
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(effects.iter().all(|e| !matches!(e, Effect::Teardown(_))));
@@ -465,10 +468,12 @@ fn the_menu_closes_itself_after_a_minute_and_revokes_the_token() {
     let mut state = new_state();
     manager_signed_in(&mut state, &["kiosk-manager"]);
     let opened = state.now;
-    assert_eq!(state.next_wakeup(), Some(opened + MANAGER_IDLE));
-    assert!(update(&mut state, Event::Tick(opened + MANAGER_IDLE - Duration::from_secs(1))).is_empty());
-    let effects = update(&mut state, Event::Tick(opened + MANAGER_IDLE));
-    assert!(effects.iter().any(|e| matches!(e, Effect::RevokeToken(_))));
+    let idle = state.settings.manager_idle;
+    assert_eq!(idle, Duration::from_secs(60), "the default menu_timeout");
+    assert_eq!(state.next_wakeup(), Some(opened + idle));
+    assert!(update(&mut state, Event::Tick(opened + idle - Duration::from_secs(1))).is_empty());
+    let effects = update(&mut state, Event::Tick(opened + idle));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Revoke(_, RevokeReason::ManagerDone))));
     assert!(state.manager.is_none());
 }
 
@@ -502,41 +507,232 @@ fn a_custom_lock_message_can_be_typed() {
     assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(Some(m)) if m == "Till moved to aisle 4")));
 }
 
-#[test]
-fn control_lock_ends_a_session_then_shows_locked_and_unlock_reopens() {
-    let mut state = in_session();
-    let effects = update(&mut state, Event::Lock("Back soon".into()));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerLock))));
-    update(
-        &mut state,
-        Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(SignOutReason::ManagerLock)),
-    );
-    assert!(matches!(state.screen, Screen::Locked));
-    let effects = update(&mut state, Event::Unlock);
-    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(None))));
-    assert!(matches!(state.screen, Screen::Phone(_)));
-    assert!(update(&mut state, Event::Unlock).is_empty(), "unlocking twice changes nothing");
+/// A control request, and the answer `update` gave it right away (if any).
+fn control(state: &mut State, request: Request) -> (Vec<Effect>, Option<ControlAnswer>) {
+    let effects = update(state, Event::Control(ControlId(7), request));
+    let answer = effects.iter().find_map(|e| match e {
+        Effect::Answer(ControlId(7), answer) => Some(answer.clone()),
+        _ => None,
+    });
+    (effects, answer)
+}
+
+fn teardown_done(state: &mut State, reason: SignOutReason) -> Vec<Effect> {
+    update(state, Event::TeardownDone(crate::session::teardown::TeardownOutcome::nothing(reason)))
 }
 
 #[test]
-fn control_reset_without_a_session_does_nothing() {
-    let mut state = new_state();
-    assert!(update(&mut state, Event::ManagerReset).is_empty());
+fn control_lock_ends_a_session_answers_when_it_is_gone_and_unlock_reopens() {
     let mut state = in_session();
+    let (effects, answer) = control(&mut state, Request::Lock { message: Some("Back soon".into()) });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerLock))));
+    assert_eq!(answer, None, "the answer waits for the teardown");
+    let effects = teardown_done(&mut state, SignOutReason::ManagerLock);
+    assert!(matches!(state.screen, Screen::Locked));
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::Answer(ControlId(7), ControlAnswer::Lock(a)) if a.session && a.outcome.is_some())
+    ));
+    let (effects, answer) = control(&mut state, Request::Unlock);
+    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(None))));
+    assert!(matches!(answer, Some(ControlAnswer::Unlock(a)) if a.was_locked));
+    assert!(matches!(state.screen, Screen::Phone(_)));
+    let (effects, answer) = control(&mut state, Request::Unlock);
+    assert!(matches!(answer, Some(ControlAnswer::Unlock(a)) if !a.was_locked), "unlocking twice changes nothing");
+    assert_eq!(effects.len(), 1, "{effects:?}");
+}
+
+#[test]
+fn control_lock_without_a_session_answers_at_once_and_a_bad_message_changes_nothing() {
+    let mut state = new_state();
+    let (_, answer) = control(&mut state, Request::Lock { message: Some("two\nlines".into()) });
+    assert!(matches!(answer, Some(ControlAnswer::Error(e)) if e.error == ErrorCode::BadMessage));
+    assert!(state.locked.is_none());
+    assert!(matches!(state.screen, Screen::Phone(_)));
+    let (_, answer) = control(&mut state, Request::Lock { message: Some("x".repeat(201)) });
+    assert!(matches!(answer, Some(ControlAnswer::Error(e)) if e.error == ErrorCode::BadMessage));
+    let (effects, answer) = control(&mut state, Request::Lock { message: Some("  ".into()) });
     assert!(
-        update(&mut state, Event::ManagerReset)
-            .iter()
-            .any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerReset)))
+        matches!(answer, Some(ControlAnswer::Lock(a)) if !a.session && a.message.as_deref() == Some("Out of service"))
     );
+    assert!(effects.iter().any(|e| matches!(e, Effect::PersistLock(Some(m)) if m == "Out of service")));
+    assert!(matches!(state.screen, Screen::Locked));
+}
+
+#[test]
+fn control_reset_without_a_session_changes_nothing_and_with_one_waits_for_the_teardown() {
+    let mut state = new_state();
+    type_text(&mut state, "206");
+    let (effects, answer) = control(&mut state, Request::Reset { reason: None });
+    assert!(
+        matches!(answer, Some(ControlAnswer::Reset(a)) if !a.session && a.message.as_deref() == Some("no session to reset; nothing changed"))
+    );
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Teardown(_))));
+    assert_eq!(phone_form(&state).input.as_str(), "206", "a number being typed is left alone");
+    let mut state = in_session();
+    let (effects, answer) = control(&mut state, Request::Reset { reason: Some("stuck".into()) });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::ManagerReset))));
+    assert_eq!(answer, None);
+    let effects = teardown_done(&mut state, SignOutReason::ManagerReset);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Answer(ControlId(7), ControlAnswer::Reset(a)) if a.session)));
+}
+
+#[test]
+fn control_status_reports_what_the_state_knows() {
+    let mut state = in_session();
+    let effects = update(&mut state, Event::Control(ControlId(3), Request::Status));
+    match &effects[..] {
+        [Effect::AnswerStatus(ControlId(3), report)] => {
+            assert_eq!(report.state, "in-session");
+            assert_eq!(report.user.as_ref().unwrap().display_name, "Alex Rivera");
+            assert_eq!(report.user.as_ref().unwrap().phone, "+1 ••• ••• 0100");
+            assert_eq!(report.kiosk, "till-3");
+        }
+        other => panic!("expected one status answer, got {other:?}"),
+    }
+}
+
+// No grant is ever dropped: every way a sign-in can be left while the backend is checking
+// its code ends with the grant revoked when it comes, with the reason.
+
+/// The code screen with the sixth digit typed: the verify request's id.
+fn verifying() -> (State, RequestId) {
+    let mut state = at_code_screen();
+    let sent = type_text(&mut state, "123456");
+    let id = request_id(&sent).expect("a verify request");
+    (state, id)
+}
+
+/// The grant for request `id` arrives: the effects, and the reason it was discarded, if it was.
+fn grant_arrives(state: &mut State, id: RequestId) -> (Vec<Effect>, Option<DiscardReason>) {
+    let effects = fixtures::reply(state, id, Answer::Verified(Ok(grant())));
+    let discarded = effects.iter().find_map(|e| match e {
+        Effect::Revoke(token, RevokeReason::GrantDiscarded(reason)) if token.expose() == "tok" => Some(*reason),
+        _ => None,
+    });
+    (effects, discarded)
+}
+
+fn no_session_started(effects: &[Effect]) -> bool {
+    effects.iter().all(|e| !matches!(e, Effect::StartSession(_)))
+}
+
+#[test]
+fn esc_while_the_code_is_checked_revokes_the_grant_when_it_comes() {
+    let (mut state, id) = verifying();
+    update(&mut state, key(KeyCode::Esc));
+    assert!(phone_form(&state).input.is_empty());
+    let (effects, discarded) = grant_arrives(&mut state, id);
+    assert_eq!(discarded, Some(DiscardReason::Cancelled));
+    assert!(no_session_started(&effects));
+    assert!(matches!(state.screen, Screen::Phone(_)), "the late reply changed nothing on screen");
+    assert!(state.requests.is_empty());
+}
+
+#[test]
+fn a_lock_while_the_code_is_checked_revokes_the_grant() {
+    let (mut state, id) = verifying();
+    let (_, answer) = control(&mut state, Request::Lock { message: None });
+    assert!(matches!(answer, Some(ControlAnswer::Lock(a)) if !a.session));
+    let (effects, discarded) = grant_arrives(&mut state, id);
+    assert_eq!(discarded, Some(DiscardReason::Locked));
+    assert!(no_session_started(&effects));
+    assert!(matches!(state.screen, Screen::Locked));
+}
+
+#[test]
+fn a_control_reset_while_the_code_is_checked_cancels_the_sign_in_and_revokes_the_grant() {
+    let (mut state, id) = verifying();
+    let (_, answer) = control(&mut state, Request::Reset { reason: None });
+    assert!(
+        matches!(answer, Some(ControlAnswer::Reset(a)) if !a.session && a.message.as_deref().unwrap().contains("cancelled"))
+    );
+    assert!(phone_form(&state).input.is_empty());
+    let (_, discarded) = grant_arrives(&mut state, id);
+    assert_eq!(discarded, Some(DiscardReason::ManagerReset));
+    assert!(matches!(state.screen, Screen::Phone(_)));
+}
+
+#[test]
+fn opening_the_manager_screens_while_the_code_is_checked_revokes_the_grant() {
+    let (mut state, id) = verifying();
+    update(&mut state, key(KeyCode::F(9)));
+    assert!(state.manager.is_some());
+    let (effects, discarded) = grant_arrives(&mut state, id);
+    assert_eq!(discarded, Some(DiscardReason::ManagerMode));
+    assert!(no_session_started(&effects));
+    assert!(matches!(state.manager.as_ref().unwrap().stage, ManagerStage::Phone(_)), "the manager's form is untouched");
+}
+
+#[test]
+fn stopping_while_the_code_is_checked_waits_for_the_reply_then_revokes_the_grant() {
+    let (mut state, id) = verifying();
+    update(&mut state, Event::Stop);
+    assert!(!state.may_exit(), "a request is still in flight");
+    let (effects, discarded) = grant_arrives(&mut state, id);
+    assert_eq!(discarded, Some(DiscardReason::KioskStopped));
+    assert!(no_session_started(&effects));
+    assert!(state.may_exit());
+}
+
+#[test]
+fn a_new_code_asked_for_while_one_is_checked_supersedes_it() {
+    let (mut state, verify) = verifying();
+    let later = state.now + Duration::from_secs(30);
+    update(&mut state, Event::Tick(later));
+    let effects = update(&mut state, key(KeyCode::Char('r')));
+    let resend = request_id(&effects).expect("a resend");
+    assert!(matches!(&effects[..], [Effect::Resend { .. }]));
+    let (_, discarded) = grant_arrives(&mut state, verify);
+    assert_eq!(discarded, Some(DiscardReason::Superseded));
+    assert!(matches!(state.screen, Screen::Code(_)), "still waiting for the new code");
+    fixtures::reply(&mut state, resend, Answer::CodeSent(Ok(Challenge { id: "ch2".into(), ..challenge() })));
+    assert_eq!(code_form(&state).challenge_id, "ch2");
+    assert_eq!(code_form(&state).notice, Some(CodeNotice::Resent));
+}
+
+#[test]
+fn a_late_code_sent_never_changes_a_form_that_is_not_waiting_for_it() {
+    let mut state = new_state();
+    type_text(&mut state, "2065550100");
+    let first = update(&mut state, key(KeyCode::Enter));
+    update(&mut state, key(KeyCode::Esc));
+    type_text(&mut state, "2065550102");
+    let effects = code_sent(&mut state, &first, Ok(challenge()));
+    assert!(effects.is_empty());
+    assert_eq!(phone_form(&state).input.as_str(), "2065550102", "the new number being typed stays");
+    // A reply with an id no one ever sent is no one's either.
+    let (effects, discarded) = grant_arrives(&mut state, RequestId(999));
+    assert_eq!(discarded, Some(DiscardReason::FormGone));
+    assert!(no_session_started(&effects));
+}
+
+#[test]
+fn a_manager_grant_arriving_after_the_screens_closed_is_revoked() {
+    let mut state = new_state();
+    update(&mut state, key(KeyCode::F(9)));
+    type_text(&mut state, "2065550109");
+    let sent = update(&mut state, key(KeyCode::Enter));
+    code_sent(&mut state, &sent, Ok(challenge()));
+    let sent = type_text(&mut state, "654321");
+    let id = request_id(&sent).unwrap();
+    let closes = state.now + state.settings.manager_idle;
+    update(&mut state, Event::Tick(closes));
+    assert!(state.manager.is_none(), "closed by its timeout");
+    let effects = fixtures::reply(&mut state, id, Answer::Verified(Ok(manager_grant(&["kiosk-manager"]))));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Revoke(t, RevokeReason::GrantDiscarded(DiscardReason::ManagerClosed)) if t.expose() == "manager-token"
+    )));
+    assert!(state.manager.is_none());
 }
 
 #[test]
 fn worker_replies_never_reach_the_manager_screens() {
     let mut state = new_state();
     type_text(&mut state, "2065550100");
-    update(&mut state, key(KeyCode::Enter));
+    let sent = update(&mut state, key(KeyCode::Enter));
     update(&mut state, key(KeyCode::F(9)));
-    update(&mut state, Event::Reply(Reply::CodeSent(Purpose::Worker, Ok(challenge()))));
+    code_sent(&mut state, &sent, Ok(challenge()));
     assert!(matches!(stage(&state), ManagerStage::Phone(_)), "the manager's form is untouched");
-    assert!(matches!(state.screen, Screen::Code(_)), "the worker's form moved on underneath");
+    assert!(matches!(state.screen, Screen::Phone(_)), "the worker's sign-in was dropped when the manager came");
 }

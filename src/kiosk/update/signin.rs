@@ -1,5 +1,7 @@
 //! The two sign-in forms — phone number, then code — as pure functions over their state.
-//! Workers and managers sign in through the same steps; `Purpose` says whose answer is whose.
+//! Workers and managers sign in through the same steps; `Purpose` marks the manager's in the
+//! audit log. Each request a form sends gets an id from `Requests`, and the form keeps it:
+//! only the reply with that id changes the form.
 
 use std::time::Instant;
 
@@ -7,8 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 use zeroize::Zeroize;
 
-use super::state::{CodeForm, CodeNotice, Effect, PhoneForm, Purpose, RETRY_AFTER};
 use crate::auth::{AuthError, Challenge, Grant};
+use crate::kiosk::state::{CodeForm, CodeNotice, Effect, PhoneForm, Purpose, RETRY_AFTER, Requests};
 use crate::phone::{MAX_INPUT_CHARS, PhoneNumber};
 use crate::secret::OtpCode;
 
@@ -19,13 +21,26 @@ fn audit(event: &'static str, purpose: Purpose, mut detail: serde_json::Value) -
     Effect::Audit { event, detail }
 }
 
-/// A key on the phone form.
-pub fn phone_key(form: &mut PhoneForm, key: KeyEvent, region: &str, purpose: Purpose) -> Vec<Effect> {
+/// Asks for a code for `phone`, as request `id`.
+fn send_code(requests: &mut Requests, phone: PhoneNumber) -> (crate::kiosk::state::RequestId, Effect) {
+    let id = requests.start();
+    (id, Effect::SendCode { id, phone })
+}
+
+/// A key on the phone form. Esc clears it, a request in flight included (its reply is then
+/// no one's).
+pub fn phone_key(
+    form: &mut PhoneForm,
+    key: KeyEvent,
+    region: &str,
+    purpose: Purpose,
+    requests: &mut Requests,
+) -> Vec<Effect> {
     if key.code == KeyCode::Esc {
         *form = PhoneForm::default();
         return Vec::new();
     }
-    if form.sending {
+    if form.sending() {
         return Vec::new();
     }
     match key.code {
@@ -48,12 +63,11 @@ pub fn phone_key(form: &mut PhoneForm, key: KeyEvent, region: &str, purpose: Pur
         KeyCode::Enter => match PhoneNumber::parse(&form.input, region) {
             Ok(phone) => {
                 form.error = None;
-                form.sending = true;
                 form.pending = Some(phone.clone());
-                vec![
-                    audit("sign_in_start", purpose, json!({ "phone": phone.masked() })),
-                    Effect::SendCode(phone, purpose),
-                ]
+                let masked = phone.masked();
+                let (id, send) = send_code(requests, phone);
+                form.request = Some(id);
+                vec![audit("sign_in_start", purpose, json!({ "phone": masked })), send]
             }
             Err(err) => {
                 form.error = Some(err.to_string());
@@ -65,32 +79,39 @@ pub fn phone_key(form: &mut PhoneForm, key: KeyEvent, region: &str, purpose: Pur
 }
 
 /// A key on the code form. Returns the effects, and whether to go back to the phone form.
-pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, purpose: Purpose) -> (Vec<Effect>, bool) {
+pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, requests: &mut Requests) -> (Vec<Effect>, bool) {
     match key.code {
         KeyCode::Esc => {
             form.digits.zeroize();
             (Vec::new(), true)
         }
-        _ if form.verifying || form.resending => (Vec::new(), false),
-        KeyCode::Enter | KeyCode::Char('r' | 'R') if form.dead(now) => {
+        _ if form.resending.is_some() => (Vec::new(), false),
+        KeyCode::Enter | KeyCode::Char('r' | 'R') if form.dead(now) && form.verifying.is_none() => {
             // The challenge is spent: a new code means a new challenge.
-            form.resending = true;
             form.digits.zeroize();
-            (vec![Effect::SendCode(form.phone.clone(), purpose)], false)
+            let (id, send) = send_code(requests, form.phone.clone());
+            form.resending = Some(id);
+            (vec![send], false)
         }
+        // A new code may be asked for while one is checked: the newer request wins, and a
+        // grant for the older one is revoked when it comes.
         KeyCode::Char('r' | 'R') if now >= form.resend_at => {
-            form.resending = true;
             form.digits.zeroize();
-            (vec![Effect::Resend(form.challenge_id.clone(), purpose)], false)
+            form.verifying = None;
+            let id = requests.start();
+            form.resending = Some(id);
+            (vec![Effect::Resend { id, challenge_id: form.challenge_id.clone() }], false)
         }
+        _ if form.verifying.is_some() => (Vec::new(), false),
         KeyCode::Char(c) if c.is_ascii_digit() && !form.dead(now) => {
             if form.digits.len() < form.code_length {
                 form.digits.push(c);
             }
             if form.digits.len() == form.code_length {
-                form.verifying = true;
+                let id = requests.start();
+                form.verifying = Some(id);
                 let code = OtpCode::new(form.digits.as_str());
-                return (vec![Effect::Verify { challenge_id: form.challenge_id.clone(), code, purpose }], false);
+                return (vec![Effect::Verify { id, challenge_id: form.challenge_id.clone(), code }], false);
             }
             (Vec::new(), false)
         }
@@ -103,17 +124,21 @@ pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, purpose: Purpo
 }
 
 /// Time passing on the phone form: retry an unreachable backend.
-pub fn phone_tick(form: &mut PhoneForm, now: Instant, purpose: Purpose) -> Vec<Effect> {
+pub fn phone_tick(form: &mut PhoneForm, now: Instant, requests: &mut Requests) -> Vec<Effect> {
     if form.retry_at.is_some_and(|at| now >= at) {
         form.retry_at = None;
-        return form.pending.clone().map(|phone| vec![Effect::SendCode(phone, purpose)]).unwrap_or_default();
+        if let Some(phone) = form.pending.clone() {
+            let (id, send) = send_code(requests, phone);
+            form.request = Some(id);
+            return vec![send];
+        }
     }
     Vec::new()
 }
 
 /// Time passing on the code form: a code past its lifetime is dead.
 pub fn code_tick(form: &mut CodeForm, now: Instant) {
-    if now >= form.expires_at && form.notice != Some(CodeNotice::Expired) && !form.verifying {
+    if now >= form.expires_at && form.notice != Some(CodeNotice::Expired) && form.verifying.is_none() {
         if form.notice != Some(CodeNotice::TooManyAttempts) {
             form.notice = Some(CodeNotice::Expired);
         }
@@ -141,22 +166,20 @@ fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> Code
         expires_at: now + challenge.expires_in,
         resend_at: now + challenge.resend_after,
         notice: None,
-        verifying: false,
-        resending: false,
+        verifying: None,
+        resending: None,
     }
 }
 
-/// The backend's answer to "send a code" while the phone form waits: the code form, or an
-/// error on the phone form (retried by itself when the backend was unreachable).
+/// The backend's answer to the phone form's request: the code form, or an error on the phone
+/// form (retried by itself when the backend was unreachable).
 pub fn code_sent_on_phone(
     form: &mut PhoneForm,
     result: Result<Challenge, AuthError>,
     now: Instant,
     purpose: Purpose,
 ) -> (Option<CodeForm>, Vec<Effect>) {
-    if !form.sending {
-        return (None, Vec::new());
-    }
+    form.request = None;
     match result {
         Ok(challenge) => {
             let Some(phone) = form.pending.take() else { return (None, Vec::new()) };
@@ -170,7 +193,6 @@ pub fn code_sent_on_phone(
             if err == AuthError::Unreachable {
                 form.retry_at = Some(now + RETRY_AFTER);
             } else {
-                form.sending = false;
                 form.pending = None;
             }
             (None, vec![audit("code_not_sent", purpose, json!({ "phone": masked, "error": err.to_string() }))])
@@ -178,16 +200,14 @@ pub fn code_sent_on_phone(
     }
 }
 
-/// The backend's answer to a resend (or a new code) while the code form waits.
+/// The backend's answer to the code form's request for a new code.
 pub fn code_sent_on_code(
     form: &mut CodeForm,
     result: Result<Challenge, AuthError>,
     now: Instant,
     purpose: Purpose,
 ) -> Vec<Effect> {
-    if !form.resending {
-        return Vec::new();
-    }
+    form.resending = None;
     match result {
         Ok(challenge) => {
             let phone = form.phone.clone();
@@ -196,7 +216,6 @@ pub fn code_sent_on_code(
             vec![audit("code_sent", purpose, json!({ "phone": form.phone.masked(), "resend": true }))]
         }
         Err(err) => {
-            form.resending = false;
             form.notice = Some(match err {
                 AuthError::RateLimited { retry_after } => {
                     form.resend_at = now + retry_after;
@@ -211,16 +230,13 @@ pub fn code_sent_on_code(
     }
 }
 
-/// The backend's answer to a code: the grant, or a notice on the form.
+/// The backend's answer to the code form's code: the grant, or a notice on the form.
 pub fn verified_on_code(
     form: &mut CodeForm,
     result: Result<Grant, AuthError>,
     purpose: Purpose,
 ) -> (Option<Grant>, Vec<Effect>) {
-    if !form.verifying {
-        return (None, Vec::new());
-    }
-    form.verifying = false;
+    form.verifying = None;
     form.digits.zeroize();
     let masked = form.phone.masked();
     match result {

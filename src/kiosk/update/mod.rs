@@ -1,0 +1,276 @@
+//! The kiosk's state machine: `update(state, event) -> effects`. No I/O, no clock reads, no
+//! randomness: time arrives as `Event::Tick`, backend answers as `Event::Reply`, managers'
+//! requests as `Event::Control`. Every decision is made here; the event loop only carries
+//! out the effects.
+//!
+//! `signin` holds the two forms, `manager` the manager screens, `commands` what the control
+//! socket and the manager menu share (reset, lock, unlock).
+
+pub mod commands;
+pub mod manager;
+pub mod signin;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use serde_json::json;
+
+use super::state::*;
+use crate::auth::{AuthError, Challenge, Grant};
+use crate::session::SignOutReason;
+
+pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let effects = dispatch(state, event);
+    // A request whose form went without saying why (none should) is no one's all the same.
+    state.abandon_orphans(DiscardReason::FormGone);
+    let label = state.label();
+    if label != state.label_since.0 {
+        state.label_since = (label, state.now);
+    }
+    effects
+}
+
+fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
+        Event::Key(key) => on_key(state, key),
+        Event::Tick(now) => {
+            state.now = now;
+            on_tick(state)
+        }
+        Event::Reply(reply) => on_reply(state, reply),
+        Event::SessionStarted => {
+            if let Screen::Welcome { session_ready, .. } = &mut state.screen {
+                *session_ready = true;
+            }
+            Vec::new()
+        }
+        Event::SessionFailed { error, token } => {
+            state.screen = Screen::Phone(PhoneForm {
+                error: Some(format!("Couldn't start your session: {error}")),
+                ..PhoneForm::default()
+            });
+            vec![
+                Effect::Audit { event: "session_start_failed", detail: json!({ "error": error }) },
+                Effect::Revoke(token, RevokeReason::SessionFailed),
+            ]
+        }
+        Event::SessionExited => {
+            if state.in_session() {
+                state.screen = Screen::SigningOut;
+                vec![Effect::Teardown(SignOutReason::CommandExited)]
+            } else {
+                Vec::new()
+            }
+        }
+        Event::TeardownDone(outcome) => on_teardown_done(state, outcome),
+        Event::DemoSms { to_masked, body } => {
+            if let Some(messages) = &mut state.demo_phone {
+                messages.push(DemoSms { to_masked, body: body.into() });
+                let excess = messages.len().saturating_sub(3);
+                messages.drain(..excess);
+            }
+            Vec::new()
+        }
+        Event::Control(id, request) => commands::on_control(state, id, request),
+        Event::EventsLoaded(lines) => {
+            manager::on_events_loaded(state, lines);
+            Vec::new()
+        }
+        Event::Stop => on_stop(state),
+    }
+}
+
+fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::TeardownOutcome) -> Vec<Effect> {
+    let problem = (!outcome.clean()).then(|| {
+        format!(
+            "Sign-out left something behind ({} processes, directory removed: {}) — tell a manager",
+            outcome.left_alive.len(),
+            outcome.dir_removed
+        )
+    });
+    state.screen = match (&state.locked, problem) {
+        // Locked: out of service straight away.
+        (Some(_), _) => Screen::Locked,
+        (None, problem) => Screen::SignedOut { until: state.now + SIGNED_OUT_FOR, problem },
+    };
+    let mut effects = vec![Effect::ClearScreen];
+    effects.extend(commands::answer_waiting(state, &outcome));
+    effects
+}
+
+/// The kiosk is to stop: a session is torn down, sign-ins in progress are dropped (their
+/// replies, when they come, are discarded), then the loop ends once nothing is in flight.
+fn on_stop(state: &mut State) -> Vec<Effect> {
+    state.quitting = true;
+    let mut effects = manager::close(state, "kiosk stopping");
+    match state.screen {
+        Screen::Session(_) | Screen::Welcome { .. } => {
+            state.screen = Screen::SigningOut;
+            effects.push(Effect::Teardown(SignOutReason::KioskStopped));
+        }
+        Screen::Phone(_) | Screen::Code(_) => state.screen = Screen::Phone(PhoneForm::default()),
+        Screen::SigningOut | Screen::SignedOut { .. } | Screen::Locked => {}
+    }
+    state.abandon_orphans(DiscardReason::KioskStopped);
+    effects
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c')
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // The demo can be left with Ctrl-C outside a session; a real kiosk is stopped by its service.
+    if state.demo_phone.is_some() && is_ctrl_c(&key) && !state.in_session() {
+        return on_stop(state);
+    }
+    state.last_key_at = state.now;
+    if state.manager.is_some() {
+        return manager::on_key(state, key);
+    }
+    if key.code == KeyCode::F(state.settings.manager_key.0) {
+        return manager::open(state);
+    }
+    let now = state.now;
+    let region = state.settings.region.clone();
+    let sign_out = KeyCode::F(state.settings.sign_out_key.0);
+    let State { screen, requests, settings, .. } = state;
+    match screen {
+        Screen::Phone(form) => {
+            let effects = signin::phone_key(form, key, &region, Purpose::Worker, requests);
+            state.abandon_orphans(DiscardReason::Cancelled);
+            effects
+        }
+        Screen::Code(form) => {
+            let (effects, back) = signin::code_key(form, key, now, requests);
+            if back {
+                *screen = Screen::Phone(PhoneForm::default());
+            }
+            state.abandon_orphans(if back { DiscardReason::Cancelled } else { DiscardReason::Superseded });
+            effects
+        }
+        Screen::Session(_) if key.code == sign_out => {
+            *screen = Screen::SigningOut;
+            vec![Effect::Teardown(SignOutReason::SignOutKey)]
+        }
+        Screen::Session(session) => {
+            let warned = session.idle_warning_shown(&settings.limits, now);
+            session.last_input = now;
+            // A key that cancels the idle warning is not meant for the session.
+            if warned { Vec::new() } else { vec![Effect::ForwardKey(key)] }
+        }
+        // Out of service: typing changes nothing; the screen already says why.
+        Screen::Welcome { .. } | Screen::SigningOut | Screen::Locked => Vec::new(),
+        Screen::SignedOut { .. } => {
+            *screen = Screen::Phone(PhoneForm::default());
+            Vec::new()
+        }
+    }
+}
+
+fn on_tick(state: &mut State) -> Vec<Effect> {
+    let mut effects = manager::on_tick(state);
+    effects.extend(screen_tick(state));
+    effects
+}
+
+fn screen_tick(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let limits = state.settings.limits;
+    let State { screen, requests, .. } = state;
+    match screen {
+        Screen::Phone(form) => signin::phone_tick(form, now, requests),
+        Screen::Code(form) => {
+            signin::code_tick(form, now);
+            Vec::new()
+        }
+        Screen::Welcome { name, since, session_ready: true } if now >= *since + WELCOME_FOR => {
+            let name = std::mem::take(name);
+            let ends_at = now + limits.max_duration;
+            let phone_masked = std::mem::take(&mut state.pending_phone_masked);
+            state.screen = Screen::Session(SessionStatus { name, since: now, last_input: now, ends_at, phone_masked });
+            Vec::new()
+        }
+        Screen::Session(session) if now >= session.ends_at => {
+            *screen = Screen::SigningOut;
+            vec![Effect::Teardown(SignOutReason::MaxDuration)]
+        }
+        Screen::Session(session) if now >= session.idle_deadline(&limits) => {
+            *screen = Screen::SigningOut;
+            vec![Effect::Teardown(SignOutReason::IdleTimeout)]
+        }
+        Screen::SignedOut { until, .. } if now >= *until => {
+            *screen = Screen::Phone(PhoneForm::default());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A backend's answer: to the form that waits for exactly this request, or to no one — then a
+/// grant in it is revoked at once, with the reason its form went.
+fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
+    let abandoned = state.requests.abandoned(id);
+    let awaited = state.waits_for(id);
+    state.requests.finish(id);
+    if !awaited {
+        return discard(answer, abandoned.unwrap_or(DiscardReason::FormGone));
+    }
+    let for_manager = matches!(
+        state.manager.as_ref().map(|m| &m.stage),
+        Some(ManagerStage::Phone(form)) if form.request == Some(id)
+    ) || matches!(
+        state.manager.as_ref().map(|m| &m.stage),
+        Some(ManagerStage::Code(form)) if form.verifying == Some(id) || form.resending == Some(id)
+    );
+    match (answer, for_manager) {
+        (Answer::CodeSent(result), true) => manager::on_code_sent(state, result),
+        (Answer::Verified(result), true) => manager::on_verified(state, result),
+        (Answer::CodeSent(result), false) => on_code_sent(state, result),
+        (Answer::Verified(result), false) => on_verified(state, result),
+    }
+}
+
+/// An answer no one waits for: a code sent is simply not shown; a grant is revoked.
+fn discard(answer: Answer, reason: DiscardReason) -> Vec<Effect> {
+    match answer {
+        Answer::Verified(Ok(grant)) => vec![Effect::Revoke(grant.token, RevokeReason::GrantDiscarded(reason))],
+        Answer::Verified(Err(_)) | Answer::CodeSent(_) => Vec::new(),
+    }
+}
+
+fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<Effect> {
+    let now = state.now;
+    match &mut state.screen {
+        Screen::Phone(form) => {
+            let (code_form, effects) = signin::code_sent_on_phone(form, result, now, Purpose::Worker);
+            if let Some(code_form) = code_form {
+                state.screen = Screen::Code(code_form);
+            }
+            effects
+        }
+        Screen::Code(form) => signin::code_sent_on_code(form, result, now, Purpose::Worker),
+        _ => Vec::new(),
+    }
+}
+
+fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<Effect> {
+    let now = state.now;
+    let Screen::Code(form) = &mut state.screen else {
+        return Vec::new();
+    };
+    let masked = form.phone.masked();
+    let (grant, mut effects) = signin::verified_on_code(form, result, Purpose::Worker);
+    if let Some(grant) = grant {
+        state.pending_phone_masked = masked;
+        state.screen = Screen::Welcome { name: grant.user.display_name.clone(), since: now, session_ready: false };
+        // The codes on the demo phone are spent: don't leave them on screen.
+        if let Some(messages) = &mut state.demo_phone {
+            messages.clear();
+        }
+        effects.push(Effect::StartSession(grant));
+    }
+    effects
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,130 @@
+//! Drawing the kiosk: one function per screen, each reading state and nothing else.
+//! `forms` draws the sign-in forms, `session` the running session and its status bar,
+//! `manager` the manager screens over whatever is showing.
+
+mod forms;
+pub mod manager;
+mod session;
+
+pub use session::{draw_beside_painted_session, session_area, session_paintable};
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Stylize};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use super::state::{Screen, SessionStatus, State};
+use forms::{code_lines, phone_lines};
+use session::SessionRows;
+
+/// The smallest terminal the kiosk can be used on.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+const DEMO_PHONE_WIDTH: u16 = 30;
+
+pub(super) const ACCENT: Color = Color::Cyan;
+pub(super) const ERROR: Color = Color::LightRed;
+
+pub fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
+    draw_screen(frame, state, session);
+    if state.manager.is_some() {
+        manager::draw(frame, state);
+    }
+}
+
+fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
+    let area = frame.area();
+    if let (Screen::Session(status), Some(screen)) = (&state.screen, session) {
+        session::draw_session(frame, state, screen, status, SessionRows::Widget);
+        return;
+    }
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!("Terminal too small\nneed {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}", area.width, area.height);
+        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let (main, phone_area) = match &state.demo_phone {
+        Some(_) if area.width >= 70 && area.height >= 16 => {
+            let [main, side] =
+                Layout::horizontal([Constraint::Min(40), Constraint::Length(DEMO_PHONE_WIDTH)]).areas(area);
+            (main, Some(side))
+        }
+        _ => (area, None),
+    };
+    let title =
+        Line::from(vec![" shiftkey ".bold().fg(ACCENT), Span::raw(format!("· {} ", state.settings.kiosk_name))]);
+    let block = Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(title);
+    let inner = block.inner(main);
+    frame.render_widget(block, main);
+    let compact = inner.height < 16;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(banner) = &state.banner {
+        lines.push(Line::from(banner.as_str()).fg(Color::Yellow));
+        if !compact {
+            lines.push(Line::default());
+        }
+    }
+    match &state.screen {
+        Screen::Phone(form) => phone_lines(&mut lines, form, state, compact),
+        Screen::Code(form) => code_lines(&mut lines, form, state.now, compact),
+        Screen::Welcome { name, .. } | Screen::Session(SessionStatus { name, .. }) => {
+            lines.push(Line::from(format!("Welcome, {name}")).bold().fg(ACCENT));
+            lines.push(Line::from("Starting your session…"));
+        }
+        Screen::SigningOut => lines.push(Line::from("Signing out and erasing your session…").bold()),
+        Screen::SignedOut { problem, .. } => {
+            lines.push(Line::from("Signed out — your session was erased").bold().fg(Color::Green));
+            if let Some(problem) = problem {
+                lines.push(Line::from(problem.as_str()).fg(ERROR));
+            }
+        }
+        Screen::Locked => {
+            lines.push(Line::from("Out of service").bold().fg(ERROR));
+            if !compact {
+                lines.push(Line::default());
+            }
+            lines.push(Line::from(state.locked.clone().unwrap_or_default()).bold());
+            if !compact {
+                lines.push(Line::default());
+            }
+            lines.push(
+                Line::from(format!("Sign-in is closed. A store manager can open it ({}).", state.settings.manager_key))
+                    .dim(),
+            );
+        }
+    }
+    let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
+    if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
+        draw_demo_phone(frame, side, messages);
+    }
+}
+
+pub(super) fn pad(area: Rect, horizontal: u16, vertical: u16) -> Rect {
+    Rect {
+        x: area.x + horizontal.min(area.width / 4),
+        y: area.y + vertical.min(area.height / 4),
+        width: area.width.saturating_sub(2 * horizontal.min(area.width / 4)),
+        height: area.height.saturating_sub(2 * vertical.min(area.height / 4)),
+    }
+}
+
+fn draw_demo_phone(frame: &mut Frame, area: Rect, messages: &[super::state::DemoSms]) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .title(" demo phone ".bold().fg(Color::Magenta));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = vec![Line::from("Texts sent by the demo").dim(), Line::default()];
+    if messages.is_empty() {
+        lines.push(Line::from("No messages yet").dim());
+    }
+    for message in messages.iter().rev() {
+        lines.push(Line::from(format!("To {}", message.to_masked)).bold());
+        lines.extend(message.body.lines().map(|l| Line::from(l.to_string())));
+        lines.push(Line::default());
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), pad(inner, 1, 0));
+}

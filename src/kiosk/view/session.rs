@@ -1,0 +1,138 @@
+//! The running session: its terminal's rows (drawn by ratatui's terminal widget, or left to
+//! `session_paint`), the status bar, and the idle warning.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::buffer::CellDiffOption;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use tui_term::widget::PseudoTerminal;
+
+use crate::kiosk::state::{Screen, SessionStatus, State};
+
+/// The area the session's terminal gets in a frame of `area`: all but the status bar.
+pub fn session_area(area: Rect) -> Rect {
+    Rect { height: area.height.saturating_sub(1), ..area }
+}
+
+/// Whether the session's rows can be left to `session_paint` this frame: a session is on
+/// screen, nothing is drawn over it, and its terminal is the size of its area.
+pub fn session_paintable(state: &State, screen: &vt100::Screen, area: Rect) -> bool {
+    let Screen::Session(status) = &state.screen else { return false };
+    let rows = session_area(area);
+    state.manager.is_none()
+        && !status.idle_warning_shown(&state.settings.limits, state.now)
+        && rows.height > 0
+        && screen.size() == (rows.height, rows.width)
+}
+
+/// The session screen when `session_paintable`: the status bar, and the session's rows left as
+/// they are on the terminal (the painter has written them).
+pub fn draw_beside_painted_session(frame: &mut Frame, state: &State, screen: &vt100::Screen) {
+    if let Screen::Session(status) = &state.screen {
+        draw_session(frame, state, screen, status, SessionRows::Painted);
+    }
+}
+
+/// Who draws the session's rows.
+#[derive(Clone, Copy)]
+pub(super) enum SessionRows {
+    /// ratatui, through the terminal widget: when something is drawn over them.
+    Widget,
+    /// `session_paint`, straight to the terminal; ratatui skips them.
+    Painted,
+}
+
+/// Leaves `area` to whoever writes to the terminal besides ratatui: its diff passes over it.
+fn skip_cells(frame: &mut Frame, area: Rect) {
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        let start = buffer.index_of(area.left(), y);
+        for cell in &mut buffer.content[start..start + usize::from(area.width)] {
+            cell.set_diff_option(CellDiffOption::Skip);
+        }
+    }
+}
+
+/// "11h 59m left", "4 min left".
+fn time_left(left: Duration) -> String {
+    let minutes = left.as_secs().div_ceil(60);
+    match minutes {
+        0..=59 => format!("{minutes} min left"),
+        _ => format!("{}h {:02}m left", minutes / 60, minutes % 60),
+    }
+}
+
+pub(super) fn draw_session(
+    frame: &mut Frame,
+    state: &State,
+    screen: &vt100::Screen,
+    status: &SessionStatus,
+    rows: SessionRows,
+) {
+    let area = frame.area();
+    let terminal_area = session_area(area);
+    match rows {
+        // No Clear first: each frame starts blank, and the terminal widget writes every cell.
+        SessionRows::Widget => frame.render_widget(PseudoTerminal::new(screen), terminal_area),
+        SessionRows::Painted => {
+            skip_cells(frame, terminal_area);
+            if !screen.hide_cursor() {
+                // The real cursor, where the session's is (it waits past the last column
+                // after a full row; the terminal's cannot).
+                let (row, col) = screen.cursor_position();
+                frame.set_cursor_position((col.min(terminal_area.width.saturating_sub(1)), row));
+            }
+        }
+    }
+
+    // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
+    let key = format!(" {} sign out ", state.settings.sign_out_key);
+    let ending_soon = status.ending_soon(state.now);
+    let left_text = time_left(status.ends_at.saturating_duration_since(state.now));
+    // Drop detail until it fits: the kiosk name first, then the time left; never the key.
+    let room = (area.width as usize).saturating_sub(key.chars().count());
+    let left = [
+        format!(" {} · {} · {left_text} ", status.name, state.settings.kiosk_name),
+        format!(" {} · {left_text} ", status.name),
+        format!(" {} ", status.name),
+    ]
+    .into_iter()
+    .find(|text| text.chars().count() <= room)
+    .unwrap_or_default();
+    let gap = (area.width as usize).saturating_sub(left.chars().count() + key.chars().count());
+    let bar = Line::from(vec![
+        Span::styled(left, Style::default().bold()),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(key, Style::default().bold().add_modifier(Modifier::REVERSED)),
+    ]);
+    let background = if ending_soon { Color::Red } else { Color::Blue };
+    let bar_area = Rect { y: area.y + area.height.saturating_sub(1), height: 1.min(area.height), ..area };
+    frame.render_widget(Paragraph::new(bar).style(Style::default().bg(background).fg(Color::White)), bar_area);
+
+    if status.idle_warning_shown(&state.settings.limits, state.now) {
+        let seconds =
+            status.idle_deadline(&state.settings.limits).saturating_duration_since(state.now).as_secs_f64().ceil()
+                as u64;
+        draw_idle_warning(frame, terminal_area, seconds);
+    }
+}
+
+fn draw_idle_warning(frame: &mut Frame, area: Rect, seconds: u64) {
+    let width = 44.min(area.width);
+    let height = 5.min(area.height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .title(" Are you still there? ".bold())
+        .style(Style::default().bg(Color::Yellow).fg(Color::Black));
+    let text =
+        vec![Line::from(format!("Signing out in {seconds} s")).bold(), Line::from("Press any key to stay signed in")];
+    frame.render_widget(Clear, popup);
+    frame
+        .render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }).block(block), popup);
+}
