@@ -1,0 +1,121 @@
+//! A backend whose every answer the test gives by hand: each call waits until the test answers
+//! it, so answers can be delayed, failed or given out of order. It mints a real token for each
+//! grant and knows which are still live (not signed out), like a real backend would.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use shiftkey::auth::{AuthBackend, AuthError, Challenge, Grant, SignedInUser};
+use shiftkey::phone::PhoneNumber;
+use shiftkey::secret::{AccessToken, OtpCode};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A call the kiosk made, waiting for the test's answer.
+pub enum Call {
+    Start { e164: String, answer: oneshot::Sender<Result<Challenge, AuthError>> },
+    Resend { challenge_id: String, answer: oneshot::Sender<Result<Challenge, AuthError>> },
+    Verify { challenge_id: String, code: String, answer: oneshot::Sender<Result<SignedInUser, AuthError>> },
+}
+
+impl Call {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Call::Start { .. } => "start",
+            Call::Resend { .. } => "resend",
+            Call::Verify { .. } => "verify",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Scripted {
+    calls: mpsc::UnboundedSender<Call>,
+    /// The tokens granted and not signed out; its version changes with every grant and revoke.
+    live: Arc<Mutex<HashSet<String>>>,
+    changed: Arc<watch::Sender<u64>>,
+    minted: Arc<AtomicU64>,
+}
+
+impl Scripted {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Call>) {
+        let (calls, received) = mpsc::unbounded_channel();
+        let backend =
+            Scripted { calls, live: Arc::default(), changed: Arc::new(watch::channel(0).0), minted: Arc::default() };
+        (backend, received)
+    }
+
+    pub fn live_tokens(&self) -> usize {
+        self.live.lock().unwrap().len()
+    }
+
+    /// How many tokens were ever granted.
+    pub fn granted(&self) -> u64 {
+        self.minted.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the number of live tokens is `count`.
+    pub async fn wait_live(&self, count: usize, timeout: Duration) {
+        let mut changed = self.changed.subscribe();
+        let reached = tokio::time::timeout(timeout, async {
+            while self.live_tokens() != count {
+                changed.changed().await.expect("the backend lives as long as the test");
+            }
+        })
+        .await;
+        assert!(reached.is_ok(), "live tokens stayed at {} (wanted {count})", self.live_tokens());
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|version| *version += 1);
+    }
+}
+
+pub fn challenge(id: &str) -> Challenge {
+    Challenge {
+        id: id.into(),
+        code_length: 6,
+        expires_in: Duration::from_secs(300),
+        resend_after: Duration::from_secs(30),
+    }
+}
+
+pub fn alex() -> SignedInUser {
+    SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] }
+}
+
+impl AuthBackend for Scripted {
+    async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
+        let (answer, answered) = oneshot::channel();
+        let _ = self.calls.send(Call::Start { e164: phone.e164().to_string(), answer });
+        answered.await.unwrap_or(Err(AuthError::Unreachable))
+    }
+
+    async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
+        let (answer, answered) = oneshot::channel();
+        let _ = self.calls.send(Call::Resend { challenge_id: challenge_id.into(), answer });
+        answered.await.unwrap_or(Err(AuthError::Unreachable))
+    }
+
+    async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
+        let (answer, answered) = oneshot::channel();
+        let call = Call::Verify { challenge_id: challenge_id.into(), code: code.expose().to_string(), answer };
+        let _ = self.calls.send(call);
+        let user = answered.await.unwrap_or(Err(AuthError::Unreachable))?;
+        let token = format!("live-{}", self.minted.fetch_add(1, Ordering::SeqCst) + 1);
+        self.live.lock().unwrap().insert(token.clone());
+        self.bump();
+        Ok(Grant { token: AccessToken::new(&token), expires_in: Duration::from_secs(3600), user })
+    }
+
+    async fn sign_out(&self, token: &AccessToken) -> Result<(), AuthError> {
+        self.live.lock().unwrap().remove(token.expose());
+        self.bump();
+        Ok(())
+    }
+
+    async fn healthy(&self) -> bool {
+        true
+    }
+}
