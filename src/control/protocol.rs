@@ -117,6 +117,18 @@ pub struct ErrorAnswer {
     pub message: String,
 }
 
+impl ErrorAnswer {
+    pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorAnswer { error, message: message.into() }
+    }
+}
+
+impl From<ErrorAnswer> for ControlAnswer {
+    fn from(error: ErrorAnswer) -> Self {
+        ControlAnswer::Error(error)
+    }
+}
+
 /// One answer on the wire: `{"ok": true, ...}` with the command's fields, or an error.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ControlAnswer {
@@ -184,29 +196,26 @@ impl ControlAnswer {
 }
 
 /// Parses one request line, with a message that says what was wrong.
-pub fn parse_request(line: &str) -> Result<Request, ControlAnswer> {
+pub fn parse_request(line: &str) -> Result<Request, ErrorAnswer> {
     let value: Value = serde_json::from_str(line.trim())
-        .map_err(|e| ControlAnswer::error(ErrorCode::Malformed, format!("not a JSON object: {e}")))?;
+        .map_err(|e| ErrorAnswer::new(ErrorCode::Malformed, format!("not a JSON object: {e}")))?;
     let command = value.get("command").and_then(Value::as_str).unwrap_or_default().to_string();
     if !["status", "reset", "lock", "unlock"].contains(&command.as_str()) {
-        return Err(ControlAnswer::error(
+        return Err(ErrorAnswer::new(
             ErrorCode::UnknownCommand,
             format!("unknown command {command:?}: use status, reset, lock or unlock"),
         ));
     }
     serde_json::from_value(value)
-        .map_err(|e| ControlAnswer::error(ErrorCode::Malformed, format!("bad {command} request: {e}")))
+        .map_err(|e| ErrorAnswer::new(ErrorCode::Malformed, format!("bad {command} request: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn error_code(answer: ControlAnswer) -> ErrorCode {
-        match answer {
-            ControlAnswer::Error(error) => error.error,
-            other => panic!("not an error: {other:?}"),
-        }
+    fn error_code(answer: ErrorAnswer) -> ErrorCode {
+        answer.error
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
-use super::protocol::{ControlAnswer, ErrorCode, MAX_REQUEST_BYTES, Request, parse_request};
+use super::protocol::{ControlAnswer, ErrorAnswer, ErrorCode, MAX_REQUEST_BYTES, Request, parse_request};
 use crate::audit::AuditLog;
 
 /// How long a client may take to send its request.
@@ -123,20 +123,18 @@ impl Drop for ControlServer {
 }
 
 /// Reads one line of at most `MAX_REQUEST_BYTES`.
-async fn read_request(stream: &mut UnixStream) -> Result<String, ControlAnswer> {
+async fn read_request(stream: &mut UnixStream) -> Result<String, ErrorAnswer> {
     let mut line = Vec::new();
     let mut reader = BufReader::new(stream).take(MAX_REQUEST_BYTES as u64 + 1);
     let read = tokio::time::timeout(READ_TIMEOUT, reader.read_until(b'\n', &mut line)).await;
     match read {
-        Err(_) => {
-            Err(ControlAnswer::error(ErrorCode::Timeout, format!("no request within {} s", READ_TIMEOUT.as_secs())))
-        }
-        Ok(Err(err)) => Err(ControlAnswer::error(ErrorCode::Malformed, format!("can't read the request: {err}"))),
+        Err(_) => Err(ErrorAnswer::new(ErrorCode::Timeout, format!("no request within {} s", READ_TIMEOUT.as_secs()))),
+        Ok(Err(err)) => Err(ErrorAnswer::new(ErrorCode::Malformed, format!("can't read the request: {err}"))),
         Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => {
-            Err(ControlAnswer::error(ErrorCode::TooLarge, format!("requests are at most {MAX_REQUEST_BYTES} bytes")))
+            Err(ErrorAnswer::new(ErrorCode::TooLarge, format!("requests are at most {MAX_REQUEST_BYTES} bytes")))
         }
         Ok(Ok(_)) => {
-            String::from_utf8(line).map_err(|_| ControlAnswer::error(ErrorCode::Malformed, "the request is not UTF-8"))
+            String::from_utf8(line).map_err(|_| ErrorAnswer::new(ErrorCode::Malformed, "the request is not UTF-8"))
         }
     }
 }
@@ -164,7 +162,7 @@ async fn handle(
         return;
     }
     let answer = match read_request(&mut stream).await.and_then(|line| parse_request(&line)) {
-        Err(answer) => answer,
+        Err(refused) => refused.into(),
         Ok(request) => {
             let command = request.name();
             let (reply, answer) = oneshot::channel();

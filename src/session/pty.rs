@@ -5,17 +5,16 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::Stdio;
 
 use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
-use nix::pty::{Winsize, openpty};
+use nix::pty::openpty;
 use tokio::sync::mpsc;
 
-pub use super::pty_io::{InputDropped, MAX_PENDING_INPUT, PtyInput, PtyOutput};
-
-nix::ioctl_write_ptr_bad!(set_window_size, libc::TIOCSWINSZ, libc::winsize);
+use super::pty_io::winsize;
+pub use super::pty_io::{InputDropped, MAX_PENDING_INPUT, PtyInput, PtyOutput, set_size};
 
 /// What to start in the pty.
 #[derive(Debug, Clone)]
@@ -38,10 +37,6 @@ pub struct PtyProcess {
     pub child: tokio::process::Child,
     pub pid: i32,
     master: File,
-}
-
-fn winsize(cols: u16, rows: u16) -> Winsize {
-    Winsize { ws_row: rows.max(1), ws_col: cols.max(1), ws_xpixel: 0, ws_ypixel: 0 }
 }
 
 fn close_on_exec(fd: &OwnedFd) -> std::io::Result<()> {
@@ -161,11 +156,4 @@ impl BlockingPtyInput {
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
         set_size(self.0.as_fd(), cols, rows)
     }
-}
-
-/// Tells the pty behind `master` (and so its program, by SIGWINCH) its new size.
-pub fn set_size(master: BorrowedFd, cols: u16, rows: u16) -> std::io::Result<()> {
-    // SAFETY: the fd is a pty master, borrowed for the call; the struct is a valid winsize.
-    unsafe { set_window_size(master.as_raw_fd(), &winsize(cols, rows)) }?;
-    Ok(())
 }

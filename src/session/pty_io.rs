@@ -4,6 +4,7 @@
 //! that waited for a program that stopped reading (a long paste into a busy editor) would
 //! leave the worker unable to sign out and the manager unable to reset. So the master is
 //! non-blocking, and input the pty can't take yet waits here until the program reads.
+//! The pty's window size is set here too.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -141,7 +142,7 @@ impl PtyInput {
 
     /// Tells the pty (and so the program, by SIGWINCH) its new size.
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
-        super::pty::set_size(self.master.as_fd(), cols, rows)
+        set_size(self.master.as_fd(), cols, rows)
     }
 }
 
@@ -158,6 +159,21 @@ fn write_now(mut file: &File, bytes: &[u8]) -> usize {
         }
     }
     written
+}
+
+nix::ioctl_write_ptr_bad!(set_window_size, libc::TIOCSWINSZ, libc::winsize);
+
+/// A pty's size as the kernel takes it (never 0 by 0).
+pub(super) fn winsize(cols: u16, rows: u16) -> nix::pty::Winsize {
+    nix::pty::Winsize { ws_row: rows.max(1), ws_col: cols.max(1), ws_xpixel: 0, ws_ypixel: 0 }
+}
+
+/// Tells the pty behind `master` (and so its program, by SIGWINCH) its new size.
+pub fn set_size(master: std::os::fd::BorrowedFd, cols: u16, rows: u16) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the fd is a pty master, borrowed for the call; the struct is a valid winsize.
+    unsafe { set_window_size(master.as_raw_fd(), &winsize(cols, rows)) }?;
+    Ok(())
 }
 
 #[cfg(test)]

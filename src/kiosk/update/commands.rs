@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::control::protocol::{ControlAnswer, ErrorCode, LockAnswer, Request, ResetAnswer, UnlockAnswer};
+use crate::control::protocol::{ControlAnswer, ErrorAnswer, ErrorCode, LockAnswer, Request, ResetAnswer, UnlockAnswer};
 use crate::kiosk::state::{ControlId, DiscardReason, Effect, LOCK_MESSAGE_MAX_CHARS, PhoneForm, Screen, State};
 use crate::kiosk::status::StatusReport;
 use crate::session::SignOutReason;
@@ -61,11 +61,11 @@ pub fn unlock(state: &mut State, via: &str) -> Vec<Effect> {
 }
 
 /// A lock message from the control socket: trimmed, defaulted, one line, not too long.
-fn lock_message(message: Option<String>) -> Result<String, ControlAnswer> {
+fn lock_message(message: Option<String>) -> Result<String, ErrorAnswer> {
     let message = message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
     let message = message.unwrap_or_else(|| "Out of service".into());
     if message.chars().count() > LOCK_MESSAGE_MAX_CHARS || message.chars().any(char::is_control) {
-        return Err(ControlAnswer::error(
+        return Err(ErrorAnswer::new(
             ErrorCode::BadMessage,
             format!("the message must be one line of at most {LOCK_MESSAGE_MAX_CHARS} characters"),
         ));
@@ -103,7 +103,7 @@ pub fn on_control(state: &mut State, id: ControlId, request: Request) -> Vec<Eff
         Request::Lock { message } => {
             let message = match lock_message(message) {
                 Ok(message) => message,
-                Err(refused) => return vec![Effect::Answer(id, refused)],
+                Err(refused) => return vec![Effect::Answer(id, refused.into())],
             };
             let ends_session = session_to_end(state);
             let mut effects = lock(state, message.clone(), "control");
