@@ -1,5 +1,5 @@
 //! shiftkey: a phone-number sign-in kiosk for shared frontline terminals, and its reference
-//! auth backend. See DESIGN.md in the repository for the architecture.
+//! auth backend. ARCHITECTURE.md in the repository is the map.
 
 pub mod audit;
 pub mod auth;
