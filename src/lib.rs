@@ -8,6 +8,7 @@ pub mod control;
 pub mod demo;
 pub mod kiosk;
 pub mod phone;
+pub mod preflight;
 pub mod secret;
 pub mod server;
 pub mod session;

@@ -81,7 +81,7 @@ impl SignInService {
         config: ServerConfig,
         sms_queue: mpsc::UnboundedSender<SmsMessage>,
     ) -> Result<Self, String> {
-        let template = config.template()?;
+        let template = config.template().map_err(|e| e.to_string())?;
         Ok(SignInService { store: Mutex::new(store), key, clock, config, template, sms_queue })
     }
 
