@@ -1,6 +1,7 @@
 //! shiftkey: a phone-number sign-in kiosk for shared frontline terminals, and its reference
 //! auth backend. See DESIGN.md in the repository for the architecture.
 
+pub mod api_types;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -70,15 +70,14 @@ pub enum BuildError {
     /// A provider config can name, whose adapter isn't in this version.
     #[error("backend.kind = \"{0}\" is not available in this version yet; use kind = \"shiftkey\"")]
     NotAvailable(BackendKind),
-    /// `ShiftkeyBackend::new`'s message (the URL it was given doesn't parse).
-    #[error("{0}")]
-    Shiftkey(String),
+    #[error(transparent)]
+    Shiftkey(#[from] shiftkey::InvalidUrl),
 }
 
 /// Builds the backend named in config: the one way a kiosk start and `check-config` get one.
 pub fn from_config(config: &BackendConfig) -> Result<shiftkey::ShiftkeyBackend, BuildError> {
     match config.kind {
-        BackendKind::Shiftkey => shiftkey::ShiftkeyBackend::new(&config.url).map_err(BuildError::Shiftkey),
+        BackendKind::Shiftkey => Ok(shiftkey::ShiftkeyBackend::new(&config.url)?),
         other => Err(BuildError::NotAvailable(other)),
     }
 }
