@@ -323,7 +323,7 @@ fn serve(
     if let Some(path) = sms_outbox {
         config.sms = SmsConfig::Outbox { path: Some(path) };
     }
-    let gateway = Gateway::from_config(&config)?;
+    let gateway = Gateway::from_config(&config).map_err(|e| e.to_string())?;
     let outbox = config.outbox_path();
     let runtime = multi_thread_runtime(config.workers)?;
     runtime.block_on(async move {
