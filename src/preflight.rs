@@ -11,8 +11,8 @@ use crate::auth::{self, shiftkey::ShiftkeyBackend};
 use crate::config::KioskConfig;
 use crate::control::server::Authorizer;
 use crate::session::Launcher;
-use crate::session::sandbox::Sandbox;
-use crate::session::user::SessionUser;
+use crate::session::sandbox::{BwrapMissing, Sandbox};
+use crate::session::user::{RunAsError, SessionUser};
 
 /// A kiosk ready to start: everything checked, nothing bound, spawned or written yet.
 pub struct KioskStart {
@@ -34,12 +34,10 @@ pub struct ControlAccess {
 pub enum PreflightError {
     #[error(transparent)]
     Backend(#[from] auth::BuildError),
-    /// `SessionUser::resolve`'s message (`session.run_as`).
-    #[error("{0}")]
-    RunAs(String),
-    /// `Sandbox::resolve`'s message (`session.sandbox`).
-    #[error("{0}")]
-    Sandbox(String),
+    #[error(transparent)]
+    RunAs(#[from] RunAsError),
+    #[error(transparent)]
+    Sandbox(#[from] BwrapMissing),
     /// `Authorizer::new`'s message (`control.allowed_groups`).
     #[error("{0}")]
     ControlGroups(String),
@@ -51,8 +49,8 @@ pub enum PreflightError {
 /// as the invoking user and tolerates a control socket it can't have.
 pub fn prepare(config: KioskConfig, demo: bool) -> Result<KioskStart, PreflightError> {
     let launcher = Launcher {
-        user: SessionUser::resolve(config.session.run_as.as_deref(), demo).map_err(PreflightError::RunAs)?,
-        sandbox: Sandbox::resolve(config.session.sandbox).map_err(PreflightError::Sandbox)?,
+        user: SessionUser::resolve(config.session.run_as.as_deref(), demo)?,
+        sandbox: Sandbox::resolve(config.session.sandbox)?,
         config: config.session.clone(),
     };
     let backend = auth::from_config(&config.backend)?;
