@@ -32,8 +32,8 @@ pub enum DemoError {
 pub async fn start_backend() -> Result<DemoBackend, DemoError> {
     let mut store = Store::in_memory()?;
     directory::load(&mut store, directory::DEMO_DIRECTORY)?;
-    let mut config = ServerConfig::default();
-    config.listen = "127.0.0.1:0".parse().expect("a literal socket address");
+    let config =
+        ServerConfig { listen: "127.0.0.1:0".parse().expect("a literal socket address"), ..ServerConfig::default() };
     let (sms_sender, sms) = mpsc::unbounded_channel();
     let server =
         Server::bind_with(store, OtpKey::random(), config, Arc::new(SystemClock), Gateway::Channel(sms_sender)).await?;

@@ -75,3 +75,42 @@ fn control_access(config: &KioskConfig) -> Result<ControlAccess, PreflightError>
     };
     Ok(ControlAccess { authorizer, group })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BackendKind, SandboxMode};
+
+    /// A config that passes on any machine, as any user.
+    fn config() -> KioskConfig {
+        let mut config = KioskConfig::default();
+        config.session.run_as = Some("root".into());
+        config.session.sandbox = SandboxMode::None;
+        config
+    }
+
+    #[test]
+    fn a_passing_config_comes_back_with_what_the_start_needs() {
+        let start = prepare(config(), false).unwrap();
+        assert_eq!(start.config, config());
+        assert_eq!(start.launcher.sandbox, Sandbox::None);
+        assert!(start.control.is_some_and(|access| access.group.is_none()));
+    }
+
+    #[test]
+    fn a_backend_without_an_adapter_is_refused() {
+        let mut config = config();
+        config.backend.kind = BackendKind::Kratos;
+        let err = prepare(config, false).err().expect("refused");
+        assert!(matches!(err, PreflightError::Backend(auth::BuildError::NotAvailable(BackendKind::Kratos))), "{err}");
+    }
+
+    #[test]
+    fn only_the_demo_goes_on_without_its_control_groups() {
+        let mut config = config();
+        config.control.allowed_groups = vec!["sk-t-no-such-group".into()];
+        let err = prepare(config.clone(), false).err().expect("refused");
+        assert!(matches!(err, PreflightError::ControlGroups(_)), "{err}");
+        assert!(prepare(config, true).unwrap().control.is_none());
+    }
+}
