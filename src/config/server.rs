@@ -25,21 +25,34 @@ pub struct SecretSource {
     pub env: Option<String>,
 }
 
+/// Why a gateway secret can't be read; each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{key}: can't read {path}: {source}")]
+    Read { key: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{key}: environment variable {var} is not set")]
+    NotSet { key: &'static str, var: String },
+    #[error("{key}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")]
+    NotOnePlace { key: &'static str },
+    #[error("{key} is empty")]
+    Empty { key: &'static str },
+}
+
 impl SecretSource {
-    /// Reads the secret; `what` names it in errors.
-    pub fn read(&self, what: &str) -> Result<secrecy::SecretString, String> {
+    /// Reads the secret; `key` names it in errors ("sms.auth_token").
+    pub fn read(&self, key: &'static str) -> Result<secrecy::SecretString, SecretError> {
         let value = match (&self.file, &self.env) {
-            (Some(file), None) => std::fs::read_to_string(file)
-                .map_err(|e| format!("{what}: can't read {}: {e}", file.display()))?
-                .trim()
-                .to_string(),
-            (None, Some(var)) => {
-                std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"))?
+            (Some(path), None) => {
+                let text = std::fs::read_to_string(path);
+                let text = text.map_err(|source| SecretError::Read { key, path: path.clone(), source })?;
+                // The whole file is the secret: wiped, not only dropped, once trimmed.
+                zeroize::Zeroizing::new(text).trim().to_string()
             }
-            _ => return Err(format!("{what}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")),
+            (None, Some(var)) => std::env::var(var).map_err(|_| SecretError::NotSet { key, var: var.clone() })?,
+            _ => return Err(SecretError::NotOnePlace { key }),
         };
         if value.is_empty() {
-            return Err(format!("{what} is empty"));
+            return Err(SecretError::Empty { key });
         }
         Ok(value.into())
     }
@@ -356,8 +369,9 @@ mod tests {
     #[test]
     fn secrets_come_from_exactly_one_place() {
         let both = SecretSource { file: Some("/x".into()), env: Some("Y".into()) };
-        assert!(both.read("token").unwrap_err().contains("exactly one"));
+        assert!(both.read("token").unwrap_err().to_string().contains("exactly one"));
         let missing = SecretSource { file: None, env: Some("SHIFTKEY_TEST_SURELY_UNSET".into()) };
-        assert!(missing.read("token").unwrap_err().contains("is not set"));
+        let err = missing.read("token").unwrap_err();
+        assert_eq!(err.to_string(), "token: environment variable SHIFTKEY_TEST_SURELY_UNSET is not set");
     }
 }

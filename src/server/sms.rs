@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::audit::AuditLog;
-use crate::config::{ServerConfig, SmsConfig};
+use crate::config::{SecretError, ServerConfig, SmsConfig};
 use crate::phone::mask_e164;
 
 /// How often a delivery is tried, and the waits between tries.
@@ -75,9 +75,8 @@ pub enum Gateway {
 pub enum GatewayError {
     #[error("can't set up HTTP: {0}")]
     Http(#[source] reqwest::Error),
-    /// `SecretSource::read`'s message, which names the key.
-    #[error("{0}")]
-    Secret(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 /// Why one delivery attempt failed.
