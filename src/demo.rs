@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::config::{ConfigFile, ServerConfig};
+use crate::config::ServerConfig;
 use crate::server::clock::SystemClock;
 use crate::server::otp::OtpKey;
 use crate::server::sms::{DeliveredSms, Gateway};
@@ -32,8 +32,8 @@ pub enum DemoError {
 pub async fn start_backend() -> Result<DemoBackend, DemoError> {
     let mut store = Store::in_memory()?;
     directory::load(&mut store, directory::DEMO_DIRECTORY)?;
-    let mut config = ServerConfig::defaults();
-    config.listen = "127.0.0.1:0".parse().expect("a literal socket address");
+    let config =
+        ServerConfig { listen: "127.0.0.1:0".parse().expect("a literal socket address"), ..ServerConfig::default() };
     let (sms_sender, sms) = mpsc::unbounded_channel();
     let server =
         Server::bind_with(store, OtpKey::random(), config, Arc::new(SystemClock), Gateway::Channel(sms_sender)).await?;

@@ -1,6 +1,7 @@
 //! shiftkey: a phone-number sign-in kiosk for shared frontline terminals, and its reference
 //! auth backend. ARCHITECTURE.md in the repository is the map.
 
+pub mod api_types;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod control;
 pub mod demo;
 pub mod kiosk;
 pub mod phone;
+pub mod preflight;
 pub mod secret;
 pub mod server;
 pub mod session;

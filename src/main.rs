@@ -7,20 +7,21 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use shiftkey::audit::AuditLog;
 use shiftkey::auth::AuthBackend;
-use shiftkey::config::{ConfigFile, KioskConfig, ServerConfig, SmsConfig};
+use shiftkey::config::{
+    BackendConfig, BackendKind, ConfigError, ConfigFile, ConfigKind, KioskConfig, ServerConfig, SmsConfig,
+};
 use shiftkey::control::client;
 use shiftkey::control::protocol::Request;
 use shiftkey::control::server::{Authorizer, ControlServer};
+use shiftkey::demo;
 use shiftkey::kiosk::app::{self, KioskOptions};
+use shiftkey::preflight::{self, ControlAccess, KioskStart};
 use shiftkey::server::clock::SystemClock;
 use shiftkey::server::sms::Gateway;
 use shiftkey::server::{Server, admin};
 use shiftkey::session::record::StateFile;
-use shiftkey::session::sandbox::Sandbox;
 use shiftkey::session::teardown::{TeardownContext, TeardownLimits};
-use shiftkey::session::user::SessionUser;
-use shiftkey::session::{Launcher, SignOutReason, recovery};
-use shiftkey::{auth, demo};
+use shiftkey::session::{SignOutReason, recovery};
 
 #[derive(Parser)]
 #[command(name = "shiftkey", version, about = "Phone-number sign-in kiosk for shared frontline terminals")]
@@ -224,9 +225,7 @@ fn init_kiosk_log() {
 
 fn run_kiosk(args: KioskArgs) -> Result<(), String> {
     let mut config = if args.demo && args.config.is_none() {
-        let mut config = KioskConfig::defaults();
-        config.name = "demo-kiosk".into();
-        config
+        KioskConfig { name: "demo-kiosk".into(), ..KioskConfig::default() }
     } else {
         let path = KioskConfig::locate(args.config.as_deref()).map_err(|e| e.to_string())?;
         KioskConfig::load(&path).map_err(|e| e.to_string())?
@@ -236,11 +235,19 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
     let _ = nix::sys::prctl::set_dumpable(false);
     // Daemons that double-fork out of a session are re-parented to us, so teardown finds them.
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    let launcher = Launcher {
-        user: SessionUser::resolve(config.session.run_as.as_deref(), args.demo)?,
-        sandbox: Sandbox::resolve(config.session.sandbox)?,
-        config: config.session.clone(),
+    // One thread is plenty for one screen and one session, and each worker thread more costs
+    // the kiosk memory it holds all day (BENCHMARKS.md, measure 3).
+    let runtime = current_thread_runtime()?;
+    let demo_backend = if args.demo {
+        let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
+        config.backend = BackendConfig { kind: BackendKind::Shiftkey, url: backend.url.clone() };
+        Some(backend)
+    } else {
+        None
     };
+    // The checks check-config makes (the same function): a config it passes starts.
+    let KioskStart { config, backend, launcher, control } =
+        preflight::prepare(config, args.demo).map_err(|e| e.to_string())?;
     let teardown = TeardownContext {
         limits: TeardownLimits {
             kill_grace: config.session.kill_grace.0,
@@ -249,24 +256,12 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
         audit: AuditLog::new(config.audit_log.clone().unwrap_or_else(AuditLog::default_path)),
         state_file: StateFile::new(&config.state_dir()),
     };
-    // One thread is plenty for one screen and one session, and each worker thread more costs
-    // the kiosk memory it holds all day (BENCHMARKS.md, measure 3).
-    let runtime = current_thread_runtime()?;
-    let demo_backend = if args.demo {
-        let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
-        config.backend.url = backend.url.clone();
-        config.backend.kind = shiftkey::config::BackendKind::Shiftkey;
-        Some(backend)
-    } else {
-        None
-    };
-    let backend = auth::from_config(&config.backend)?;
     // A session the last kiosk process didn't end is erased before anyone can sign in.
     if let Some(outcome) = runtime.block_on(recovery::recover(&backend, SignOutReason::Recovered, &teardown)) {
         tracing::warn!(clean = outcome.clean(), "erased the session a previous kiosk left behind");
     }
     let banner = args.demo.then(|| demo::banner(&launcher));
-    let control = runtime.block_on(bind_control(&config, args.demo))?;
+    let control = runtime.block_on(bind_control(&config, control, args.demo))?;
     let options = KioskOptions {
         config,
         launcher,
@@ -289,37 +284,26 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
 
 /// Binds the manager control socket. A real kiosk needs it; the demo goes on without one
 /// (another kiosk may own the default path).
-async fn bind_control(config: &KioskConfig, demo: bool) -> Result<Option<(ControlServer, Authorizer)>, String> {
-    let bound = async {
-        let authorizer = Authorizer::new(&config.control.allowed_groups).map_err(|e| e.to_string())?;
-        let group_name = config.control.socket_group.as_ref().or(config.control.allowed_groups.first());
-        let group = match group_name {
-            Some(name) => Some(
-                nix::unistd::Group::from_name(name)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| format!("control.socket_group: no group named {name:?}"))?
-                    .gid,
-            ),
-            None => None,
-        };
-        let server = ControlServer::bind(&config.control_socket(), group).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((server, authorizer))
-    };
-    match bound.await {
-        Ok(bound) => Ok(Some(bound)),
+async fn bind_control(
+    config: &KioskConfig,
+    access: Option<ControlAccess>,
+    demo: bool,
+) -> Result<Option<(ControlServer, Authorizer)>, String> {
+    let Some(ControlAccess { authorizer, group }) = access else { return Ok(None) };
+    match ControlServer::bind(&config.control_socket(), group).await {
+        Ok(server) => Ok(Some((server, authorizer))),
         Err(err) if demo => {
             tracing::warn!(%err, "demo runs without a control socket");
             Ok(None)
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.to_string()),
     }
 }
 
 fn load_server_config(path: Option<PathBuf>) -> Result<ServerConfig, String> {
     match path {
         Some(path) => ServerConfig::load(&path).map_err(|e| e.to_string()),
-        None => Ok(ServerConfig::defaults()),
+        None => Ok(ServerConfig::default()),
     }
 }
 
@@ -339,7 +323,7 @@ fn serve(
     if let Some(path) = sms_outbox {
         config.sms = SmsConfig::Outbox { path: Some(path) };
     }
-    let gateway = Gateway::from_config(&config)?;
+    let gateway = Gateway::from_config(&config).map_err(|e| e.to_string())?;
     let outbox = config.outbox_path();
     let runtime = multi_thread_runtime(config.workers)?;
     runtime.block_on(async move {
@@ -364,22 +348,27 @@ async fn shutdown_signal() {
     }
 }
 
+/// A kiosk config is checked by the kiosk's own start-up checks (`preflight::prepare`), so
+/// what they refuse a start would refuse; then its backend is asked whether it answers.
 fn check_config(path: Option<PathBuf>) -> Result<(), String> {
     let path = KioskConfig::locate(path.as_deref()).map_err(|e| e.to_string())?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
-    // A server config has none of the kiosk's tables; decide by what the file holds.
-    if text.contains("[session]") || text.contains("[backend]") || text.contains("default_region") {
-        let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
-        println!("{}: valid kiosk config", path.display());
-        let backend = auth::shiftkey::ShiftkeyBackend::new(&config.backend.url)?;
-        let healthy = current_thread_runtime()?.block_on(backend.healthy());
-        if !healthy {
-            return Err(format!("can't reach the backend at {}", config.backend.url));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|source| ConfigError::Read { path: path.clone(), source }.to_string())?;
+    match ConfigKind::of(&text) {
+        ConfigKind::Kiosk => {
+            let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
+            let start = preflight::prepare(config, false).map_err(|e| e.to_string())?;
+            println!("{}: valid kiosk config", path.display());
+            let url = &start.config.backend.url;
+            if !current_thread_runtime()?.block_on(start.backend.healthy()) {
+                return Err(format!("can't reach the backend at {url}"));
+            }
+            println!("backend {url} answers");
         }
-        println!("backend {} answers", config.backend.url);
-    } else {
-        ServerConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
-        println!("{}: valid server config", path.display());
+        ConfigKind::Server => {
+            ServerConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
+            println!("{}: valid server config", path.display());
+        }
     }
     Ok(())
 }

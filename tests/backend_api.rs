@@ -228,7 +228,7 @@ async fn health_and_openapi_are_served() {
 
 #[tokio::test]
 async fn codes_expire_after_five_minutes() {
-    use shiftkey::config::{ConfigFile, ServerConfig};
+    use shiftkey::config::ServerConfig;
     use shiftkey::server::clock::ManualClock;
     use shiftkey::server::otp::OtpKey;
     use shiftkey::server::sms::Gateway;
@@ -240,8 +240,7 @@ async fn codes_expire_after_five_minutes() {
     let outbox = dir.path().join("outbox.jsonl");
     let mut store = Store::open(&dir.path().join("db")).unwrap();
     directory::load(&mut store, "[policy]\nenabled = true\nuse_for_sign_in = true\n[[user]]\nusername = \"alex\"\ndisplay_name = \"Alex\"\nmobile = \"+1 206 555 0100\"\n").unwrap();
-    let mut config = ServerConfig::defaults();
-    config.listen = "127.0.0.1:0".parse().unwrap();
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
     let clock = ManualClock::new();
     let server =
         Server::bind_with(store, OtpKey::random(), config, Arc::new(clock.clone()), Gateway::Outbox(outbox.clone()))

@@ -141,8 +141,7 @@ fn bad_config_is_refused_with_the_reason() {
 
 #[test]
 fn root_kiosk_without_run_as_refuses_to_start() {
-    if !common::is_root() {
-        eprintln!("!!! NOT ROOT: can't check that a root kiosk insists on session.run_as");
+    if !common::needs::requires(&[common::needs::Need::Root]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -135,8 +135,8 @@ fn hang_up_terminal_of(pid: i32) {
 
 #[tokio::test]
 async fn the_terminal_going_away_ends_the_session_and_the_kiosk() {
-    if !common::is_root() {
-        eprintln!("!!! NOT ROOT: can't hang up a terminal (TIOCVHANGUP needs root); not checked");
+    // TIOCVHANGUP needs CAP_SYS_TTY_CONFIG.
+    if !common::needs::requires(&[common::needs::Need::Root]) {
         return;
     }
     let HostileSession { backend: _backend, uid, setup, mut screen, hostile, .. } =
@@ -270,9 +270,8 @@ async fn no_secret_in_proc_logs_or_audit() {
 
 #[tokio::test]
 async fn sandboxed_session_cannot_write_outside_its_home() {
-    if which_bwrap().is_none() {
-        eprintln!("!!! bwrap IS NOT INSTALLED: the sandbox test cannot run (apt-get install bubblewrap; .ci/run does)");
-        panic!("bubblewrap missing");
+    if !common::needs::requires(&[common::needs::BWRAP]) {
+        return;
     }
     let backend = Backend::start();
     let user = session_user("sk-t-bwrap");
@@ -294,10 +293,6 @@ async fn sandboxed_session_cannot_write_outside_its_home() {
     screen.wait_for("Enter your mobile number", WAIT).await;
     assert_eq!(setup.audit_events("session_end")[0]["sandbox"], "bwrap");
     assert_eq!(setup.audit_events("session_start")[0]["sandbox"], "bwrap");
-}
-
-fn which_bwrap() -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join("bwrap")).find(|p| p.is_file())
 }
 
 #[tokio::test]
@@ -329,4 +324,63 @@ async fn a_session_that_stops_reading_its_input_can_still_be_signed_out_of() {
     screen.wait_for("Enter your mobile number", WAIT).await;
     assert_eq!(setup.audit_events("session_end")[0]["reason"], "sign_out_key");
     assert!(!procs::alive(sleeper), "the session's program is gone");
+}
+
+/// Signs in to a session of `HIDDEN_DAEMON` run as `session_uid` (`run_as`: its config line),
+/// checks from `/proc` that the daemon hides as claimed, signs out and waits for it to be gone.
+async fn hidden_daemon_is_gone_after_sign_out(run_as: &str, session_uid: u32) {
+    use common::hostile::{HIDDEN_DAEMON, Held, RawProc};
+    let backend = Backend::start();
+    let session = format!("{run_as}\nsandbox = \"none\"");
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, HIDDEN_DAEMON, &session);
+    let mut screen = setup.spawn();
+    // The daemon prints HIDDEN-READY only once PR_SET_DUMPABLE took (it dies otherwise).
+    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HIDDEN-READY").await;
+    let daemon: i32 = field(&shown, "DAEMON=").parse().unwrap();
+    let leader = RawProc::read(field(&shown, "LEADER=").parse().unwrap());
+    let held = Held::new(daemon);
+
+    // It hides as claimed: the session's uid, no environment, its own session, re-parented to
+    // the kiosk, and non-dumpable (root owns its /proc files; telling only for another uid).
+    let hidden = RawProc::read(daemon);
+    assert_eq!(hidden.real_uid, session_uid, "{hidden:?}");
+    assert_eq!(hidden.stat_owner, 0, "non-dumpable: /proc/{daemon}/stat is root's: {hidden:?}");
+    assert_eq!(hidden.environ, b"", "env -i: {hidden:?}");
+    assert_ne!(hidden.session, leader.session, "setsid: {hidden:?}");
+    assert_ne!(hidden.pgrp, leader.pgrp, "{hidden:?}");
+    assert_eq!(hidden.ppid, screen.process.pid, "double-forked, re-parented to the kiosk: {hidden:?}");
+    assert!(!held.gone());
+
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !held.gone() {
+        if tokio::time::Instant::now() >= deadline {
+            // Alive, so the pid is still its own: don't leave it running past the test.
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon), nix::sys::signal::Signal::SIGKILL);
+            panic!("the hidden daemon {daemon} survived sign-out");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let end = &setup.audit_events("session_end")[0];
+    assert_eq!(end["left_alive"], serde_json::json!([]), "{end}");
+}
+
+#[tokio::test]
+async fn a_hidden_daemon_of_a_dedicated_user_is_gone_after_sign_out() {
+    let user = session_user("sk-t-hidden");
+    let uid = uid_of(&user).unwrap_or_else(|| nix::unistd::geteuid().as_raw());
+    hidden_daemon_is_gone_after_sign_out(&run_as_line(&user), uid).await;
+    if let Some(uid) = uid_of(&user) {
+        assert_eq!(processes_of_uid(uid), Vec::<i32>::new(), "processes of the session uid survived");
+    }
+}
+
+/// No uid gives this one away: only being re-parented to the kiosk does.
+#[tokio::test]
+async fn a_hidden_daemon_of_a_session_without_a_dedicated_user_is_gone_after_sign_out() {
+    let me = nix::unistd::geteuid();
+    // A root kiosk must be told to run sessions as root; any other runs them as itself.
+    let run_as = if me.is_root() { "run_as = \"root\"" } else { "" };
+    hidden_daemon_is_gone_after_sign_out(run_as, me.as_raw()).await;
 }

@@ -65,11 +65,20 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn healthy(&self) -> impl Future<Output = bool> + Send;
 }
 
-/// Builds the backend named in config.
-pub fn from_config(config: &BackendConfig) -> Result<shiftkey::ShiftkeyBackend, String> {
+/// Why the backend named in config can't be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A provider config can name, whose adapter isn't in this version.
+    #[error("backend.kind = \"{0}\" is not available in this version yet; use kind = \"shiftkey\"")]
+    NotAvailable(BackendKind),
+    #[error(transparent)]
+    Shiftkey(#[from] shiftkey::InvalidUrl),
+}
+
+/// Builds the backend named in config: the one way a kiosk start and `check-config` get one.
+pub fn from_config(config: &BackendConfig) -> Result<shiftkey::ShiftkeyBackend, BuildError> {
     match config.kind {
-        BackendKind::Shiftkey => shiftkey::ShiftkeyBackend::new(&config.url),
-        other => Err(format!("backend.kind = {other:?} is not available in this version yet; use kind = \"shiftkey\"")
-            .to_lowercase()),
+        BackendKind::Shiftkey => Ok(shiftkey::ShiftkeyBackend::new(&config.url)?),
+        other => Err(BuildError::NotAvailable(other)),
     }
 }

@@ -4,10 +4,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode, Url};
-use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{AuthBackend, AuthError, Challenge, Grant, SignedInUser};
+use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessToken, OtpCode};
 
@@ -18,46 +19,22 @@ pub struct ShiftkeyBackend {
     /// Built on first use: setting up TLS reads and parses the system's root certificates,
     /// which would otherwise cost every kiosk start a few milliseconds and a few MiB before
     /// anyone has typed a number.
-    client: Arc<OnceLock<Result<Client, String>>>,
+    client: Arc<OnceLock<Result<Client, AuthError>>>,
     base: Url,
 }
 
-#[derive(Deserialize)]
-struct ChallengeBody {
-    challenge_id: String,
-    code_length: usize,
-    expires_in: u64,
-    resend_after: u64,
-}
-
-#[derive(Deserialize)]
-struct UserBody {
-    id: String,
-    display_name: String,
-    #[serde(default)]
-    roles: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct GrantBody {
-    access_token: AccessToken,
-    expires_in: u64,
-    user: UserBody,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(default)]
-    error: String,
-    #[serde(default)]
-    message: String,
-    attempts_left: Option<u32>,
-    retry_after: Option<u64>,
+/// `backend.url` isn't a URL.
+#[derive(Debug, thiserror::Error)]
+#[error("backend.url {url:?}: {source}")]
+pub struct InvalidUrl {
+    url: String,
+    /// `url::ParseError`, named through reqwest's `Url` (`url` is not a direct dependency).
+    source: <Url as std::str::FromStr>::Err,
 }
 
 impl ShiftkeyBackend {
-    pub fn new(url: &str) -> Result<Self, String> {
-        let base = Url::parse(url).map_err(|e| format!("backend.url {url:?}: {e}"))?;
+    pub fn new(url: &str) -> Result<Self, InvalidUrl> {
+        let base = Url::parse(url).map_err(|source| InvalidUrl { url: url.into(), source })?;
         Ok(ShiftkeyBackend { client: Arc::default(), base })
     }
 
@@ -67,21 +44,17 @@ impl ShiftkeyBackend {
                 .timeout(REQUEST_TIMEOUT)
                 .connect_timeout(Duration::from_secs(3))
                 .build()
-                .map_err(|e| format!("can't set up HTTP: {e}"))
+                .map_err(|e| AuthError::Protocol(format!("can't set up HTTP: {e}")))
         });
-        client.as_ref().map_err(|e| AuthError::Protocol(e.clone()))
+        client.as_ref().map_err(Clone::clone)
     }
 
     fn url(&self, path: &str) -> Url {
         self.base.join(path).expect("static paths join onto a base URL")
     }
 
-    async fn post_json<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: serde_json::Value,
-    ) -> Result<T, AuthError> {
-        let response = self.client()?.post(self.url(path)).json(&body).send().await.map_err(transport_error)?;
+    async fn post_json<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, AuthError> {
+        let response = self.client()?.post(self.url(path)).json(body).send().await.map_err(transport_error)?;
         read(response).await
     }
 }
@@ -90,33 +63,43 @@ fn transport_error(err: reqwest::Error) -> AuthError {
     if err.is_decode() { AuthError::Protocol(err.to_string()) } else { AuthError::Unreachable }
 }
 
-async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, AuthError> {
+async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, AuthError> {
     let status = response.status();
     if status.is_success() {
         return response.json::<T>().await.map_err(|e| AuthError::Protocol(e.to_string()));
     }
-    let body: ErrorBody = response.json().await.unwrap_or_default();
-    Err(match (status, body.error.as_str()) {
-        (_, "invalid_phone") => AuthError::InvalidPhone(body.message),
-        (_, "invalid_code") => AuthError::InvalidCode { attempts_left: body.attempts_left.unwrap_or(0) },
-        (_, "expired") => AuthError::Expired,
-        (_, "too_many_attempts") => AuthError::TooManyAttempts,
-        (StatusCode::TOO_MANY_REQUESTS, _) => {
-            AuthError::RateLimited { retry_after: Duration::from_secs(body.retry_after.unwrap_or(30)) }
+    // A proxy's HTML error page has no body of ours: then the status alone decides.
+    let body = response.json::<ErrorBody>().await.ok();
+    Err(match (status, body) {
+        (_, Some(ErrorBody { error: ErrorCode::InvalidPhone, message, .. })) => AuthError::InvalidPhone(message),
+        (_, Some(ErrorBody { error: ErrorCode::InvalidCode, attempts_left, .. })) => {
+            AuthError::InvalidCode { attempts_left: attempts_left.unwrap_or(0) }
+        }
+        (_, Some(ErrorBody { error: ErrorCode::Expired, .. })) => AuthError::Expired,
+        (_, Some(ErrorBody { error: ErrorCode::TooManyAttempts, .. })) => AuthError::TooManyAttempts,
+        (StatusCode::TOO_MANY_REQUESTS, body) => {
+            AuthError::RateLimited { retry_after: Duration::from_secs(body.and_then(|b| b.retry_after).unwrap_or(30)) }
         }
         (status, _) if status.is_server_error() => AuthError::Unreachable,
-        (status, error) => AuthError::Protocol(format!("{status} {error} {}", body.message)),
+        (status, Some(body)) => AuthError::Protocol(format!("{status} {} {}", body.error, body.message)),
+        (status, None) => AuthError::Protocol(status.to_string()),
     })
 }
 
-impl From<ChallengeBody> for Challenge {
-    fn from(body: ChallengeBody) -> Self {
+impl From<api_types::Challenge> for Challenge {
+    fn from(body: api_types::Challenge) -> Self {
         Challenge {
             id: body.challenge_id,
             code_length: body.code_length,
             expires_in: Duration::from_secs(body.expires_in),
             resend_after: Duration::from_secs(body.resend_after),
         }
+    }
+}
+
+impl From<api_types::User> for SignedInUser {
+    fn from(body: api_types::User) -> Self {
+        SignedInUser { id: body.id, display_name: body.display_name, roles: body.roles }
     }
 }
 
@@ -127,32 +110,31 @@ impl AuthBackend for ShiftkeyBackend {
     }
 
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        let body: ChallengeBody = self.post_json("/v1/sign-in/start", json!({ "phone": phone.e164() })).await?;
+        let request = StartRequest { phone: phone.e164().to_string() };
+        let body: api_types::Challenge = self.post_json("/v1/sign-in/start", &request).await?;
         Ok(body.into())
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
-        let body: ChallengeBody = self.post_json("/v1/sign-in/resend", json!({ "challenge_id": challenge_id })).await?;
+        let request = ResendRequest { challenge_id: challenge_id.to_string() };
+        let body: api_types::Challenge = self.post_json("/v1/sign-in/resend", &request).await?;
         Ok(body.into())
     }
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
-        let request =
-            zeroize::Zeroizing::new(json!({ "challenge_id": challenge_id, "code": code.expose() }).to_string());
+        let request = VerifyRequest { challenge_id: challenge_id.to_string(), code: code.clone() };
+        // Serialized here rather than by `.json()`, so the copy holding the code is zeroized.
+        let request = zeroize::Zeroizing::new(serde_json::to_vec(&request).expect("strings serialize"));
         let response = self
             .client()?
             .post(self.url("/v1/sign-in/verify"))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(request.as_bytes().to_vec())
+            .body(request.to_vec())
             .send()
             .await
             .map_err(transport_error)?;
-        let body: GrantBody = read(response).await?;
-        Ok(Grant {
-            token: body.access_token,
-            expires_in: Duration::from_secs(body.expires_in),
-            user: SignedInUser { id: body.user.id, display_name: body.user.display_name, roles: body.user.roles },
-        })
+        let body: api_types::Grant = read(response).await?;
+        Ok(Grant { token: body.access_token, expires_in: Duration::from_secs(body.expires_in), user: body.user.into() })
     }
 
     async fn sign_out(&self, token: &AccessToken) -> Result<(), AuthError> {

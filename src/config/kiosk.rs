@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
@@ -20,13 +19,36 @@ pub enum BackendKind {
     Kratos,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl BackendKind {
+    /// The name config gives it (`kind = "auth0"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Shiftkey => "shiftkey",
+            BackendKind::Auth0 => "auth0",
+            BackendKind::Supabase => "supabase",
+            BackendKind::Cognito => "cognito",
+            BackendKind::Kratos => "kratos",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BackendConfig {
-    #[serde(default = "default_backend_kind")]
     pub kind: BackendKind,
-    #[serde(default = "default_backend_url")]
     pub url: String,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        Self { kind: BackendKind::Shiftkey, url: "http://127.0.0.1:8787".into() }
+    }
 }
 
 /// How the session is isolated from the rest of the system.
@@ -38,61 +60,77 @@ pub enum SandboxMode {
     None,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SessionConfig {
-    #[serde(default = "default_command")]
     pub command: Vec<String>,
-    #[serde(default)]
     pub run_as: Option<String>,
-    #[serde(default = "default_idle_timeout")]
+    /// Sign-out after this long without a key press (Managed Home Screen's default: 300 s) ...
     pub idle_timeout: HumanDuration,
-    #[serde(default = "default_idle_warning")]
+    /// ... with an "Are you still there?" countdown for the last `idle_warning` of it.
     pub idle_warning: HumanDuration,
-    #[serde(default = "default_max_duration")]
     pub max_duration: HumanDuration,
-    #[serde(default = "default_sandbox")]
     pub sandbox: SandboxMode,
     /// `PATH` given to the session (the only variable taken from config, not the kiosk's env).
-    #[serde(default = "default_path")]
     pub path: String,
     /// How long processes get between SIGTERM and SIGKILL at sign-out.
-    #[serde(default = "default_grace")]
     pub kill_grace: HumanDuration,
     /// How long sign-out waits for the backend to revoke the token.
-    #[serde(default = "default_grace")]
     pub revoke_timeout: HumanDuration,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            command: vec!["/bin/bash".into(), "-l".into()],
+            run_as: None,
+            idle_timeout: HumanDuration::from_secs(5 * 60),
+            idle_warning: HumanDuration::from_secs(60),
+            max_duration: HumanDuration::from_secs(12 * 3600),
+            sandbox: SandboxMode::Auto,
+            path: "/usr/local/bin:/usr/bin:/bin".into(),
+            kill_grace: HumanDuration::from_secs(3),
+            revoke_timeout: HumanDuration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct KeysConfig {
-    #[serde(default = "default_sign_out_key")]
     pub sign_out: FunctionKey,
-    #[serde(default = "default_manager_key")]
     pub manager: FunctionKey,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self { sign_out: FunctionKey(12), manager: FunctionKey(9) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ManagerConfig {
-    #[serde(default = "default_manager_roles")]
     pub roles: Vec<String>,
     /// The manager screens close (and the manager's token is revoked) after this long idle.
-    #[serde(default = "default_menu_timeout")]
     pub menu_timeout: HumanDuration,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        Self { roles: vec!["kiosk-manager".into()], menu_timeout: HumanDuration::from_secs(60) }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ControlConfig {
+    /// Default: [`default_control_socket`].
     pub socket: Option<PathBuf>,
     /// Groups whose members may use the control socket (besides root and the kiosk's user).
-    #[serde(default)]
     pub allowed_groups: Vec<String>,
     /// The group owning the socket and its directory (0660 / 0750); default the first
     /// allowed group, else the kiosk's own group.
-    #[serde(default)]
     pub socket_group: Option<String>,
 }
 
@@ -119,56 +157,94 @@ impl fmt::Display for FunctionKey {
 }
 
 /// The kiosk's configuration (`kiosk.toml`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct KioskConfig {
-    #[serde(default = "default_kiosk_name")]
+    /// Shown in the title and status bar; default the host name.
     pub name: String,
-    #[serde(default = "default_region")]
+    /// Numbers typed without `+country` are read in this region.
     pub default_region: String,
-    #[serde(default = "default_backend")]
     pub backend: BackendConfig,
-    #[serde(default = "default_session")]
     pub session: SessionConfig,
-    #[serde(default = "default_keys")]
     pub keys: KeysConfig,
-    #[serde(default = "default_manager")]
     pub manager: ManagerConfig,
-    #[serde(default)]
     pub control: ControlConfig,
     /// Where the audit log (JSON lines) is appended; default in the user's data dir.
-    #[serde(default)]
     pub audit_log: Option<PathBuf>,
     /// Where the live session's crash-recovery record is kept; default in the runtime dir.
-    #[serde(default)]
     pub state_dir: Option<PathBuf>,
 }
 
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            name: host_name(),
+            default_region: "US".into(),
+            backend: BackendConfig::default(),
+            session: SessionConfig::default(),
+            keys: KeysConfig::default(),
+            manager: ManagerConfig::default(),
+            control: ControlConfig::default(),
+            audit_log: None,
+            state_dir: None,
+        }
+    }
+}
+
+/// What [`KioskConfig::validate`] refuses; each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidKioskConfig {
+    #[error("name must not be empty")]
+    EmptyName,
+    #[error("default_region: {0}")]
+    Region(phone::PhoneError),
+    #[error("session.command is missing: give the program to run, e.g. [\"/bin/bash\", \"-l\"]")]
+    NoCommand,
+    #[error("session.idle_warning ({warning}) must be shorter than session.idle_timeout ({timeout})")]
+    IdleWarningTooLong { warning: HumanDuration, timeout: HumanDuration },
+    #[error("{key} must be longer than 0s")]
+    ZeroDuration { key: &'static str },
+    #[error("keys.sign_out and keys.manager are both {0}")]
+    SameKeys(FunctionKey),
+    #[error("backend.url must be http or https, not {0}")]
+    UrlScheme(String),
+    #[error("backend.url {url:?} is not a URL: {reason}")]
+    NotAUrl { url: String, reason: UrlError },
+}
+
+/// Why a URL didn't parse (`url::ParseError`, named through reqwest, which re-exports `Url`).
+pub type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+
 impl ConfigFile for KioskConfig {
-    fn validate(&self) -> Result<(), String> {
+    type Invalid = InvalidKioskConfig;
+
+    fn validate(&self) -> Result<(), InvalidKioskConfig> {
+        use InvalidKioskConfig as Invalid;
         if self.name.trim().is_empty() {
-            return Err("name must not be empty".into());
+            return Err(Invalid::EmptyName);
         }
-        phone::parse_region(&self.default_region).map_err(|e| format!("default_region: {e}"))?;
-        if self.session.command.is_empty() || self.session.command[0].trim().is_empty() {
-            return Err("session.command is missing: give the program to run, e.g. [\"/bin/bash\", \"-l\"]".into());
+        phone::parse_region(&self.default_region).map_err(Invalid::Region)?;
+        let session = &self.session;
+        if session.command.first().is_none_or(|program| program.trim().is_empty()) {
+            return Err(Invalid::NoCommand);
         }
-        if self.session.idle_warning.0 >= self.session.idle_timeout.0 {
-            return Err(format!(
-                "session.idle_warning ({}) must be shorter than session.idle_timeout ({})",
-                self.session.idle_warning, self.session.idle_timeout
-            ));
+        if session.idle_warning.0 >= session.idle_timeout.0 {
+            return Err(Invalid::IdleWarningTooLong { warning: session.idle_warning, timeout: session.idle_timeout });
         }
-        if self.session.max_duration.0.is_zero() || self.session.idle_timeout.0.is_zero() {
-            return Err("session.max_duration and session.idle_timeout must be longer than 0s".into());
+        for (key, value) in
+            [("session.max_duration", session.max_duration), ("session.idle_timeout", session.idle_timeout)]
+        {
+            if value.0.is_zero() {
+                return Err(Invalid::ZeroDuration { key });
+            }
         }
         if self.keys.sign_out == self.keys.manager {
-            return Err(format!("keys.sign_out and keys.manager are both {}", self.keys.sign_out));
+            return Err(Invalid::SameKeys(self.keys.sign_out));
         }
         match reqwest::Url::parse(&self.backend.url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-            Ok(url) => Err(format!("backend.url must be http or https, not {}", url.scheme())),
-            Err(err) => Err(format!("backend.url {:?} is not a URL: {err}", self.backend.url)),
+            Ok(url) => Err(Invalid::UrlScheme(url.scheme().into())),
+            Err(reason) => Err(Invalid::NotAUrl { url: self.backend.url.clone(), reason }),
         }
     }
 }
@@ -232,70 +308,19 @@ pub fn default_control_socket() -> PathBuf {
     runtime.join("control.sock")
 }
 
-fn default_kiosk_name() -> String {
+/// The host name, else "shiftkey".
+fn host_name() -> String {
     nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "shiftkey".into())
 }
-fn default_region() -> String {
-    "US".into()
-}
-fn default_backend_kind() -> BackendKind {
-    BackendKind::Shiftkey
-}
-fn default_backend_url() -> String {
-    "http://127.0.0.1:8787".into()
-}
-fn default_backend() -> BackendConfig {
-    BackendConfig { kind: default_backend_kind(), url: default_backend_url() }
-}
-fn default_command() -> Vec<String> {
-    vec!["/bin/bash".into(), "-l".into()]
-}
-fn default_idle_timeout() -> HumanDuration {
-    HumanDuration(Duration::from_secs(300))
-}
-fn default_idle_warning() -> HumanDuration {
-    HumanDuration(Duration::from_secs(60))
-}
-fn default_max_duration() -> HumanDuration {
-    HumanDuration(Duration::from_secs(12 * 3600))
-}
-fn default_sandbox() -> SandboxMode {
-    SandboxMode::Auto
-}
-fn default_path() -> String {
-    "/usr/local/bin:/usr/bin:/bin".into()
-}
-fn default_grace() -> HumanDuration {
-    HumanDuration(Duration::from_secs(3))
-}
-fn default_session() -> SessionConfig {
-    toml::from_str("").expect("session defaults")
-}
-fn default_sign_out_key() -> FunctionKey {
-    FunctionKey(12)
-}
-fn default_manager_key() -> FunctionKey {
-    FunctionKey(9)
-}
-fn default_keys() -> KeysConfig {
-    KeysConfig { sign_out: default_sign_out_key(), manager: default_manager_key() }
-}
-fn default_manager_roles() -> Vec<String> {
-    vec!["kiosk-manager".into()]
-}
-fn default_menu_timeout() -> HumanDuration {
-    HumanDuration(Duration::from_secs(60))
-}
-fn default_manager() -> ManagerConfig {
-    ManagerConfig { roles: default_manager_roles(), menu_timeout: default_menu_timeout() }
-}
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn kiosk(text: &str) -> Result<KioskConfig, String> {
@@ -304,7 +329,7 @@ mod tests {
 
     #[test]
     fn defaults_match_the_design() {
-        let c = KioskConfig::defaults();
+        let c = KioskConfig::default();
         assert_eq!(c.default_region, "US");
         assert_eq!(c.session.idle_timeout.0, Duration::from_secs(300));
         assert_eq!(c.session.idle_warning.0, Duration::from_secs(60));
@@ -312,15 +337,17 @@ mod tests {
         assert_eq!(c.keys.sign_out, FunctionKey(12));
         assert_eq!(c.keys.manager, FunctionKey(9));
         assert_eq!(c.manager.roles, vec!["kiosk-manager"]);
+        assert_eq!(c.manager.menu_timeout.0, Duration::from_secs(60));
+        c.validate().expect("the defaults are valid");
     }
 
     #[test]
-    fn the_documented_example_loads() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/kiosk.example.toml")).unwrap();
-        let c = kiosk(&text).unwrap();
-        assert_eq!(c.name, "store-042-till-3");
-        assert_eq!(c.session.command, vec!["/bin/bash", "-l"]);
-        assert_eq!(c.session.sandbox, SandboxMode::Auto);
+    fn a_key_left_out_takes_its_default_even_inside_a_table() {
+        let c = kiosk("[session]\nrun_as = \"kiosk-session\"\n").unwrap();
+        let mut expected = KioskConfig::default();
+        expected.session.run_as = Some("kiosk-session".into());
+        assert_eq!(c, expected);
+        assert_eq!(kiosk("").unwrap(), KioskConfig::default());
     }
 
     #[test]
@@ -344,9 +371,20 @@ mod tests {
     }
 
     #[test]
+    fn durations_must_fit_together() {
+        let err = kiosk("[session]\nidle_timeout = \"30s\"\n").unwrap_err();
+        assert!(err.contains("session.idle_warning (1m) must be shorter than session.idle_timeout (30s)"), "{err}");
+        let err = kiosk("[session]\nmax_duration = \"0s\"\n").unwrap_err();
+        assert!(err.contains("session.max_duration must be longer than 0s"), "{err}");
+        let err = kiosk("[keys]\nmanager = \"F12\"\n").unwrap_err();
+        assert!(err.contains("keys.sign_out and keys.manager are both F12"), "{err}");
+    }
+
+    #[test]
     fn bad_region_and_url_are_refused() {
         assert!(kiosk("default_region = \"ZZ\"").unwrap_err().contains("default_region"));
-        assert!(kiosk("[backend]\nurl = \"ftp://x\"").unwrap_err().contains("http or https"));
+        assert!(kiosk("[backend]\nurl = \"ftp://x\"").unwrap_err().contains("http or https, not ftp"));
+        assert!(kiosk("[backend]\nurl = \"nope\"").unwrap_err().contains("backend.url \"nope\" is not a URL"));
         assert!(kiosk("[keys]\nsign_out = \"Q\"").unwrap_err().contains("F1 to F12"));
     }
 }

@@ -1,11 +1,15 @@
 //! Kiosk and server configuration: TOML files, defaults, and validation with clear errors.
 //!
-//! Durations are human strings ("5m", "60s") parsed once here; unknown keys are errors.
-//! Nothing in here performs I/O beyond reading the files it is given.
+//! Each config struct's defaults are its `impl Default` and nowhere else: the structs are
+//! `#[serde(default)]`, so a missing key takes its value from there. Durations are human strings
+//! ("5m", "60s") parsed once here; unknown keys are errors. Nothing in here performs I/O beyond
+//! reading the files it is given.
 
+mod kind;
 mod kiosk;
 mod server;
 
+pub use kind::ConfigKind;
 pub use kiosk::*;
 pub use server::*;
 
@@ -20,15 +24,38 @@ use serde::{Deserialize, Deserializer};
 pub enum ConfigError {
     #[error("can't read config file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("config file {path} is not valid: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("config file {path} is not valid: {reason}")]
+    Invalid { path: PathBuf, reason: InvalidConfig },
     #[error("no kiosk config found (looked at {looked_at}); pass --config PATH, or try --demo")]
     NotFound { looked_at: String },
+}
+
+/// What is wrong inside a config file; each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidConfig {
+    /// Not TOML, an unknown key, or a value of the wrong type.
+    #[error("{}", one_line(.0))]
+    Syntax(toml::de::Error),
+    #[error(transparent)]
+    Kiosk(#[from] InvalidKioskConfig),
+    #[error(transparent)]
+    Server(#[from] InvalidServerConfig),
+}
+
+/// toml's messages span several lines (with the offending line quoted); ours are one.
+fn one_line(err: &toml::de::Error) -> String {
+    err.to_string().trim().replace('\n', " ").replace("  ", " ")
 }
 
 /// A duration written as a human string such as "5m", "60s" or "12h".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    pub const fn from_secs(secs: u64) -> Self {
+        HumanDuration(Duration::from_secs(secs))
+    }
+}
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -47,33 +74,22 @@ impl fmt::Display for HumanDuration {
 
 /// A TOML config file: parsed, then checked as a whole.
 pub trait ConfigFile: serde::de::DeserializeOwned {
-    /// Cross-field checks serde can't express; the message names the key.
-    fn validate(&self) -> Result<(), String>;
+    /// What [`ConfigFile::validate`] can find wrong.
+    type Invalid: Into<InvalidConfig>;
+
+    /// Cross-field checks serde can't express.
+    fn validate(&self) -> Result<(), Self::Invalid>;
 
     /// Parses and validates; `path` is only used in messages.
     fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = parse_toml(text, path)?;
-        config.validate().map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
+        let invalid = |reason| ConfigError::Invalid { path: path.into(), reason };
+        let config: Self = toml::from_str(text).map_err(|err| invalid(InvalidConfig::Syntax(err)))?;
+        config.validate().map_err(|err| invalid(err.into()))?;
         Ok(config)
     }
 
     fn load(path: &Path) -> Result<Self, ConfigError> {
-        Self::from_toml(&read(path)?, path)
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        Self::from_toml(&text, path)
     }
-
-    /// The configuration used when no file is given.
-    fn defaults() -> Self {
-        Self::from_toml("", Path::new("<defaults>")).expect("the built-in defaults are valid")
-    }
-}
-
-fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })
-}
-
-fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|err| ConfigError::Invalid {
-        path: path.into(),
-        message: err.to_string().trim().replace('\n', " ").replace("  ", " "),
-    })
 }

@@ -18,35 +18,48 @@ pub const MAX_MESSAGE_BYTES: usize = 140;
 pub const DEFAULT_SMS_TEMPLATE: &str = include_str!("../../assets/sms-template.txt");
 
 /// A secret taken from a file or an environment variable — never from argv.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSource {
     pub file: Option<PathBuf>,
     pub env: Option<String>,
 }
 
+/// Why a gateway secret can't be read; each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{key}: can't read {path}: {source}")]
+    Read { key: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{key}: environment variable {var} is not set")]
+    NotSet { key: &'static str, var: String },
+    #[error("{key}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")]
+    NotOnePlace { key: &'static str },
+    #[error("{key} is empty")]
+    Empty { key: &'static str },
+}
+
 impl SecretSource {
-    /// Reads the secret; `what` names it in errors.
-    pub fn read(&self, what: &str) -> Result<secrecy::SecretString, String> {
+    /// Reads the secret; `key` names it in errors ("sms.auth_token").
+    pub fn read(&self, key: &'static str) -> Result<secrecy::SecretString, SecretError> {
         let value = match (&self.file, &self.env) {
-            (Some(file), None) => std::fs::read_to_string(file)
-                .map_err(|e| format!("{what}: can't read {}: {e}", file.display()))?
-                .trim()
-                .to_string(),
-            (None, Some(var)) => {
-                std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"))?
+            (Some(path), None) => {
+                let text = std::fs::read_to_string(path);
+                let text = text.map_err(|source| SecretError::Read { key, path: path.clone(), source })?;
+                // The whole file is the secret: wiped, not only dropped, once trimmed.
+                zeroize::Zeroizing::new(text).trim().to_string()
             }
-            _ => return Err(format!("{what}: give exactly one of file = \"PATH\" or env = \"VARIABLE\"")),
+            (None, Some(var)) => std::env::var(var).map_err(|_| SecretError::NotSet { key, var: var.clone() })?,
+            _ => return Err(SecretError::NotOnePlace { key }),
         };
         if value.is_empty() {
-            return Err(format!("{what} is empty"));
+            return Err(SecretError::Empty { key });
         }
         Ok(value.into())
     }
 }
 
 /// Which SMS gateway the reference backend sends codes through.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, tag = "kind", rename_all = "lowercase")]
 pub enum SmsConfig {
     /// Appends JSON lines to a file (the default; what tests and the demo read).
@@ -57,105 +70,171 @@ pub enum SmsConfig {
         /// Sender number (E.164) or messaging service SID (`MG…`).
         from: String,
         auth_token: SecretSource,
-        #[serde(default = "default_twilio_url")]
+        #[serde(default = "twilio_api_url")]
         base_url: String,
     },
     /// A JSON POST signed with HMAC-SHA256 over `timestamp.body`.
     Webhook { url: String, secret: SecretSource },
 }
 
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig::Outbox { path: None }
+    }
+}
+
+/// Twilio's `base_url` default: a field of an enum variant can't take it from an `impl Default`.
+fn twilio_api_url() -> String {
+    "https://api.twilio.com".into()
+}
+
 /// Caps on code sends per rolling hour, answered with 429 and `Retry-After`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimits {
     /// Off only in a benchmark config, and said so at start.
-    #[serde(default = "yes")]
     pub enabled: bool,
-    #[serde(default = "default_per_phone")]
     pub per_phone_per_hour: u32,
-    #[serde(default = "default_per_client")]
     pub per_client_per_hour: u32,
-    #[serde(default = "default_per_server")]
     pub per_server_per_hour: u32,
-    #[serde(default = "default_failures")]
     pub failures_per_user_per_hour: u32,
-    #[serde(default = "default_sends_per_challenge")]
     pub sends_per_challenge: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
-    #[serde(default)]
     pub trust_forwarded_for: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_phone_per_hour: 10,
+            per_client_per_hour: 50,
+            per_server_per_hour: 1000,
+            failures_per_user_per_hour: 20,
+            sends_per_challenge: 5,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    #[serde(default = "default_db")]
     pub db: PathBuf,
     /// The HMAC key for codes; kept outside the database. Default: the db path + ".key".
-    #[serde(default)]
     pub key_file: Option<PathBuf>,
-    #[serde(default = "default_code_lifetime")]
     pub code_lifetime: HumanDuration,
-    #[serde(default = "default_max_attempts")]
+    /// Wrong codes that kill a challenge.
     pub max_attempts: u32,
-    #[serde(default = "default_resend_cooldown")]
     pub resend_cooldown: HumanDuration,
-    #[serde(default = "default_token_lifetime")]
     pub token_lifetime: HumanDuration,
     /// The host named in the origin-bound last line of the SMS (`@host #123456`).
-    #[serde(default = "default_sms_host")]
     pub sms_host: String,
     /// A message template file; default `assets/sms-template.txt`.
-    #[serde(default)]
     pub sms_template: Option<PathBuf>,
-    #[serde(default = "default_sms")]
     pub sms: SmsConfig,
-    #[serde(default = "default_limits")]
     pub limits: RateLimits,
     /// Where admin commands and delivery failures are audited; default the db path + ".audit.jsonl".
-    #[serde(default)]
     pub audit_log: Option<PathBuf>,
     /// Threads serving requests. Every request waits for the one SQLite writer, so one thread
     /// is fastest: more only contend for it (BENCHMARKS.md, measure 8).
-    #[serde(default = "default_workers")]
     pub workers: usize,
 }
 
-fn default_workers() -> usize {
-    1
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            db: PathBuf::from("shiftkey.db"),
+            key_file: None,
+            code_lifetime: HumanDuration::from_secs(5 * 60),
+            max_attempts: 5,
+            resend_cooldown: HumanDuration::from_secs(30),
+            token_lifetime: HumanDuration::from_secs(12 * 3600),
+            sms_host: "shiftkey.local".into(),
+            sms_template: None,
+            sms: SmsConfig::default(),
+            limits: RateLimits::default(),
+            audit_log: None,
+            workers: 1,
+        }
+    }
+}
+
+/// What [`ServerConfig::validate`] refuses; each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidServerConfig {
+    #[error("code_lifetime {} is out of range: use 30s to 10m (default {})", .0, ServerConfig::default().code_lifetime)]
+    CodeLifetime(HumanDuration),
+    #[error("max_attempts = {} is out of range: use 1 to 10 (default {})", .0, ServerConfig::default().max_attempts)]
+    MaxAttempts(u32),
+    #[error("token_lifetime {} is too short: use at least 1m (default {})", .0, ServerConfig::default().token_lifetime)]
+    TokenLifetime(HumanDuration),
+    #[error("sms_host {0:?} must be a host name without spaces, at most 40 bytes")]
+    SmsHost(String),
+    #[error("workers = {} is out of range: use 1 to 64 (default {})", .0, ServerConfig::default().workers)]
+    Workers(usize),
+    #[error("limits.{key} must be at least 1")]
+    ZeroLimit { key: &'static str },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("sms.account_sid {0:?} should start with AC")]
+    AccountSid(String),
+    #[error("sms.from is empty: give the sender number or messaging service SID")]
+    EmptyFrom,
+    #[error("{key} {url:?} is not an http(s) URL")]
+    NotHttpUrl { key: &'static str, url: String },
+}
+
+/// Why the SMS template can't be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("sms_template: can't read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "sms_template makes a {bytes}-byte message with the @{host} #code line; the limit is {MAX_MESSAGE_BYTES} bytes"
+    )]
+    TooLong { bytes: usize, host: String },
 }
 
 impl ConfigFile for ServerConfig {
-    fn validate(&self) -> Result<(), String> {
+    type Invalid = InvalidServerConfig;
+
+    fn validate(&self) -> Result<(), InvalidServerConfig> {
+        use InvalidServerConfig as Invalid;
         if self.code_lifetime.0 > MAX_CODE_LIFETIME || self.code_lifetime.0 < Duration::from_secs(30) {
-            return Err(format!("code_lifetime {} is out of range: use 30s to 10m (default 5m)", self.code_lifetime));
+            return Err(Invalid::CodeLifetime(self.code_lifetime));
         }
         if !(1..=10).contains(&self.max_attempts) {
-            return Err("max_attempts must be between 1 and 10 (default 5)".into());
+            return Err(Invalid::MaxAttempts(self.max_attempts));
         }
         if self.token_lifetime.0 < Duration::from_secs(60) {
-            return Err("token_lifetime must be at least 1m (default 12h)".into());
+            return Err(Invalid::TokenLifetime(self.token_lifetime));
         }
         if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) || self.sms_host.len() > 40 {
-            return Err(format!("sms_host {:?} must be a host name without spaces, at most 40 bytes", self.sms_host));
+            return Err(Invalid::SmsHost(self.sms_host.clone()));
         }
         if !(1..=64).contains(&self.workers) {
-            return Err(format!("workers = {} is out of range: use 1 to 64 (default 1)", self.workers));
+            return Err(Invalid::Workers(self.workers));
         }
         let limits = &self.limits;
-        if limits.sends_per_challenge == 0 || limits.failures_per_user_per_hour == 0 {
-            return Err("limits.sends_per_challenge and limits.failures_per_user_per_hour must be at least 1".into());
+        for (key, value) in [
+            ("sends_per_challenge", limits.sends_per_challenge),
+            ("failures_per_user_per_hour", limits.failures_per_user_per_hour),
+        ] {
+            if value == 0 {
+                return Err(Invalid::ZeroLimit { key });
+            }
         }
         self.template()?;
         match &self.sms {
             SmsConfig::Twilio { account_sid, from, base_url, .. } => {
                 if !account_sid.starts_with("AC") {
-                    return Err(format!("sms.account_sid {account_sid:?} should start with AC"));
+                    return Err(Invalid::AccountSid(account_sid.clone()));
                 }
                 if from.is_empty() {
-                    return Err("sms.from is empty: give the sender number or messaging service SID".into());
+                    return Err(Invalid::EmptyFrom);
                 }
                 check_url("sms.base_url", base_url)
             }
@@ -165,10 +244,10 @@ impl ConfigFile for ServerConfig {
     }
 }
 
-fn check_url(key: &str, url: &str) -> Result<(), String> {
+fn check_url(key: &'static str, url: &str) -> Result<(), InvalidServerConfig> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => Err(format!("{key} {url:?} is not an http(s) URL")),
+        _ => Err(InvalidServerConfig::NotHttpUrl { key, url: url.into() }),
     }
 }
 
@@ -190,20 +269,17 @@ impl ServerConfig {
     }
 
     /// The message template, checked to fit 140 bytes with any code and the `@host #code` line.
-    pub fn template(&self) -> Result<String, String> {
+    pub fn template(&self) -> Result<String, TemplateError> {
         let template = match &self.sms_template {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("sms_template: can't read {}: {e}", path.display()))?,
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.clone(), source })?
+            }
             None => DEFAULT_SMS_TEMPLATE.to_string(),
         };
         let minutes = self.code_lifetime.0.as_secs().div_ceil(60);
         let longest = render_message(&template, &OtpCode::new("000000"), minutes, &self.sms_host);
         if longest.len() > MAX_MESSAGE_BYTES {
-            return Err(format!(
-                "sms_template makes a {}-byte message with the @{} #code line; the limit is {MAX_MESSAGE_BYTES} bytes",
-                longest.len(),
-                self.sms_host
-            ));
+            return Err(TemplateError::TooLong { bytes: longest.len(), host: self.sms_host.clone() });
         }
         Ok(template)
     }
@@ -225,55 +301,6 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn yes() -> bool {
-    true
-}
-fn default_per_phone() -> u32 {
-    10
-}
-fn default_per_client() -> u32 {
-    50
-}
-fn default_per_server() -> u32 {
-    1000
-}
-fn default_failures() -> u32 {
-    20
-}
-fn default_sends_per_challenge() -> u32 {
-    5
-}
-fn default_limits() -> RateLimits {
-    toml::from_str("").expect("limit defaults")
-}
-fn default_twilio_url() -> String {
-    "https://api.twilio.com".into()
-}
-fn default_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 8787))
-}
-fn default_db() -> PathBuf {
-    PathBuf::from("shiftkey.db")
-}
-fn default_code_lifetime() -> HumanDuration {
-    HumanDuration(Duration::from_secs(300))
-}
-fn default_max_attempts() -> u32 {
-    5
-}
-fn default_resend_cooldown() -> HumanDuration {
-    HumanDuration(Duration::from_secs(30))
-}
-fn default_token_lifetime() -> HumanDuration {
-    HumanDuration(Duration::from_secs(12 * 3600))
-}
-fn default_sms_host() -> String {
-    "shiftkey.local".into()
-}
-fn default_sms() -> SmsConfig {
-    SmsConfig::Outbox { path: None }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,14 +317,15 @@ mod tests {
 
     #[test]
     fn workers_default_to_one_and_stay_in_range() {
-        assert_eq!(ServerConfig::defaults().workers, 1);
-        assert!(server("workers = 0").unwrap_err().contains("use 1 to 64"));
+        assert_eq!(ServerConfig::default().workers, 1);
+        assert!(server("workers = 0").unwrap_err().contains("workers = 0 is out of range: use 1 to 64 (default 1)"));
         assert_eq!(server("workers = 4").unwrap().workers, 4);
     }
 
     #[test]
     fn defaults_hold_the_security_requirements() {
-        let c = ServerConfig::defaults();
+        let c = ServerConfig::default();
+        c.validate().expect("the defaults are valid");
         assert_eq!(c.code_lifetime.0, Duration::from_secs(300));
         assert_eq!(c.max_attempts, 5);
         assert_eq!(c.resend_cooldown.0, Duration::from_secs(30));
@@ -341,8 +369,9 @@ mod tests {
     #[test]
     fn secrets_come_from_exactly_one_place() {
         let both = SecretSource { file: Some("/x".into()), env: Some("Y".into()) };
-        assert!(both.read("token").unwrap_err().contains("exactly one"));
+        assert!(both.read("token").unwrap_err().to_string().contains("exactly one"));
         let missing = SecretSource { file: None, env: Some("SHIFTKEY_TEST_SURELY_UNSET".into()) };
-        assert!(missing.read("token").unwrap_err().contains("is not set"));
+        let err = missing.read("token").unwrap_err();
+        assert_eq!(err.to_string(), "token: environment variable SHIFTKEY_TEST_SURELY_UNSET is not set");
     }
 }

@@ -8,12 +8,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
 use super::update::update;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser};
-use crate::config::{ConfigFile, KioskConfig};
+use crate::config::KioskConfig;
 use crate::secret::AccessToken;
 
 /// The settings of a kiosk with the default config, named `store-042-till-3`.
 pub fn settings() -> Settings {
-    let mut settings = Settings::from_config(&KioskConfig::defaults());
+    let mut settings = Settings::from_config(&KioskConfig::default());
     settings.kiosk_name = "store-042-till-3".into();
     settings
 }

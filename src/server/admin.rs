@@ -7,10 +7,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clock::{Clock, SystemClock};
-use super::store::{PhoneKind, Policy, SignInCheck, Store, StoreError, User};
+use super::store::{NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User};
 use crate::audit::AuditLog;
 use crate::phone::{self, PhoneError, PhoneNumber};
 
@@ -118,57 +119,138 @@ pub enum SessionsCommand {
     Revoke { username: String },
 }
 
-/// Why an admin command failed; the message is for the operator.
+/// Why an admin command failed; the message is for the operator and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Phone(String),
-    #[error("{0}")]
-    Usage(String),
+    #[error(transparent)]
+    Phone(#[from] DirectoryNumberError),
+    #[error("nothing to change: give --enabled, --use-for-sign-in, --target all or --target-group GROUP")]
+    NothingToChange,
+    #[error("{what} {name:?} must be one word of at most 64 characters, without spaces")]
+    BadName { what: &'static str, name: String },
+    #[error("--display-name must not be empty")]
+    EmptyDisplayName,
+    #[error("no group named {0:?}; create it first with `group add {0}`")]
+    NoGroupToTarget(String),
 }
 
 const EXAMPLE_NUMBER: &str = "\"+1 206 555 0100\"";
 
+fn number_hint() -> String {
+    format!("enter it with + and the country code, e.g. {EXAMPLE_NUMBER}")
+}
+
+/// A number the directory won't take.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryNumberError {
+    #[error("{input:?} has no country code: {}", number_hint())]
+    NoCountryCode { input: String },
+    #[error("{input:?} is well formed but not a valid number: {why}. Check it, and {}", number_hint())]
+    NotValid { input: String, why: String },
+    #[error("{0}; use a mobile number")]
+    NotMobile(#[source] PhoneError),
+    #[error("{input:?}: {source}; {}", number_hint())]
+    Unreadable { input: String, source: PhoneError },
+}
+
 /// Validates a number for the directory: + and country code, valid in its plan, able to
 /// receive codes. The message explains and shows a valid example.
-fn directory_number(input: &str) -> Result<PhoneNumber, AdminError> {
-    let hint = format!("enter it with + and the country code, e.g. {EXAMPLE_NUMBER}");
+fn directory_number(input: &str) -> Result<PhoneNumber, DirectoryNumberError> {
+    use DirectoryNumberError as E;
     if !input.trim_start().starts_with('+') {
-        return Err(AdminError::Phone(format!("{input:?} has no country code: {hint}")));
+        return Err(E::NoCountryCode { input: input.into() });
     }
     match PhoneNumber::parse_international(input) {
-        Ok(number) => number.require_mobile().map_err(|e| AdminError::Phone(format!("{e}; use a mobile number"))),
+        Ok(number) => number.require_mobile().map_err(E::NotMobile),
         Err(PhoneError::Invalid(region)) => {
             let why = phone::invalid_reason(input).unwrap_or_else(|| format!("it isn't valid in {region}"));
-            Err(AdminError::Phone(format!(
-                "{input:?} is well formed but not a valid number: {why}. Check it, and {hint}"
-            )))
+            Err(E::NotValid { input: input.into(), why })
         }
-        Err(err) => Err(AdminError::Phone(format!("{input:?}: {err}; {hint}"))),
+        Err(source) => Err(E::Unreadable { input: input.into(), source }),
     }
 }
 
-fn check_name(what: &str, name: &str) -> Result<(), AdminError> {
+fn check_name(what: &'static str, name: &str) -> Result<(), AdminError> {
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) || name.len() > 64 {
-        return Err(AdminError::Usage(format!(
-            "{what} {name:?} must be one word of at most 64 characters, without spaces"
-        )));
+        return Err(AdminError::BadName { what, name: name.into() });
     }
     Ok(())
 }
 
-/// The answer of one command: text for people, JSON for scripts, and what to audit.
+/// The answer of one command: text for people, JSON for scripts.
 struct Answer {
     text: String,
     json: Value,
 }
 
 impl Answer {
-    fn new(text: impl Into<String>, json: Value) -> Self {
-        Answer { text: text.into(), json }
+    fn new(text: impl Into<String>, json: &impl Serialize) -> Self {
+        // Through `Value`, so keys print sorted: the order `--json` has always had.
+        Answer { text: text.into(), json: serde_json::to_value(json).expect("admin answers serialize") }
     }
+}
+
+// What `--json` prints, beside the store's `User` and `SignInCheck`.
+
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    enabled: bool,
+    use_for_sign_in: bool,
+    target: Target,
+    target_groups: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Target {
+    All,
+    Groups,
+}
+
+#[derive(Serialize)]
+struct GroupJson<'a> {
+    group: &'a str,
+}
+
+#[derive(Serialize)]
+struct GroupCountJson<'a> {
+    name: &'a str,
+    members: u32,
+}
+
+#[derive(Serialize)]
+struct MembershipJson<'a> {
+    username: &'a str,
+    group: &'a str,
+    /// Only from remove-from-group: whether the user was in the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct PhoneJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: PhoneKind,
+    /// Absent from phone remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RevokedJson<'a> {
+    username: &'a str,
+    revoked: usize,
+}
+
+#[derive(Serialize)]
+struct UserShowJson<'a> {
+    user: &'a User,
+    phones: Vec<PhoneJson<'a>>,
+    sms_sign_in: &'a SignInCheck,
 }
 
 /// Runs one admin command, audits it, and returns what to print.
@@ -254,9 +336,7 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         AdminCommand::Policy(PolicyCommand::Show) => Ok(policy_answer(&store.policy()?)),
         AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target, target_group }) => {
             if enabled.is_none() && use_for_sign_in.is_none() && target.is_none() && target_group.is_empty() {
-                return Err(AdminError::Usage(
-                    "nothing to change: give --enabled, --use-for-sign-in, --target all or --target-group GROUP".into(),
-                ));
+                return Err(AdminError::NothingToChange);
             }
             let mut policy = store.policy()?;
             policy.enabled = enabled.unwrap_or(policy.enabled);
@@ -269,9 +349,7 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 policy.target_groups = target_group.clone();
             }
             store.set_policy(&policy).map_err(|err| match err {
-                StoreError::NoSuchGroup(group) => {
-                    AdminError::Usage(format!("no group named {group:?}; create it first with `group add {group}`"))
-                }
+                StoreError::NoSuchGroup(group) => AdminError::NoGroupToTarget(group),
                 other => other.into(),
             })?;
             Ok(policy_answer(&store.policy()?))
@@ -279,7 +357,7 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         AdminCommand::Group(GroupCommand::Add { group }) => {
             check_name("group", group)?;
             store.add_group(group)?;
-            Ok(Answer::new(format!("added group {group}"), json!({ "group": group })))
+            Ok(Answer::new(format!("added group {group}"), &GroupJson { group }))
         }
         AdminCommand::Group(GroupCommand::List) => {
             let groups = store.groups()?;
@@ -288,10 +366,9 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             } else {
                 groups.iter().map(|(name, members)| format!("{name}\t{members} members")).collect::<Vec<_>>().join("\n")
             };
-            Ok(Answer::new(
-                text,
-                json!(groups.iter().map(|(n, m)| json!({"name": n, "members": m})).collect::<Vec<_>>()),
-            ))
+            let json: Vec<_> =
+                groups.iter().map(|(name, members)| GroupCountJson { name, members: *members }).collect();
+            Ok(Answer::new(text, &json))
         }
         AdminCommand::User(UserCommand::Add { username, display_name, roles }) => {
             check_name("username", username)?;
@@ -299,10 +376,10 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 check_name("role", role)?;
             }
             if display_name.trim().is_empty() {
-                return Err(AdminError::Usage("--display-name must not be empty".into()));
+                return Err(AdminError::EmptyDisplayName);
             }
             let user = store.add_user(username, display_name.trim(), roles)?;
-            Ok(Answer::new(format!("added user {} ({})", user.username, user.display_name), json!(user)))
+            Ok(Answer::new(format!("added user {} ({})", user.username, user.display_name), &user))
         }
         AdminCommand::User(UserCommand::List) => {
             let users = store.users()?;
@@ -320,7 +397,7 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            Ok(Answer::new(text, json!(users)))
+            Ok(Answer::new(text, &users))
         }
         AdminCommand::User(UserCommand::Show { username }) => {
             let user = store.user(username)?;
@@ -330,15 +407,16 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         }
         AdminCommand::User(UserCommand::Disable { username }) => {
             let user = store.set_enabled(username, false, now)?;
-            Ok(Answer::new(format!("disabled {} and ended their sessions", user.username), json!(user)))
+            Ok(Answer::new(format!("disabled {} and ended their sessions", user.username), &user))
         }
         AdminCommand::User(UserCommand::Enable { username }) => {
             let user = store.set_enabled(username, true, now)?;
-            Ok(Answer::new(format!("enabled {}", user.username), json!(user)))
+            Ok(Answer::new(format!("enabled {}", user.username), &user))
         }
         AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
             store.add_to_group(username, group)?;
-            Ok(Answer::new(format!("{username} is in {group}"), json!({ "username": username, "group": group })))
+            let json = MembershipJson { username, group, removed: None };
+            Ok(Answer::new(format!("{username} is in {group}"), &json))
         }
         AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
             let was = store.remove_from_group(username, group)?;
@@ -347,26 +425,27 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             } else {
                 format!("{username} was not in {group}; nothing changed")
             };
-            Ok(Answer::new(text, json!({ "username": username, "group": group, "removed": was })))
+            Ok(Answer::new(text, &MembershipJson { username, group, removed: Some(was) }))
         }
         AdminCommand::Phone(PhoneCommand::Set { username, number, kind }) => {
             let phone = directory_number(number)?;
             store.set_phone(username, *kind, phone.e164())?;
             Ok(Answer::new(
                 format!("{username}: {kind} phone set to {}", phone.e164()),
-                json!({ "username": username, "type": kind, "number": phone.e164() }),
+                &PhoneJson { username: Some(username), kind: *kind, number: Some(phone.e164()) },
             ))
         }
         AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => {
             store.remove_phone(username, *kind)?;
-            Ok(Answer::new(format!("{username}: {kind} phone removed"), json!({ "username": username, "type": kind })))
+            let json = PhoneJson { username: Some(username), kind: *kind, number: None };
+            Ok(Answer::new(format!("{username}: {kind} phone removed"), &json))
         }
         AdminCommand::Sessions(SessionsCommand::Revoke { username }) => {
             let user = store.user(username)?;
             let ended = store.revoke_user_tokens(user.rowid, now)?;
             Ok(Answer::new(
                 format!("ended {ended} session(s) of {username}"),
-                json!({ "username": username, "revoked": ended }),
+                &RevokedJson { username, revoked: ended },
             ))
         }
     }
@@ -384,27 +463,25 @@ fn policy_answer(policy: &Policy) -> Answer {
         yes_no(policy.enabled),
         yes_no(policy.use_for_sign_in)
     );
-    let json = json!({
-        "enabled": policy.enabled,
-        "use_for_sign_in": policy.use_for_sign_in,
-        "target": if policy.target_all { "all" } else { "groups" },
-        "target_groups": policy.target_groups,
-    });
-    Answer::new(text, json)
+    let json = PolicyJson {
+        enabled: policy.enabled,
+        use_for_sign_in: policy.use_for_sign_in,
+        target: if policy.target_all { Target::All } else { Target::Groups },
+        target_groups: &policy.target_groups,
+    };
+    Answer::new(text, &json)
 }
 
 /// What to run to clear each reason.
-fn fix_for(reason: &str, username: &str) -> String {
-    use super::store::directory_reasons::*;
+fn fix_for(reason: NotEnabled, username: &str) -> String {
     match reason {
-        REASON_POLICY_DISABLED => "policy set --enabled true".into(),
-        REASON_NOT_FOR_SIGN_IN => "policy set --use-for-sign-in true".into(),
-        REASON_NOT_TARGETED => {
+        NotEnabled::PolicyDisabled => "policy set --enabled true".into(),
+        NotEnabled::NotForSignIn => "policy set --use-for-sign-in true".into(),
+        NotEnabled::NotTargeted => {
             format!("user add-to-group {username} GROUP (a targeted group), or policy set --target all")
         }
-        REASON_NO_MOBILE => format!("phone set {username} {EXAMPLE_NUMBER} --type mobile"),
-        REASON_DISABLED => format!("user enable {username}"),
-        _ => String::new(),
+        NotEnabled::NoMobile => format!("phone set {username} {EXAMPLE_NUMBER} --type mobile"),
+        NotEnabled::UserDisabled => format!("user enable {username}"),
     }
 }
 
@@ -422,11 +499,11 @@ fn user_answer(user: &User, phones: &[(PhoneKind, String)], check: &SignInCheck)
     } else {
         lines.push("SMS sign-in:    ✗ not enabled, because:".into());
         for reason in &check.reasons {
-            lines.push(format!("  - {reason} (fix: shiftkey admin --db DB {})", fix_for(reason, &user.username)));
+            lines.push(format!("  - {reason} (fix: shiftkey admin --db DB {})", fix_for(*reason, &user.username)));
         }
     }
-    let phones: Vec<Value> = phones.iter().map(|(kind, number)| json!({ "type": kind, "number": number })).collect();
-    Answer::new(lines.join("\n"), json!({ "user": user, "phones": phones, "sms_sign_in": check }))
+    let phones = phones.iter().map(|(kind, number)| PhoneJson { username: None, kind: *kind, number: Some(number) });
+    Answer::new(lines.join("\n"), &UserShowJson { user, phones: phones.collect(), sms_sign_in: check })
 }
 
 #[cfg(test)]

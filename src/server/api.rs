@@ -1,24 +1,27 @@
 //! The HTTP API of the reference backend (see DESIGN.md and `/v1/openapi.json`).
 //!
-//! Handlers only translate between JSON and [`SignInService`]; every error is a JSON object
-//! with an `error` code and a `message` for people.
+//! Handlers only translate between the bodies of [`crate::api_types`] and [`SignInService`];
+//! every error is an [`ApiError`], answered as an [`ErrorBody`].
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 
 use super::signin::{SignInError, SignInService};
-use crate::secret::{AccessToken, OtpCode};
+use super::store::User;
+use crate::api_types::{
+    Challenge, ErrorBody, ErrorCode, Grant, Health, HealthStatus, ResendRequest, StartRequest, TokenType,
+    User as UserBody, VerifyRequest,
+};
+use crate::secret::AccessToken;
 
 /// Request bodies above this size get 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -39,60 +42,66 @@ pub fn router(service: Arc<SignInService>) -> Router {
         .with_state(service)
 }
 
-/// An error answer: status plus a JSON body.
-pub struct ApiError {
-    status: StatusCode,
-    body: Value,
-    retry_after: Option<u64>,
+/// Every error answer of the API.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    #[error("send Authorization: Bearer <token>")]
+    NoBearer,
+    /// The body isn't the JSON the endpoint takes; the parser's reason.
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("request body is over {BODY_LIMIT} bytes")]
+    TooLarge,
+    #[error("wrong method for this endpoint; see /v1/openapi.json")]
+    MethodNotAllowed,
+    #[error("no such endpoint; see /v1/openapi.json")]
+    NotFound,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
-        ApiError { status, body: json!({ "error": error, "message": message.into() }), retry_after: None }
-    }
-
-    fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.body[key] = value.into();
-        self
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            ApiError::SignIn(err) => match err {
+                SignInError::InvalidPhone(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidPhone),
+                SignInError::InvalidCode { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidCode),
+                SignInError::Expired => (StatusCode::BAD_REQUEST, ErrorCode::Expired),
+                SignInError::TooManyAttempts => (StatusCode::BAD_REQUEST, ErrorCode::TooManyAttempts),
+                SignInError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+                SignInError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+                SignInError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            },
+            ApiError::NoBearer => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+            ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
-        if let Some(seconds) = self.retry_after {
+        let (status, error) = self.status_and_code();
+        let message = match &self {
+            // The cause stays in the server's log; callers learn only that it wasn't them.
+            ApiError::SignIn(SignInError::Store(err)) => {
+                tracing::error!(%err, "store failure");
+                "the sign-in service had an internal error".to_string()
+            }
+            other => other.to_string(),
+        };
+        let (attempts_left, retry_after) = match self {
+            ApiError::SignIn(SignInError::InvalidCode { attempts_left }) => (Some(attempts_left), None),
+            ApiError::SignIn(SignInError::RateLimited { retry_after }) => (None, Some(retry_after)),
+            _ => (None, None),
+        };
+        let mut response = (status, Json(ErrorBody { attempts_left, error, message, retry_after })).into_response();
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
-    }
-}
-
-impl From<SignInError> for ApiError {
-    fn from(err: SignInError) -> Self {
-        let message = err.to_string();
-        match err {
-            SignInError::InvalidPhone(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_phone", message),
-            SignInError::InvalidCode { attempts_left } => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", message).with("attempts_left", attempts_left)
-            }
-            SignInError::Expired => ApiError::new(StatusCode::BAD_REQUEST, "expired", message),
-            SignInError::TooManyAttempts => ApiError::new(StatusCode::BAD_REQUEST, "too_many_attempts", message),
-            SignInError::RateLimited { retry_after } => {
-                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
-                    .with("retry_after", retry_after);
-                e.retry_after = Some(retry_after);
-                e
-            }
-            SignInError::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
-            SignInError::Store(err) => {
-                tracing::error!(%err, "store failure");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the sign-in service had an internal error",
-                )
-            }
-        }
     }
 }
 
@@ -112,38 +121,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("request body is over {BODY_LIMIT} bytes"),
-        );
+        return ApiError::TooLarge;
     }
-    let reason = match &rejection {
+    ApiError::InvalidRequest(match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
             "send the body as JSON with Content-Type: application/json".to_string()
         }
         other => other.body_text(),
-    };
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", reason)
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StartBody {
-    phone: String,
-}
+/// The token of `Authorization: Bearer <token>`, or a 401 before the handler runs.
+pub struct Bearer(pub AccessToken);
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResendBody {
-    challenge_id: String,
-}
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    challenge_id: String,
-    code: OtpCode,
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Bearer(AccessToken::new(t.trim())))
+            .ok_or(ApiError::NoBearer)
+    }
 }
 
 /// The client address the caps count against: the peer, or the first `X-Forwarded-For` hop
@@ -166,61 +168,51 @@ async fn start(
     State(service): State<Arc<SignInService>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<StartBody>,
-) -> Result<Response, ApiError> {
-    let info = service.start(&body.phone, &client_of(&service, peer, &headers))?;
-    Ok((StatusCode::ACCEPTED, Json(info)).into_response())
+    ApiJson(body): ApiJson<StartRequest>,
+) -> Result<(StatusCode, Json<Challenge>), ApiError> {
+    let challenge = service.start(&body.phone, &client_of(&service, peer, &headers))?;
+    Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 
 async fn resend(
     State(service): State<Arc<SignInService>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<ResendBody>,
-) -> Result<Response, ApiError> {
-    let info = service.resend(&body.challenge_id, &client_of(&service, peer, &headers))?;
-    Ok((StatusCode::ACCEPTED, Json(info)).into_response())
+    ApiJson(body): ApiJson<ResendRequest>,
+) -> Result<(StatusCode, Json<Challenge>), ApiError> {
+    let challenge = service.resend(&body.challenge_id, &client_of(&service, peer, &headers))?;
+    Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 
 async fn verify(
     State(service): State<Arc<SignInService>>,
-    ApiJson(body): ApiJson<VerifyBody>,
-) -> Result<Response, ApiError> {
+    ApiJson(body): ApiJson<VerifyRequest>,
+) -> Result<Json<Grant>, ApiError> {
     let session = service.verify(&body.challenge_id, &body.code)?;
-    let body = json!({
-        "access_token": session.token.expose(),
-        "token_type": "Bearer",
-        "expires_in": session.expires_in,
-        "user": user_json(&session.user),
-    });
-    Ok((StatusCode::OK, Json(body)).into_response())
+    Ok(Json(Grant {
+        access_token: session.token,
+        expires_in: session.expires_in,
+        token_type: TokenType::Bearer,
+        user: user_body(session.user),
+    }))
 }
 
-fn user_json(user: &super::store::User) -> Value {
-    json!({ "id": user.username, "display_name": user.display_name, "roles": user.roles })
+/// A directory user as the API shows it: the username is the id.
+fn user_body(user: User) -> UserBody {
+    UserBody { display_name: user.display_name, id: user.username, roles: user.roles }
 }
 
-fn bearer(headers: &HeaderMap) -> Result<AccessToken, ApiError> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| AccessToken::new(t.trim()))
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>"))
-}
-
-async fn sign_out(State(service): State<Arc<SignInService>>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
-    service.sign_out(&bearer(&headers)?)?;
+async fn sign_out(State(service): State<Arc<SignInService>>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
+    service.sign_out(&token)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(State(service): State<Arc<SignInService>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let user = service.me(&bearer(&headers)?)?;
-    Ok(Json(user_json(&user)))
+async fn me(State(service): State<Arc<SignInService>>, Bearer(token): Bearer) -> Result<Json<UserBody>, ApiError> {
+    Ok(Json(user_body(service.me(&token)?)))
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn healthz() -> Json<Health> {
+    Json(Health { status: HealthStatus::Ok })
 }
 
 async fn openapi() -> Response {
@@ -228,13 +220,9 @@ async fn openapi() -> Response {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "wrong method for this endpoint; see /v1/openapi.json",
-    )
+    ApiError::MethodNotAllowed
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /v1/openapi.json")
+    ApiError::NotFound
 }

@@ -37,8 +37,8 @@ pub enum ServeError {
     Key { path: String, source: std::io::Error },
     #[error("can't listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    SmsTemplate(#[from] crate::config::TemplateError),
 }
 
 /// A backend ready to accept connections.
@@ -74,7 +74,7 @@ impl Server {
         }
         let audit = AuditLog::new(config.audit_path());
         let queue = sms::spawn_sender(gateway, audit);
-        let service = SignInService::new(store, key, clock, config, queue).map_err(ServeError::Config)?;
+        let service = SignInService::new(store, key, clock, config, queue)?;
         Ok(Server { listener, service: Arc::new(service) })
     }
 

@@ -13,8 +13,10 @@ use super::clock::Clock;
 use super::otp::{self, OtpKey};
 use super::sms::SmsMessage;
 use super::store::{Challenge, Store, StoreError, User};
-use crate::config::{ServerConfig, render_message};
-use crate::phone::PhoneNumber;
+// What `start` and `resend` answer, the same for every number: the API's body as it is.
+use crate::api_types::Challenge as ChallengeInfo;
+use crate::config::{ServerConfig, TemplateError, render_message};
+use crate::phone::{PhoneError, PhoneNumber};
 use crate::secret::{AccessToken, OtpCode};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -22,8 +24,8 @@ const HOUR_MS: i64 = 3_600_000;
 /// Every answer the service can give other than success.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("{0}")]
-    InvalidPhone(String),
+    #[error("{0}; send it as + country code and number, e.g. \"+12065550100\"")]
+    InvalidPhone(#[source] PhoneError),
     #[error("wrong code")]
     InvalidCode { attempts_left: u32 },
     #[error("the code has expired or was already used; ask for a new one")]
@@ -36,15 +38,6 @@ pub enum SignInError {
     Unauthorized,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// What `start` and `resend` answer: the same for every number.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ChallengeInfo {
-    pub challenge_id: String,
-    pub code_length: usize,
-    pub expires_in: u64,
-    pub resend_after: u64,
 }
 
 /// A successful verify.
@@ -80,7 +73,7 @@ impl SignInService {
         clock: Arc<dyn Clock>,
         config: ServerConfig,
         sms_queue: mpsc::UnboundedSender<SmsMessage>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, TemplateError> {
         let template = config.template()?;
         Ok(SignInService { store: Mutex::new(store), key, clock, config, template, sms_queue })
     }
@@ -129,9 +122,7 @@ impl SignInService {
     /// Issues a code for a number. Unknown, disabled and untargeted numbers get an identical
     /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
     pub fn start(&self, phone: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
-        let phone = PhoneNumber::parse_international(phone).map_err(|e| {
-            SignInError::InvalidPhone(format!("{e}; send it as + country code and number, e.g. \"+12065550100\""))
-        })?;
+        let phone = PhoneNumber::parse_international(phone).map_err(SignInError::InvalidPhone)?;
         let now = self.now();
         let challenge_id = otp::new_challenge_id();
         let code = otp::new_code();

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::audit::AuditLog;
-use crate::config::{ServerConfig, SmsConfig};
+use crate::config::{SecretError, ServerConfig, SmsConfig};
 use crate::phone::mask_e164;
 
 /// How often a delivery is tried, and the waits between tries.
@@ -27,6 +27,22 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SmsMessage {
     pub to: String,
     pub body: String,
+}
+
+/// A message as the outbox writes it and the webhook receives it.
+#[derive(Serialize)]
+struct SentMessage<'a> {
+    to: &'a str,
+    body: &'a str,
+    sent_at: String,
+}
+
+impl SmsMessage {
+    /// The JSON of [`SentMessage`], stamped now. Holds the code: zeroize it after use.
+    fn to_json(&self) -> Vec<u8> {
+        let sent = SentMessage { to: &self.to, body: &self.body, sent_at: now_rfc3339() };
+        serde_json::to_vec(&sent).expect("strings serialize")
+    }
 }
 
 impl Drop for SmsMessage {
@@ -54,15 +70,49 @@ pub enum Gateway {
     Webhook { client: reqwest::Client, url: String, secret: SecretString },
 }
 
-/// Why one delivery attempt failed, and whether another may succeed.
-#[derive(Debug)]
-struct DeliveryError {
-    retryable: bool,
-    message: String,
+/// Why a gateway can't be set up from its config.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("can't set up HTTP: {0}")]
+    Http(#[source] reqwest::Error),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
-fn http_client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(|e| format!("can't set up HTTP: {e}"))
+/// Why one delivery attempt failed.
+#[derive(Debug, thiserror::Error)]
+enum DeliveryError {
+    #[error("outbox {}: {source}", path.display())]
+    Outbox { path: PathBuf, source: std::io::Error },
+    #[error("the demo phone is gone")]
+    DemoPhoneGone,
+    #[error("gateway answered {0}")]
+    Refused(reqwest::StatusCode),
+    #[error("gateway unreachable: {0}")]
+    Unreachable(#[source] reqwest::Error),
+}
+
+impl DeliveryError {
+    /// Whether another try may succeed.
+    fn retryable(&self) -> bool {
+        match self {
+            DeliveryError::Outbox { .. } | DeliveryError::Unreachable(_) => true,
+            DeliveryError::Refused(status) => status.is_server_error(),
+            DeliveryError::DemoPhoneGone => false,
+        }
+    }
+}
+
+/// A message given up on: the last try's error.
+#[derive(Debug, thiserror::Error)]
+#[error("{last} (after {tries} tries)")]
+struct GaveUp {
+    last: DeliveryError,
+    tries: u32,
+}
+
+fn http_client() -> Result<reqwest::Client, GatewayError> {
+    reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(GatewayError::Http)
 }
 
 /// Lower-case hex, for signatures.
@@ -85,7 +135,7 @@ fn now_rfc3339() -> String {
 
 impl Gateway {
     /// The gateway a server config names (secrets are read here, once).
-    pub fn from_config(config: &ServerConfig) -> Result<Self, String> {
+    pub fn from_config(config: &ServerConfig) -> Result<Self, GatewayError> {
         Ok(match &config.sms {
             SmsConfig::Outbox { .. } => Gateway::Outbox(config.outbox_path().expect("an outbox config has a path")),
             SmsConfig::Twilio { account_sid, from, auth_token, base_url } => Gateway::Twilio {
@@ -93,10 +143,15 @@ impl Gateway {
                 url: format!("{}/2010-04-01/Accounts/{account_sid}/Messages.json", base_url.trim_end_matches('/')),
                 account_sid: account_sid.clone(),
                 from: from.clone(),
-                auth_token: auth_token.read("sms.auth_token")?,
+                auth_token: auth_token.read("sms.auth_token").map_err(GatewayError::Secret)?,
             },
             SmsConfig::Webhook { url, secret } => {
-                Gateway::Webhook { client: http_client()?, url: url.clone(), secret: secret.read("sms.secret")? }
+                let client = http_client()?;
+                Gateway::Webhook {
+                    client,
+                    url: url.clone(),
+                    secret: secret.read("sms.secret").map_err(GatewayError::Secret)?,
+                }
             }
         })
     }
@@ -113,25 +168,18 @@ impl Gateway {
     async fn deliver_once(&self, message: &SmsMessage) -> Result<(), DeliveryError> {
         match self {
             Gateway::Outbox(path) => {
-                #[derive(Serialize)]
-                struct Line<'a> {
-                    to: &'a str,
-                    body: &'a str,
-                    sent_at: String,
-                }
-                let line = Line { to: &message.to, body: &message.body, sent_at: now_rfc3339() };
-                let mut text = Zeroizing::new(serde_json::to_string(&line).expect("strings serialize"));
-                text.push('\n');
+                let mut text = Zeroizing::new(message.to_json());
+                text.push(b'\n');
                 std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(path)
-                    .and_then(|mut file| file.write_all(text.as_bytes()))
-                    .map_err(|e| DeliveryError { retryable: true, message: format!("outbox {}: {e}", path.display()) })
+                    .and_then(|mut file| file.write_all(&text))
+                    .map_err(|source| DeliveryError::Outbox { path: path.clone(), source })
             }
             Gateway::Channel(sender) => sender
                 .send(DeliveredSms { to_masked: mask_e164(&message.to), body: message.body.clone() })
-                .map_err(|_| DeliveryError { retryable: false, message: "the demo phone is gone".into() }),
+                .map_err(|_| DeliveryError::DemoPhoneGone),
             Gateway::Twilio { client, url, account_sid, from, auth_token } => {
                 let sender = if from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
                 let form = [("To", message.to.as_str()), (sender, from.as_str()), ("Body", message.body.as_str())];
@@ -139,12 +187,7 @@ impl Gateway {
                 check_response(request.send().await).await
             }
             Gateway::Webhook { client, url, secret } => {
-                let body = Zeroizing::new(
-                    serde_json::to_vec(
-                        &serde_json::json!({ "to": message.to, "body": message.body, "sent_at": now_rfc3339() }),
-                    )
-                    .expect("strings serialize"),
-                );
+                let body = Zeroizing::new(message.to_json());
                 let timestamp = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
@@ -162,17 +205,17 @@ impl Gateway {
     }
 
     /// Delivers with retries; returns the last error after the last try.
-    async fn deliver(&self, message: &SmsMessage) -> Result<u32, String> {
+    async fn deliver(&self, message: &SmsMessage) -> Result<u32, GaveUp> {
         let mut tries = 0;
         loop {
             tries += 1;
             match self.deliver_once(message).await {
                 Ok(()) => return Ok(tries),
-                Err(err) if err.retryable && (tries as usize) <= BACKOFF.len() => {
-                    tracing::warn!(to = %mask_e164(&message.to), tries, error = %err.message, "sms delivery failed; retrying");
+                Err(err) if err.retryable() && (tries as usize) <= BACKOFF.len() => {
+                    tracing::warn!(to = %mask_e164(&message.to), tries, error = %err, "sms delivery failed; retrying");
                     tokio::time::sleep(BACKOFF[tries as usize - 1]).await;
                 }
-                Err(err) => return Err(format!("{} (after {tries} tries)", err.message)),
+                Err(last) => return Err(GaveUp { last, tries }),
             }
         }
     }
@@ -181,12 +224,9 @@ impl Gateway {
 async fn check_response(result: reqwest::Result<reqwest::Response>) -> Result<(), DeliveryError> {
     match result {
         Ok(response) if response.status().is_success() => Ok(()),
-        Ok(response) => {
-            let status = response.status();
-            Err(DeliveryError { retryable: status.is_server_error(), message: format!("gateway answered {status}") })
-        }
+        Ok(response) => Err(DeliveryError::Refused(response.status())),
         // Timeouts and refused connections may pass; try again.
-        Err(err) => Err(DeliveryError { retryable: true, message: format!("gateway unreachable: {err}") }),
+        Err(err) => Err(DeliveryError::Unreachable(err)),
     }
 }
 
@@ -202,7 +242,7 @@ pub fn spawn_sender(gateway: Gateway, audit: AuditLog) -> mpsc::UnboundedSender<
                     tracing::error!(%to, %error, gateway = gateway.name(), "sms not sent; giving up");
                     audit.record(
                         "sms_failed",
-                        serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error }),
+                        serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error.to_string() }),
                     );
                 }
             }

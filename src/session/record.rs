@@ -23,12 +23,18 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
-    /// How to recognise this session's processes.
+    /// How to recognise this session's processes. Orphans re-parented to the kiosk count only
+    /// in the kiosk that started the session, while it is the child subreaper (main.rs): a
+    /// kiosk recovering a crashed one's session, or a test harness, has children of its own.
     pub fn membership(&self) -> super::procs::Membership<'_> {
+        let subreaper =
+            self.kiosk_pid == std::process::id() as i32 && nix::sys::prctl::get_child_subreaper().unwrap_or(false);
         super::procs::Membership {
             leader: self.leader,
             dir: &self.dir,
             dedicated_uid: self.dedicated_uid.then_some(self.uid),
+            // The kiosk starts no process but the session (session/pty.rs): no helpers to leave out.
+            subreaper: subreaper.then_some(super::procs::Subreaper { pid: self.kiosk_pid, helpers: &[] }),
         }
     }
 }

@@ -17,17 +17,19 @@ fn find_bwrap() -> Option<PathBuf> {
     std::env::split_paths(&path).map(|dir| dir.join("bwrap")).find(|p| p.is_file())
 }
 
+/// `session.sandbox = "bwrap"` on a machine without it.
+#[derive(Debug, thiserror::Error)]
+#[error("session.sandbox = \"bwrap\" but bwrap is not installed: install bubblewrap, or set sandbox = \"auto\"")]
+pub struct BwrapMissing;
+
 impl Sandbox {
     /// `auto` uses bubblewrap when installed; `bwrap` requires it.
-    pub fn resolve(mode: SandboxMode) -> Result<Self, String> {
+    pub fn resolve(mode: SandboxMode) -> Result<Self, BwrapMissing> {
         match (mode, find_bwrap()) {
             (SandboxMode::None, _) => Ok(Sandbox::None),
             (_, Some(path)) => Ok(Sandbox::Bwrap(path)),
             (SandboxMode::Auto, None) => Ok(Sandbox::None),
-            (SandboxMode::Bwrap, None) => Err(
-                "session.sandbox = \"bwrap\" but bwrap is not installed: install bubblewrap, or set sandbox = \"auto\""
-                    .into(),
-            ),
+            (SandboxMode::Bwrap, None) => Err(BwrapMissing),
         }
     }
 

@@ -11,28 +11,38 @@ pub enum SessionUser {
     Dedicated { name: String, uid: u32, gid: u32 },
 }
 
+/// Why sessions can't run as the configured account; each message names `session.run_as`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunAsError {
+    #[error(
+        "the kiosk runs as root, so sessions need an account of their own: set session.run_as \
+         to a dedicated user (e.g. \"kiosk-session\"), or to \"root\" to allow root sessions explicitly"
+    )]
+    RootNeedsRunAs,
+    #[error("session.run_as {0:?} has uid 0; use run_as = \"root\" to mean root")]
+    Uid0(String),
+    #[error("session.run_as user {0:?} does not exist; create it with: useradd --system --shell /usr/sbin/nologin {0}")]
+    NoSuchUser(String),
+    #[error("can't look up session.run_as user {name:?}: {source}")]
+    Lookup { name: String, source: nix::Error },
+}
+
 impl SessionUser {
     /// Decides from config. A root kiosk needs `run_as`; `--demo` always runs as the invoker.
-    pub fn resolve(run_as: Option<&str>, demo: bool) -> Result<Self, String> {
+    pub fn resolve(run_as: Option<&str>, demo: bool) -> Result<Self, RunAsError> {
         if demo || !Uid::effective().is_root() {
             return Ok(SessionUser::Invoker);
         }
         match run_as {
-            None => Err("the kiosk runs as root, so sessions need an account of their own: set session.run_as \
-                 to a dedicated user (e.g. \"kiosk-session\"), or to \"root\" to allow root sessions explicitly"
-                .into()),
+            None => Err(RunAsError::RootNeedsRunAs),
             Some("root") => Ok(SessionUser::Invoker),
             Some(name) => match User::from_name(name) {
-                Ok(Some(user)) if user.uid.is_root() => {
-                    Err(format!("session.run_as {name:?} has uid 0; use run_as = \"root\" to mean root"))
-                }
+                Ok(Some(user)) if user.uid.is_root() => Err(RunAsError::Uid0(name.into())),
                 Ok(Some(user)) => {
                     Ok(SessionUser::Dedicated { name: name.into(), uid: user.uid.as_raw(), gid: user.gid.as_raw() })
                 }
-                Ok(None) => Err(format!(
-                    "session.run_as user {name:?} does not exist; create it with: useradd --system --shell /usr/sbin/nologin {name}"
-                )),
-                Err(err) => Err(format!("can't look up session.run_as user {name:?}: {err}")),
+                Ok(None) => Err(RunAsError::NoSuchUser(name.into())),
+                Err(source) => Err(RunAsError::Lookup { name: name.into(), source }),
             },
         }
     }
@@ -59,5 +69,24 @@ impl SessionUser {
                 .unwrap_or_else(|| format!("uid {}", Uid::effective())),
             SessionUser::Dedicated { name, .. } => name.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_kiosk_needs_an_existing_non_root_run_as() {
+        if !Uid::effective().is_root() {
+            assert_eq!(SessionUser::resolve(None, false).unwrap(), SessionUser::Invoker, "not root: the invoker");
+            return;
+        }
+        assert!(matches!(SessionUser::resolve(None, false), Err(RunAsError::RootNeedsRunAs)));
+        assert_eq!(SessionUser::resolve(None, true).unwrap(), SessionUser::Invoker, "the demo runs as the invoker");
+        assert_eq!(SessionUser::resolve(Some("root"), false).unwrap(), SessionUser::Invoker);
+        let err = SessionUser::resolve(Some("no-such-user-shiftkey"), false).unwrap_err();
+        assert!(matches!(&err, RunAsError::NoSuchUser(name) if name == "no-such-user-shiftkey"), "{err}");
+        assert!(err.to_string().contains("useradd --system"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod needs;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -343,17 +344,14 @@ impl KioskSetup {
     }
 }
 
-/// Whether the tests run as root (CI does): privilege drops can only be tested then.
-pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-/// A dedicated session account for one test (created if missing; needs root). Each test uses
-/// its own: the teardown ends every process of a dedicated uid, so sharing one would let
-/// parallel tests end each other's sessions.
+/// A dedicated session account for one test (created if missing; needs root and useradd).
+/// Each test uses its own: the teardown ends every process of a dedicated uid, so sharing one
+/// would let parallel tests end each other's sessions. None (the test partly skipped, or
+/// failed under CI) when it can't be made: sessions then run as the tests' own user.
 pub fn session_user(name: &str) -> Option<(String, u32)> {
-    if !is_root() {
-        eprintln!("!!! NOT ROOT: the run_as privilege drop is not exercised by this run (CI runs as root)");
+    let what = "a dedicated session user: the run_as privilege drop and the sweep of its files go unchecked";
+    // One need at a time: as non-root, useradd is usually off PATH too, and root is the news.
+    if !needs::requires_for(&[needs::Need::Root], what) || !needs::requires_for(&[needs::USERADD], what) {
         return None;
     }
     if nix::unistd::User::from_name(name).ok().flatten().is_none() {
@@ -368,10 +366,12 @@ pub fn session_user(name: &str) -> Option<(String, u32)> {
     Some((name.to_string(), user.uid.as_raw()))
 }
 
-/// The `[session]` line that runs sessions as `user` (or nothing when not root).
+/// The `[session]` line that runs sessions as `user`; without one, as the tests' own user
+/// (a root kiosk must be told that explicitly).
 pub fn run_as_line(user: &Option<(String, u32)>) -> String {
     match user {
         Some((name, _)) => format!("run_as = {name:?}"),
+        None if nix::unistd::geteuid().is_root() => "run_as = \"root\"".to_string(),
         None => String::new(),
     }
 }
@@ -502,11 +502,16 @@ pub fn test_user_in(name: &str, groups: &[&str]) -> u32 {
 /// (exit code, stdout, stderr).
 pub fn run_cli(args: &[&str], as_user: Option<(u32, u32)>) -> (i32, String, String) {
     use std::os::unix::process::CommandExt;
-    let mut command = Command::new(BIN);
+    let mut command = match as_user {
+        None => Command::new(BIN),
+        Some((uid, gid)) => {
+            let mut command = Command::new(bin_for_other_users());
+            // The test's cwd (the clone) may be closed to that user too.
+            command.uid(uid).gid(gid).current_dir("/");
+            command
+        }
+    };
     command.args(args);
-    if let Some((uid, gid)) = as_user {
-        command.uid(uid).gid(gid);
-    }
     let output = command.output().expect("run shiftkey");
     (
         output.status.code().unwrap_or(-1),
@@ -520,4 +525,28 @@ pub fn status_json(control: &Path) -> serde_json::Value {
     let (code, out, err) = run_cli(&["status", "--json", "--control", control.to_str().unwrap()], None);
     assert_eq!(code, 0, "status failed: {err}");
     serde_json::from_str(&out).expect("status prints JSON")
+}
+
+/// A copy of the binary that any uid can run, made once per test binary: `BIN` sits in the
+/// clone's target dir, which another user may not reach (a clone in root's 0700 home).
+/// Removed when the test binary exits.
+pub fn bin_for_other_users() -> &'static Path {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    extern "C" fn remove_copy() {
+        if let Some(bin) = COPY.get().and_then(|bin| bin.parent()) {
+            let _ = std::fs::remove_dir_all(bin);
+        }
+    }
+    COPY.get_or_init(|| {
+        // /tmp itself, not $TMPDIR, which may be private as well.
+        let dir = tempfile::Builder::new().prefix("shiftkey-bin-").tempdir_in("/tmp").expect("a dir in /tmp").keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod the binary's dir");
+        let bin = dir.join("shiftkey");
+        std::fs::copy(BIN, &bin).expect("copy the binary where other users reach it");
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod the binary");
+        // SAFETY: registers a plain function to run at exit; it only removes the directory.
+        unsafe { libc::atexit(remove_copy) };
+        bin
+    })
 }

@@ -33,7 +33,7 @@ impl Store {
                     }
                 }
             })
-            .map_err(|e| StoreError::Checkpointer(e.to_string()))?;
+            .map_err(StoreError::Checkpointer)?;
         Ok(())
     }
 }

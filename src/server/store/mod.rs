@@ -10,14 +10,7 @@ mod checkpoint;
 mod directory;
 mod tokens;
 
-pub use directory::{PhoneKind, SignInCheck};
-
-/// The reasons `sign_in_check` can give, for callers that explain them.
-pub mod directory_reasons {
-    pub use super::directory::{
-        REASON_DISABLED, REASON_NO_MOBILE, REASON_NOT_FOR_SIGN_IN, REASON_NOT_TARGETED, REASON_POLICY_DISABLED,
-    };
-}
+pub use directory::{NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind};
 
 use std::path::Path;
 
@@ -40,11 +33,11 @@ pub enum StoreError {
     #[error("a group named {0:?} already exists")]
     GroupExists(String),
     #[error("{username:?} has no {kind} phone to remove")]
-    NoSuchPhone { username: String, kind: String },
+    NoSuchPhone { username: String, kind: PhoneKind },
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("can't start the WAL checkpoint thread: {0}")]
-    Checkpointer(String),
+    Checkpointer(#[source] std::io::Error),
 }
 
 /// The SMS authentication method policy (one row).

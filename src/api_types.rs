@@ -1,0 +1,196 @@
+//! The bodies of the reference backend's HTTP API, as typed structs: what `server::api`
+//! sends and reads, and what `auth::shiftkey` (its client in the kiosk) reads and sends.
+//! One definition for both ends, so they can't drift apart.
+//!
+//! The API is a contract (`assets/openapi.json`; the names here are its schemas'). Response
+//! fields are declared in alphabetical order: the order the server has always sent them in.
+//! Nothing in here does I/O or knows HTTP.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::secret::{AccessToken, OtpCode};
+
+/// `POST /v1/sign-in/start`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// E.164, e.g. `+12065550100`.
+    pub phone: String,
+}
+
+/// `POST /v1/sign-in/resend`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResendRequest {
+    pub challenge_id: String,
+}
+
+/// `POST /v1/sign-in/verify`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub challenge_id: String,
+    #[serde(serialize_with = "expose_code")]
+    pub code: OtpCode,
+}
+
+/// 202 from start and resend: the same for every number, registered or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub challenge_id: String,
+    pub code_length: usize,
+    /// Seconds.
+    pub expires_in: u64,
+    /// Seconds.
+    pub resend_after: u64,
+}
+
+/// The signed-in person: in a [`Grant`] and from `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub display_name: String,
+    pub id: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// 200 from verify.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Grant {
+    #[serde(serialize_with = "expose_token")]
+    pub access_token: AccessToken,
+    /// Seconds.
+    pub expires_in: u64,
+    pub token_type: TokenType,
+    pub user: User,
+}
+
+/// How the access token is presented: `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenType {
+    Bearer,
+}
+
+/// Every error answer: `{"error": CODE, "message": TEXT}` and, for some codes, one more field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// With `invalid_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    pub error: ErrorCode,
+    /// For people.
+    pub message: String,
+    /// Seconds, with `rate_limited` (also sent as the `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// The `error` field: what went wrong, for programs to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidPhone,
+    InvalidRequest,
+    InvalidCode,
+    Expired,
+    TooManyAttempts,
+    RateLimited,
+    Unauthorized,
+    TooLarge,
+    NotFound,
+    Internal,
+    MethodNotAllowed,
+    /// A code this build doesn't know (a newer server's); kept so it can be reported.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl fmt::Display for ErrorCode {
+    /// The wire name, as serde writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => Err(fmt::Error),
+        }
+    }
+}
+
+/// 200 from `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: HealthStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+}
+
+// Secrets have no `Serialize` of their own (nothing should write them by accident); these
+// two fields are the places that must.
+fn expose_code<S: Serializer>(code: &OtpCode, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(code.expose())
+}
+
+fn expose_token<S: Serializer>(token: &AccessToken, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(token.expose())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[test]
+    fn every_documented_error_code_is_a_known_one() {
+        let spec: Value = serde_json::from_str(include_str!("../assets/openapi.json")).unwrap();
+        let documented = spec["components"]["schemas"]["Error"]["properties"]["error"]["enum"].as_array().unwrap();
+        assert!(!documented.is_empty());
+        for name in documented {
+            let code: ErrorCode = serde_json::from_value(name.clone()).unwrap();
+            assert!(!matches!(code, ErrorCode::Other(_)), "{name} is documented but not an ErrorCode");
+            assert_eq!(serde_json::to_value(&code).unwrap(), *name, "{name} round-trips");
+            assert_eq!(code.to_string(), name.as_str().unwrap());
+        }
+    }
+
+    #[test]
+    fn an_unknown_error_code_is_kept_not_refused() {
+        let body: ErrorBody = serde_json::from_value(json!({ "error": "new_thing", "message": "m" })).unwrap();
+        assert_eq!(body.error, ErrorCode::Other("new_thing".into()));
+        assert_eq!(body.error.to_string(), "new_thing");
+        assert_eq!((body.attempts_left, body.retry_after), (None, None));
+    }
+
+    #[test]
+    fn bodies_have_the_documented_field_names() {
+        let grant = Grant {
+            access_token: AccessToken::new("t"),
+            expires_in: 60,
+            token_type: TokenType::Bearer,
+            user: User { display_name: "Alex".into(), id: "alex".into(), roles: vec![] },
+        };
+        assert_eq!(
+            serde_json::to_string(&grant).unwrap(),
+            r#"{"access_token":"t","expires_in":60,"token_type":"Bearer","user":{"display_name":"Alex","id":"alex","roles":[]}}"#
+        );
+        let error = ErrorBody {
+            attempts_left: Some(4),
+            error: ErrorCode::InvalidCode,
+            message: "wrong code".into(),
+            retry_after: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"attempts_left":4,"error":"invalid_code","message":"wrong code"}"#
+        );
+        let verify = VerifyRequest { challenge_id: "c".into(), code: OtpCode::new("123456") };
+        assert_eq!(serde_json::to_string(&verify).unwrap(), r#"{"challenge_id":"c","code":"123456"}"#);
+        let health = Health { status: HealthStatus::Ok };
+        assert_eq!(serde_json::to_string(&health).unwrap(), r#"{"status":"ok"}"#);
+    }
+}

@@ -1,0 +1,117 @@
+//! What a test needs from the machine (root, a program on `PATH`) and what happens when the
+//! machine lacks it: under `CI=true` the test fails loudly, since CI runs as root with what
+//! `scripts/test` installs; anywhere else the test (or the part that needs it) is skipped and
+//! counted — a line on the real stderr, past the harness's capture, and one in the skip file
+//! that `scripts/test` sums up after the run. Never a notice on a test that then passes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+/// One thing a test needs.
+pub enum Need {
+    /// Running as root: creating users and groups, dropping privileges, hanging up a terminal.
+    Root,
+    /// A program on `PATH`, and the apt package that brings it.
+    Tool { program: &'static str, package: &'static str },
+}
+
+impl Need {
+    fn met(&self) -> bool {
+        match self {
+            Need::Root => nix::unistd::geteuid().is_root(),
+            Need::Tool { program, .. } => on_path(program),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Need::Root => "root".to_string(),
+            Need::Tool { program, package } => format!("{program} (apt-get install {package})"),
+        }
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .any(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+    })
+}
+
+pub const BWRAP: Need = Need::Tool { program: "bwrap", package: "bubblewrap" };
+pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
+
+/// Whether the whole test can run. When a need is unmet: panics under CI, otherwise records
+/// the test as skipped and returns false — the test returns at once.
+pub fn requires(needs: &[Need]) -> bool {
+    check(needs, "skipped", "")
+}
+
+/// Whether the part of a test described by `what` can run; the rest of the test goes on
+/// either way. When a need is unmet: panics under CI, otherwise records the test as partly
+/// skipped and returns false.
+pub fn requires_for(needs: &[Need], what: &str) -> bool {
+    check(needs, "partly skipped", what)
+}
+
+/// True when every need is met; else the panic under CI, or the skip recorded and false.
+fn check(needs: &[Need], kind: &str, what: &str) -> bool {
+    let missing: Vec<String> = needs.iter().filter(|n| !n.met()).map(Need::describe).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let test = test_name();
+    let what = if what.is_empty() { String::new() } else { format!(" ({what})") };
+    let reason = format!("needs {}{what}", missing.join(" and "));
+    if in_ci() {
+        panic!(
+            "!!! {test} {reason}: under CI=true that is a failure, not a skip \
+             (CI runs as root; scripts/test installs the tools)"
+        );
+    }
+    let line = format!("{kind}: {test} {reason}\n");
+    // Straight to fd 2: the harness captures eprintln! of passing tests.
+    let _ = std::io::stderr().write_all(format!("!!! {line}").as_bytes());
+    record(&line);
+    false
+}
+
+/// `CI=true` (or any value but empty, `0` and `false`, as CI services set it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// `binary::test`: the test file is the crate this module is compiled into, and the harness
+/// names each test's thread after the test.
+fn test_name() -> String {
+    let binary = module_path!().split("::").next().unwrap_or("?");
+    let thread = std::thread::current();
+    format!("{binary}::{}", thread.name().unwrap_or("(unnamed thread)"))
+}
+
+/// The skip file: `$SHIFTKEY_TEST_SKIPS` (scripts/test sets it and empties it before a run),
+/// else `test-skips.txt` in cargo's temp dir for integration tests.
+fn skip_file() -> PathBuf {
+    std::env::var_os("SHIFTKEY_TEST_SKIPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-skips.txt"))
+}
+
+/// Appends one line; O_APPEND with a single write keeps parallel tests' lines whole.
+fn record(line: &str) {
+    let path = skip_file();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(err) = written {
+        let _ = std::io::stderr()
+            .write_all(format!("!!! could not record the skip in {}: {err}\n", path.display()).as_bytes());
+    }
+}
