@@ -1,4 +1,4 @@
-//! The HTTP API of the reference backend (see DESIGN.md and `/v1/openapi.json`).
+//! The HTTP API of the reference backend (ARCHITECTURE.md; the contract is `/v1/openapi.json`).
 //!
 //! Handlers only translate between the bodies of [`crate::api_types`] and [`SignInService`];
 //! every error is an [`ApiError`], answered as an [`ErrorBody`].
@@ -188,12 +188,12 @@ async fn verify(
     State(service): State<Arc<SignInService>>,
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> Result<Json<Grant>, ApiError> {
-    let session = service.verify(&body.challenge_id, &body.code)?;
+    let issued = service.verify(&body.challenge_id, &body.code)?;
     Ok(Json(Grant {
-        access_token: session.token,
-        expires_in: session.expires_in,
+        access_token: issued.token,
+        expires_in: issued.expires_in,
         token_type: TokenType::Bearer,
-        user: user_body(session.user),
+        user: user_body(issued.user),
     }))
 }
 

@@ -40,8 +40,9 @@ pub enum SignInError {
     Store(#[from] StoreError),
 }
 
-/// A successful verify.
-pub struct Session {
+/// A successful verify: the token issued, and whose it is. (Not an OS session: that is the
+/// kiosk's `session` module.)
+pub struct IssuedToken {
     pub token: AccessToken,
     pub expires_in: u64,
     pub user: User,
@@ -204,7 +205,7 @@ impl SignInService {
 
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed
     /// wrong code kills the challenge. A right code works once.
-    pub fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Session, SignInError> {
+    pub fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
         let now = self.now();
         let mut store = self.store();
         let challenge = store.challenge(challenge_id)?.ok_or(SignInError::Expired)?;
@@ -233,7 +234,7 @@ impl SignInService {
                     .complete_sign_in(challenge_id, user_rowid, &hash, now, now + millis(lifetime))?
                     .ok_or(SignInError::Expired)?;
                 tracing::info!(user = %user.username, "signed in");
-                Ok(Session { token, expires_in: lifetime.as_secs(), user })
+                Ok(IssuedToken { token, expires_in: lifetime.as_secs(), user })
             }
             (_, user_rowid) => {
                 let attempts = store.count_attempt(challenge_id)?;
