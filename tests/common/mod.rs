@@ -160,6 +160,11 @@ impl Screen {
             ("TERM".into(), "xterm-256color".into()),
             ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
         ];
+        // A non-root kiosk keeps session dirs in the runtime dir: shared bases (/dev/shm, /tmp)
+        // may already belong to another uid that ran the tests.
+        if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
+            full_env.push(("XDG_RUNTIME_DIR".into(), runtime));
+        }
         full_env.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
         PtyCommand {
             program: program.into(),
@@ -349,7 +354,7 @@ impl KioskSetup {
 /// would let parallel tests end each other's sessions. None (the test partly skipped, or
 /// failed under CI) when it can't be made: sessions then run as the tests' own user.
 pub fn session_user(name: &str) -> Option<(String, u32)> {
-    let what = "a dedicated session user: the run_as privilege drop and the sweep of its files go unchecked";
+    let what = "no dedicated session user: the run_as drop and the sweep of its files go unchecked";
     // One need at a time: as non-root, useradd is usually off PATH too, and root is the news.
     if !needs::requires_for(&[needs::Need::Root], what) || !needs::requires_for(&[needs::USERADD], what) {
         return None;
