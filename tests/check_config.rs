@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{BIN, Backend, Screen};
+use common::{BIN, Backend, KioskTerminal};
 use shiftkey::config::BackendKind;
 
 /// What the binary made of a config.
@@ -88,7 +88,7 @@ fn check_config(config: &Path, env: &[(&str, &str)]) -> Verdict {
 async fn kiosk_start(config: &Path, log: &Path, env: &[(&str, &str)]) -> Verdict {
     let env: Vec<(&str, &str)> =
         [("SHIFTKEY_LOG", log.to_str().unwrap())].into_iter().chain(env.iter().copied()).collect();
-    let mut screen = Screen::spawn(&["kiosk", "--config", config.to_str().unwrap()], &env, 100, 30);
+    let mut screen = KioskTerminal::spawn(&["kiosk", "--config", config.to_str().unwrap()], &env, 100, 30);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if screen.contents().contains("Enter your mobile number") {
@@ -168,14 +168,15 @@ async fn a_root_kiosk_without_run_as_is_refused_by_both() {
 
 #[tokio::test]
 async fn a_run_as_account_that_does_not_exist_is_refused_by_both_when_root() {
+    if !common::needs::requires(&[common::needs::Need::Root]) {
+        return;
+    }
     let backend = Backend::start();
     let files = Files::new();
     let config = files.kiosk_config(&format!("url = \"{}\"", backend.url), "run_as = \"sk-t-nobody-here\"", "");
     let verdict = same_verdict(&files, &config).await;
-    if nix::unistd::geteuid().is_root() {
-        let Verdict::Refused(reason) = verdict else { panic!("started with a run_as user that doesn't exist") };
-        assert!(reason.contains("session.run_as user \"sk-t-nobody-here\" does not exist"), "{reason}");
-    }
+    let Verdict::Refused(reason) = verdict else { panic!("started with a run_as user that doesn't exist") };
+    assert!(reason.contains("session.run_as user \"sk-t-nobody-here\" does not exist"), "{reason}");
 }
 
 #[tokio::test]

@@ -273,7 +273,7 @@ async fn a_manager_ends_a_workers_session_from_the_kiosk_screen() {
     screen.send(F12);
 }
 
-async fn sign_in_on_manager_screen(screen: &mut common::Screen, backend: &Backend, typed: &str, e164: &str) {
+async fn sign_in_on_manager_screen(screen: &mut common::KioskTerminal, backend: &Backend, typed: &str, e164: &str) {
     let before = common::outbox_codes(&backend.outbox, e164).len();
     screen.type_text(typed).await;
     screen.send(b"\r");

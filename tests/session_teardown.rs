@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::hostile::{HOSTILE, Hostile, field};
-use common::{Backend, F12, KioskSetup, Screen, processes_of_uid, run_as_line, session_user, sign_in};
+use common::{Backend, F12, KioskSetup, KioskTerminal, processes_of_uid, run_as_line, session_user, sign_in};
 use shiftkey::session::procs;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -31,7 +31,7 @@ struct HostileSession {
     backend: Backend,
     uid: Option<u32>,
     setup: KioskSetup,
-    screen: Screen,
+    screen: KioskTerminal,
     /// The screen once the session was ready.
     shown: String,
     hostile: Hostile,

@@ -139,7 +139,7 @@ impl Drop for Backend {
 }
 
 /// The real `shiftkey` binary in a pseudo-terminal, with its screen parsed by vt100.
-pub struct Screen {
+pub struct KioskTerminal {
     pub process: PtyProcess,
     input: BlockingPtyInput,
     output: mpsc::Receiver<Vec<u8>>,
@@ -148,7 +148,7 @@ pub struct Screen {
     pub raw: Vec<u8>,
 }
 
-impl Screen {
+impl KioskTerminal {
     /// Starts `shiftkey ARGS` in a cols x rows pty with the given environment.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
         Self::spawn_command(&Self::command(Path::new(BIN), args, env, cols, rows))
@@ -184,7 +184,7 @@ impl Screen {
         let process = PtyProcess::spawn(command).expect("spawn in a pty");
         let output = process.output_forwarded().expect("pty output");
         let input = process.blocking_input().expect("pty input");
-        Screen { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
+        KioskTerminal { process, input, output, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
 
     /// Feeds one piece of the program's output to the screen and the raw record.
@@ -281,7 +281,7 @@ impl Screen {
     }
 }
 
-impl Drop for Screen {
+impl Drop for KioskTerminal {
     fn drop(&mut self) {
         let _ = self.process.child.start_kill();
     }
@@ -326,8 +326,8 @@ impl KioskSetup {
     }
 
     /// Starts the kiosk with this config in a 100x30 pty, logging to `self.log`.
-    pub fn spawn(&self) -> Screen {
-        Screen::spawn(
+    pub fn spawn(&self) -> KioskTerminal {
+        KioskTerminal::spawn(
             &["kiosk", "--config", self.config.to_str().unwrap()],
             &[("SHIFTKEY_LOG", self.log.to_str().unwrap())],
             100,
@@ -387,7 +387,7 @@ pub fn processes_of_uid(uid: u32) -> Vec<i32> {
 }
 
 /// Signs in at the kiosk on `screen` with the number typed as `typed`; waits for `ready` on screen.
-pub async fn sign_in(screen: &mut Screen, backend: &Backend, typed: &str, e164: &str, ready: &str) -> String {
+pub async fn sign_in(screen: &mut KioskTerminal, backend: &Backend, typed: &str, e164: &str, ready: &str) -> String {
     let wait = Duration::from_secs(10);
     screen.wait_for("Enter your mobile number", wait).await;
     screen.type_text(typed).await;
@@ -401,7 +401,7 @@ pub async fn sign_in(screen: &mut Screen, backend: &Backend, typed: &str, e164: 
 
 /// A kiosk whose sessions (a shell that shows its `HOME`) run as `account`, with Alex
 /// (+1 206 555 0100) signed in; and the session's private directory.
-pub async fn alex_in_a_session(account: &str) -> (Backend, KioskSetup, Screen, String) {
+pub async fn alex_in_a_session(account: &str) -> (Backend, KioskSetup, KioskTerminal, String) {
     let backend = Backend::start();
     let user = session_user(account);
     let setup = KioskSetup::new(
@@ -416,7 +416,7 @@ pub async fn alex_in_a_session(account: &str) -> (Backend, KioskSetup, Screen, S
     (backend, setup, screen, dir)
 }
 
-impl Screen {
+impl KioskTerminal {
     /// Resizes the pty the kiosk runs in (it gets SIGWINCH).
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.pump();
