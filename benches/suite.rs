@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Backend, F12, KioskSetup, Screen};
+use common::{Backend, F12, KioskSetup, KioskTerminal};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -39,7 +39,7 @@ fn ms(d: Duration) -> String {
 
 /// Checks the screen on every piece of output (the harness's 20 ms poll is too coarse for
 /// timing); returns the time until `text` is on screen.
-async fn wait_fast(screen: &mut Screen, text: &str, timeout: Duration) -> Duration {
+async fn wait_fast(screen: &mut KioskTerminal, text: &str, timeout: Duration) -> Duration {
     let started = Instant::now();
     while !screen.contents().contains(text) {
         let left = timeout.saturating_sub(started.elapsed());
@@ -96,17 +96,17 @@ fn tuigreet() -> Option<PathBuf> {
 }
 
 /// tuigreet in a pty, with GREETD_SOCK pointing at a stub that accepts and stays silent.
-fn spawn_tuigreet(path: &Path, dir: &Path) -> (Screen, std::os::unix::net::UnixListener) {
+fn spawn_tuigreet(path: &Path, dir: &Path) -> (KioskTerminal, std::os::unix::net::UnixListener) {
     let socket = dir.join(format!("greetd-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&socket);
     let stub = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let command = Screen::command(path, &[], &[("GREETD_SOCK", socket.to_str().unwrap())], 100, 30);
-    (Screen::spawn_command(&command), stub)
+    let command = KioskTerminal::command(path, &[], &[("GREETD_SOCK", socket.to_str().unwrap())], 100, 30);
+    (KioskTerminal::spawn_command(&command), stub)
 }
 
 /// Sends `keys` keys to the shell on `screen`, one at a time, and times each until it is
 /// drawn; the line is cleared every 50 keys and at the end.
-async fn echo_latencies(screen: &mut Screen, keys: usize) -> Vec<Duration> {
+async fn echo_latencies(screen: &mut KioskTerminal, keys: usize) -> Vec<Duration> {
     let mut latencies = Vec::new();
     for i in 0..keys {
         let c = (b'a' + (i % 26) as u8) as char;
@@ -128,7 +128,7 @@ async fn echo_latencies(screen: &mut Screen, keys: usize) -> Vec<Duration> {
 }
 
 /// Runs `cat FILE` in the shell on `screen`; the time until the shell's next output is drawn.
-async fn cat_time(screen: &mut Screen, file: &Path) -> Duration {
+async fn cat_time(screen: &mut KioskTerminal, file: &Path) -> Duration {
     static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // The quotes keep the typed command from matching the marker it prints.
@@ -153,7 +153,7 @@ fn text_file(dir: &Path, size: usize) -> PathBuf {
 /// tmux (the peer for 4 and 5), attached in a pty the size of the kiosk's, running /bin/sh;
 /// its server is killed on drop.
 struct Tmux {
-    screen: Screen,
+    screen: KioskTerminal,
     socket: PathBuf,
 }
 
@@ -171,8 +171,8 @@ impl Tmux {
         let socket = dir.join(format!("tmux-{}.sock", std::process::id()));
         let socket_arg = socket.to_str().unwrap();
         let args = ["-S", socket_arg, "-f", "/dev/null", "new-session", "/bin/sh", ";", "set", "status", "off"];
-        let command = Screen::command(&tmux, &args, &[], 100, 30);
-        Some(Tmux { screen: Screen::spawn_command(&command), socket })
+        let command = KioskTerminal::command(&tmux, &args, &[], 100, 30);
+        Some(Tmux { screen: KioskTerminal::spawn_command(&command), socket })
     }
 }
 

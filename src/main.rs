@@ -240,7 +240,7 @@ fn run_kiosk(args: KioskArgs) -> Result<(), String> {
     let runtime = current_thread_runtime()?;
     let demo_backend = if args.demo {
         let backend = runtime.block_on(demo::start_backend()).map_err(|e| e.to_string())?;
-        config.backend = BackendConfig { kind: BackendKind::Shiftkey, url: backend.url.clone() };
+        config.backend = BackendConfig { kind: BackendKind::Shiftkey, url: backend.url.clone(), ..Default::default() };
         Some(backend)
     } else {
         None
@@ -359,11 +359,15 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
             let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
             let start = preflight::prepare(config, false).map_err(|e| e.to_string())?;
             println!("{}: valid kiosk config", path.display());
-            let url = &start.config.backend.url;
-            if !current_thread_runtime()?.block_on(start.backend.healthy()) {
-                return Err(format!("can't reach the backend at {url}"));
+            let (kind, url) = (start.config.backend.kind, &start.config.backend.url);
+            let problems = current_thread_runtime()?.block_on(start.backend.check());
+            if let Some(first) = problems.first() {
+                for problem in &problems[1..] {
+                    eprintln!("shiftkey: {problem}");
+                }
+                return Err(first.to_string());
             }
-            println!("backend {url} answers");
+            println!("backend {url} ({kind}) answers");
         }
         ConfigKind::Server => {
             ServerConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@
 
 use nix::unistd::{Gid, Group};
 
-use crate::auth::{self, shiftkey::ShiftkeyBackend};
+use crate::auth::{self, Backend};
 use crate::config::KioskConfig;
 use crate::control::server::{Authorizer, UnknownGroup};
 use crate::session::Launcher;
@@ -17,7 +17,7 @@ use crate::session::user::{RunAsError, SessionUser};
 /// A kiosk ready to start: everything checked, nothing bound, spawned or written yet.
 pub struct KioskStart {
     pub config: KioskConfig,
-    pub backend: ShiftkeyBackend,
+    pub backend: Backend,
     pub launcher: Launcher,
     /// None only in the demo, which goes on without a control socket when it can't have one.
     pub control: Option<ControlAccess>,

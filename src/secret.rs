@@ -56,6 +56,12 @@ secret_string!(
     AccessToken
 );
 
+secret_string!(
+    /// A provider's refresh token: kept in the kiosk's memory only (never on disk, never given to
+    /// the session), revoked and zeroized at sign-out.
+    RefreshToken
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

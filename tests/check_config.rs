@@ -123,13 +123,27 @@ async fn same_verdict_with(files: &Files, config: &Path, env: &[(&str, &str)]) -
 
 /// Every kind config can name. The match has no catch-all, so a new kind fails to compile here
 /// until it is tested.
-const KINDS: [BackendKind; 5] =
-    [BackendKind::Shiftkey, BackendKind::Auth0, BackendKind::Supabase, BackendKind::Cognito, BackendKind::Kratos];
+const KINDS: [BackendKind; 6] = BackendKind::ALL;
 
 fn available(kind: BackendKind) -> bool {
     match kind {
         BackendKind::Shiftkey => true,
-        BackendKind::Auth0 | BackendKind::Supabase | BackendKind::Cognito | BackendKind::Kratos => false,
+        BackendKind::Auth0
+        | BackendKind::Supabase
+        | BackendKind::Cognito
+        | BackendKind::Kratos
+        | BackendKind::Privacyidea => false,
+    }
+}
+
+/// The `[backend]` keys each kind requires, with values that pass validation.
+fn required_keys(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Shiftkey | BackendKind::Kratos => "",
+        BackendKind::Auth0 => "client_id = \"kiosk-client\"",
+        BackendKind::Supabase => "api_key = { env = \"SHIFTKEY_TEST_SUPABASE_KEY\" }",
+        BackendKind::Cognito => "client_id = \"kiosk-client\"\nuser_pool_id = \"eu-west-1_test\"",
+        BackendKind::Privacyidea => "realm = \"kiosk\"",
     }
 }
 
@@ -138,7 +152,8 @@ async fn every_backend_kind_gets_the_same_verdict_from_check_config_and_a_kiosk_
     let backend = Backend::start();
     for kind in KINDS {
         let files = Files::new();
-        let config = files.kiosk_config(&format!("kind = \"{kind}\"\nurl = \"{}\"", backend.url), run_as_here(), "");
+        let backend_lines = format!("kind = \"{kind}\"\nurl = \"{}\"\n{}", backend.url, required_keys(kind));
+        let config = files.kiosk_config(&backend_lines, run_as_here(), "");
         let verdict = same_verdict(&files, &config).await;
         if available(kind) {
             assert_eq!(verdict, Verdict::Starts, "kind = {kind}");

@@ -36,14 +36,14 @@ async fn a_sign_in_through_the_client_yields_the_user_and_a_token_the_server_hon
     assert_eq!(grant.expires_in, Duration::from_secs(12 * 3600));
     let me = reqwest::Client::new()
         .get(format!("{}/v1/me", backend.url))
-        .bearer_auth(grant.token.expose())
+        .bearer_auth(grant.tokens.access.expose())
         .send()
         .await
         .unwrap()
         .status();
     assert_eq!(me.as_u16(), 200, "the token the client decoded is the one the server issued");
-    client.sign_out(&grant.token).await.unwrap();
-    client.sign_out(&grant.token).await.expect("sign-out is idempotent");
+    assert_eq!(client.sign_out(&grant.tokens).await.unwrap(), shiftkey::auth::SignedOut::Revoked);
+    client.sign_out(&grant.tokens).await.expect("sign-out is idempotent");
 }
 
 #[tokio::test]

@@ -2,14 +2,21 @@
 //!
 //! The kiosk only ever talks to [`AuthBackend`]; it never knows which provider is behind it.
 
+pub mod auth0;
+pub mod cognito;
+pub mod http;
+pub mod jwt;
+pub mod kratos;
+pub mod privacyidea;
 pub mod revoke;
 pub mod shiftkey;
+pub mod supabase;
 
 use std::time::Duration;
 
 use crate::config::{BackendConfig, BackendKind};
 use crate::phone::PhoneNumber;
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::{AccessToken, OtpCode, RefreshToken};
 
 /// A code was sent (or, for unknown numbers, seemed to be).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +35,37 @@ pub struct SignedInUser {
     pub roles: Vec<String>,
 }
 
+/// The tokens of one sign-in.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// What the session gets (`SHIFTKEY_TOKEN_FILE`): the token the store's app uses.
+    pub access: AccessToken,
+    /// Only the kiosk holds it, in memory: revoked at sign-out where the provider needs it.
+    pub refresh: Option<RefreshToken>,
+}
+
+impl Tokens {
+    /// An access token alone (providers without refresh tokens, and crash recovery).
+    pub fn access_only(access: AccessToken) -> Self {
+        Tokens { access, refresh: None }
+    }
+}
+
 /// A successful sign-in.
 #[derive(Debug, Clone)]
 pub struct Grant {
-    pub token: AccessToken,
+    pub tokens: Tokens,
     pub expires_in: Duration,
     pub user: SignedInUser,
+}
+
+/// What a sign-out did at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedOut {
+    /// The provider ended the tokens.
+    Revoked,
+    /// The provider has no sign-out (privacyIDEA): nothing to end there.
+    NotOffered,
 }
 
 /// What a backend can answer, in terms the kiosk can act on.
@@ -47,10 +79,20 @@ pub enum AuthError {
     Expired,
     #[error("too many wrong codes")]
     TooManyAttempts,
+    /// A wrong code, where the provider doesn't say how many tries are left.
+    #[error("the code didn't work")]
+    CodeRejected,
     #[error("too many requests; retry in {} s", retry_after.as_secs())]
     RateLimited { retry_after: Duration },
+    /// The provider's per-address limit: every kiosk of the store shares one address.
+    #[error("too many sign-ins from this address; retry in {} s", retry_after.as_secs())]
+    StoreRateLimited { retry_after: Duration },
     #[error("can't reach the sign-in service")]
     Unreachable,
+    /// The provider's answer could not be verified (an ID token's signature, issuer, audience
+    /// or expiry; a response's signature): nothing in it is believed.
+    #[error("the sign-in service's answer could not be verified: {0}")]
+    Untrusted(String),
     #[error("the sign-in service answered unexpectedly: {0}")]
     Protocol(String),
 }
@@ -60,9 +102,26 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn start(&self, phone: &PhoneNumber) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
     fn resend(&self, challenge_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
     fn verify(&self, challenge_id: &str, code: &OtpCode) -> impl Future<Output = Result<Grant, AuthError>> + Send;
-    fn sign_out(&self, token: &AccessToken) -> impl Future<Output = Result<(), AuthError>> + Send;
+    /// Ends the sign-in's tokens at the provider.
+    fn sign_out(&self, tokens: &Tokens) -> impl Future<Output = Result<SignedOut, AuthError>> + Send;
     /// Whether the backend answers at all (for `shiftkey status`).
     fn healthy(&self) -> impl Future<Output = bool> + Send;
+    /// What `check-config` reports: each thing found wrong with the provider's set-up (its
+    /// discovery or settings endpoint, its signing keys, …), with what to change. Empty: all good.
+    fn check(&self) -> impl Future<Output = Vec<Problem>> + Send;
+}
+
+/// Something wrong with a provider's set-up, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} — {}", self.what, self.fix)
+    }
 }
 
 /// Why the backend named in config can't be built.
@@ -73,12 +132,74 @@ pub enum BuildError {
     NotAvailable(BackendKind),
     #[error(transparent)]
     Shiftkey(#[from] shiftkey::InvalidUrl),
+    #[error(transparent)]
+    Client(#[from] http::ClientError),
+    #[error(transparent)]
+    Secret(#[from] crate::config::SecretError),
+    /// A key's value can't be used (the message names the key).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The provider named in config: the kiosk holds one of these and never asks which.
+#[derive(Clone)]
+pub enum Backend {
+    Shiftkey(shiftkey::ShiftkeyBackend),
+    Auth0(auth0::Auth0Backend),
+    Supabase(supabase::SupabaseBackend),
+    Cognito(cognito::CognitoBackend),
+    Kratos(kratos::KratosBackend),
+    Privacyidea(privacyidea::PrivacyideaBackend),
+}
+
+/// Calls `$call` on whichever provider is inside.
+macro_rules! each_backend {
+    ($self:ident, $backend:ident => $call:expr) => {
+        match $self {
+            Backend::Shiftkey($backend) => $call,
+            Backend::Auth0($backend) => $call,
+            Backend::Supabase($backend) => $call,
+            Backend::Cognito($backend) => $call,
+            Backend::Kratos($backend) => $call,
+            Backend::Privacyidea($backend) => $call,
+        }
+    };
+}
+
+impl AuthBackend for Backend {
+    async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
+        each_backend!(self, backend => backend.start(phone).await)
+    }
+
+    async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
+        each_backend!(self, backend => backend.resend(challenge_id).await)
+    }
+
+    async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
+        each_backend!(self, backend => backend.verify(challenge_id, code).await)
+    }
+
+    async fn sign_out(&self, tokens: &Tokens) -> Result<SignedOut, AuthError> {
+        each_backend!(self, backend => backend.sign_out(tokens).await)
+    }
+
+    async fn healthy(&self) -> bool {
+        each_backend!(self, backend => backend.healthy().await)
+    }
+
+    async fn check(&self) -> Vec<Problem> {
+        each_backend!(self, backend => backend.check().await)
+    }
 }
 
 /// Builds the backend named in config: the one way a kiosk start and `check-config` get one.
-pub fn from_config(config: &BackendConfig) -> Result<shiftkey::ShiftkeyBackend, BuildError> {
-    match config.kind {
-        BackendKind::Shiftkey => Ok(shiftkey::ShiftkeyBackend::new(&config.url)?),
-        other => Err(BuildError::NotAvailable(other)),
-    }
+pub fn from_config(config: &BackendConfig) -> Result<Backend, BuildError> {
+    Ok(match config.kind {
+        BackendKind::Shiftkey => Backend::Shiftkey(shiftkey::ShiftkeyBackend::new(&config.url)?),
+        BackendKind::Auth0 => Backend::Auth0(auth0::Auth0Backend::new(config)?),
+        BackendKind::Supabase => Backend::Supabase(supabase::SupabaseBackend::new(config)?),
+        BackendKind::Cognito => Backend::Cognito(cognito::CognitoBackend::new(config)?),
+        BackendKind::Kratos => Backend::Kratos(kratos::KratosBackend::new(config)?),
+        BackendKind::Privacyidea => Backend::Privacyidea(privacyidea::PrivacyideaBackend::new(config)?),
+    })
 }

@@ -7,14 +7,15 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AuthBackend, AuthError};
+use super::{AuthBackend, AuthError, SignedOut, Tokens};
 use crate::audit::AuditLog;
-use crate::secret::AccessToken;
 
 /// What became of a revoke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevokeOutcome {
     Revoked,
+    /// The provider has no sign-out; its tokens end when they expire.
+    NotOffered,
     Failed(AuthError),
     /// The backend didn't answer within the timeout.
     NoAnswer(Duration),
@@ -24,23 +25,25 @@ impl fmt::Display for RevokeOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RevokeOutcome::Revoked => write!(f, "revoked"),
+            RevokeOutcome::NotOffered => write!(f, "no provider sign-out"),
             RevokeOutcome::Failed(err) => write!(f, "failed: {err}"),
             RevokeOutcome::NoAnswer(timeout) => write!(f, "failed: no answer within {} ms", timeout.as_millis()),
         }
     }
 }
 
-/// Revokes `token` within `timeout`, and records `event` with `why` and the outcome.
+/// Revokes `tokens` within `timeout`, and records `event` with `why` and the outcome.
 pub async fn revoke<B: AuthBackend>(
     backend: &B,
-    token: &AccessToken,
+    tokens: &Tokens,
     timeout: Duration,
     audit: &AuditLog,
     event: &'static str,
     why: impl Serialize,
 ) -> RevokeOutcome {
-    let outcome = match tokio::time::timeout(timeout, backend.sign_out(token)).await {
-        Ok(Ok(())) => RevokeOutcome::Revoked,
+    let outcome = match tokio::time::timeout(timeout, backend.sign_out(tokens)).await {
+        Ok(Ok(SignedOut::Revoked)) => RevokeOutcome::Revoked,
+        Ok(Ok(SignedOut::NotOffered)) => RevokeOutcome::NotOffered,
         Ok(Err(err)) => RevokeOutcome::Failed(err),
         Err(_) => RevokeOutcome::NoAnswer(timeout),
     };

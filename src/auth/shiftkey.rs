@@ -7,10 +7,10 @@ use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{AuthBackend, AuthError, Challenge, Grant, SignedInUser};
+use super::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens};
 use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
 use crate::phone::PhoneNumber;
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::OtpCode;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -109,6 +109,16 @@ impl AuthBackend for ShiftkeyBackend {
         matches!(client.get(self.url("/healthz")).send().await, Ok(r) if r.status().is_success())
     }
 
+    async fn check(&self) -> Vec<Problem> {
+        if self.healthy().await {
+            return Vec::new();
+        }
+        vec![Problem {
+            what: format!("can't reach the backend at {}", self.base),
+            fix: "check backend.url, and that `shiftkey serve` runs there and answers /healthz".into(),
+        }]
+    }
+
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
         let request = StartRequest { phone: phone.e164().to_string() };
         let body: api_types::Challenge = self.post_json("/v1/sign-in/start", &request).await?;
@@ -134,10 +144,15 @@ impl AuthBackend for ShiftkeyBackend {
             .await
             .map_err(transport_error)?;
         let body: api_types::Grant = read(response).await?;
-        Ok(Grant { token: body.access_token, expires_in: Duration::from_secs(body.expires_in), user: body.user.into() })
+        Ok(Grant {
+            tokens: Tokens::access_only(body.access_token),
+            expires_in: Duration::from_secs(body.expires_in),
+            user: body.user.into(),
+        })
     }
 
-    async fn sign_out(&self, token: &AccessToken) -> Result<(), AuthError> {
+    async fn sign_out(&self, tokens: &Tokens) -> Result<SignedOut, AuthError> {
+        let token = &tokens.access;
         let response = self
             .client()?
             .post(self.url("/v1/sign-out"))
@@ -146,7 +161,7 @@ impl AuthBackend for ShiftkeyBackend {
             .await
             .map_err(transport_error)?;
         match response.status() {
-            s if s.is_success() => Ok(()),
+            s if s.is_success() => Ok(SignedOut::Revoked),
             s if s.is_server_error() => Err(AuthError::Unreachable),
             s => Err(AuthError::Protocol(format!("sign-out answered {s}"))),
         }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
 
-use super::{ConfigError, ConfigFile, HumanDuration};
+use super::{ConfigError, ConfigFile, HumanDuration, SecretSource};
 use crate::phone;
 
 /// Which identity provider the kiosk signs people in against.
@@ -17,9 +17,19 @@ pub enum BackendKind {
     Supabase,
     Cognito,
     Kratos,
+    Privacyidea,
 }
 
 impl BackendKind {
+    pub const ALL: [BackendKind; 6] = [
+        BackendKind::Shiftkey,
+        BackendKind::Auth0,
+        BackendKind::Supabase,
+        BackendKind::Cognito,
+        BackendKind::Kratos,
+        BackendKind::Privacyidea,
+    ];
+
     /// The name config gives it (`kind = "auth0"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +38,7 @@ impl BackendKind {
             BackendKind::Supabase => "supabase",
             BackendKind::Cognito => "cognito",
             BackendKind::Kratos => "kratos",
+            BackendKind::Privacyidea => "privacyidea",
         }
     }
 }
@@ -38,16 +49,144 @@ impl fmt::Display for BackendKind {
     }
 }
 
+/// Auth0's two SMS flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth0Flow {
+    /// `/otp/challenge` → `auth_session`: the same answer for every number (enumeration-safe).
+    OtpChallenge,
+    /// `/passwordless/start` on an `sms` connection (the classic flow).
+    Passwordless,
+}
+
+/// The identity provider the kiosk signs people in against. Every kind takes `url`, `timeout`
+/// and `ca_file`; the other keys belong to some kinds only (`BackendConfig::check`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackendConfig {
     pub kind: BackendKind,
     pub url: String,
+    /// Each request to the provider.
+    pub timeout: HumanDuration,
+    /// An extra CA (PEM) to trust, for an on-premises provider.
+    pub ca_file: Option<PathBuf>,
+    /// The code's length where the provider doesn't say (4-10).
+    pub code_length: usize,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretSource>,
+    pub flow: Auth0Flow,
+    pub connection: Option<String>,
+    pub audience: Option<String>,
+    pub scope: Option<String>,
+    /// The claim (Auth0, Supabase's `app_metadata`, Kratos's `metadata_public`) holding roles.
+    pub roles_claim: Option<String>,
+    /// Supabase's anon key (sent as `apikey`).
+    pub api_key: Option<SecretSource>,
+    pub user_pool_id: Option<String>,
+    pub realm: Option<String>,
+    /// privacyIDEA: the user-store attribute holding roles.
+    pub roles_attribute: Option<String>,
+    /// privacyIDEA: a service account's token, to trigger challenges without `otppin=none`.
+    pub service_token: Option<SecretSource>,
+    /// privacyIDEA: the server's public key (PEM): every response's signature is checked.
+    pub public_key: Option<PathBuf>,
 }
 
 impl Default for BackendConfig {
     fn default() -> Self {
-        Self { kind: BackendKind::Shiftkey, url: "http://127.0.0.1:8787".into() }
+        Self {
+            kind: BackendKind::Shiftkey,
+            url: "http://127.0.0.1:8787".into(),
+            timeout: HumanDuration(std::time::Duration::from_secs(10)),
+            ca_file: None,
+            code_length: 6,
+            client_id: None,
+            client_secret: None,
+            flow: Auth0Flow::OtpChallenge,
+            connection: None,
+            audience: None,
+            scope: None,
+            roles_claim: None,
+            api_key: None,
+            user_pool_id: None,
+            realm: None,
+            roles_attribute: None,
+            service_token: None,
+            public_key: None,
+        }
+    }
+}
+
+/// A `[backend]` key that doesn't fit the kind.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidBackend {
+    #[error("backend.{key} is required for kind = \"{kind}\"")]
+    Missing { kind: BackendKind, key: &'static str },
+    #[error("backend.{key} is not a key of kind = \"{kind}\" (its keys: {keys})")]
+    NotForKind { kind: BackendKind, key: &'static str, keys: String },
+    #[error("backend.code_length must be 4 to 10, not {0}")]
+    CodeLength(usize),
+    #[error("backend.timeout must be between 1s and 60s, not {0}")]
+    Timeout(HumanDuration),
+}
+
+impl BackendConfig {
+    /// The keys each kind takes besides `url`, `timeout`, `ca_file` and `code_length`, and the
+    /// ones it requires.
+    fn keys(kind: BackendKind) -> (&'static [&'static str], &'static [&'static str]) {
+        match kind {
+            BackendKind::Shiftkey => (&[], &[]),
+            BackendKind::Auth0 => {
+                (&["client_id", "flow", "connection", "audience", "scope", "roles_claim"], &["client_id"])
+            }
+            BackendKind::Supabase => (&["api_key", "roles_claim"], &["api_key"]),
+            BackendKind::Cognito => (&["client_id", "client_secret", "user_pool_id"], &["client_id", "user_pool_id"]),
+            BackendKind::Kratos => (&["roles_claim"], &[]),
+            BackendKind::Privacyidea => (&["realm", "roles_attribute", "service_token", "public_key"], &["realm"]),
+        }
+    }
+
+    /// The optional keys that are set, by name.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let defaults = BackendConfig::default();
+        [
+            ("client_id", self.client_id.is_some()),
+            ("client_secret", self.client_secret.is_some()),
+            ("flow", self.flow != defaults.flow),
+            ("connection", self.connection.is_some()),
+            ("audience", self.audience.is_some()),
+            ("scope", self.scope.is_some()),
+            ("roles_claim", self.roles_claim.is_some()),
+            ("api_key", self.api_key.is_some()),
+            ("user_pool_id", self.user_pool_id.is_some()),
+            ("realm", self.realm.is_some()),
+            ("roles_attribute", self.roles_attribute.is_some()),
+            ("service_token", self.service_token.is_some()),
+            ("public_key", self.public_key.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect()
+    }
+
+    /// Each key fits the kind, the kind's required keys are there, the numbers are in range.
+    pub fn check(&self) -> Result<(), InvalidBackend> {
+        if !(4..=10).contains(&self.code_length) {
+            return Err(InvalidBackend::CodeLength(self.code_length));
+        }
+        if !(1..=60).contains(&self.timeout.0.as_secs()) {
+            return Err(InvalidBackend::Timeout(self.timeout));
+        }
+        let (allowed, required) = Self::keys(self.kind);
+        if let Some(key) = self.set_keys().into_iter().find(|key| !allowed.contains(key)) {
+            let keys = ["url", "timeout", "ca_file", "code_length"].iter().chain(allowed).copied().collect::<Vec<_>>();
+            return Err(InvalidBackend::NotForKind { kind: self.kind, key, keys: keys.join(", ") });
+        }
+        let set = self.set_keys();
+        if let Some(key) = required.iter().find(|key| !set.contains(key)) {
+            return Err(InvalidBackend::Missing { kind: self.kind, key });
+        }
+        Ok(())
     }
 }
 
@@ -210,6 +349,8 @@ pub enum InvalidKioskConfig {
     UrlScheme(String),
     #[error("backend.url {url:?} is not a URL: {reason}")]
     NotAUrl { url: String, reason: UrlError },
+    #[error(transparent)]
+    Backend(#[from] InvalidBackend),
 }
 
 /// Why a URL didn't parse (`url::ParseError`, named through reqwest, which re-exports `Url`).
@@ -241,6 +382,7 @@ impl ConfigFile for KioskConfig {
         if self.keys.sign_out == self.keys.manager {
             return Err(Invalid::SameKeys(self.keys.sign_out));
         }
+        self.backend.check()?;
         match reqwest::Url::parse(&self.backend.url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
             Ok(url) => Err(Invalid::UrlScheme(url.scheme().into())),

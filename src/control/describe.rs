@@ -40,7 +40,7 @@ fn status_text(answer: &StatusAnswer) -> String {
     }
     lines.push(format!("idle:     {} s", answer.idle_secs));
     let backend = if answer.backend_reachable { "answers" } else { "NOT REACHABLE" };
-    lines.push(format!("backend:  {backend}"));
+    lines.push(format!("backend:  {} — {backend}", answer.backend));
     lines.push("recent events:".into());
     for event in &answer.recent_events {
         lines.push(format!("  {} {}", event["time"].as_str().unwrap_or(""), event["event"].as_str().unwrap_or("")));

@@ -56,6 +56,9 @@ pub struct StatusUser {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusAnswer {
     pub kiosk: String,
+    /// The identity provider (`backend.kind`); its reachability is `backend_reachable`.
+    #[serde(default)]
+    pub backend: String,
     pub state: String,
     /// RFC 3339.
     pub since: String,

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
 use super::update::update;
-use crate::auth::{AuthError, Challenge, Grant, SignedInUser};
+use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
 use crate::config::KioskConfig;
 use crate::secret::AccessToken;
 
@@ -66,7 +66,7 @@ pub fn challenge() -> Challenge {
 
 pub fn grant(name: &str, roles: &[&str]) -> Grant {
     Grant {
-        token: AccessToken::new("t"),
+        tokens: Tokens::access_only(AccessToken::new("t")),
         expires_in: Duration::from_secs(60),
         user: SignedInUser {
             id: name.to_lowercase(),

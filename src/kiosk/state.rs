@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::status::StatusReport;
-use crate::auth::{AuthError, Challenge, Grant};
+use crate::auth::{AuthError, Challenge, Grant, Tokens};
 use crate::config::{FunctionKey, KioskConfig};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::phone::PhoneNumber;
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::OtpCode;
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
 
@@ -54,7 +54,7 @@ pub enum Event {
     /// The session could not start; its grant's token comes back to be revoked.
     SessionFailed {
         error: String,
-        token: AccessToken,
+        tokens: Tokens,
     },
     /// The session command exited by itself.
     SessionExited,
@@ -145,7 +145,7 @@ pub enum Effect {
         code: OtpCode,
     },
     /// End a token that is no longer needed, bounded by `revoke_timeout` and audited.
-    Revoke(AccessToken, RevokeReason),
+    Revoke(Tokens, RevokeReason),
     /// Remember the out-of-service state across restarts (`None`: in service).
     PersistLock(Option<String>),
     /// Read the recent audit events for the manager.
@@ -190,11 +190,23 @@ impl PhoneForm {
 /// Why the code screen is showing a notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeNotice {
-    WrongCode { attempts_left: u32 },
+    WrongCode {
+        attempts_left: u32,
+    },
     Expired,
     TooManyAttempts,
     Resent,
-    RateLimited { seconds: u64 },
+    RateLimited {
+        seconds: u64,
+    },
+    /// The provider's per-address limit, shared by every kiosk of the store.
+    StoreRateLimited {
+        seconds: u64,
+    },
+    /// A wrong code, where the provider doesn't say how many tries are left.
+    CodeRejected,
+    /// The provider's answer failed verification: nothing in it was believed.
+    Untrusted,
     Unreachable,
 }
 
@@ -295,7 +307,7 @@ pub struct ManagerMode {
     pub stage: ManagerStage,
     pub last_key: Instant,
     /// The signed-in manager's token: revoked when the screens close.
-    pub token: Option<AccessToken>,
+    pub tokens: Option<Tokens>,
     pub name: String,
 }
 
@@ -347,6 +359,8 @@ impl ManagerMode {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub kiosk_name: String,
+    /// Which identity provider signs people in (`backend.kind`), for `status`.
+    pub backend_kind: &'static str,
     pub region: String,
     pub sign_out_key: FunctionKey,
     pub manager_key: FunctionKey,
@@ -360,6 +374,7 @@ impl Settings {
     pub fn from_config(config: &KioskConfig) -> Self {
         Settings {
             kiosk_name: config.name.clone(),
+            backend_kind: config.backend.kind.name(),
             region: config.default_region.clone(),
             sign_out_key: config.keys.sign_out,
             manager_key: config.keys.manager,

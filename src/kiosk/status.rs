@@ -13,6 +13,7 @@ use crate::control::protocol::{StatusAnswer, StatusUser};
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusReport {
     pub kiosk: String,
+    pub backend: &'static str,
     pub state: &'static str,
     pub since: Instant,
     pub now: Instant,
@@ -38,6 +39,7 @@ impl StatusReport {
         };
         StatusReport {
             kiosk: state.settings.kiosk_name.clone(),
+            backend: state.settings.backend_kind,
             state: state.label_since.0,
             since: state.label_since.1,
             now,
@@ -59,6 +61,7 @@ impl StatusReport {
         let ago = self.now.saturating_duration_since(self.since);
         StatusAnswer {
             kiosk: self.kiosk,
+            backend: self.backend.to_string(),
             state: self.state.to_string(),
             since: humantime::format_rfc3339_seconds(wall_now - ago).to_string(),
             user: self.user,

@@ -18,9 +18,8 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
-use crate::auth::{Grant, SignedInUser};
+use crate::auth::{Grant, SignedInUser, Tokens};
 use crate::config::SessionConfig;
-use crate::secret::AccessToken;
 use dir::SessionDir;
 use pty::{PtyCommand, PtyInput, PtyOutput, PtyProcess};
 use record::SessionRecord;
@@ -65,7 +64,7 @@ pub struct LiveSession {
     pub user: SignedInUser,
     pub started: Instant,
     pub input: PtyInput,
-    pub(crate) token: AccessToken,
+    pub(crate) tokens: Tokens,
     /// Becomes true when the session command has exited.
     pub exited: watch::Receiver<bool>,
 }
@@ -110,7 +109,7 @@ impl Launcher {
                     user: grant.user.clone(),
                     started: Instant::now(),
                     input,
-                    token: grant.token.clone(),
+                    tokens: grant.tokens.clone(),
                     exited,
                 };
                 Ok((session, output))
@@ -132,7 +131,7 @@ impl Launcher {
     ) -> Result<(PtyProcess, PtyOutput, PtyInput), StartError> {
         let program = self.config.command[0].clone();
         let spawn_error = |source| StartError::Spawn { program: program.clone(), source };
-        let token_file = dir.write_token(&grant.token).map_err(StartError::Dir)?;
+        let token_file = dir.write_token(&grant.tokens.access).map_err(StartError::Dir)?;
         let identity = env::SessionIdentity {
             dir: &dir.path,
             token_file: &token_file,

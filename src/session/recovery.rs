@@ -4,7 +4,7 @@
 use super::SignOutReason;
 use super::dir::TOKEN_FILE_NAME;
 use super::teardown::{TeardownContext, TeardownOutcome, teardown};
-use crate::auth::AuthBackend;
+use crate::auth::{AuthBackend, Tokens};
 use crate::secret::AccessToken;
 
 /// Erases the leftovers of the last session, if a state file says there are any.
@@ -14,7 +14,8 @@ pub async fn recover<B: AuthBackend>(
     context: &TeardownContext,
 ) -> Option<TeardownOutcome> {
     let record = context.state_file.load()?;
-    // The token is still in the session dir if the kiosk died mid-session: revoke it too.
+    // The access token is still in the session dir if the kiosk died mid-session: revoke it
+    // too. A refresh token was in the dead kiosk's memory only, and is gone with it.
     let token = std::fs::read_to_string(record.dir.join(TOKEN_FILE_NAME)).ok().map(AccessToken::new);
-    Some(teardown(&record, token, backend, reason, context).await)
+    Some(teardown(&record, token.map(Tokens::access_only), backend, reason, context).await)
 }

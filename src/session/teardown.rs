@@ -18,8 +18,8 @@ use super::record::{SessionRecord, StateFile};
 use super::{LiveSession, SignOutReason};
 use crate::audit::AuditLog;
 use crate::auth::AuthBackend;
+use crate::auth::Tokens;
 use crate::auth::revoke::revoke;
-use crate::secret::AccessToken;
 
 /// How long each bounded step may take.
 #[derive(Debug, Clone, Copy)]
@@ -177,18 +177,18 @@ fn sweep_shared_temp(uid: u32) -> (usize, Vec<PathBuf>) {
 /// Runs the whole teardown for a session record and audits it.
 pub async fn teardown<B: AuthBackend>(
     record: &SessionRecord,
-    token: Option<AccessToken>,
+    tokens: Option<Tokens>,
     backend: &B,
     reason: SignOutReason,
     context: &TeardownContext,
 ) -> TeardownOutcome {
     let (processes_ended, killed_after_grace, left_alive) = end_processes(record, context.limits.kill_grace).await;
 
-    let revoke = match &token {
+    let revoke = match &tokens {
         None => "no token".to_string(),
-        Some(token) => {
+        Some(tokens) => {
             let timeout = context.limits.revoke_timeout;
-            revoke(backend, token, timeout, &context.audit, "token_revoked", reason).await.to_string()
+            revoke(backend, tokens, timeout, &context.audit, "token_revoked", reason).await.to_string()
         }
     };
 
@@ -202,8 +202,8 @@ pub async fn teardown<B: AuthBackend>(
         files_left = left;
     }
 
-    // The token's memory is zeroized here, whatever happened above.
-    drop(token);
+    // The tokens' memory (the refresh token's too) is zeroized here, whatever happened above.
+    drop(tokens);
     let started = std::time::UNIX_EPOCH + Duration::from_secs(record.started_unix);
     let outcome = TeardownOutcome {
         reason,
@@ -236,6 +236,6 @@ pub async fn end_session<B: AuthBackend>(
     reason: SignOutReason,
     context: &TeardownContext,
 ) -> TeardownOutcome {
-    let LiveSession { record, token, .. } = session;
-    teardown(&record, Some(token), backend, reason, context).await
+    let LiveSession { record, tokens, .. } = session;
+    teardown(&record, Some(tokens), backend, reason, context).await
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod idp;
 pub mod needs;
 
 use std::io::{BufRead, BufReader};
@@ -306,6 +307,11 @@ impl KioskSetup {
     /// As `new`, with extra top-level tables (`[manager]`, more `[control]` keys: `control`
     /// lines go under `[control]`).
     pub fn new_with(dir: &Path, url: &str, command: &[&str], session: &str, control_lines: &str) -> Self {
+        Self::with_backend(dir, &format!("url = \"{url}\""), command, session, control_lines)
+    }
+
+    /// As `new_with`, with the whole `[backend]` table given (`kind`, `url`, the provider's keys).
+    pub fn with_backend(dir: &Path, backend_lines: &str, command: &[&str], session: &str, control_lines: &str) -> Self {
         let config = dir.join("kiosk.toml");
         let audit = dir.join("audit.jsonl");
         let state = dir.join("state");
@@ -316,7 +322,7 @@ impl KioskSetup {
         std::fs::write(
             &config,
             format!(
-                "name = \"test-till\"\naudit_log = {audit:?}\nstate_dir = {state:?}\n[backend]\nurl = \"{url}\"\n\
+                "name = \"test-till\"\naudit_log = {audit:?}\nstate_dir = {state:?}\n[backend]\n{backend_lines}\n\
                  [control]\nsocket = {control:?}\n{control_lines}\n\
                  [session]\ncommand = [{command}]\nkill_grace = \"1s\"\nrevoke_timeout = \"1s\"\n{session}\n"
             ),

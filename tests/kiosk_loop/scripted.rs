@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use shiftkey::auth::{AuthBackend, AuthError, Challenge, Grant, SignedInUser};
+use shiftkey::auth::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens};
 use shiftkey::phone::PhoneNumber;
 use shiftkey::secret::{AccessToken, OtpCode};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -106,16 +106,21 @@ impl AuthBackend for Scripted {
         let token = format!("live-{}", self.minted.fetch_add(1, Ordering::SeqCst) + 1);
         self.live.lock().unwrap().insert(token.clone());
         self.bump();
-        Ok(Grant { token: AccessToken::new(&token), expires_in: Duration::from_secs(3600), user })
+        let tokens = Tokens::access_only(AccessToken::new(&token));
+        Ok(Grant { tokens, expires_in: Duration::from_secs(3600), user })
     }
 
-    async fn sign_out(&self, token: &AccessToken) -> Result<(), AuthError> {
-        self.live.lock().unwrap().remove(token.expose());
+    async fn sign_out(&self, tokens: &Tokens) -> Result<SignedOut, AuthError> {
+        self.live.lock().unwrap().remove(tokens.access.expose());
         self.bump();
-        Ok(())
+        Ok(SignedOut::Revoked)
     }
 
     async fn healthy(&self) -> bool {
         true
+    }
+
+    async fn check(&self) -> Vec<Problem> {
+        Vec::new()
     }
 }

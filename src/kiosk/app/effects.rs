@@ -67,7 +67,7 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let verified = |err| Answer::Verified(Err(err));
                 self.request(id, verified, async move { Answer::Verified(backend.verify(&challenge_id, &code).await) });
             }
-            Effect::Revoke(token, why) => {
+            Effect::Revoke(tokens, why) => {
                 let (backend, audit) = (self.backend.clone(), self.audit.clone());
                 let timeout = self.teardown.limits.revoke_timeout;
                 let event = match why {
@@ -75,7 +75,7 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                     _ => "token_revoked",
                 };
                 self.revokes.spawn(async move {
-                    revoke(&backend, &token, timeout, &audit, event, why).await;
+                    revoke(&backend, &tokens, timeout, &audit, event, why).await;
                 });
             }
             Effect::PersistLock(message) => {
@@ -149,7 +149,7 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let _ = self.events.send(Event::SessionStarted);
             }
             Err(err) => {
-                let _ = self.events.send(Event::SessionFailed { error: err.to_string(), token: grant.token });
+                let _ = self.events.send(Event::SessionFailed { error: err.to_string(), tokens: grant.tokens });
             }
         }
     }

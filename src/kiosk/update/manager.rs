@@ -26,7 +26,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     state.manager = Some(ManagerMode {
         stage: ManagerStage::Phone(PhoneForm::default()),
         last_key: state.now,
-        token: None,
+        tokens: None,
         name: String::new(),
     });
     vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "open" }) }]
@@ -37,8 +37,8 @@ pub fn close(state: &mut State, why: &str) -> Vec<Effect> {
     let Some(manager) = state.manager.take() else { return Vec::new() };
     state.abandon_orphans(DiscardReason::ManagerClosed);
     let mut effects = vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "close", "why": why }) }];
-    if let Some(token) = manager.token {
-        effects.push(Effect::Revoke(token, RevokeReason::ManagerDone));
+    if let Some(tokens) = manager.tokens {
+        effects.push(Effect::Revoke(tokens, RevokeReason::ManagerDone));
     }
     effects
 }
@@ -220,11 +220,11 @@ pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<E
     if grant.user.roles.iter().any(|role| roles.contains(role)) {
         effects.push(Effect::Audit { event: "manager_sign_in", detail: json!({ "user": grant.user.id }) });
         manager.name = grant.user.display_name.clone();
-        manager.token = Some(grant.token);
+        manager.tokens = Some(grant.tokens);
         manager.stage = ManagerStage::Menu { selected: 0 };
     } else {
         effects.push(Effect::Audit { event: "manager_refused", detail: json!({ "user": grant.user.id }) });
-        effects.push(Effect::Revoke(grant.token, RevokeReason::NotAManager));
+        effects.push(Effect::Revoke(grant.tokens, RevokeReason::NotAManager));
         manager.stage = ManagerStage::Refused;
     }
     effects

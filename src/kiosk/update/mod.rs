@@ -43,14 +43,14 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Event::SessionFailed { error, token } => {
+        Event::SessionFailed { error, tokens } => {
             state.screen = Screen::Phone(PhoneForm {
                 error: Some(format!("Couldn't start your session: {error}")),
                 ..PhoneForm::default()
             });
             vec![
                 Effect::Audit { event: "session_start_failed", detail: json!({ "error": error }) },
-                Effect::Revoke(token, RevokeReason::SessionFailed),
+                Effect::Revoke(tokens, RevokeReason::SessionFailed),
             ]
         }
         Event::SessionExited => {
@@ -233,7 +233,7 @@ fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
 /// An answer no one waits for: a code sent is simply not shown; a grant is revoked.
 fn discard(answer: Answer, reason: DiscardReason) -> Vec<Effect> {
     match answer {
-        Answer::Verified(Ok(grant)) => vec![Effect::Revoke(grant.token, RevokeReason::GrantDiscarded(reason))],
+        Answer::Verified(Ok(grant)) => vec![Effect::Revoke(grant.tokens, RevokeReason::GrantDiscarded(reason))],
         Answer::Verified(Err(_)) | Answer::CodeSent(_) => Vec::new(),
     }
 }

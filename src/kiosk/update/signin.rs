@@ -152,9 +152,18 @@ fn unavailable_message(err: &AuthError) -> String {
         AuthError::RateLimited { retry_after } => {
             format!("Too many attempts — try again in {} s", retry_after.as_secs().max(1))
         }
+        AuthError::StoreRateLimited { retry_after } => store_busy(*retry_after),
         AuthError::InvalidPhone(message) => message.clone(),
         other => format!("The sign-in service had a problem ({other}) — try again"),
     }
+}
+
+/// The per-address limit's message: it's the store's kiosks together, not this worker.
+pub fn store_busy(retry_after: std::time::Duration) -> String {
+    format!(
+        "Too many sign-ins from this store right now — try again in {} min",
+        retry_after.as_secs().div_ceil(60).max(1)
+    )
 }
 
 fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> CodeForm {
@@ -221,6 +230,10 @@ pub fn code_sent_on_code(
                     form.resend_at = now + retry_after;
                     CodeNotice::RateLimited { seconds: retry_after.as_secs() }
                 }
+                AuthError::StoreRateLimited { retry_after } => {
+                    form.resend_at = now + retry_after;
+                    CodeNotice::StoreRateLimited { seconds: retry_after.as_secs() }
+                }
                 AuthError::TooManyAttempts => CodeNotice::TooManyAttempts,
                 AuthError::Expired => CodeNotice::Expired,
                 _ => CodeNotice::Unreachable,
@@ -250,6 +263,11 @@ pub fn verified_on_code(
                 AuthError::InvalidCode { attempts_left } => CodeNotice::WrongCode { attempts_left: *attempts_left },
                 AuthError::Expired => CodeNotice::Expired,
                 AuthError::RateLimited { retry_after } => CodeNotice::RateLimited { seconds: retry_after.as_secs() },
+                AuthError::StoreRateLimited { retry_after } => {
+                    CodeNotice::StoreRateLimited { seconds: retry_after.as_secs() }
+                }
+                AuthError::CodeRejected => CodeNotice::CodeRejected,
+                AuthError::Untrusted(_) => CodeNotice::Untrusted,
                 _ => CodeNotice::Unreachable,
             });
             (None, vec![audit("sign_in_failed", purpose, json!({ "phone": masked, "error": err.to_string() }))])

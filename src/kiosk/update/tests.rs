@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::auth::{Grant, SignedInUser};
+use crate::auth::{Grant, SignedInUser, Tokens};
 use crate::control::protocol::{ControlAnswer, ErrorCode, Request};
 use crate::kiosk::fixtures::{self, code_sent, request_id, verified};
 use crate::secret::AccessToken;
@@ -35,7 +35,7 @@ fn challenge() -> Challenge {
 
 fn grant() -> Grant {
     Grant {
-        token: AccessToken::new("tok"),
+        tokens: Tokens::access_only(AccessToken::new("tok")),
         expires_in: Duration::from_secs(3600),
         user: SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
     }
@@ -327,9 +327,14 @@ fn session_that_fails_to_start_returns_to_sign_in_with_the_reason() {
     let mut state = at_code_screen();
     let sent = type_text(&mut state, "123456");
     verified(&mut state, &sent, Ok(grant()));
-    let effects = update(&mut state, Event::SessionFailed { error: "can't start /nope".into(), token: grant().token });
+    let effects =
+        update(&mut state, Event::SessionFailed { error: "can't start /nope".into(), tokens: grant().tokens });
     assert!(phone_form(&state).error.as_deref().unwrap().contains("can't start /nope"));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Revoke(t, RevokeReason::SessionFailed) if t.expose() == "tok")));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Revoke(t, RevokeReason::SessionFailed) if t.access.expose() == "tok"))
+    );
 }
 
 #[test]
@@ -402,7 +407,7 @@ fn max_duration_warns_then_ends_the_session() {
 
 fn manager_grant(roles: &[&str]) -> Grant {
     Grant {
-        token: AccessToken::new("manager-token"),
+        tokens: Tokens::access_only(AccessToken::new("manager-token")),
         expires_in: Duration::from_secs(3600),
         user: SignedInUser {
             id: "jordan".into(),
@@ -441,7 +446,7 @@ fn a_manager_ends_a_running_session_from_the_menu_and_their_token_is_revoked() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::Revoke(t, RevokeReason::ManagerDone) if t.expose() == "manager-token"))
+            .any(|e| matches!(e, Effect::Revoke(t, RevokeReason::ManagerDone) if t.access.expose() == "manager-token"))
     );
     assert!(state.manager.is_none());
     assert!(matches!(state.screen, Screen::SigningOut));
@@ -606,7 +611,7 @@ fn verifying() -> (State, RequestId) {
 fn grant_arrives(state: &mut State, id: RequestId) -> (Vec<Effect>, Option<DiscardReason>) {
     let effects = fixtures::reply(state, id, Answer::Verified(Ok(grant())));
     let discarded = effects.iter().find_map(|e| match e {
-        Effect::Revoke(token, RevokeReason::GrantDiscarded(reason)) if token.expose() == "tok" => Some(*reason),
+        Effect::Revoke(token, RevokeReason::GrantDiscarded(reason)) if token.access.expose() == "tok" => Some(*reason),
         _ => None,
     });
     (effects, discarded)
@@ -721,7 +726,7 @@ fn a_manager_grant_arriving_after_the_screens_closed_is_revoked() {
     let effects = fixtures::reply(&mut state, id, Answer::Verified(Ok(manager_grant(&["kiosk-manager"]))));
     assert!(effects.iter().any(|e| matches!(
         e,
-        Effect::Revoke(t, RevokeReason::GrantDiscarded(DiscardReason::ManagerClosed)) if t.expose() == "manager-token"
+        Effect::Revoke(t, RevokeReason::GrantDiscarded(DiscardReason::ManagerClosed)) if t.access.expose() == "manager-token"
     )));
     assert!(state.manager.is_none());
 }

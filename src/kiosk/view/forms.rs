@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::{ACCENT, ERROR};
 use crate::kiosk::state::{CodeForm, CodeNotice, PhoneForm, State};
+use crate::kiosk::update::signin::store_busy;
 use crate::phone;
 
 pub(super) fn phone_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a PhoneForm, state: &'a State, compact: bool) {
@@ -66,8 +67,9 @@ pub(super) fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now:
             .bold()
             .fg(ACCENT),
     );
+    // The same words for every number: whether a number is registered never shows here.
     if !compact {
-        lines.push(Line::default());
+        lines.push(Line::from("If this number is registered, a code is on its way").dim());
     }
     let mut boxes = vec![Span::raw(" ")];
     for index in 0..form.code_length {
@@ -94,6 +96,11 @@ pub(super) fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now:
             CodeNotice::TooManyAttempts => ("Too many wrong tries. Press Enter for a new code".into(), ERROR),
             CodeNotice::Resent => ("We sent you a new code".into(), Color::Green),
             CodeNotice::RateLimited { seconds } => (format!("Too many requests — wait {seconds} s"), ERROR),
+            CodeNotice::StoreRateLimited { seconds } => (store_busy(std::time::Duration::from_secs(*seconds)), ERROR),
+            CodeNotice::CodeRejected => ("That code didn't work — try again".into(), ERROR),
+            CodeNotice::Untrusted => {
+                ("The sign-in service's answer couldn't be checked — tell a manager".into(), ERROR)
+            }
             CodeNotice::Unreachable => ("Can't reach the sign-in service — try again".into(), ERROR),
         };
         lines.push(Line::from(text).fg(color));
