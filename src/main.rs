@@ -361,8 +361,13 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
             println!("{}: valid kiosk config", path.display());
             let (kind, url) = (start.config.backend.kind, &start.config.backend.url);
             let problems = current_thread_runtime()?.block_on(start.backend.check());
-            if let Some(first) = problems.first() {
-                for problem in &problems[1..] {
+            let (errors, notes): (Vec<_>, Vec<_>) =
+                problems.iter().partition(|problem| problem.severity == shiftkey::auth::Severity::Error);
+            for note in notes {
+                println!("note: {note}");
+            }
+            if let Some(first) = errors.first() {
+                for problem in &errors[1..] {
                     eprintln!("shiftkey: {problem}");
                 }
                 return Err(first.to_string());

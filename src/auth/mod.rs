@@ -116,6 +116,25 @@ pub trait AuthBackend: Send + Sync + 'static {
 pub struct Problem {
     pub what: String,
     pub fix: String,
+    /// `Note`: worth saying, but the kiosk works (e.g. no roles, so no managers).
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The kiosk can't sign anyone in like this: `check-config` fails.
+    Error,
+    Note,
+}
+
+impl Problem {
+    pub fn error(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem { what: what.into(), fix: fix.into(), severity: Severity::Error }
+    }
+
+    pub fn note(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem { what: what.into(), fix: fix.into(), severity: Severity::Note }
+    }
 }
 
 impl std::fmt::Display for Problem {

@@ -113,10 +113,10 @@ impl AuthBackend for ShiftkeyBackend {
         if self.healthy().await {
             return Vec::new();
         }
-        vec![Problem {
-            what: format!("can't reach the backend at {}", self.base),
-            fix: "check backend.url, and that `shiftkey serve` runs there and answers /healthz".into(),
-        }]
+        vec![Problem::error(
+            format!("can't reach the backend at {}", self.base),
+            "check backend.url, and that `shiftkey serve` runs there and answers /healthz",
+        )]
     }
 
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
