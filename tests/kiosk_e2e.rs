@@ -239,3 +239,31 @@ async fn the_session_shows_exactly_with_colours_and_cursor_and_after_an_overlay(
     screen.send(F12);
     screen.wait_for("Enter your mobile number", WAIT).await;
 }
+
+#[tokio::test]
+async fn a_worker_disabled_by_their_organisation_is_signed_out_within_the_recheck() {
+    let backend = Backend::start();
+    let user = session_user("sk-e2e-left");
+    let session = format!("{}\nrecheck = \"1s\"", run_as_line(&user));
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, SESSION, &session);
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "206 555 0100", "+12065550100", "TOKENFILE=").await;
+    let dir = PathBuf::from(value_after(&shown, "DIR="));
+    let token = std::fs::read_to_string(value_after(&shown, "TOKENFILE=")).unwrap();
+    assert_eq!(me_status(&backend.url, &token).await, 200);
+
+    // The organisation disables Alex: the backend ends the token, and the kiosk, asking every
+    // second, ends the session.
+    let (ok, _, err) = common::admin(&backend.db, &["user", "disable", "alex"]);
+    assert!(ok, "{err}");
+    let after = screen.wait_for("Your access was ended by your organisation", WAIT).await;
+    assert!(!after.contains("TOKENFILE"), "session output left on screen:\n{after}");
+    assert!(!dir.exists(), "session directory {} still exists", dir.display());
+    let ends = setup.audit_events("session_end");
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert_eq!(ends[0]["reason"], "revoked");
+    assert_eq!(ends[0]["left_alive"], serde_json::json!([]));
+    assert_eq!(ends[0]["dir_removed"], true);
+    assert_eq!(setup.audit_events("access_ended").len(), 1);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+}

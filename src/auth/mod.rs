@@ -59,6 +59,16 @@ pub struct Grant {
     pub user: SignedInUser,
 }
 
+/// Whether a session's token still holds, as the provider sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Valid,
+    /// Revoked or expired: the worker's access was ended.
+    Ended,
+    /// The provider can't tell (no such endpoint): the kiosk stops asking.
+    Unknown,
+}
+
 /// What a sign-out did at the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedOut {
@@ -106,6 +116,12 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn sign_out(&self, tokens: &Tokens) -> impl Future<Output = Result<SignedOut, AuthError>> + Send;
     /// Whether the backend answers at all (for `shiftkey status`).
     fn healthy(&self) -> impl Future<Output = bool> + Send;
+    /// Whether the session's token still holds (asked every `session.recheck` in a session).
+    /// A provider that can't tell says `Unknown`, and `check()` notes it.
+    fn still_valid(&self, tokens: &Tokens) -> impl Future<Output = Result<TokenState, AuthError>> + Send {
+        let _ = tokens;
+        async { Ok(TokenState::Unknown) }
+    }
     /// What `check-config` reports: each thing found wrong with the provider's set-up (its
     /// discovery or settings endpoint, its signing keys, …), with what to change. Empty: all good.
     fn check(&self) -> impl Future<Output = Vec<Problem>> + Send;
@@ -204,6 +220,10 @@ impl AuthBackend for Backend {
 
     async fn healthy(&self) -> bool {
         each_backend!(self, backend => backend.healthy().await)
+    }
+
+    async fn still_valid(&self, tokens: &Tokens) -> Result<TokenState, AuthError> {
+        each_backend!(self, backend => backend.still_valid(tokens).await)
     }
 
     async fn check(&self) -> Vec<Problem> {

@@ -7,7 +7,7 @@ use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens};
+use super::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens};
 use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
 use crate::phone::PhoneNumber;
 use crate::secret::OtpCode;
@@ -149,6 +149,23 @@ impl AuthBackend for ShiftkeyBackend {
             expires_in: Duration::from_secs(body.expires_in),
             user: body.user.into(),
         })
+    }
+
+    /// `GET /v1/me` with the token: 200 while it holds, 401 once revoked or expired.
+    async fn still_valid(&self, tokens: &Tokens) -> Result<TokenState, AuthError> {
+        let response = self
+            .client()?
+            .get(self.url("/v1/me"))
+            .bearer_auth(tokens.access.expose())
+            .send()
+            .await
+            .map_err(transport_error)?;
+        match response.status() {
+            s if s.is_success() => Ok(TokenState::Valid),
+            StatusCode::UNAUTHORIZED => Ok(TokenState::Ended),
+            s if s.is_server_error() => Err(AuthError::Unreachable),
+            s => Err(AuthError::Protocol(format!("/v1/me answered {s}"))),
+        }
     }
 
     async fn sign_out(&self, tokens: &Tokens) -> Result<SignedOut, AuthError> {

@@ -216,6 +216,9 @@ pub struct SessionConfig {
     pub kill_grace: HumanDuration,
     /// How long sign-out waits for the backend to revoke the token.
     pub revoke_timeout: HumanDuration,
+    /// How often a running session asks the backend whether its token still holds (a worker
+    /// removed by their organisation is signed out within this).
+    pub recheck: HumanDuration,
 }
 
 impl Default for SessionConfig {
@@ -230,6 +233,7 @@ impl Default for SessionConfig {
             path: "/usr/local/bin:/usr/bin:/bin".into(),
             kill_grace: HumanDuration::from_secs(3),
             revoke_timeout: HumanDuration::from_secs(3),
+            recheck: HumanDuration::from_secs(60),
         }
     }
 }
@@ -372,9 +376,11 @@ impl ConfigFile for KioskConfig {
         if session.idle_warning.0 >= session.idle_timeout.0 {
             return Err(Invalid::IdleWarningTooLong { warning: session.idle_warning, timeout: session.idle_timeout });
         }
-        for (key, value) in
-            [("session.max_duration", session.max_duration), ("session.idle_timeout", session.idle_timeout)]
-        {
+        for (key, value) in [
+            ("session.max_duration", session.max_duration),
+            ("session.idle_timeout", session.idle_timeout),
+            ("session.recheck", session.recheck),
+        ] {
             if value.0.is_zero() {
                 return Err(Invalid::ZeroDuration { key });
             }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::status::StatusReport;
-use crate::auth::{AuthError, Challenge, Grant, Tokens};
+use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
 use crate::config::{FunctionKey, KioskConfig};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::phone::PhoneNumber;
@@ -83,6 +83,8 @@ pub struct Reply {
 pub enum Answer {
     CodeSent(Result<Challenge, AuthError>),
     Verified(Result<Grant, AuthError>),
+    /// Whether the running session's token still holds.
+    StillValid(Result<TokenState, AuthError>),
 }
 
 /// Whose sign-in a form is for: a worker's, or a manager's on the manager screens.
@@ -143,6 +145,10 @@ pub enum Effect {
         id: RequestId,
         challenge_id: String,
         code: OtpCode,
+    },
+    /// Ask whether the running session's token still holds.
+    Recheck {
+        id: RequestId,
     },
     /// End a token that is no longer needed, bounded by `revoke_timeout` and audited.
     Revoke(Tokens, RevokeReason),
@@ -248,6 +254,8 @@ pub enum Screen {
     SignedOut {
         until: Instant,
         problem: Option<String>,
+        /// The organisation ended the worker's access (the token was revoked).
+        access_ended: bool,
     },
     /// Out of service: no sign-in until a manager unlocks.
     Locked,
@@ -263,6 +271,10 @@ pub struct SessionStatus {
     pub ends_at: Instant,
     /// The worker's number, masked (for the manager and `shiftkey status`).
     pub phone_masked: String,
+    /// When to ask the backend again whether the token holds (`None`: it can't tell).
+    pub recheck_at: Option<Instant>,
+    /// That question, in flight.
+    pub rechecking: Option<RequestId>,
 }
 
 /// When sessions end by themselves.
@@ -271,6 +283,8 @@ pub struct SessionLimits {
     pub idle_timeout: Duration,
     pub idle_warning: Duration,
     pub max_duration: Duration,
+    /// How often the token is re-checked with the backend.
+    pub recheck: Duration,
 }
 
 impl SessionStatus {
@@ -384,6 +398,7 @@ impl Settings {
                 idle_timeout: config.session.idle_timeout.0,
                 idle_warning: config.session.idle_warning.0,
                 max_duration: config.session.max_duration.0,
+                recheck: config.session.recheck.0,
             },
         }
     }
@@ -493,6 +508,7 @@ impl State {
         let phone = |form: &PhoneForm| form.request == Some(id);
         let code = |form: &CodeForm| form.verifying == Some(id) || form.resending == Some(id);
         match (&self.screen, manager) {
+            (Screen::Session(session), _) if session.rechecking == Some(id) => true,
             (Screen::Phone(form), _) if phone(form) => true,
             (Screen::Code(form), _) if code(form) => true,
             (_, Some(ManagerStage::Phone(form))) => phone(form),
@@ -544,7 +560,8 @@ impl State {
                     rest => rest,
                 };
                 let to_next_minute = Duration::from_millis(to_next_minute);
-                Some(session.idle_warning_at(limits).min(now + to_next_minute.max(SECOND)))
+                let next = session.idle_warning_at(limits).min(now + to_next_minute.max(SECOND));
+                Some(session.recheck_at.map_or(next, |at| next.min(at)))
             }
         }
     }

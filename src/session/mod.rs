@@ -38,6 +38,8 @@ pub enum SignOutReason {
     KioskCrashed,
     ManagerReset,
     ManagerLock,
+    /// The backend no longer accepts the session's token (the organisation removed the worker).
+    Revoked,
     Recovered,
 }
 

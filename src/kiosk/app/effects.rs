@@ -67,6 +67,22 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let verified = |err| Answer::Verified(Err(err));
                 self.request(id, verified, async move { Answer::Verified(backend.verify(&challenge_id, &code).await) });
             }
+            Effect::Recheck { id } => {
+                // Asked only in a session: its tokens are the hosted session's.
+                match &self.hosted {
+                    Some(hosted) => {
+                        let (backend, tokens) = (self.backend.clone(), hosted.session.tokens.clone());
+                        let unanswered = |err| Answer::StillValid(Err(err));
+                        let ask = async move { Answer::StillValid(backend.still_valid(&tokens).await) };
+                        self.request(id, unanswered, ask);
+                    }
+                    // No session to ask about: every request gets its answer all the same.
+                    None => {
+                        let answer = Answer::StillValid(Ok(crate::auth::TokenState::Unknown));
+                        let _ = self.events.send(Event::Reply(Reply { id, answer }));
+                    }
+                }
+            }
             Effect::Revoke(tokens, why) => {
                 let (backend, audit) = (self.backend.clone(), self.audit.clone());
                 let timeout = self.teardown.limits.revoke_timeout;

@@ -90,7 +90,11 @@ fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::Teardo
     state.screen = match (&state.locked, problem) {
         // Locked: out of service straight away.
         (Some(_), _) => Screen::Locked,
-        (None, problem) => Screen::SignedOut { until: state.now + SIGNED_OUT_FOR, problem },
+        (None, problem) => Screen::SignedOut {
+            until: state.now + SIGNED_OUT_FOR,
+            problem,
+            access_ended: outcome.reason == SignOutReason::Revoked,
+        },
     };
     let mut effects = vec![Effect::ClearScreen];
     effects.extend(commands::answer_waiting(state, &outcome));
@@ -187,7 +191,16 @@ fn screen_tick(state: &mut State) -> Vec<Effect> {
             let name = std::mem::take(name);
             let ends_at = now + limits.max_duration;
             let phone_masked = std::mem::take(&mut state.pending_phone_masked);
-            state.screen = Screen::Session(SessionStatus { name, since: now, last_input: now, ends_at, phone_masked });
+            let recheck_at = Some(now + limits.recheck);
+            state.screen = Screen::Session(SessionStatus {
+                name,
+                since: now,
+                last_input: now,
+                ends_at,
+                phone_masked,
+                recheck_at,
+                rechecking: None,
+            });
             Vec::new()
         }
         Screen::Session(session) if now >= session.ends_at => {
@@ -197,6 +210,13 @@ fn screen_tick(state: &mut State) -> Vec<Effect> {
         Screen::Session(session) if now >= session.idle_deadline(&limits) => {
             *screen = Screen::SigningOut;
             vec![Effect::Teardown(SignOutReason::IdleTimeout)]
+        }
+        // Time to ask whether the token still holds: one question at a time.
+        Screen::Session(session) if session.recheck_at.is_some_and(|at| now >= at) => {
+            session.recheck_at = None;
+            let id = requests.start();
+            session.rechecking = Some(id);
+            vec![Effect::Recheck { id }]
         }
         Screen::SignedOut { until, .. } if now >= *until => {
             *screen = Screen::Phone(PhoneForm::default());
@@ -223,6 +243,7 @@ fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
         Some(ManagerStage::Code(form)) if form.verifying == Some(id) || form.resending == Some(id)
     );
     match (answer, for_manager) {
+        (Answer::StillValid(result), _) => on_still_valid(state, result),
         (Answer::CodeSent(result), true) => manager::on_code_sent(state, result),
         (Answer::Verified(result), true) => manager::on_verified(state, result),
         (Answer::CodeSent(result), false) => on_code_sent(state, result),
@@ -234,7 +255,31 @@ fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
 fn discard(answer: Answer, reason: DiscardReason) -> Vec<Effect> {
     match answer {
         Answer::Verified(Ok(grant)) => vec![Effect::Revoke(grant.tokens, RevokeReason::GrantDiscarded(reason))],
-        Answer::Verified(Err(_)) | Answer::CodeSent(_) => Vec::new(),
+        Answer::Verified(Err(_)) | Answer::CodeSent(_) | Answer::StillValid(_) => Vec::new(),
+    }
+}
+
+/// The backend's word on the session's token: ended means the organisation removed the
+/// worker, and the session is torn down at once; otherwise ask again later (unless the
+/// backend can't tell, or couldn't be reached — then the next question waits a full period).
+fn on_still_valid(state: &mut State, result: Result<crate::auth::TokenState, AuthError>) -> Vec<Effect> {
+    let (now, recheck) = (state.now, state.settings.limits.recheck);
+    let Screen::Session(session) = &mut state.screen else { return Vec::new() };
+    session.rechecking = None;
+    match result {
+        Ok(crate::auth::TokenState::Ended) => {
+            let phone = session.phone_masked.clone();
+            state.screen = Screen::SigningOut;
+            vec![
+                Effect::Audit { event: "access_ended", detail: json!({ "phone": phone }) },
+                Effect::Teardown(SignOutReason::Revoked),
+            ]
+        }
+        Ok(crate::auth::TokenState::Unknown) => Vec::new(),
+        Ok(crate::auth::TokenState::Valid) | Err(_) => {
+            session.recheck_at = Some(now + recheck);
+            Vec::new()
+        }
     }
 }
 

@@ -347,6 +347,7 @@ fn limits(idle: u64, warning: u64, max: u64) -> SessionLimits {
         idle_timeout: Duration::from_secs(idle),
         idle_warning: Duration::from_secs(warning),
         max_duration: Duration::from_secs(max),
+        recheck: Duration::from_secs(60),
     }
 }
 
@@ -740,4 +741,55 @@ fn worker_replies_never_reach_the_manager_screens() {
     code_sent(&mut state, &sent, Ok(challenge()));
     assert!(matches!(stage(&state), ManagerStage::Phone(_)), "the manager's form is untouched");
     assert!(matches!(state.screen, Screen::Phone(_)), "the worker's sign-in was dropped when the manager came");
+}
+
+// A session's token is re-checked every `session.recheck`; an ended token ends the session.
+
+/// A session whose re-check is due now: the request's id.
+fn recheck_due(state: &mut State) -> RequestId {
+    let due = session_status(state).recheck_at.expect("a session re-checks its token");
+    assert_eq!(due, state.now + state.settings.limits.recheck);
+    assert!(state.next_wakeup().unwrap() <= due, "the loop wakes for the re-check");
+    let effects = update(state, Event::Tick(due));
+    match &effects[..] {
+        [Effect::Recheck { id }] => *id,
+        other => panic!("expected one re-check, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_token_the_backend_ended_signs_the_worker_out_saying_so() {
+    let mut state = in_session();
+    let id = recheck_due(&mut state);
+    let a_second_later = state.now + Duration::from_secs(1);
+    assert!(update(&mut state, Event::Tick(a_second_later)).is_empty(), "one question at a time");
+    let effects = fixtures::reply(&mut state, id, Answer::StillValid(Ok(crate::auth::TokenState::Ended)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Teardown(SignOutReason::Revoked))), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Audit { event: "access_ended", .. })));
+    teardown_done(&mut state, SignOutReason::Revoked);
+    assert!(matches!(state.screen, Screen::SignedOut { access_ended: true, .. }));
+}
+
+#[test]
+fn a_token_that_holds_is_asked_about_again_a_period_later_and_one_that_cant_be_told_is_not() {
+    let mut state = in_session();
+    let id = recheck_due(&mut state);
+    assert!(fixtures::reply(&mut state, id, Answer::StillValid(Ok(crate::auth::TokenState::Valid))).is_empty());
+    let id = recheck_due(&mut state);
+    // An unreachable backend doesn't end a session: ask again later.
+    fixtures::reply(&mut state, id, Answer::StillValid(Err(AuthError::Unreachable)));
+    let id = recheck_due(&mut state);
+    fixtures::reply(&mut state, id, Answer::StillValid(Ok(crate::auth::TokenState::Unknown)));
+    assert_eq!(session_status(&state).recheck_at, None, "a backend that can't tell isn't asked again");
+    assert!(matches!(state.screen, Screen::Session(_)));
+}
+
+#[test]
+fn an_ended_token_reported_after_the_session_is_gone_changes_nothing() {
+    let mut state = in_session();
+    let id = recheck_due(&mut state);
+    update(&mut state, key(KeyCode::F(12)));
+    let effects = fixtures::reply(&mut state, id, Answer::StillValid(Ok(crate::auth::TokenState::Ended)));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(state.screen, Screen::SigningOut));
 }

@@ -73,7 +73,10 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
             lines.push(Line::from("Starting your session…"));
         }
         Screen::SigningOut => lines.push(Line::from("Signing out and erasing your session…").bold()),
-        Screen::SignedOut { problem, .. } => {
+        Screen::SignedOut { problem, access_ended, .. } => {
+            if *access_ended {
+                lines.push(Line::from("Your access was ended by your organisation").bold().fg(ERROR));
+            }
             lines.push(Line::from("Signed out — your session was erased").bold().fg(Color::Green));
             if let Some(problem) = problem {
                 lines.push(Line::from(problem.as_str()).fg(ERROR));
