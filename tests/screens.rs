@@ -155,3 +155,37 @@ fn locked_and_manager_screens() {
     press(&mut s, KeyCode::Char('2'));
     snapshot_all_sizes("manager_lock_message", &s, None);
 }
+
+/// Every screen the fixtures build, for checks that must hold on all of them.
+fn every_screen() -> Vec<(&'static str, State)> {
+    let mut sending = fixtures::phone_typed();
+    press(&mut sending, KeyCode::Enter);
+    let mut typing = fixtures::code_screen();
+    type_text(&mut typing, "12");
+    vec![
+        ("phone", fixtures::phone_typed()),
+        ("sending", sending),
+        ("code", typing),
+        ("session", fixtures::in_session()),
+        ("manager_menu", fixtures::manager_menu()),
+        ("locked", fixtures::locked()),
+    ]
+}
+
+#[test]
+fn the_console_glyph_set_draws_none_of_what_the_console_fonts_lack_and_ascii_draws_ascii() {
+    use shiftkey::kiosk::view::glyphs::Glyphs;
+    let session = vt100::Parser::new(23, 80, 0);
+    for (name, mut state) in every_screen() {
+        state.settings.glyphs = Glyphs::Console;
+        let console = render(&state, Some(session.screen()), 80, 24);
+        for missing in ['▁', '▏', '✓'] {
+            assert!(!console.contains(missing), "{name} draws {missing:?} on the console:\n{console}");
+        }
+        state.settings.glyphs = Glyphs::Ascii;
+        // The render's own quoting aside, every character is ASCII.
+        let ascii = render(&state, Some(session.screen()), 80, 24);
+        let foreign: String = ascii.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(foreign.is_empty(), "{name} draws {foreign:?} in ASCII mode:\n{ascii}");
+    }
+}

@@ -299,6 +299,32 @@ impl fmt::Display for FunctionKey {
     }
 }
 
+/// Which characters the kiosk draws with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlyphSet {
+    /// `console` when `TERM` is `linux`, `ascii` when it is `dumb`, `vt100` or unset, else `unicode`.
+    Auto,
+    Unicode,
+    /// Only characters Debian's console fonts (Lat15, Uni2, Uni3) have.
+    Console,
+    /// `+ - |` boxes and plain words.
+    Ascii,
+}
+
+/// How the kiosk looks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    pub glyphs: GlyphSet,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self { glyphs: GlyphSet::Auto }
+    }
+}
+
 /// The kiosk's configuration (`kiosk.toml`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -312,6 +338,7 @@ pub struct KioskConfig {
     pub keys: KeysConfig,
     pub manager: ManagerConfig,
     pub control: ControlConfig,
+    pub display: DisplayConfig,
     /// Where the audit log (JSON lines) is appended; default in the user's data dir.
     pub audit_log: Option<PathBuf>,
     /// Where the live session's crash-recovery record is kept; default in the runtime dir.
@@ -328,6 +355,7 @@ impl Default for KioskConfig {
             keys: KeysConfig::default(),
             manager: ManagerConfig::default(),
             control: ControlConfig::default(),
+            display: DisplayConfig::default(),
             audit_log: None,
             state_dir: None,
         }

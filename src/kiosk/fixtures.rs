@@ -13,7 +13,7 @@ use crate::secret::AccessToken;
 
 /// The settings of a kiosk with the default config, named `store-042-till-3`.
 pub fn settings() -> Settings {
-    let mut settings = Settings::from_config(&KioskConfig::default());
+    let mut settings = Settings::from_config(&KioskConfig::default(), Some("xterm-256color"));
     settings.kiosk_name = "store-042-till-3".into();
     settings
 }

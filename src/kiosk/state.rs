@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::status::StatusReport;
+use super::view::glyphs::Glyphs;
 use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
 use crate::config::{FunctionKey, KioskConfig};
 use crate::control::protocol::{ControlAnswer, Request};
@@ -375,6 +376,8 @@ pub struct Settings {
     pub kiosk_name: String,
     /// Which identity provider signs people in (`backend.kind`), for `status`.
     pub backend_kind: &'static str,
+    /// The characters the terminal can show.
+    pub glyphs: Glyphs,
     pub region: String,
     pub sign_out_key: FunctionKey,
     pub manager_key: FunctionKey,
@@ -385,8 +388,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_config(config: &KioskConfig) -> Self {
+    /// The settings `config` gives a kiosk on a terminal of type `term` (`$TERM`).
+    pub fn from_config(config: &KioskConfig, term: Option<&str>) -> Self {
         Settings {
+            glyphs: Glyphs::resolve(config.display.glyphs, term),
             kiosk_name: config.name.clone(),
             backend_kind: config.backend.kind.name(),
             region: config.default_region.clone(),

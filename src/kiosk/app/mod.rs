@@ -236,6 +236,10 @@ fn init_terminal() -> std::io::Result<Term> {
     }));
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    // The Linux console has no alternate screen: wipe what was there (boot messages, a
+    // previous login) before the first frame.
+    std::io::stdout().write_all(WIPE_SCREEN)?;
+    std::io::stdout().flush()?;
     let viewport = ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, cols, rows));
     let writer = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
     ratatui::Terminal::with_options(
@@ -258,7 +262,8 @@ where
     let audit = teardown.audit.clone();
     // Out of service survives a restart.
     let locked = status::load_lock(&config.state_dir());
-    let mut state = State::new(Settings::from_config(&config), locked, Instant::now());
+    let term = std::env::var("TERM").ok();
+    let mut state = State::new(Settings::from_config(&config, term.as_deref()), locked, Instant::now());
     state.banner = banner;
     if demo_sms.is_some() {
         state.demo_phone = Some(Vec::new());

@@ -3,6 +3,7 @@
 //! `manager` the manager screens over whatever is showing.
 
 mod forms;
+pub mod glyphs;
 pub mod manager;
 mod session;
 
@@ -31,6 +32,14 @@ pub fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
     if state.manager.is_some() {
         manager::draw(frame, state);
     }
+    fold_glyphs(frame, state);
+}
+
+/// What the terminal can't show becomes what it can (`display.glyphs`). The session's rows too,
+/// where ratatui draws them: the terminal can't show the session's characters any better.
+pub(super) fn fold_glyphs(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    state.settings.glyphs.fold(frame.buffer_mut(), area);
 }
 
 fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {

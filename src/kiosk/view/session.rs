@@ -34,6 +34,7 @@ pub fn session_paintable(state: &State, screen: &vt100::Screen, area: Rect) -> b
 pub fn draw_beside_painted_session(frame: &mut Frame, state: &State, screen: &vt100::Screen) {
     if let Screen::Session(status) = &state.screen {
         draw_session(frame, state, screen, status, SessionRows::Painted);
+        super::fold_glyphs(frame, state);
     }
 }
 

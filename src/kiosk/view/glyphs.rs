@@ -1,0 +1,121 @@
+//! The characters a terminal can show. The views draw with Unicode; before a frame goes out,
+//! what the terminal's glyph set lacks is folded to what it has: the Linux console's fonts
+//! (Lat15, Uni2, Uni3) lack three of the kiosk's characters, and an ASCII terminal lacks the
+//! box drawing too. One place, so no view has to think about it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::config::GlyphSet;
+
+/// The glyph set in use, `auto` decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glyphs {
+    Unicode,
+    Console,
+    Ascii,
+}
+
+impl Glyphs {
+    /// `auto` by the terminal type: the Linux console gets its fonts' characters; a dumb,
+    /// VT100 or unknown terminal gets ASCII; anything else Unicode.
+    pub fn resolve(set: GlyphSet, term: Option<&str>) -> Glyphs {
+        match set {
+            GlyphSet::Unicode => Glyphs::Unicode,
+            GlyphSet::Console => Glyphs::Console,
+            GlyphSet::Ascii => Glyphs::Ascii,
+            GlyphSet::Auto => match term.map(str::trim) {
+                Some("linux") => Glyphs::Console,
+                None | Some("" | "dumb" | "vt100" | "vt102" | "vt220" | "ansi") => Glyphs::Ascii,
+                Some(_) => Glyphs::Unicode,
+            },
+        }
+    }
+
+    /// What this set draws instead of `symbol`, if it can't draw it.
+    pub fn replacement(self, symbol: &str) -> Option<&'static str> {
+        match self {
+            Glyphs::Unicode => None,
+            Glyphs::Console => console(symbol),
+            Glyphs::Ascii => {
+                let for_console = console(symbol);
+                ascii(for_console.unwrap_or(symbol)).or(for_console)
+            }
+        }
+    }
+
+    /// Replaces, in `area` of `buffer`, every symbol this set can't show.
+    pub fn fold(self, buffer: &mut Buffer, area: Rect) {
+        if self == Glyphs::Unicode {
+            return;
+        }
+        let area = area.intersection(buffer.area);
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                let cell = &mut buffer[(x, y)];
+                if cell.symbol().is_ascii() {
+                    continue;
+                }
+                if let Some(replacement) = self.replacement(cell.symbol()) {
+                    cell.set_symbol(replacement);
+                }
+            }
+        }
+    }
+}
+
+/// The three characters the console fonts lack.
+fn console(symbol: &str) -> Option<&'static str> {
+    Some(match symbol {
+        // The code box's cursor and the input caret: the console has the underscore and the bar.
+        "▁" => "_",
+        "▏" => "│",
+        "✓" => "*",
+        _ => return None,
+    })
+}
+
+/// Everything else that isn't ASCII in the kiosk's own drawing.
+fn ascii(symbol: &str) -> Option<&'static str> {
+    Some(match symbol {
+        "│" | "║" | "┃" => "|",
+        "─" | "═" | "━" => "-",
+        "╭" | "╮" | "╰" | "╯" | "┌" | "┐" | "└" | "┘" | "╔" | "╗" | "╚" | "╝" | "┏" | "┓" | "┗" | "┛" | "├" | "┤"
+        | "┬" | "┴" | "┼" => "+",
+        "•" => "*",
+        "—" | "–" => "-",
+        "…" => ".",
+        "·" => "-",
+        "▸" | "▶" | "→" => ">",
+        "◀" | "←" => "<",
+        "↑" => "^",
+        "↓" => "v",
+        "█" | "▓" | "▒" | "░" => "#",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_follows_the_terminal_type() {
+        assert_eq!(Glyphs::resolve(GlyphSet::Auto, Some("linux")), Glyphs::Console);
+        assert_eq!(Glyphs::resolve(GlyphSet::Auto, Some("xterm-256color")), Glyphs::Unicode);
+        assert_eq!(Glyphs::resolve(GlyphSet::Auto, Some("foot")), Glyphs::Unicode);
+        assert_eq!(Glyphs::resolve(GlyphSet::Auto, Some("dumb")), Glyphs::Ascii);
+        assert_eq!(Glyphs::resolve(GlyphSet::Auto, None), Glyphs::Ascii);
+        assert_eq!(Glyphs::resolve(GlyphSet::Unicode, Some("linux")), Glyphs::Unicode, "config wins");
+    }
+
+    #[test]
+    fn the_console_loses_only_what_its_fonts_lack_and_ascii_keeps_to_ascii() {
+        let mut buffer = Buffer::with_lines(["╭─[▁] 5▏✓ •─╮"]);
+        let area = buffer.area;
+        Glyphs::Console.fold(&mut buffer, area);
+        assert_eq!(buffer, Buffer::with_lines(["╭─[_] 5│* •─╮"]));
+        Glyphs::Ascii.fold(&mut buffer, area);
+        assert_eq!(buffer, Buffer::with_lines(["+-[_] 5|* *-+"]));
+    }
+}
