@@ -390,4 +390,103 @@ mod tests {
             assert_eq!(key_bytes(&key, false), *bytes, "{key:?}");
         }
     }
+
+    /// Any bytes, split anywhere (`PROPTEST_CASES` raises the number of cases).
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn parse_in(chunks: &[&[u8]]) -> (Vec<TerminalInput>, KeyParser) {
+            let mut parser = KeyParser::default();
+            let mut events = Vec::new();
+            for chunk in chunks {
+                parser.feed(chunk, &mut events);
+            }
+            (events, parser)
+        }
+
+        /// Bytes a terminal sends: text, controls, escape sequences whole and cut, garbage.
+        fn input() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                "[ -~]{1,8}".prop_map(String::into_bytes),
+                Just("é日".as_bytes().to_vec()),
+                prop::sample::select(vec![
+                    &b"\x1b[A"[..],
+                    b"\x1b[1;5C",
+                    b"\x1bOP",
+                    b"\x1b[24~",
+                    b"\x1b[3;3~",
+                    b"\x1b[Z",
+                    b"\x1b",
+                    b"\x1bx",
+                    b"\x1b[",
+                    b"\x1b[<0;12;5M",
+                    b"\x1b[I",
+                    b"\x7f",
+                    b"\r",
+                    b"\x03",
+                ])
+                .prop_map(<[u8]>::to_vec),
+                prop::collection::vec(any::<u8>(), 1..6),
+            ];
+            prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(256)))]
+
+            /// However the reads cut the stream, the keys are the same, and what waits for its
+            /// rest stays bounded.
+            #[test]
+            fn bytes_split_anywhere_give_the_keys_the_whole_gives(
+                bytes in input(),
+                cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+            ) {
+                let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
+                cuts.sort_unstable();
+                let mut chunks = Vec::new();
+                let mut start = 0;
+                for cut in cuts {
+                    chunks.push(&bytes[start..cut]);
+                    start = cut;
+                }
+                chunks.push(&bytes[start..]);
+                let (whole, _) = parse_in(&[&bytes]);
+                let (split, parser) = parse_in(&chunks);
+                prop_assert_eq!(&split, &whole);
+                prop_assert!(parser.pending.len() <= MAX_SEQUENCE, "{} bytes held", parser.pending.len());
+            }
+
+            /// Every key the kiosk reads, written on to a session the way the kiosk writes it,
+            /// reads back as the same key.
+            #[test]
+            fn every_key_the_kiosk_forwards_reads_back_the_same(bytes in input()) {
+                let (events, _) = parse_in(&[&bytes]);
+                for event in events {
+                    let TerminalInput::Key(key) = event else { continue };
+                    let written = key_bytes(&key, false);
+                    // One key is one write: a lone escape byte is the Esc key once it's read.
+                    let (mut again, mut parser) = parse_in(&[&written]);
+                    parser.input_drained(&mut again);
+                    prop_assert_eq!(again, vec![TerminalInput::Key(key)], "{:?} was written as {:?}", key, written);
+                }
+            }
+
+            /// A sequence cut short gives no key until the rest comes (or the read is over and it
+            /// was a lone Esc).
+            #[test]
+            fn an_incomplete_sequence_gives_nothing_until_its_rest(
+                sequence in prop::sample::select(vec![&b"\x1b[1;5C"[..], b"\x1bOP", b"\x1b[24~", b"\x1b[3;3~", b"\x1b[Z"]),
+                cut in 1usize..6,
+            ) {
+                let cut = cut.min(sequence.len() - 1);
+                let (events, mut parser) = parse_in(&[&sequence[..cut]]);
+                prop_assert!(events.is_empty(), "{:?} gave {:?}", &sequence[..cut], events);
+                let mut events = Vec::new();
+                parser.feed(&sequence[cut..], &mut events);
+                prop_assert_eq!(events.len(), 1);
+            }
+        }
+    }
 }

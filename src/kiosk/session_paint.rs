@@ -326,4 +326,73 @@ mod tests {
         let echo = painter.paint(session.screen(), area()).to_vec();
         assert!(echo.len() < 32, "an echo wrote {} bytes: {:?}", echo.len(), String::from_utf8_lossy(&echo));
     }
+
+    /// Arbitrary session output, painted in arbitrary batches, always shows on the terminal as
+    /// a fresh emulator shows it (`PROPTEST_CASES` raises the number of cases).
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A piece of output: text, wide and invalid characters, and control sequences with
+        /// parameters from sensible to absurd.
+        fn fragment() -> impl Strategy<Value = Vec<u8>> {
+            let number = prop_oneof![0u32..30, 0u32..2_000_000];
+            prop_oneof![
+                "[ -~]{1,12}".prop_map(String::into_bytes),
+                Just("日本語".as_bytes().to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\x08\t".to_vec()),
+                prop::collection::vec(any::<u8>(), 1..8),
+                (number.clone(), number.clone()).prop_map(|(r, c)| format!("\x1b[{r};{c}H").into_bytes()),
+                (
+                    number.clone(),
+                    prop::sample::select(vec![
+                        'A', 'B', 'C', 'D', 'J', 'K', 'L', 'M', 'P', '@', 'S', 'T', 'X', 'G', 'd'
+                    ])
+                )
+                    .prop_map(|(n, f)| format!("\x1b[{n}{f}").into_bytes()),
+                prop::collection::vec(0u32..300, 0..5).prop_map(|ps| {
+                    let ps: Vec<String> = ps.iter().map(u32::to_string).collect();
+                    format!("\x1b[{}m", ps.join(";")).into_bytes()
+                }),
+                (number.clone(), number).prop_map(|(a, b)| format!("\x1b[{a};{b}r").into_bytes()),
+                prop::sample::select(vec![
+                    "\x1b[?1049h",
+                    "\x1b[?1049l",
+                    "\x1b[?25l",
+                    "\x1b[?25h",
+                    "\x1b[?7l",
+                    "\x1b[?7h",
+                    "\x1bc",
+                    "\x1b7",
+                    "\x1b8"
+                ])
+                .prop_map(|s| s.as_bytes().to_vec()),
+                "[a-z ]{0,300}".prop_map(|text| format!("\x1b]0;{text}").into_bytes()),
+            ]
+        }
+
+        proptest! {
+            // Slow in a debug build: 64 cases in `cargo test`, more with PROPTEST_CASES.
+            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(64)))]
+
+            #[test]
+            fn any_output_painted_in_any_batches_shows_as_the_emulator_sees_it(
+                batches in prop::collection::vec(prop::collection::vec(fragment(), 1..6), 1..10)
+            ) {
+                let mut session = vt100::Parser::new(ROWS, COLS, 0);
+                let mut terminal = Terminal::new();
+                let mut painter = SessionPainter::default();
+                for (index, batch) in batches.iter().enumerate() {
+                    for output in batch {
+                        painter.take_output(&mut session, output);
+                    }
+                    terminal.parser.process(painter.paint(session.screen(), area()));
+                    terminal.assert_shows(session.screen(), &format!("batch {index}: {batch:?}"));
+                    terminal.ratatui_draws();
+                }
+            }
+        }
+    }
 }
