@@ -14,9 +14,13 @@ pub mod secret;
 pub mod server;
 pub mod session;
 
-/// How many cases a property test tries: `default` in a plain `cargo test`, `PROPTEST_CASES`
-/// for a longer run.
+/// A property test's run: `default_cases` cases from a fixed seed in a plain `cargo test` (the
+/// suite must not flake), or `PROPTEST_CASES` cases from a random seed for a longer search.
 #[cfg(test)]
-pub(crate) fn proptest_cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(default)
+pub(crate) fn proptest_config(default_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    match std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()) {
+        Some(cases) => Config { cases, ..Config::default() },
+        None => Config { cases: default_cases, rng_seed: RngSeed::Fixed(0x5eed), ..Config::default() },
+    }
 }

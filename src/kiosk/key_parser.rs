@@ -434,7 +434,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(256)))]
+            #![proptest_config(crate::proptest_config(256))]
 
             /// However the reads cut the stream, the keys are the same, and what waits for its
             /// rest stays bounded.
