@@ -116,7 +116,8 @@ struct ErrorBody {
 impl ErrorBody {
     /// The error code, if it looks like one (safe to repeat in a message).
     fn code(&self) -> &str {
-        let plain = self.error.len() <= 40 && self.error.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        let plain =
+            self.error.len() <= 40 && self.error.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if plain { &self.error } else { "" }
     }
 
@@ -295,7 +296,11 @@ impl Auth0Backend {
     }
 
     /// The code form's code, at `/oauth/token`.
-    async fn exchange(&self, pending: &PendingView, code: &OtpCode) -> Result<Result<TokenResponse, TokenRefusal>, AuthError> {
+    async fn exchange(
+        &self,
+        pending: &PendingView,
+        code: &OtpCode,
+    ) -> Result<Result<TokenResponse, TokenRefusal>, AuthError> {
         let inner = &self.inner;
         let mut pairs: Vec<(&str, &str)> =
             vec![("grant_type", OTP_GRANT), ("client_id", &inner.client_id), ("otp", code.expose())];
@@ -524,7 +529,8 @@ fn rate_limit_wait(headers: &HeaderMap, fallback: Duration) -> Duration {
     if headers.contains_key(reqwest::header::RETRY_AFTER) {
         return http::retry_after(headers, fallback);
     }
-    let reset = headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let reset =
+        headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
     match reset {
         Some(reset) if reset > now => Duration::from_secs(reset - now),
@@ -572,7 +578,10 @@ fn probe_verdict(flow: &Flow, client_id: &str, status: StatusCode, body: &ErrorB
             "Auth0 had a problem; try again, and check status.auth0.com",
         )),
         _ => Some(Problem::note(
-            format!("couldn't tell whether Auth0 knows backend.client_id ({} answered {status} {code})", start_path(flow)),
+            format!(
+                "couldn't tell whether Auth0 knows backend.client_id ({} answered {status} {code})",
+                start_path(flow)
+            ),
             "sign in once at the kiosk to be sure",
         )),
     }
