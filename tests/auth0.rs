@@ -422,6 +422,44 @@ async fn passwordless_forged_and_misaddressed_id_tokens_are_refused() {
     forged_and_misaddressed_id_tokens_are_refused(Flow::Passwordless).await;
 }
 
+// --- The fake itself ------------------------------------------------------------------------
+
+/// Auth0 takes `/oauth/token` and `/oauth/revoke` as JSON (the native guide) or as a form (the
+/// reference); the adapter sends forms, and the fake answers both alike.
+#[tokio::test]
+async fn the_fake_takes_token_and_revoke_requests_as_json_or_as_a_form() {
+    let fake = FakeAuth0::start();
+    let client = reqwest::Client::new();
+    for as_json in [true, false] {
+        let start =
+            serde_json::json!({ "connection": DB_CONNECTION, "client_id": CLIENT_ID, "phone_number": ALEX.phone });
+        let url = |path: &str| format!("{}{path}", fake.url());
+        let answer: serde_json::Value =
+            client.post(url("/otp/challenge")).json(&start).send().await.unwrap().json().await.unwrap();
+        let session = answer["auth_session"].as_str().unwrap().to_string();
+        let code = fake.codes_for(ALEX.phone).pop().unwrap();
+        let fields = std::collections::HashMap::from([
+            ("grant_type", fake::OTP_GRANT),
+            ("client_id", CLIENT_ID),
+            ("auth_session", session.as_str()),
+            ("otp", code.as_str()),
+            ("scope", "openid offline_access"),
+        ]);
+        let request = client.post(url("/oauth/token"));
+        let request = if as_json { request.json(&fields) } else { request.form(&fields) };
+        let tokens: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(tokens["access_token"].is_string() && tokens["id_token"].is_string(), "{as_json}: {tokens}");
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+        let revoke = std::collections::HashMap::from([("client_id", CLIENT_ID), ("token", refresh.as_str())]);
+        let request = client.post(url("/oauth/revoke"));
+        let request = if as_json { request.json(&revoke) } else { request.form(&revoke) };
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().is_empty(), "an empty body");
+        assert!(fake.revoked().contains(&refresh));
+    }
+}
+
 // --- check-config ---------------------------------------------------------------------------
 
 /// A kiosk config with this `[backend]` table, in `dir`.

@@ -239,30 +239,31 @@ impl Auth0Backend {
         }
     }
 
+    /// The start request for `phone_number`: its path and JSON body.
+    fn start_request(&self, phone_number: &str) -> (&'static str, Value) {
+        let inner = &self.inner;
+        let body = match &inner.flow {
+            Flow::OtpChallenge { connection } => json!({
+                "connection": connection,
+                "client_id": inner.client_id,
+                "phone_number": phone_number,
+                "allow_signup": false,
+                "delivery_method": "text",
+            }),
+            Flow::Passwordless { connection } => json!({
+                "client_id": inner.client_id,
+                "connection": connection,
+                "phone_number": phone_number,
+                "send": "code",
+            }),
+        };
+        (start_path(&inner.flow), body)
+    }
+
     /// Asks Auth0 to text a code to `phone`.
     async fn send_code(&self, phone: &PhoneNumber) -> Result<Sent, AuthError> {
         let inner = &self.inner;
-        let (path, body) = match &inner.flow {
-            Flow::OtpChallenge { connection } => (
-                "/otp/challenge",
-                json!({
-                    "connection": connection,
-                    "client_id": inner.client_id,
-                    "phone_number": phone.e164(),
-                    "allow_signup": false,
-                    "delivery_method": "text",
-                }),
-            ),
-            Flow::Passwordless { connection } => (
-                "/passwordless/start",
-                json!({
-                    "client_id": inner.client_id,
-                    "connection": connection,
-                    "phone_number": phone.e164(),
-                    "send": "code",
-                }),
-            ),
-        };
+        let (path, body) = self.start_request(phone.e164());
         let response = inner.client.post(self.url(path)).json(&body).send().await.map_err(http::unreachable)?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -389,18 +390,7 @@ impl Auth0Backend {
     /// have, which Auth0 refuses before it texts anything.
     async fn probe_start(&self) -> Option<Problem> {
         let inner = &self.inner;
-        let (path, body) = match &inner.flow {
-            Flow::OtpChallenge { connection } => (
-                "/otp/challenge",
-                json!({ "connection": connection, "client_id": inner.client_id, "phone_number": PROBE_NUMBER,
-                        "allow_signup": false, "delivery_method": "text" }),
-            ),
-            Flow::Passwordless { connection } => (
-                "/passwordless/start",
-                json!({ "client_id": inner.client_id, "connection": connection, "phone_number": PROBE_NUMBER,
-                        "send": "code" }),
-            ),
-        };
+        let (path, body) = self.start_request(PROBE_NUMBER);
         let url = self.url(path);
         let response = match inner.client.post(&url).json(&body).send().await {
             Ok(response) => response,
