@@ -308,6 +308,15 @@ fn confirm(login: &Session, whoami: Session) -> Result<Identity, AuthError> {
     Ok(whoami.identity)
 }
 
+/// A wrong code (or any code for an unknown number) as the `submissions`-th on its flow.
+fn after_wrong_code(submissions: u32) -> AuthError {
+    if submissions > MAX_SUBMISSIONS {
+        AuthError::TooManyAttempts
+    } else {
+        AuthError::InvalidCode { attempts_left: MAX_SUBMISSIONS - submissions }
+    }
+}
+
 fn new_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
@@ -590,9 +599,7 @@ impl AuthBackend for KratosBackend {
                 let _ = self.logout(&login.session_token).await;
                 Err(AuthError::Untrusted("Kratos signed in a number it had said it didn't know".into()))
             }
-            Step::WrongCode | Step::NoSuchUser => Err(AuthError::InvalidCode {
-                attempts_left: MAX_SUBMISSIONS.saturating_sub(self.count_submission(challenge_id)),
-            }),
+            Step::WrongCode | Step::NoSuchUser => Err(after_wrong_code(self.count_submission(challenge_id))),
             Step::SubmittedTooOften => {
                 if let Some(p) = self.pending().get_mut(challenge_id) {
                     p.submissions = MAX_SUBMISSIONS;
@@ -719,6 +726,13 @@ mod tests {
         assert!(matches!(html, Err(AuthError::Protocol(m)) if m.contains("public API")));
         let csrf = answer(400, json!({ "error": { "id": "security_csrf_violation", "reason": "Origin" } }));
         assert!(matches!(csrf, Err(AuthError::Protocol(m)) if m.contains("Origin")));
+    }
+
+    #[test]
+    fn wrong_codes_count_down_from_kratoss_five_submissions() {
+        assert_eq!(after_wrong_code(1), AuthError::InvalidCode { attempts_left: 4 });
+        assert_eq!(after_wrong_code(5), AuthError::InvalidCode { attempts_left: 0 });
+        assert_eq!(after_wrong_code(6), AuthError::TooManyAttempts);
     }
 
     #[test]
