@@ -317,6 +317,14 @@ fn after_wrong_code(submissions: u32) -> AuthError {
     }
 }
 
+/// Whether tokens to `base` would cross a network unencrypted (plain http, not loopback).
+fn in_clear(base: &Url) -> bool {
+    let host = base.host_str().unwrap_or_default();
+    let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
+    let loopback = host == "localhost" || ip.is_ok_and(|ip| ip.is_loopback());
+    base.scheme() == "http" && !loopback
+}
+
 fn new_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
@@ -653,9 +661,7 @@ impl AuthBackend for KratosBackend {
                 "see Kratos's log for GET self-service/login/api",
             )),
         }
-        if base.scheme() == "http"
-            && !base.host_str().is_some_and(|h| h == "localhost" || h.starts_with("127.") || h == "[::1]")
-        {
+        if in_clear(base) {
             problems.push(Problem::note(
                 format!("backend.url {base} is plain http: session tokens cross the network unencrypted"),
                 "serve Kratos's public API over https",
@@ -788,6 +794,17 @@ mod tests {
         ] } }))
         .unwrap();
         assert!(!password_only.offers_code());
+    }
+
+    #[test]
+    fn plain_http_is_noted_unless_it_stays_on_the_machine() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        assert!(in_clear(&url("http://kratos.store.lan:4433/")));
+        assert!(in_clear(&url("http://10.0.0.5/")));
+        assert!(!in_clear(&url("https://kratos.store.lan/")));
+        assert!(!in_clear(&url("http://127.0.0.1:4433/")));
+        assert!(!in_clear(&url("http://[::1]:4433/")));
+        assert!(!in_clear(&url("http://localhost:4433/")));
     }
 
     #[test]
