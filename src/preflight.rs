@@ -97,11 +97,14 @@ mod tests {
     }
 
     #[test]
-    fn a_backend_without_an_adapter_is_refused() {
+    fn a_backend_that_refuses_its_keys_stops_the_start() {
         let mut config = config();
-        config.backend.kind = BackendKind::Kratos;
+        config.backend.kind = BackendKind::Auth0;
+        config.backend.client_id = Some("kiosk".into());
+        // Auth0's default flow needs the connection to send codes on.
         let err = prepare(config, false).err().expect("refused");
-        assert!(matches!(err, PreflightError::Backend(auth::BuildError::NotAvailable(BackendKind::Kratos))), "{err}");
+        assert!(matches!(err, PreflightError::Backend(auth::BuildError::Invalid(_))), "{err}");
+        assert!(err.to_string().contains("backend.connection"), "{err}");
     }
 
     #[test]

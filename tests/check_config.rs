@@ -127,12 +127,8 @@ const KINDS: [BackendKind; 6] = BackendKind::ALL;
 
 fn available(kind: BackendKind) -> bool {
     match kind {
-        BackendKind::Shiftkey => true,
-        BackendKind::Auth0
-        | BackendKind::Supabase
-        | BackendKind::Cognito
-        | BackendKind::Kratos
-        | BackendKind::Privacyidea => false,
+        BackendKind::Shiftkey | BackendKind::Auth0 | BackendKind::Kratos => true,
+        BackendKind::Supabase | BackendKind::Cognito | BackendKind::Privacyidea => false,
     }
 }
 
@@ -140,13 +136,16 @@ fn available(kind: BackendKind) -> bool {
 fn required_keys(kind: BackendKind) -> &'static str {
     match kind {
         BackendKind::Shiftkey | BackendKind::Kratos => "",
-        BackendKind::Auth0 => "client_id = \"kiosk-client\"",
+        BackendKind::Auth0 => "client_id = \"kiosk-client\"\nconnection = \"Username-Password-Authentication\"",
         BackendKind::Supabase => "api_key = { env = \"SHIFTKEY_TEST_SUPABASE_KEY\" }",
         BackendKind::Cognito => "client_id = \"kiosk-client\"\nuser_pool_id = \"eu-west-1_test\"",
         BackendKind::Privacyidea => "realm = \"kiosk\"",
     }
 }
 
+/// Both agree on everything a start checks. A start never asks the provider anything; then
+/// check-config probes it — here a shiftkey backend, so for any other kind not the provider the
+/// config names: check-config refuses it, saying what it found, where the start goes on.
 #[tokio::test]
 async fn every_backend_kind_gets_the_same_verdict_from_check_config_and_a_kiosk_start() {
     let backend = Backend::start();
@@ -154,15 +153,43 @@ async fn every_backend_kind_gets_the_same_verdict_from_check_config_and_a_kiosk_
         let files = Files::new();
         let backend_lines = format!("kind = \"{kind}\"\nurl = \"{}\"\n{}", backend.url, required_keys(kind));
         let config = files.kiosk_config(&backend_lines, run_as_here(), "");
-        let verdict = same_verdict(&files, &config).await;
-        if available(kind) {
-            assert_eq!(verdict, Verdict::Starts, "kind = {kind}");
-        } else {
-            let expected = format!(
-                "shiftkey: backend.kind = \"{kind}\" is not available in this version yet; use kind = \"shiftkey\""
-            );
-            assert_eq!(verdict, Verdict::Refused(expected), "kind = {kind}");
+        let env = [("SHIFTKEY_TEST_SUPABASE_KEY", "anon-key-for-tests")];
+        match (kind, available(kind)) {
+            (BackendKind::Shiftkey, _) => {
+                assert_eq!(same_verdict_with(&files, &config, &env).await, Verdict::Starts, "kind = {kind}")
+            }
+            (_, true) => {
+                let started = kiosk_start(&config, &files.path("kiosk.log"), &env).await;
+                assert_eq!(started, Verdict::Starts, "kind = {kind}: a start doesn't probe the provider");
+                let Verdict::Refused(reason) = check_config(&config, &env) else {
+                    panic!("kind = {kind}: check-config took a shiftkey backend for {kind}")
+                };
+                assert!(reason.starts_with("shiftkey: ") && reason.len() > 20, "kind = {kind}: {reason}");
+            }
+            (_, false) => {
+                let expected = format!(
+                    "shiftkey: backend.kind = \"{kind}\" is not available in this version yet; use kind = \"shiftkey\""
+                );
+                let verdict = same_verdict_with(&files, &config, &env).await;
+                assert_eq!(verdict, Verdict::Refused(expected), "kind = {kind}");
+            }
         }
+    }
+}
+
+/// A provider's own keys are checked the same way by both: a missing required key, a key of
+/// another kind.
+#[tokio::test]
+async fn a_providers_missing_or_foreign_key_is_refused_by_both_alike() {
+    let backend = Backend::start();
+    for (lines, expected) in [
+        ("kind = \"auth0\"\nconnection = \"db\"", "backend.client_id is required for kind = \"auth0\""),
+        ("kind = \"kratos\"\nrealm = \"kiosk\"", "backend.realm is not a key of kind = \"kratos\""),
+    ] {
+        let files = Files::new();
+        let config = files.kiosk_config(&format!("{lines}\nurl = \"{}\"", backend.url), run_as_here(), "");
+        let Verdict::Refused(reason) = same_verdict(&files, &config).await else { panic!("{lines} was accepted") };
+        assert!(reason.contains(expected), "{lines}: {reason}");
     }
 }
 
