@@ -2,9 +2,9 @@
 //! worker and a manager see, `shiftkey check-config` for what an installer sees, and in-process
 //! (`cognito/adapter.rs`) for the protocol's details.
 
-mod common;
 #[path = "cognito/adapter.rs"]
 mod adapter;
+mod common;
 #[path = "cognito/fake.rs"]
 mod fake;
 
@@ -245,7 +245,10 @@ async fn check_config_passes_a_good_set_up_and_says_what_to_change_otherwise() {
     let (ok, out, err) = check_config(&config(fake.backend_lines("")), &[]);
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("valid kiosk config") && out.contains("(cognito) answers"), "{out}");
-    assert!(out.contains("note: store managers are the members of the user pool's groups named in manager.roles"), "{out}");
+    assert!(
+        out.contains("note: store managers are the members of the user pool's groups named in manager.roles"),
+        "{out}"
+    );
 
     let wrong_client = fake.backend_lines("").replace(fake::CLIENT, "no_such_client");
     let (ok, _, err) = check_config(&config(wrong_client), &[]);
@@ -262,7 +265,7 @@ async fn check_config_passes_a_good_set_up_and_says_what_to_change_otherwise() {
 
     fake.with(|s| s.bad_jwks = true);
     let (ok, _, err) = check_config(&config(fake.backend_lines("")), &[]);
-    assert!(!ok && err.contains("signing keys can't be read"), "{err}");
+    assert!(!ok && err.contains("can't fetch the signing keys from"), "{err}");
 
     assert!(fake.with(|s| s.sms.is_empty()), "check-config texted no one");
 }
@@ -306,5 +309,8 @@ fn the_example_config_loads_and_builds() {
     let (_, out, err) = check_config(&copy, &[("SHIFTKEY_COGNITO_CLIENT_SECRET", "from-the-environment")]);
     assert!(out.contains("valid kiosk config"), "{out}\n{err}");
     let (ok, _, err) = check_config(&copy, &[]);
-    assert!(!ok && err.contains("backend.client_secret: environment variable SHIFTKEY_COGNITO_CLIENT_SECRET is not set"), "{err}");
+    assert!(
+        !ok && err.contains("backend.client_secret: environment variable SHIFTKEY_COGNITO_CLIENT_SECRET is not set"),
+        "{err}"
+    );
 }

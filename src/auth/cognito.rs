@@ -418,7 +418,7 @@ impl Inner {
 
     /// The grant in `result`, if its ID token holds; else the refresh token is revoked at once.
     async fn grant(&self, result: AuthResult, phone: &PhoneNumber) -> Result<Grant, AuthError> {
-        let user = match self.user(&result.id_token).await {
+        let user = match self.user(&result.id_token, phone).await {
             Ok(user) => user,
             Err(err) => {
                 if let Some(refresh) = &result.refresh_token {
@@ -427,24 +427,22 @@ impl Inner {
                 return Err(err);
             }
         };
-        let display_name = user.display_name.unwrap_or_else(|| phone.masked());
         Ok(Grant {
             tokens: Tokens { access: result.access_token, refresh: result.refresh_token },
             expires_in: Duration::from_secs(result.expires_in.unwrap_or(3600)),
-            user: SignedInUser { id: user.id, display_name, roles: user.roles },
+            user,
         })
     }
 
-    async fn user(&self, id_token: &Secret) -> Result<VerifiedUser, AuthError> {
+    /// Who signed in, from the ID token once its signature, issuer, audience, expiry and use hold.
+    async fn user(&self, id_token: &Secret, phone: &PhoneNumber) -> Result<SignedInUser, AuthError> {
         let claims = self.verifier.verify(id_token.0.expose_secret()).await?;
         if claims.get("token_use").and_then(|v| v.as_str()) != Some("id") {
             return Err(AuthError::Untrusted("the ID token's token_use is not \"id\"".into()));
         }
-        let id = claims.get("sub").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let name = jwt::display_name(&claims, "");
-        Ok(VerifiedUser {
-            id,
-            display_name: (!name.is_empty()).then_some(name),
+        Ok(SignedInUser {
+            id: claims.get("sub").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            display_name: jwt::display_name(&claims, &phone.masked()),
             roles: jwt::roles(&claims, GROUPS_CLAIM),
         })
     }
@@ -469,12 +467,6 @@ impl Inner {
     }
 }
 
-struct VerifiedUser {
-    id: String,
-    display_name: Option<String>,
-    roles: Vec<String>,
-}
-
 // ---- what Cognito's exceptions mean here ----
 
 fn missing(operation: &str, field: &str) -> AuthError {
@@ -490,6 +482,13 @@ fn unexpected_challenge(name: Option<&str>) -> AuthError {
 
 fn protocol(operation: &str, fault: &Fault) -> AuthError {
     AuthError::Protocol(format!("{operation}: {}: {}", fault.name, fault.message))
+}
+
+/// The app client (or the pool's plan) doesn't take the `USER_AUTH` flow.
+fn flow_not_allowed(fault: &Fault) -> bool {
+    fault.says("USER_AUTH")
+        || fault.says("auth method not supported")
+        || (fault.says("flow") && (fault.says("not enabled") || fault.says("not supported")))
 }
 
 /// What an exception means whatever the operation: limits and set-up mistakes.
@@ -512,7 +511,7 @@ fn common_fault(fault: &Fault) -> Option<AuthError> {
             "the app client's secret doesn't match: check backend.client_secret ({})",
             fault.message
         )),
-        "InvalidParameterException" if fault.says("USER_AUTH") || fault.says("not enabled") => {
+        _ if flow_not_allowed(fault) => {
             AuthError::Protocol(format!("the app client doesn't allow ALLOW_USER_AUTH: {}", fault.message))
         }
         "InternalErrorException" => AuthError::Unreachable,
@@ -649,7 +648,7 @@ impl AuthBackend for CognitoBackend {
             )),
             Ok(_) => {}
             Err(err) => problems.push(Problem::error(
-                format!("the user pool's signing keys can't be read: {err}"),
+                err.to_string(),
                 "check backend.url and backend.user_pool_id: ID tokens can't be checked without these keys",
             )),
         }
@@ -731,7 +730,7 @@ async fn check_client(inner: &Inner) -> Option<Problem> {
                 "the app client has a secret: set backend.client_secret = { file = \"PATH\" } or { env = \"VARIABLE\" }"
             },
         ),
-        "InvalidParameterException" if fault.says("USER_AUTH") || fault.says("not enabled") => Problem::error(
+        _ if flow_not_allowed(&fault) => Problem::error(
             format!("app client {client:?} doesn't allow the USER_AUTH flow: {}", fault.message),
             "add ALLOW_USER_AUTH to the app client's authentication flows, and SMS_OTP to the pool's sign-in \
              options (AllowedFirstAuthFactors; Essentials or Plus plan)",

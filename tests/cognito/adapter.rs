@@ -15,6 +15,9 @@ use crate::fake::{self, ALEX, CLIENT, Fake, IdToken, JORDAN, NOBODY, POOL, SAM};
 
 const SECRET: &str = "app-client-secret-for-tests";
 
+/// A change to a good config that check() must find.
+type Change = Box<dyn Fn(&mut BackendConfig)>;
+
 /// A backend for `fake`; with the client secret in a file when the fake's client has one.
 fn backend(fake: &Fake, dir: &tempfile::TempDir) -> CognitoBackend {
     let client_secret = fake.with(|s| s.client_secret.clone()).map(|secret| {
@@ -80,7 +83,10 @@ async fn a_code_signs_in_with_who_and_groups_from_the_id_token_and_secret_hashes
     // A name from given + family; no groups, no roles; a spent challenge is gone.
     let challenge = cognito.start(&phone(SAM)).await.unwrap();
     let grant = cognito.verify(&challenge.id, &code(&fake.code_for(SAM))).await.unwrap();
-    assert_eq!((grant.user.display_name.as_str(), grant.user.roles.as_slice()), ("Sam Okafor", &["store-042".to_string()][..]));
+    assert_eq!(
+        (grant.user.display_name.as_str(), grant.user.roles.as_slice()),
+        ("Sam Okafor", &["store-042".to_string()][..])
+    );
     assert_eq!(cognito.verify(&challenge.id, &code("12345678")).await.unwrap_err(), AuthError::Expired);
 }
 
@@ -110,8 +116,13 @@ async fn a_wrong_code_is_rejected_and_the_session_given_with_it_answers_the_next
         assert_eq!(cognito.verify(&challenge.id, &code("00000001")).await.unwrap_err(), AuthError::CodeRejected);
         let grant = cognito.verify(&challenge.id, &code(&fake.code_for(ALEX))).await;
         assert!(grant.is_ok(), "new session on mismatch: {new_session_on_mismatch}: {grant:?}");
-        let sessions: Vec<Value> =
-            fake.with(|s| s.calls_of("RespondToAuthChallenge")).iter().rev().take(3).map(|b| b["Session"].clone()).collect();
+        let sessions: Vec<Value> = fake
+            .with(|s| s.calls_of("RespondToAuthChallenge"))
+            .iter()
+            .rev()
+            .take(3)
+            .map(|b| b["Session"].clone())
+            .collect();
         let all_same = sessions.windows(2).all(|w| w[0] == w[1]);
         assert_eq!(all_same, !new_session_on_mismatch, "{sessions:?}");
     }
@@ -171,15 +182,21 @@ async fn exceptions_become_what_the_kiosk_shows() {
     let thirty = Duration::from_secs(30);
     let start_cases = [
         ("TooManyRequestsException", "Rate exceeded", AuthError::RateLimited { retry_after: thirty }),
-        ("LimitExceededException", "Attempt limit exceeded, please try after some time.", AuthError::RateLimited {
-            retry_after: thirty,
-        }),
-        ("ForbiddenException", "Request not allowed due to WAF block.", AuthError::StoreRateLimited {
-            retry_after: Duration::from_secs(300),
-        }),
-        ("InvalidParameterException", "Invalid phone number provided.", AuthError::InvalidPhone(
-            "Invalid phone number provided.".into(),
-        )),
+        (
+            "LimitExceededException",
+            "Attempt limit exceeded, please try after some time.",
+            AuthError::RateLimited { retry_after: thirty },
+        ),
+        (
+            "ForbiddenException",
+            "Request not allowed due to WAF block.",
+            AuthError::StoreRateLimited { retry_after: Duration::from_secs(300) },
+        ),
+        (
+            "InvalidParameterException",
+            "Invalid phone number provided.",
+            AuthError::InvalidPhone("Invalid phone number provided.".into()),
+        ),
         ("InternalErrorException", "boom", AuthError::Unreachable),
     ];
     for (name, message, expected) in start_cases {
@@ -270,10 +287,13 @@ async fn check_finds_the_set_up_good_and_names_each_mistake_without_texting_anyo
 
     let secret = dir.path().join("wrong-secret");
     std::fs::write(&secret, "not-the-secret").unwrap();
-    let cases: [(Box<dyn Fn(&mut BackendConfig)>, &str); 4] = [
+    let cases: [(Change, &str); 4] = [
         (Box::new(|c| c.client_id = Some("no_such_client".into())), "backend.client_id"),
         (Box::new(|c| c.user_pool_id = Some("eu-west-1_Other".into())), "backend.user_pool_id"),
-        (Box::new(move |c| c.client_secret = Some(SecretSource { file: Some(secret.clone()), env: None })), "backend.client_secret"),
+        (
+            Box::new(move |c| c.client_secret = Some(SecretSource { file: Some(secret.clone()), env: None })),
+            "backend.client_secret",
+        ),
         (Box::new(|c| c.client_secret = None), "backend.client_secret"),
     ];
     for (change, key) in cases {
@@ -293,8 +313,21 @@ async fn check_finds_the_set_up_good_and_names_each_mistake_without_texting_anyo
         assert_eq!(errors.len(), 1, "{key}: {problems:?}");
         assert!(errors[0].to_string().contains(key), "{key}: {}", errors[0]);
     }
+    fake.with(|s| s.user_auth_disabled = true);
+    let problems = backend(&fake, &dir).check().await;
+    assert!(
+        problems.iter().any(|p| p.severity == Severity::Error && p.fix.contains("ALLOW_USER_AUTH")),
+        "{problems:?}"
+    );
+    assert!(
+        matches!(backend(&fake, &dir).start(&phone(ALEX)).await, Err(AuthError::Protocol(m)) if m.contains("ALLOW_USER_AUTH"))
+    );
+    fake.with(|s| s.user_auth_disabled = false);
     fake.with(|s| s.bad_jwks = true);
     let problems = backend(&fake, &dir).check().await;
-    assert!(problems.iter().any(|p| p.severity == Severity::Error && p.what.contains("signing keys")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.severity == Severity::Error && p.what.contains("can't fetch the signing keys")),
+        "{problems:?}"
+    );
     assert!(fake.with(|s| s.sms.is_empty()), "check-config texted no one");
 }

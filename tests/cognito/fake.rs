@@ -115,6 +115,8 @@ pub struct State {
     pub bad_jwks: bool,
     /// The app client has token revocation off.
     pub revocation_disabled: bool,
+    /// The app client lacks ALLOW_USER_AUTH.
+    pub user_auth_disabled: bool,
     faults: HashMap<String, VecDeque<(StatusCode, String, String)>>,
 }
 
@@ -179,6 +181,7 @@ impl Fake {
             id_token: IdToken::Good,
             bad_jwks: false,
             revocation_disabled: false,
+            user_auth_disabled: false,
             faults: HashMap::new(),
         }));
         let app = Router::new()
@@ -265,7 +268,8 @@ async fn dispatch(Shared(state): Shared<Arc<Mutex<State>>>, headers: HeaderMap, 
 
 fn no_such_client(body: &Value) -> Option<Response> {
     let client = text(body, "ClientId");
-    (client != CLIENT).then(|| exception("ResourceNotFoundException", &format!("User pool client {client} does not exist.")))
+    (client != CLIENT)
+        .then(|| exception("ResourceNotFoundException", &format!("User pool client {client} does not exist.")))
 }
 
 /// The `SECRET_HASH` in `params`, checked against `username` when the client has a secret.
@@ -290,6 +294,9 @@ fn initiate_auth(state: &mut State, body: &Value) -> Response {
     }
     if text(body, "AuthFlow") != "USER_AUTH" {
         return exception("InvalidParameterException", "Initiate Auth method not supported.");
+    }
+    if state.user_auth_disabled {
+        return exception("InvalidParameterException", "USER_AUTH flow not enabled for this client");
     }
     let params = &body["AuthParameters"];
     let username = text(params, "USERNAME");
@@ -442,7 +449,12 @@ fn issue(state: &mut State, user: &User) -> Value {
         "exp": now + 3600,
     }));
     let refresh = random("refresh-");
-    state.issued.push(Issued { sub: user.sub.clone(), access: access.clone(), refresh: refresh.clone(), revoked: false });
+    state.issued.push(Issued {
+        sub: user.sub.clone(),
+        access: access.clone(),
+        refresh: refresh.clone(),
+        revoked: false,
+    });
     json!({
         "ChallengeParameters": {},
         "AuthenticationResult": {
