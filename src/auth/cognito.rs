@@ -3,40 +3,38 @@
 //! in and their groups from the verified ID token, sign-out by `RevokeToken`.
 //!
 //! Plain JSON 1.1 over HTTPS, no AWS SDK and no SigV4: these operations take no AWS credentials.
-//! Never logs or returns a code, a token, a `Session` or a full phone number.
+//! Never logs or returns a code, a token, a `Session` or a full phone number. Here the flows;
+//! `wire` the calls and bodies, `faults` what Cognito's exceptions mean, `check` check-config.
+
+mod check;
+mod faults;
+mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{Hmac, KeyInit, Mac};
-use rand::Rng;
-use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
-use sha2::Sha256;
 
 use super::jwt::{self, IdTokenVerifier};
 use super::{AuthBackend, AuthError, BuildError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens, http};
 use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessToken, OtpCode, RefreshToken};
+use faults::{common_fault, missing, protocol, start_fault, unexpected_challenge, verify_fault};
+use wire::{
+    Answer, AuthAnswer, AuthResult, GlobalSignOut, InitiateAuth, RespondToAuthChallenge, RevokeToken, Secret,
+    random_text, secret_hash,
+};
 
-const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
-const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Cognito's sign-in codes (SMS and email) are 8 digits, fixed (aws-amplify/amplify-js#14428).
 const CODE_LENGTH: usize = 8;
 /// A `Session` must be answered within the app client's `AuthSessionValidity`: 3 min by default.
 const SESSION_LIFETIME: Duration = Duration::from_secs(180);
 /// Cognito has no resend: a new code is a new `InitiateAuth`, and each is an SMS paid for.
 const RESEND_AFTER: Duration = Duration::from_secs(30);
-/// `TooManyRequestsException` comes without `Retry-After`.
-const RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
-/// A WAF rate-based rule counts requests per address over 5 minutes.
-const WAF_WAIT: Duration = Duration::from_secs(300);
 /// Sign-ins in progress kept at once; the oldest go first.
 const MAX_PENDING: usize = 64;
 /// The roles claim of Cognito's ID tokens: the user's groups in the pool.
@@ -147,161 +145,9 @@ fn endpoint_region(host: &str) -> Option<&str> {
     (!region.contains('.')).then_some(region)
 }
 
-/// `SECRET_HASH`: Base64(HMAC-SHA256(key = client secret, message = username + client id)).
-fn secret_hash(secret: &SecretString, username: &str, client_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose_secret().as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn random_text(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buffer);
-    URL_SAFE_NO_PAD.encode(buffer)
-}
-
-// ---- the wire ----
-
-/// A secret from an answer (`Session`, the ID token): zeroized on drop, never printed.
-struct Secret(SecretString);
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(|text| Secret(text.into()))
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct InitiateAuth<'a> {
-    auth_flow: &'static str,
-    client_id: &'a str,
-    auth_parameters: BTreeMap<&'static str, &'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RespondToAuthChallenge<'a> {
-    challenge_name: &'static str,
-    client_id: &'a str,
-    session: &'a str,
-    challenge_responses: BTreeMap<&'static str, &'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RevokeToken<'a> {
-    token: &'a str,
-    client_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_secret: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GlobalSignOut<'a> {
-    access_token: &'a str,
-}
-
-/// `InitiateAuth`'s and `RespondToAuthChallenge`'s answer.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AuthAnswer {
-    challenge_name: Option<String>,
-    session: Option<Secret>,
-    #[serde(default)]
-    challenge_parameters: HashMap<String, String>,
-    #[serde(default)]
-    available_challenges: Vec<String>,
-    authentication_result: Option<AuthResult>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AuthResult {
-    access_token: AccessToken,
-    id_token: Secret,
-    refresh_token: Option<RefreshToken>,
-    expires_in: Option<u64>,
-}
-
-/// An exception Cognito answered with.
-#[derive(Debug)]
-struct Fault {
-    /// `CodeMismatchException`: `__type` without its `namespace#` prefix.
-    name: String,
-    message: String,
-    /// A new `Session` in the error's body: the next try must use it.
-    session: Option<SecretString>,
-}
-
-impl Fault {
-    fn is(&self, name: &str) -> bool {
-        self.name == name
-    }
-
-    fn says(&self, text: &str) -> bool {
-        self.message.to_ascii_lowercase().contains(&text.to_ascii_lowercase())
-    }
-}
-
-#[derive(Deserialize)]
-struct FaultBody {
-    #[serde(rename = "__type", default)]
-    kind: String,
-    #[serde(default, alias = "Message")]
-    message: String,
-    #[serde(rename = "Session")]
-    session: Option<Secret>,
-}
-
-impl FaultBody {
-    fn into_fault(self, header: Option<&str>) -> Fault {
-        // `__type` may carry a namespace (`com.amazonaws...#CodeMismatchException`); the header
-        // form a suffix after `:`.
-        let kind = if self.kind.is_empty() { header.unwrap_or_default() } else { &self.kind };
-        let name = kind.rsplit('#').next().unwrap_or_default().split(':').next().unwrap_or_default().to_string();
-        Fault { name, message: self.message, session: self.session.map(|s| s.0) }
-    }
-}
-
-/// An answer, or an exception named by Cognito; transport trouble is already an `AuthError`.
-type Answer<T> = Result<Result<T, Fault>, AuthError>;
-
 impl Inner {
     async fn call<T: DeserializeOwned>(&self, operation: &str, body: &impl Serialize) -> Answer<T> {
-        // Serialized here so the copy holding a code or token is zeroized.
-        let body = zeroize::Zeroizing::new(serde_json::to_vec(body).expect("request bodies serialize"));
-        let response = self
-            .client
-            .post(format!("{}/", self.base))
-            .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
-            .header("X-Amz-Target", format!("{TARGET_PREFIX}{operation}"))
-            .body(body.to_vec())
-            .send()
-            .await
-            .map_err(http::unreachable)?;
-        let status = response.status();
-        if status.is_server_error() {
-            tracing::warn!(operation, %status, "Cognito answered with a server error");
-            return Err(AuthError::Unreachable);
-        }
-        let header = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = zeroize::Zeroizing::new(response.bytes().await.map_err(http::unreachable)?.to_vec());
-        if status.is_success() {
-            return serde_json::from_slice::<T>(&bytes).map(Ok).map_err(|e| {
-                AuthError::Protocol(format!("{operation} answered {status} with an unreadable body: {e}"))
-            });
-        }
-        match serde_json::from_slice::<FaultBody>(&bytes) {
-            Ok(fault) if !fault.kind.is_empty() || header.is_some() => Ok(Err(fault.into_fault(header.as_deref()))),
-            _ if status == StatusCode::TOO_MANY_REQUESTS => {
-                Ok(Err(Fault { name: "TooManyRequestsException".into(), message: String::new(), session: None }))
-            }
-            _ => Err(AuthError::Protocol(format!("{operation} answered {status} without an exception name"))),
-        }
+        wire::call(&self.client, &self.base, operation, body).await
     }
 
     fn with_secret_hash<'a>(&self, params: &mut BTreeMap<&'static str, &'a str>, hash: &'a Option<String>) {
@@ -349,7 +195,10 @@ impl Inner {
         };
         let answer = match self.initiate(phone.e164(), Some("SMS_OTP")).await? {
             Ok(answer) => answer,
-            Err(fault) => return start_fault(&fault).map(|()| nobody(&fault.name)),
+            Err(fault) => {
+                let fault = fault.scrubbed(phone, None);
+                return start_fault(&fault).map(|()| nobody(&fault.name));
+            }
         };
         let username = answer.challenge_parameters.get("USERNAME").cloned().unwrap_or_else(|| phone.e164().into());
         let answer = match answer.challenge_name.as_deref() {
@@ -370,7 +219,10 @@ impl Inner {
                 {
                     Ok(answer) if answer.challenge_name.as_deref() == Some("SMS_OTP") => answer,
                     Ok(answer) => return Err(unexpected_challenge(answer.challenge_name.as_deref())),
-                    Err(fault) => return start_fault(&fault).map(|()| nobody(&fault.name)),
+                    Err(fault) => {
+                        let fault = fault.scrubbed(phone, None);
+                        return start_fault(&fault).map(|()| nobody(&fault.name));
+                    }
                 }
             }
             other => return Err(unexpected_challenge(other)),
@@ -467,92 +319,6 @@ impl Inner {
     }
 }
 
-// ---- what Cognito's exceptions mean here ----
-
-fn missing(operation: &str, field: &str) -> AuthError {
-    AuthError::Protocol(format!("{operation} answered without {field}"))
-}
-
-fn unexpected_challenge(name: Option<&str>) -> AuthError {
-    AuthError::Protocol(format!(
-        "Cognito asked for {} instead of SMS_OTP: allow SMS_OTP as a first factor and don't require MFA",
-        name.unwrap_or("no challenge")
-    ))
-}
-
-fn protocol(operation: &str, fault: &Fault) -> AuthError {
-    AuthError::Protocol(format!("{operation}: {}: {}", fault.name, fault.message))
-}
-
-/// The app client (or the pool's plan) doesn't take the `USER_AUTH` flow.
-fn flow_not_allowed(fault: &Fault) -> bool {
-    fault.says("USER_AUTH")
-        || fault.says("auth method not supported")
-        || (fault.says("flow") && (fault.says("not enabled") || fault.says("not supported")))
-}
-
-/// What an exception means whatever the operation: limits and set-up mistakes.
-fn common_fault(fault: &Fault) -> Option<AuthError> {
-    Some(match fault.name.as_str() {
-        "TooManyRequestsException" | "LimitExceededException" => {
-            AuthError::RateLimited { retry_after: RATE_LIMIT_WAIT }
-        }
-        // The pool's AWS WAF web ACL: its rate-based rules count per address, and all of a
-        // store's kiosks share one.
-        "ForbiddenException" => AuthError::StoreRateLimited { retry_after: WAF_WAIT },
-        "ResourceNotFoundException" => AuthError::Protocol(format!(
-            "no such app client: check backend.client_id and the region in backend.url ({})",
-            fault.message
-        )),
-        "NotAuthorizedException" if fault.says("client") && fault.says("does not exist") => AuthError::Protocol(
-            format!("no such app client: check backend.client_id and the region in backend.url ({})", fault.message),
-        ),
-        "NotAuthorizedException" if fault.says("secret") => AuthError::Protocol(format!(
-            "the app client's secret doesn't match: check backend.client_secret ({})",
-            fault.message
-        )),
-        _ if flow_not_allowed(fault) => {
-            AuthError::Protocol(format!("the app client doesn't allow ALLOW_USER_AUTH: {}", fault.message))
-        }
-        "InternalErrorException" => AuthError::Unreachable,
-        _ => return None,
-    })
-}
-
-/// An exception from `InitiateAuth` (or choosing SMS_OTP): `Ok(())` when it means "no code for
-/// this number", which must look like any other number's sign-in.
-fn start_fault(fault: &Fault) -> Result<(), AuthError> {
-    if let Some(err) = common_fault(fault) {
-        return Err(err);
-    }
-    match fault.name.as_str() {
-        // A pool that hides whether users exist answers NotAuthorized for unknown ones.
-        "UserNotFoundException"
-        | "UserNotConfirmedException"
-        | "NotAuthorizedException"
-        | "PasswordResetRequiredException" => Ok(()),
-        "InvalidParameterException" if fault.says("phone") => Err(AuthError::InvalidPhone(fault.message.clone())),
-        _ => Err(protocol("InitiateAuth", fault)),
-    }
-}
-
-/// An exception from `RespondToAuthChallenge` with a code.
-fn verify_fault(fault: &Fault) -> AuthError {
-    if fault.is("NotAuthorizedException") && fault.says("session") {
-        return AuthError::Expired;
-    }
-    if let Some(err) = common_fault(fault) {
-        return err;
-    }
-    match fault.name.as_str() {
-        // Cognito doesn't say how many tries are left.
-        "CodeMismatchException" | "UserNotFoundException" | "NotAuthorizedException" => AuthError::CodeRejected,
-        "ExpiredCodeException" => AuthError::Expired,
-        "TooManyFailedAttemptsException" => AuthError::TooManyAttempts,
-        _ => protocol("RespondToAuthChallenge", fault),
-    }
-}
-
 impl AuthBackend for CognitoBackend {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
         let pending = self.inner.begin(phone).await?;
@@ -598,6 +364,7 @@ impl AuthBackend for CognitoBackend {
                 Err(unexpected_challenge(answer.challenge_name.as_deref()))
             }
             Err(fault) => {
+                let fault = fault.scrubbed(&pending.phone, Some(code));
                 let err = verify_fault(&fault);
                 match (&err, fault.session) {
                     // A new Session with the refusal is the one the next try must answer.
@@ -635,211 +402,13 @@ impl AuthBackend for CognitoBackend {
     }
 
     async fn check(&self) -> Vec<Problem> {
-        let inner = &self.inner;
-        let mut problems = Vec::new();
-        if let Some(problem) = check_discovery(inner).await {
-            // Nothing else answers either.
-            return vec![problem];
-        }
-        match inner.verifier.fetch_keys().await {
-            Ok(0) => problems.push(Problem::error(
-                format!("the user pool's signing keys at {} are an empty set", inner.verifier.jwks_url()),
-                "check backend.user_pool_id; Cognito always publishes its pool's keys there",
-            )),
-            Ok(_) => {}
-            Err(err) => problems.push(Problem::error(
-                err.to_string(),
-                "check backend.url and backend.user_pool_id: ID tokens can't be checked without these keys",
-            )),
-        }
-        if let Some(problem) = check_client(inner).await {
-            problems.push(problem);
-        }
-        problems.push(Problem::note(
-            format!(
-                "store managers are the members of the user pool's groups named in manager.roles (from the ID token's \
-                 {GROUPS_CLAIM}); check-config can't list the pool's groups without AWS credentials"
-            ),
-            "create the group (e.g. kiosk-manager) in the user pool and add the store managers to it; without it \
-             no one is a manager",
-        ));
-        problems
+        check::problems(&self.inner).await
     }
-}
-
-/// The pool's discovery document is there and names the issuer the ID tokens must carry.
-async fn check_discovery(inner: &Inner) -> Option<Problem> {
-    let url = inner.discovery_url();
-    let issuer = format!("{}/{}", inner.base, inner.user_pool_id);
-    let response = match inner.client.get(&url).send().await {
-        Ok(response) => response,
-        Err(err) => {
-            return Some(Problem::error(
-                format!("can't reach Cognito at {}: {err}", inner.base),
-                "check backend.url (https://cognito-idp.REGION.amazonaws.com) and the network",
-            ));
-        }
-    };
-    let status = response.status();
-    if !status.is_success() {
-        return Some(Problem::error(
-            format!("no user pool {:?} at {} (HTTP {status} for {url})", inner.user_pool_id, inner.base),
-            "check backend.user_pool_id (Cognito console → User pools) and that backend.url is its region's endpoint",
-        ));
-    }
-    let document = response.json::<serde_json::Value>().await.unwrap_or_default();
-    let found = http::text(&document, "issuer");
-    (found != issuer).then(|| {
-        Problem::error(
-            format!("the user pool's discovery document at {url} names issuer {found:?}, not {issuer:?}"),
-            "set backend.url to https://cognito-idp.REGION.amazonaws.com exactly (no path, no trailing parts)",
-        )
-    })
-}
-
-/// Whether the app client exists and takes the flow and secret configured, without sending an SMS:
-/// an `InitiateAuth` with no `PREFERRED_CHALLENGE` (so Cognito only lists the choices) for a user
-/// no pool can have. Cognito checks the client, its flows and the `SECRET_HASH` before the user.
-async fn check_client(inner: &Inner) -> Option<Problem> {
-    let fault = match inner.initiate(PROBE_USERNAME, None).await {
-        Ok(Ok(_)) => return None,
-        Ok(Err(fault)) => fault,
-        Err(err) => {
-            return Some(Problem::error(
-                format!("Cognito didn't answer InitiateAuth: {err}"),
-                "check backend.url and the network",
-            ));
-        }
-    };
-    let client = &inner.client_id;
-    let problem = match fault.name.as_str() {
-        "ResourceNotFoundException" => Problem::error(
-            format!("there is no app client {client:?} at {} ({})", inner.base, fault.message),
-            "set backend.client_id to the app client's id (Cognito console → the user pool → App clients), \
-             in the region backend.url names",
-        ),
-        "NotAuthorizedException" if fault.says("client") && fault.says("does not exist") => Problem::error(
-            format!("there is no app client {client:?} at {} ({})", inner.base, fault.message),
-            "set backend.client_id to the app client's id (Cognito console → the user pool → App clients)",
-        ),
-        "NotAuthorizedException" if fault.says("secret") => Problem::error(
-            format!("app client {client:?} refused the SECRET_HASH: {}", fault.message),
-            if inner.client_secret.is_some() {
-                "set backend.client_secret to the app client's secret (or use a client without one)"
-            } else {
-                "the app client has a secret: set backend.client_secret = { file = \"PATH\" } or { env = \"VARIABLE\" }"
-            },
-        ),
-        _ if flow_not_allowed(&fault) => Problem::error(
-            format!("app client {client:?} doesn't allow the USER_AUTH flow: {}", fault.message),
-            "add ALLOW_USER_AUTH to the app client's authentication flows, and SMS_OTP to the pool's sign-in \
-             options (AllowedFirstAuthFactors; Essentials or Plus plan)",
-        ),
-        "TooManyRequestsException" | "LimitExceededException" | "ForbiddenException" => Problem::error(
-            format!("Cognito refused the check for now: {}: {}", fault.name, fault.message),
-            "run check-config again in a few minutes",
-        ),
-        // The client exists: the made-up user is unknown, or not a valid phone number.
-        _ => return None,
-    };
-    Some(problem)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fault(name: &str, message: &str) -> Fault {
-        Fault { name: name.into(), message: message.into(), session: None }
-    }
-
-    fn body_fault(json: &str) -> Fault {
-        serde_json::from_str::<FaultBody>(json).unwrap().into_fault(None)
-    }
-
-    #[test]
-    fn exception_names_are_read_without_their_namespace() {
-        let f = body_fault(
-            r#"{"__type":"com.amazonaws.cognito.identity.idp.model#CodeMismatchException","message":"Invalid code"}"#,
-        );
-        assert_eq!((f.name.as_str(), f.message.as_str()), ("CodeMismatchException", "Invalid code"));
-        let f = body_fault(r#"{"__type":"ExpiredCodeException","Message":"expired"}"#);
-        assert_eq!((f.name.as_str(), f.message.as_str()), ("ExpiredCodeException", "expired"));
-        let f = serde_json::from_str::<FaultBody>(r#"{"message":"x"}"#)
-            .unwrap()
-            .into_fault(Some("TooManyRequestsException:http://internal.amazon.com/coral/"));
-        assert_eq!(f.name, "TooManyRequestsException");
-        let f = body_fault(r#"{"__type":"CodeMismatchException","message":"m","Session":"next"}"#);
-        assert_eq!(f.session.unwrap().expose_secret(), "next");
-    }
-
-    #[test]
-    fn codes_map_to_what_the_kiosk_shows() {
-        let cases = [
-            (fault("CodeMismatchException", "Invalid code received for user"), AuthError::CodeRejected),
-            (fault("ExpiredCodeException", "Invalid code provided, please request a code again."), AuthError::Expired),
-            (fault("NotAuthorizedException", "Invalid session for the user, session is expired."), AuthError::Expired),
-            (fault("NotAuthorizedException", "Incorrect username or password."), AuthError::CodeRejected),
-            (fault("UserNotFoundException", "User does not exist."), AuthError::CodeRejected),
-            (fault("TooManyFailedAttemptsException", "Too many failed attempts."), AuthError::TooManyAttempts),
-            (
-                fault("TooManyRequestsException", "Rate exceeded"),
-                AuthError::RateLimited { retry_after: RATE_LIMIT_WAIT },
-            ),
-            (
-                fault("LimitExceededException", "Attempt limit exceeded"),
-                AuthError::RateLimited { retry_after: RATE_LIMIT_WAIT },
-            ),
-            (
-                fault("ForbiddenException", "Request not allowed due to WAF block."),
-                AuthError::StoreRateLimited { retry_after: WAF_WAIT },
-            ),
-            (fault("InternalErrorException", "x"), AuthError::Unreachable),
-        ];
-        for (fault, expected) in cases {
-            assert_eq!(verify_fault(&fault), expected, "{fault:?}");
-        }
-        assert!(matches!(verify_fault(&fault("AliasExistsException", "x")), AuthError::Protocol(_)));
-    }
-
-    #[test]
-    fn an_unknown_number_at_start_is_not_an_error() {
-        for name in ["UserNotFoundException", "UserNotConfirmedException", "NotAuthorizedException"] {
-            assert_eq!(start_fault(&fault(name, "User does not exist.")), Ok(()), "{name}");
-        }
-        assert_eq!(
-            start_fault(&fault("InvalidParameterException", "Invalid phone number provided.")),
-            Err(AuthError::InvalidPhone("Invalid phone number provided.".into()))
-        );
-        assert_eq!(
-            start_fault(&fault("TooManyRequestsException", "")),
-            Err(AuthError::RateLimited { retry_after: RATE_LIMIT_WAIT })
-        );
-    }
-
-    #[test]
-    fn set_up_mistakes_name_the_key_to_fix() {
-        let cases = [
-            fault("ResourceNotFoundException", "User pool client 123 does not exist."),
-            fault("NotAuthorizedException", "User pool client 123 does not exist."),
-            fault("NotAuthorizedException", "Unable to verify secret hash for client 123"),
-            fault("InvalidParameterException", "USER_AUTH flow not enabled for this client"),
-        ];
-        for (fault, key) in
-            cases.iter().zip(["backend.client_id", "backend.client_id", "backend.client_secret", "ALLOW_USER_AUTH"])
-        {
-            let Err(AuthError::Protocol(message)) = start_fault(fault) else { panic!("{fault:?}") };
-            assert!(message.contains(key), "{message}");
-        }
-    }
-
-    #[test]
-    fn secret_hash_is_base64_hmac_sha256_of_username_and_client_id() {
-        // python3 -c 'import hmac,hashlib,base64; print(base64.b64encode(hmac.new(b"s3cret",
-        //   b"+12065550100" b"kioskclient", hashlib.sha256).digest()).decode())'
-        let secret = SecretString::from("s3cret");
-        assert_eq!(secret_hash(&secret, "+12065550100", "kioskclient"), "9J9PIu+9HdzhIWRZmokhRo2R0BC9+L9XjomTicvDYsA=");
-    }
 
     #[test]
     fn pool_ids_and_endpoints_are_read_for_their_region() {
