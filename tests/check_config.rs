@@ -127,8 +127,8 @@ const KINDS: [BackendKind; 6] = BackendKind::ALL;
 
 fn available(kind: BackendKind) -> bool {
     match kind {
-        BackendKind::Shiftkey | BackendKind::Auth0 | BackendKind::Kratos => true,
-        BackendKind::Supabase | BackendKind::Cognito | BackendKind::Privacyidea => false,
+        BackendKind::Shiftkey | BackendKind::Auth0 | BackendKind::Kratos | BackendKind::Cognito => true,
+        BackendKind::Supabase | BackendKind::Privacyidea => false,
     }
 }
 
@@ -138,7 +138,7 @@ fn required_keys(kind: BackendKind) -> &'static str {
         BackendKind::Shiftkey | BackendKind::Kratos => "",
         BackendKind::Auth0 => "client_id = \"kiosk-client\"\nconnection = \"Username-Password-Authentication\"",
         BackendKind::Supabase => "api_key = { env = \"SHIFTKEY_TEST_SUPABASE_KEY\" }",
-        BackendKind::Cognito => "client_id = \"kiosk-client\"\nuser_pool_id = \"eu-west-1_test\"",
+        BackendKind::Cognito => "client_id = \"kioskclient\"\nuser_pool_id = \"eu-west-1_test\"",
         BackendKind::Privacyidea => "realm = \"kiosk\"",
     }
 }

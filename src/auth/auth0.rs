@@ -195,7 +195,7 @@ impl Auth0Backend {
                 audience: config.audience.clone().filter(|a| !a.is_empty()),
                 scope,
                 roles_claim: config.roles_claim.clone().filter(|c| !c.is_empty()),
-                code_length: config.code_length,
+                code_length: config.code_length_or(6),
                 code_lifetime: CODE_LIFETIME,
                 verifier,
                 pending: Mutex::new(HashMap::new()),

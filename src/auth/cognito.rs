@@ -112,9 +112,8 @@ impl CognitoBackend {
             issuer,
             vec![client_id.clone()],
         );
-        // `code_length` defaults to 6 for every kind; Cognito's are 8 unless set otherwise.
-        let code_length =
-            if config.code_length == BackendConfig::default().code_length { CODE_LENGTH } else { config.code_length };
+        // Cognito's codes are 8 digits unless config says otherwise.
+        let code_length = config.code_length_or(CODE_LENGTH);
         Ok(CognitoBackend {
             inner: Arc::new(Inner {
                 client,

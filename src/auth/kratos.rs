@@ -353,7 +353,7 @@ impl KratosBackend {
                 client: http::client(config)?,
                 base,
                 roles_claim,
-                code_length: config.code_length,
+                code_length: config.code_length_or(6),
                 pending: Mutex::default(),
             }),
         })

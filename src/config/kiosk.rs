@@ -70,8 +70,9 @@ pub struct BackendConfig {
     pub timeout: HumanDuration,
     /// An extra CA (PEM) to trust, for an on-premises provider.
     pub ca_file: Option<PathBuf>,
-    /// The code's length where the provider doesn't say (4-10).
-    pub code_length: usize,
+    /// The code's length where the provider doesn't say (4-10); unset, the provider's usual
+    /// length (6; Cognito's 8).
+    pub code_length: Option<usize>,
     pub client_id: Option<String>,
     pub client_secret: Option<SecretSource>,
     pub flow: Auth0Flow,
@@ -99,7 +100,7 @@ impl Default for BackendConfig {
             url: "http://127.0.0.1:8787".into(),
             timeout: HumanDuration(std::time::Duration::from_secs(10)),
             ca_file: None,
-            code_length: 6,
+            code_length: None,
             client_id: None,
             client_secret: None,
             flow: Auth0Flow::OtpChallenge,
@@ -169,10 +170,15 @@ impl BackendConfig {
         .collect()
     }
 
+    /// The code length config gives, else the provider's own.
+    pub fn code_length_or(&self, provider_default: usize) -> usize {
+        self.code_length.unwrap_or(provider_default)
+    }
+
     /// Each key fits the kind, the kind's required keys are there, the numbers are in range.
     pub fn check(&self) -> Result<(), InvalidBackend> {
-        if !(4..=10).contains(&self.code_length) {
-            return Err(InvalidBackend::CodeLength(self.code_length));
+        if let Some(length) = self.code_length.filter(|length| !(4..=10).contains(length)) {
+            return Err(InvalidBackend::CodeLength(length));
         }
         if !(1..=60).contains(&self.timeout.0.as_secs()) {
             return Err(InvalidBackend::Timeout(self.timeout));
