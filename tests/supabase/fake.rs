@@ -248,31 +248,31 @@ fn error(state: &FakeState, headers: &HeaderMap, status: StatusCode, code: &str,
     response
 }
 
-/// The API gateway's key check, before GoTrue sees the request.
-fn gateway(fake: &Fake, headers: &HeaderMap) -> Result<(), Response> {
+/// The API gateway's key check, before GoTrue sees the request: its refusal, if it refuses.
+fn gateway(fake: &Fake, headers: &HeaderMap) -> Option<Response> {
     let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut state = fake.state.lock().unwrap();
     if bearer.contains(API_KEY) {
         state.key_misused = true;
     }
     match headers.get("apikey").and_then(|v| v.to_str().ok()) {
-        Some(API_KEY) => Ok(()),
-        Some(_) => Err((
+        Some(API_KEY) => None,
+        Some(_) => Some((
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({ "message": "Invalid API key", "hint": "Double check your Supabase `anon` or `service_role` API key." })),
         )
             .into_response()),
         None => {
             state.key_misused = true;
-            Err((StatusCode::UNAUTHORIZED, axum::Json(json!({ "message": "No API key found in request" }))).into_response())
+            Some((StatusCode::UNAUTHORIZED, axum::Json(json!({ "message": "No API key found in request" }))).into_response())
         }
     }
 }
 
-/// The per-address limiter in front of `/otp` and `/verify`.
-fn address_limit(state: &mut FakeState, headers: &HeaderMap) -> Result<(), Response> {
+/// The per-address limiter in front of `/otp` and `/verify`: its refusal, if it refuses.
+fn address_limit(state: &mut FakeState, headers: &HeaderMap) -> Option<Response> {
     match state.requests_left {
-        Some(0) => Err(error(
+        Some(0) => Some(error(
             state,
             headers,
             StatusCode::TOO_MANY_REQUESTS,
@@ -281,9 +281,9 @@ fn address_limit(state: &mut FakeState, headers: &HeaderMap) -> Result<(), Respo
         )),
         Some(left) => {
             state.requests_left = Some(left - 1);
-            Ok(())
+            None
         }
-        None => Ok(()),
+        None => None,
     }
 }
 
@@ -295,11 +295,11 @@ fn valid_phone(phone: &str) -> Option<String> {
 }
 
 async fn otp(State(fake): State<Fake>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
-    if let Err(refused) = gateway(&fake, &headers) {
+    if let Some(refused) = gateway(&fake, &headers) {
         return refused;
     }
     let mut state = fake.state.lock().unwrap();
-    if let Err(limited) = address_limit(&mut state, &headers) {
+    if let Some(limited) = address_limit(&mut state, &headers) {
         return limited;
     }
     state.otp_requests.push(body.clone());
@@ -363,12 +363,12 @@ async fn otp(State(fake): State<Fake>, headers: HeaderMap, axum::Json(body): axu
 }
 
 async fn verify(State(fake): State<Fake>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
-    if let Err(refused) = gateway(&fake, &headers) {
+    if let Some(refused) = gateway(&fake, &headers) {
         return refused;
     }
     let delay = {
         let mut state = fake.state.lock().unwrap();
-        if let Err(limited) = address_limit(&mut state, &headers) {
+        if let Some(limited) = address_limit(&mut state, &headers) {
             return limited;
         }
         state.verify_requests.push(body.clone());
@@ -460,7 +460,7 @@ async fn token(
     Query(query): Query<HashMap<String, String>>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    if let Err(refused) = gateway(&fake, &headers) {
+    if let Some(refused) = gateway(&fake, &headers) {
         return refused;
     }
     let mut state = fake.state.lock().unwrap();
@@ -495,7 +495,7 @@ async fn logout(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = gateway(&fake, &headers) {
+    if let Some(refused) = gateway(&fake, &headers) {
         return refused;
     }
     let mut state = fake.state.lock().unwrap();
@@ -558,7 +558,7 @@ async fn logout(
 }
 
 async fn settings(State(fake): State<Fake>, headers: HeaderMap) -> Response {
-    if let Err(refused) = gateway(&fake, &headers) {
+    if let Some(refused) = gateway(&fake, &headers) {
         return refused;
     }
     let phone = fake.state.lock().unwrap().phone_enabled;
