@@ -81,8 +81,9 @@ async fn a_worker_signs_in_and_f12_ends_the_session_at_supabase() {
     let (setup, mut screen) = kiosk(&fake, dir.path(), "sk-sb-basic");
     let code = ask_for_code(&mut screen, &fake, ALEX).await.expect("a code texted to Alex");
     screen.type_text(&code).await;
-    let shown = screen.wait_for("TOKENFILE=", WAIT).await;
-    assert!(shown.contains("Alex Rivera"), "the name from user_metadata:\n{shown}");
+    screen.wait_for("TOKENFILE=", WAIT).await;
+    // The status bar, with the name from user_metadata.
+    let shown = screen.wait_for("Alex Rivera", WAIT).await;
 
     let sent = fake.read(|s| s.otp_requests[0].clone());
     assert_eq!(sent, serde_json::json!({ "phone": ALEX, "create_user": false, "channel": "sms" }));
@@ -130,9 +131,9 @@ async fn a_code_rejected_past_its_lifetime_is_expired() {
     let (setup, mut screen) = kiosk(&fake, dir.path(), "sk-sb-expired");
     let code = ask_for_code(&mut screen, &fake, ALEX).await.unwrap();
     screen.type_text(&code[..5]).await;
-    // The last digit goes in with a second or two left; the answer comes back after the end.
-    screen.wait_for("Code expires in 0:02", Duration::from_secs(75)).await;
-    fake.set(|s| s.verify_delay = Duration::from_secs(3));
+    // The last digit goes in with two or three seconds left; the answer comes back after the end.
+    screen.wait_for("Code expires in 0:03", Duration::from_secs(75)).await;
+    fake.set(|s| s.verify_delay = Duration::from_secs(4));
     screen.type_text(&code[5..]).await;
     screen.wait_for("That code has expired. Press Enter for a new code", WAIT).await;
     let failed = setup.audit_events("sign_in_failed");
@@ -512,4 +513,13 @@ fn the_example_config_loads_and_builds() {
     let (ok, out, err) = run_check(&config, &[(&variable, API_KEY)]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("(supabase) answers"), "{out}");
+}
+
+#[test]
+fn the_docs_show_the_example_config_as_it_is() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/providers/supabase.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("assets/kiosk.supabase.example.toml")).unwrap();
+    let shown = docs.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a toml block");
+    assert_eq!(shown, example, "docs/providers/supabase.md and assets/kiosk.supabase.example.toml differ");
 }

@@ -123,8 +123,12 @@ fn signed_in_user(
     let empty = Map::new();
     let object = |key: &str| claims.get(key).and_then(Value::as_object).unwrap_or(&empty);
     let profile = object("user_metadata");
-    let full_name = profile.get("full_name").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-    let display_name = jwt::display_name(profile, full_name.unwrap_or(&phone.masked()));
+    // Supabase's own sign-ups fill `full_name` (and `name`); others may give the parts.
+    let text = |key: &str| profile.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let display_name = match text("name").or(text("full_name")) {
+        Some(name) => name.to_string(),
+        None => jwt::display_name(profile, &phone.masked()),
+    };
     Ok(SignedInUser { id, display_name, roles: jwt::roles(object("app_metadata"), roles_claim) })
 }
 
@@ -507,6 +511,8 @@ mod tests {
             json!({ "sub": "u", "phone": "12065550100", "user_metadata": { "name": "Alex R.", "full_name": "x" } }),
         );
         assert_eq!(signed_in_user(&named, &alex(), "roles").unwrap().display_name, "Alex R.");
+        let parts = json!({ "sub": "u", "phone": "12065550100", "user_metadata": { "given_name": "Alex", "family_name": "Rivera" } });
+        assert_eq!(signed_in_user(&claims(parts), &alex(), "roles").unwrap().display_name, "Alex Rivera");
         let bare = claims(json!({ "sub": "u", "phone": "12065550100" }));
         let user = signed_in_user(&bare, &alex(), "roles").unwrap();
         assert_eq!(user.display_name, "+1 ••• ••• 0100");

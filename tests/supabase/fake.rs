@@ -573,7 +573,15 @@ async fn settings(State(fake): State<Fake>, headers: HeaderMap) -> Response {
 /// Public, as on a hosted project: no `apikey` needed.
 async fn jwks(State(fake): State<Fake>) -> Response {
     match fake.state.lock().unwrap().jwks_mode {
-        JwksMode::Good => axum::Json(idp::jwks()).into_response(),
+        JwksMode::Good => {
+            // As Supabase publishes them: with `key_ops` and `ext` beside the usual members.
+            let mut keys = idp::jwks();
+            for key in keys["keys"].as_array_mut().expect("a key list") {
+                key["key_ops"] = json!(["verify"]);
+                key["ext"] = json!(true);
+            }
+            axum::Json(keys).into_response()
+        }
         JwksMode::Garbage => (StatusCode::OK, "<html>not a key set</html>").into_response(),
         JwksMode::Empty => axum::Json(json!({ "keys": [] })).into_response(),
     }
