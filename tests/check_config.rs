@@ -127,8 +127,12 @@ const KINDS: [BackendKind; 6] = BackendKind::ALL;
 
 fn available(kind: BackendKind) -> bool {
     match kind {
-        BackendKind::Shiftkey | BackendKind::Auth0 | BackendKind::Kratos | BackendKind::Cognito => true,
-        BackendKind::Supabase | BackendKind::Privacyidea => false,
+        BackendKind::Shiftkey
+        | BackendKind::Auth0
+        | BackendKind::Kratos
+        | BackendKind::Cognito
+        | BackendKind::Supabase => true,
+        BackendKind::Privacyidea => false,
     }
 }
 

@@ -197,10 +197,11 @@ impl SupabaseBackend {
                 url.trim_end_matches("/auth/v1")
             )));
         }
-        if !(6..=10).contains(&config.code_length) {
+        let code_length = config.code_length_or(6);
+        if !(6..=10).contains(&code_length) {
             return Err(BuildError::Invalid(format!(
                 "backend.code_length: Supabase's SMS codes are 6 to 10 digits, not {}",
-                config.code_length
+                code_length
             )));
         }
         let roles_claim = config.roles_claim.clone().unwrap_or_else(|| "roles".into());
@@ -219,15 +220,8 @@ impl SupabaseBackend {
             auth_url.clone(),
             vec![AUDIENCE.into()],
         );
-        let inner = Inner {
-            client,
-            auth_url,
-            api_key,
-            roles_claim,
-            code_length: config.code_length,
-            verifier,
-            challenges: Mutex::default(),
-        };
+        let inner =
+            Inner { client, auth_url, api_key, roles_claim, code_length, verifier, challenges: Mutex::default() };
         Ok(SupabaseBackend { inner: Arc::new(inner) })
     }
 
@@ -547,7 +541,7 @@ mod tests {
     fn what_cant_work_is_refused_before_any_request() {
         let key = key_file("sb_publishable_abc");
         assert!(SupabaseBackend::new(&config(key.path())).is_ok());
-        let short = BackendConfig { code_length: 5, ..config(key.path()) };
+        let short = BackendConfig { code_length: Some(5), ..config(key.path()) };
         let err = SupabaseBackend::new(&short).unwrap_err().to_string();
         assert!(err.contains("backend.code_length") && err.contains("6 to 10"), "{err}");
         let api = BackendConfig { url: "https://abcdefgh.supabase.co/auth/v1/".into(), ..config(key.path()) };
