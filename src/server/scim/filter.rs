@@ -18,10 +18,26 @@ use crate::server::store::UserTerm;
 fn parse(raw: &str) -> Result<Filter, ScimError> {
     match Filter::from_str(raw) {
         Ok(filter) => Ok(filter),
-        Err(err) => rewrite_value_path_comparison(raw)
-            .and_then(|rewritten| Filter::from_str(&rewritten).ok())
+        Err(err) => [rewrite_value_path_comparison(raw), quote_bare_value(raw)]
+            .into_iter()
+            .flatten()
+            .find_map(|rewritten| Filter::from_str(&rewritten).ok())
             .ok_or_else(|| ScimError::InvalidFilter(format!("{raw:?}: {err}"))),
     }
+}
+
+/// `externalId eq jyoung` → `externalId eq "jyoung"`: the unquoted form of Entra's own
+/// matching example. Only a single comparison whose value is one bare word.
+fn quote_bare_value(raw: &str) -> Option<String> {
+    let mut words = raw.split_whitespace();
+    let (attr, op, value) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some() || !op.eq_ignore_ascii_case("eq") {
+        return None;
+    }
+    let bare = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c));
+    let literal = ["true", "false", "null"].iter().any(|l| l.eq_ignore_ascii_case(value))
+        || value.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    (bare && !literal).then(|| format!("{attr} eq \"{value}\""))
 }
 
 /// `attr[inner].sub rest` → `attr[inner and sub rest]`, or `None` when `raw` isn't that form.
@@ -158,5 +174,12 @@ mod tests {
             Some("emails[type eq \"wo]rk\" and value eq \"a\"]")
         );
         assert_eq!(rewrite_value_path_comparison("userName eq \"a\""), None);
+    }
+
+    #[test]
+    fn entras_unquoted_matching_example_is_read_as_a_string() {
+        assert_eq!(terms(Resource::User, "externalId eq jyoung").unwrap(), [UserTerm::ExternalId("jyoung".into())]);
+        assert_eq!(quote_bare_value("active eq true"), None);
+        assert_eq!(quote_bare_value("userName eq a and x"), None);
     }
 }
