@@ -223,6 +223,15 @@ async fn put_replaces_and_disabling_through_put_revokes_too() {
     let replaced = server.call("PUT", &format!("/Users/{id}"), Some(&body)).await;
     assert_eq!((replaced.status.as_u16(), &replaced.body["active"]), (200, &json!(false)), "{}", replaced.body);
     assert_eq!(me(&server, &token).await, 401);
+    // A PUT that doesn't mention numbers or roles keeps them; [] clears them.
+    let jordan = id_of(&server, "jordan").await;
+    let body = user_body("jordan", json!({ "displayName": "Jordan Lee" }));
+    let kept = server.call("PUT", &format!("/Users/{jordan}"), Some(&body)).await.body;
+    assert_eq!(kept["phoneNumbers"][0]["value"], "+12065550109", "{kept}");
+    assert_eq!(kept["roles"][0]["value"], "kiosk-manager");
+    let body = user_body("jordan", json!({ "phoneNumbers": [], "roles": null }));
+    let cleared = server.call("PUT", &format!("/Users/{jordan}"), Some(&body)).await.body;
+    assert!(cleared.get("phoneNumbers").is_none() && cleared.get("roles").is_none(), "{cleared}");
 }
 
 #[tokio::test]

@@ -54,7 +54,6 @@ fn resource_type_resources(base: &str) -> Vec<Value> {
 pub async fn service_provider_config(_client: ScimClient, BaseUrl(base): BaseUrl) -> Response {
     let config = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/shiftkey/shiftkey#provisioning-from-entra-id-or-okta-scim",
         "patch": { "supported": true },
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
         "filter": { "supported": true, "maxResults": MAX_PAGE },

@@ -173,7 +173,7 @@ impl FromRequestParts<Arc<ScimState>> for ScimClient {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| &v[7..]))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ScimError::Unauthorized)?;
@@ -228,7 +228,10 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
 /// `invalidValue` when a value has the wrong type.
 pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ScimError> {
     serde_json::from_value(value).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data if err.to_string().contains("unknown field") => {
+        // A name the body shouldn't have, or one it must have: the structure is wrong.
+        serde_json::error::Category::Data
+            if err.to_string().contains("unknown field") || err.to_string().contains("missing field") =>
+        {
             ScimError::InvalidSyntax(err.to_string())
         }
         _ => ScimError::InvalidValue(err.to_string()),

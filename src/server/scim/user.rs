@@ -305,6 +305,20 @@ fn store_replacement(
     })
 }
 
+/// A PUT that doesn't mention `phoneNumbers` or `roles` keeps them (RFC 7644 §3.5.1 lets an
+/// omitted attribute be "not asserted"); `null` or `[]` clears them. An IdP that doesn't map
+/// numbers or roles (Okta's PUT sends whole users) then leaves those `admin` set alone.
+fn keep_unsent(mut body: Map<String, Value>, current: &Value) -> Map<String, Value> {
+    for name in ["phoneNumbers", "roles"] {
+        if !body.keys().any(|k| k.eq_ignore_ascii_case(name))
+            && let Some(value) = current.get(name)
+        {
+            body.insert(name.to_string(), value.clone());
+        }
+    }
+    body
+}
+
 pub async fn replace(
     client: ScimClient,
     axum::extract::State(state): State,
@@ -313,7 +327,7 @@ pub async fn replace(
     Query(query): Query<ResourceQuery>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let result = store_replacement(&state, &id, |_| Ok(body));
+    let result = store_replacement(&state, &id, |row| Ok(keep_unsent(body, &resource(row, &base))));
     state.audit(&client, "replace user", &id, &result);
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
     Ok(respond(StatusCode::OK, resource(&result?, &base), &selection, None))
