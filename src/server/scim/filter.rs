@@ -92,6 +92,14 @@ pub fn terms(resource: Resource, raw: &str) -> Result<Vec<UserTerm>, ScimError> 
     parts.into_iter().map(|part| term(resource, part).ok_or_else(|| unsupported(resource, raw))).collect()
 }
 
+/// The attribute a resource's name is: `userName`, or a group's `displayName`.
+fn name_attribute(resource: Resource) -> &'static str {
+    match resource {
+        Resource::User => "userName",
+        Resource::Group => "displayName",
+    }
+}
+
 fn term(resource: Resource, filter: &Filter) -> Option<UserTerm> {
     match filter {
         Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) => {
@@ -100,9 +108,7 @@ fn term(resource: Resource, filter: &Filter) -> Option<UserTerm> {
                 Some(UserTerm::Id(value))
             } else if named(path, resource, "externalId") {
                 Some(UserTerm::ExternalId(value))
-            } else if resource == Resource::User && named(path, resource, "userName") {
-                Some(UserTerm::Name(value))
-            } else if resource == Resource::Group && named(path, resource, "displayName") {
+            } else if named(path, resource, name_attribute(resource)) {
                 Some(UserTerm::Name(value))
             } else {
                 None
