@@ -141,9 +141,16 @@ fn record(input: UserIn, enabled_now: Option<bool>) -> Result<UserRecord, ScimEr
     });
     let display_name =
         non_empty(input.display_name.as_deref()).map(str::to_string).or(from_name).unwrap_or_else(|| username.clone());
+    // Shown on the kiosk's screen ("Welcome, …"): no control characters, so no terminal escapes.
+    if display_name.chars().any(char::is_control) {
+        return Err(ScimError::InvalidValue("displayName (or name) must not hold control characters".into()));
+    }
     let mut roles = Vec::new();
     for role in &input.roles {
         match non_empty(role.value.as_deref()) {
+            Some(value) if value.chars().any(char::is_control) => {
+                return Err(ScimError::InvalidValue("roles: a role must not hold control characters".into()));
+            }
             Some(value) => roles.push(value.to_string()),
             None => return Err(ScimError::InvalidValue("roles: each role needs a value".into())),
         }
@@ -430,7 +437,11 @@ mod tests {
     }
 
     #[test]
-    fn user_name_is_required_and_one_word() {
+    fn user_name_is_required_and_one_word_and_shown_names_hold_no_control_characters() {
+        assert!(matches!(
+            user(json!({ "userName": "a", "displayName": "Evil\u{1b}[2J" })),
+            Err(ScimError::InvalidValue(_))
+        ));
         assert!(matches!(user(json!({ "displayName": "x" })), Err(ScimError::InvalidValue(_))));
         assert!(matches!(user(json!({ "userName": "two words" })), Err(ScimError::InvalidValue(_))));
     }
