@@ -165,7 +165,8 @@ fn errors_say_what_to_do_next() {
     assert!(fails(&db, &["policy", "set"]).contains("nothing to change"));
     assert!(fails(&db, &["policy", "set", "--target-group", "ghosts"]).contains("group add ghosts"));
     assert!(fails(&db, &["user", "add-to-group", "alex", "ghosts"]).contains("group list"));
-    assert!(fails(&db, &["group", "add", "a b"]).contains("without spaces"));
+    assert!(fails(&db, &["group", "add", " padded "]).contains("not padded with spaces"));
+    assert!(fails(&db, &["policy", "set", "--target-group", "Night Shift"]).contains("`group add 'Night Shift'`"));
     ok(&db, &["group", "add", "tills"]);
     assert!(fails(&db, &["group", "add", "tills"]).contains("already exists"));
     assert!(fails(&db, &["user", "enable", "nobody"]).contains("user list"));
@@ -187,4 +188,47 @@ fn every_command_is_audited_without_full_numbers() {
     assert_eq!(records[5]["ok"], false);
     assert_eq!(records[6]["command"], "sessions revoke");
     assert!(!audit.contains("2065550100") && !audit.contains("206 555 0100"), "{audit}");
+}
+
+#[test]
+fn group_names_are_display_names_everywhere_a_group_is_named() {
+    let (_dir, db) = seeded();
+    ok(&db, &["group", "add", "Contoso SMS Users"]);
+    ok(&db, &["policy", "set", "--target-group", "Contoso SMS Users"]);
+    ok(&db, &["user", "add-to-group", "alex", "Contoso SMS Users"]);
+    let show = json(&db, &["user", "show", "alex"]);
+    assert_eq!(show["user"]["groups"][0], "Contoso SMS Users");
+    assert_eq!(show["sms_sign_in"]["enabled"], true);
+    assert_eq!(json(&db, &["policy", "show"])["target_groups"][0], "Contoso SMS Users");
+    assert!(fails(&db, &["group", "add", "contoso sms users"]).contains("already exists"), "unique whatever the case");
+    let text = ok(&db, &["user", "show", "jordan"]);
+    assert!(text.contains("not targeted"), "{text}");
+    ok(&db, &["user", "remove-from-group", "alex", "Contoso SMS Users"]);
+}
+
+#[test]
+fn deleting_a_user_ends_them_and_frees_their_number() {
+    let (_dir, db) = seeded();
+    assert!(ok(&db, &["user", "delete", "alex"]).contains("ended their sessions"));
+    assert!(fails(&db, &["user", "show", "alex"]).contains("user list"));
+    ok(&db, &["phone", "set", "jordan", "+1 206 555 0100", "--type", "other"]);
+    assert!(fails(&db, &["user", "delete", "alex"]).contains("user list"));
+}
+
+#[test]
+fn scim_tokens_are_shown_once_listed_by_name_and_revoked() {
+    let (dir, db) = seeded();
+    let created = json(&db, &["scim", "token", "create", "--name", "entra"]);
+    let token = created["token"].as_str().unwrap().to_string();
+    assert!(token.len() >= 40, "256 random bits");
+    let text = ok(&db, &["scim", "token", "create"]);
+    assert!(text.contains("shown only this once") && text.contains("\"scim\""), "{text}");
+    assert!(fails(&db, &["scim", "token", "create", "--name", "entra"]).contains("already exists"));
+    let list = ok(&db, &["scim", "token", "list"]);
+    assert!(list.contains("entra") && list.contains("scim") && !list.contains(&token), "{list}");
+    assert_eq!(json(&db, &["scim", "token", "list"]).as_array().unwrap().len(), 2);
+    ok(&db, &["scim", "token", "revoke", "entra"]);
+    assert!(fails(&db, &["scim", "token", "revoke", "entra"]).contains("scim token list"));
+    let audit = std::fs::read_to_string(dir.path().join("shiftkey.db.audit.jsonl")).unwrap();
+    assert!(audit.contains("scim token create") && !audit.contains(&token), "the token is never audited");
 }

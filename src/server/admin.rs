@@ -11,7 +11,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clock::{Clock, SystemClock};
-use super::store::{NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User};
+use super::otp;
+use super::store::{
+    MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User, valid_group_name,
+};
 use crate::audit::AuditLog;
 use crate::phone::{self, PhoneError, PhoneNumber};
 
@@ -44,6 +47,31 @@ pub enum AdminCommand {
     /// A user's signed-in sessions (tokens).
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Provisioning from Entra ID or Okta (SCIM 2.0 at /scim/v2).
+    #[command(subcommand)]
+    Scim(ScimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScimCommand {
+    /// The bearer tokens a provisioning service presents.
+    #[command(subcommand)]
+    Token(ScimTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScimTokenCommand {
+    /// Create a token; it is printed once, and only its hash is stored.
+    Create {
+        /// What the token is for ("entra", "okta"); the actor in the audit log.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List,
+    /// End a token: the provisioning service using it gets 401 from then on.
+    Revoke {
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,7 +93,10 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
-    Add { group: String },
+    /// Add a group; its name is a display name ("Contoso SMS Users": quote it).
+    Add {
+        group: String,
+    },
     List,
 }
 
@@ -86,6 +117,10 @@ pub enum UserCommand {
         username: String,
     },
     Enable {
+        username: String,
+    },
+    /// Delete a user; their tokens end at once.
+    Delete {
         username: String,
     },
     AddToGroup {
@@ -130,9 +165,13 @@ pub enum AdminError {
     NothingToChange,
     #[error("{what} {name:?} must be one word of at most 64 characters, without spaces")]
     BadName { what: &'static str, name: String },
+    #[error(
+        "group {0:?} must be a name of at most {MAX_GROUP_NAME_CHARS} characters, not empty, not padded with spaces"
+    )]
+    BadGroupName(String),
     #[error("--display-name must not be empty")]
     EmptyDisplayName,
-    #[error("no group named {0:?}; create it first with `group add {0}`")]
+    #[error("no group named {0:?}; create it first with `group add {hint}`", hint = shell_word(.0))]
     NoGroupToTarget(String),
 }
 
@@ -157,7 +196,7 @@ pub enum DirectoryNumberError {
 
 /// Validates a number for the directory: + and country code, valid in its plan, able to
 /// receive codes. The message explains and shows a valid example.
-fn directory_number(input: &str) -> Result<PhoneNumber, DirectoryNumberError> {
+pub(crate) fn directory_number(input: &str) -> Result<PhoneNumber, DirectoryNumberError> {
     use DirectoryNumberError as E;
     if !input.trim_start().starts_with('+') {
         return Err(E::NoCountryCode { input: input.into() });
@@ -170,6 +209,15 @@ fn directory_number(input: &str) -> Result<PhoneNumber, DirectoryNumberError> {
         }
         Err(source) => Err(E::Unreadable { input: input.into(), source }),
     }
+}
+
+/// A name as it must be typed in a shell: quoted when it holds anything but letters, digits
+/// and `-_.@+`.
+fn shell_word(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c)) {
+        return name.to_string();
+    }
+    format!("'{}'", name.replace('\'', "'\\''"))
 }
 
 fn check_name(what: &'static str, name: &str) -> Result<(), AdminError> {
@@ -241,6 +289,16 @@ struct PhoneJson<'a> {
 }
 
 #[derive(Serialize)]
+struct ScimTokenJson<'a> {
+    name: &'a str,
+    /// Only from create: the one time it is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
+}
+
+#[derive(Serialize)]
 struct RevokedJson<'a> {
     username: &'a str,
     revoked: usize,
@@ -281,7 +339,7 @@ pub fn audit_path(db: &std::path::Path) -> PathBuf {
 }
 
 /// Masks anything that looks like a phone number in a message (for the audit log).
-fn mask_numbers(text: &str) -> String {
+pub(crate) fn mask_numbers(text: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
@@ -318,6 +376,7 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
         AdminCommand::User(UserCommand::Show { username }) => ("user show", json!(username)),
         AdminCommand::User(UserCommand::Disable { username }) => ("user disable", json!(username)),
         AdminCommand::User(UserCommand::Enable { username }) => ("user enable", json!(username)),
+        AdminCommand::User(UserCommand::Delete { username }) => ("user delete", json!(username)),
         AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
             ("user add-to-group", json!([username, group]))
         }
@@ -327,6 +386,10 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
         AdminCommand::Phone(PhoneCommand::Set { username, kind, .. }) => ("phone set", json!([username, kind])),
         AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => ("phone remove", json!([username, kind])),
         AdminCommand::Sessions(SessionsCommand::Revoke { username }) => ("sessions revoke", json!(username)),
+        // The token itself is never audited: only its name.
+        AdminCommand::Scim(ScimCommand::Token(ScimTokenCommand::Create { name })) => ("scim token create", json!(name)),
+        AdminCommand::Scim(ScimCommand::Token(ScimTokenCommand::List)) => ("scim token list", Value::Null),
+        AdminCommand::Scim(ScimCommand::Token(ScimTokenCommand::Revoke { name })) => ("scim token revoke", json!(name)),
     }
 }
 
@@ -355,7 +418,9 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             Ok(policy_answer(&store.policy()?))
         }
         AdminCommand::Group(GroupCommand::Add { group }) => {
-            check_name("group", group)?;
+            if !valid_group_name(group) {
+                return Err(AdminError::BadGroupName(group.clone()));
+            }
             store.add_group(group)?;
             Ok(Answer::new(format!("added group {group}"), &GroupJson { group }))
         }
@@ -413,6 +478,10 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             let user = store.set_enabled(username, true, now)?;
             Ok(Answer::new(format!("enabled {}", user.username), &user))
         }
+        AdminCommand::User(UserCommand::Delete { username }) => {
+            let user = store.atomically(|s| s.delete_user(username))?;
+            Ok(Answer::new(format!("deleted {} and ended their sessions", user.username), &user))
+        }
         AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
             store.add_to_group(username, group)?;
             let json = MembershipJson { username, group, removed: None };
@@ -447,6 +516,60 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 format!("ended {ended} session(s) of {username}"),
                 &RevokedJson { username, revoked: ended },
             ))
+        }
+        AdminCommand::Scim(ScimCommand::Token(command)) => scim_token(store, command, now),
+    }
+}
+
+/// SCIM tokens: 256 random bits, shown once, stored as SHA-256 like access tokens.
+fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Answer, AdminError> {
+    match command {
+        ScimTokenCommand::Create { name } => {
+            let name = match name {
+                Some(name) => {
+                    check_name("token name", name)?;
+                    name.clone()
+                }
+                None => {
+                    let taken: Vec<String> = store.scim_tokens()?.into_iter().map(|(n, _)| n).collect();
+                    (1..)
+                        .map(|i| if i == 1 { "scim".to_string() } else { format!("scim-{i}") })
+                        .find(|n| !taken.contains(n))
+                        .expect("some name is free")
+                }
+            };
+            let token = otp::new_token();
+            store.scim_token_create(&name, &otp::token_hash(token.expose()), now)?;
+            let text = format!(
+                "created SCIM token {name:?}. It is shown only this once: paste it as the Secret Token now.\n{}",
+                token.expose()
+            );
+            Ok(Answer::new(text, &ScimTokenJson { name: &name, token: Some(token.expose()), created: None }))
+        }
+        ScimTokenCommand::List => {
+            let tokens = store.scim_tokens()?;
+            let created = |ms: i64| {
+                let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+                humantime::format_rfc3339_seconds(at).to_string()
+            };
+            let text = if tokens.is_empty() {
+                "no SCIM tokens yet; create one with `scim token create --name NAME`".to_string()
+            } else {
+                tokens
+                    .iter()
+                    .map(|(name, at)| format!("{name}\tcreated {}", created(*at)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let json: Vec<_> = tokens
+                .iter()
+                .map(|(name, at)| ScimTokenJson { name, token: None, created: Some(created(*at)) })
+                .collect();
+            Ok(Answer::new(text, &json))
+        }
+        ScimTokenCommand::Revoke { name } => {
+            store.scim_token_revoke(name)?;
+            Ok(Answer::new(format!("revoked SCIM token {name:?}"), &ScimTokenJson { name, token: None, created: None }))
         }
     }
 }
@@ -509,6 +632,15 @@ fn user_answer(user: &User, phones: &[(PhoneKind, String)], check: &SignInCheck)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_quote_a_group_name_a_shell_would_split() {
+        assert_eq!(shell_word("tills"), "tills");
+        assert_eq!(shell_word("Contoso SMS Users"), "'Contoso SMS Users'");
+        assert_eq!(shell_word("Bob's crew"), "'Bob'\\''s crew'");
+        let err = AdminError::NoGroupToTarget("Contoso SMS Users".into()).to_string();
+        assert!(err.contains("`group add 'Contoso SMS Users'`"), "{err}");
+    }
 
     #[test]
     fn numbers_are_masked_in_audited_errors() {

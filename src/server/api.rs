@@ -39,7 +39,9 @@ pub fn router(service: Arc<SignInService>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(service)
+        .with_state(Arc::clone(&service))
+        // Provisioning from Entra ID or Okta: its own errors, body limit and tokens (README).
+        .nest("/scim/v2", super::scim::router(service))
 }
 
 /// Every error answer of the API.

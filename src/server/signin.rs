@@ -84,6 +84,11 @@ impl SignInService {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The audit log admin commands and SCIM changes go to.
+    pub(super) fn audit_log(&self) -> crate::audit::AuditLog {
+        crate::audit::AuditLog::new(self.config.audit_path())
+    }
+
     pub fn trusts_forwarded_for(&self) -> bool {
         self.config.limits.trust_forwarded_for
     }

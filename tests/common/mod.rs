@@ -5,6 +5,7 @@
 pub mod hostile;
 pub mod idp;
 pub mod needs;
+pub mod scim;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -13,6 +13,25 @@ pub enum Need {
     Root,
     /// A program on `PATH`, and the apt package that brings it.
     Tool { program: &'static str, package: &'static str },
+    /// A Python module from PyPI in its venv under the target dir, where `scripts/test`
+    /// installs it (`venv` is the venv's directory name there).
+    PyPi { module: &'static str, package: &'static str, venv: &'static str },
+}
+
+/// The target dir of this build (`CARGO_TARGET_TMPDIR` is its `tmp`).
+pub fn target_dir() -> PathBuf {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().map(PathBuf::from).unwrap_or(tmp)
+}
+
+impl Need {
+    /// The venv's Python for a PyPI need.
+    pub fn python(&self) -> Option<PathBuf> {
+        match self {
+            Need::PyPi { venv, .. } => Some(target_dir().join(venv).join("bin").join("python")),
+            _ => None,
+        }
+    }
 }
 
 impl Need {
@@ -20,6 +39,12 @@ impl Need {
         match self {
             Need::Root => nix::unistd::geteuid().is_root(),
             Need::Tool { program, .. } => on_path(program),
+            Need::PyPi { module, .. } => self.python().is_some_and(|python| {
+                std::process::Command::new(python)
+                    .args(["-c", &format!("import {module}")])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            }),
         }
     }
 
@@ -27,6 +52,9 @@ impl Need {
         match self {
             Need::Root => "root".to_string(),
             Need::Tool { program, package } => format!("{program} (apt-get install {package})"),
+            Need::PyPi { package, venv, .. } => {
+                format!("{package} from PyPI (scripts/test installs it into target/{venv})")
+            }
         }
     }
 }
@@ -42,6 +70,9 @@ fn on_path(program: &str) -> bool {
 
 pub const BWRAP: Need = Need::Tool { program: "bwrap", package: "bubblewrap" };
 pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
+/// The SCIM compliance checker; its venv and version are in `scripts/test`.
+pub const SCIM2_TESTER: Need =
+    Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };
 
 /// Whether the whole test can run. When a need is unmet: panics under CI, otherwise records
 /// the test as skipped and returns false — the test returns at once.

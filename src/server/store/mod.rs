@@ -8,9 +8,11 @@
 mod challenges;
 mod checkpoint;
 mod directory;
+mod scim;
 mod tokens;
 
-pub use directory::{NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind};
+pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
+pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
 
 use std::path::Path;
 
@@ -32,6 +34,12 @@ pub enum StoreError {
     NoSuchGroup(String),
     #[error("a group named {0:?} already exists")]
     GroupExists(String),
+    #[error("a SCIM token named {0:?} already exists; pick another --name, or revoke it first")]
+    TokenExists(String),
+    #[error("no SCIM token named {0:?}; `shiftkey admin --db DB scim token list` shows them")]
+    NoSuchToken(String),
+    #[error("no user with id {0:?}")]
+    NoSuchMember(String),
     #[error("{username:?} has no {kind} phone to remove")]
     NoSuchPhone { username: String, kind: PhoneKind },
     #[error("database error: {0}")]
@@ -149,10 +157,48 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sends_by_client ON sends(client, at);
     ALTER TABLE challenges ADD COLUMN phone_key BLOB NOT NULL DEFAULT x'';
 "#,
+    // SCIM provisioning: stable random ids, what the IdP sent that the directory keeps as is,
+    // and the tokens a provisioning service presents (hashed).
+    r#"
+    ALTER TABLE users ADD COLUMN scim_id TEXT;
+    ALTER TABLE users ADD COLUMN external_id TEXT;
+    ALTER TABLE users ADD COLUMN work_email TEXT;
+    ALTER TABLE users ADD COLUMN scim_doc TEXT;
+    ALTER TABLE users ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN modified_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET scim_id = lower(hex(randomblob(16)));
+    CREATE UNIQUE INDEX users_by_scim_id ON users(scim_id);
+    CREATE INDEX users_by_username_nocase ON users(username COLLATE NOCASE);
+    CREATE INDEX users_by_external_id ON users(external_id);
+    CREATE INDEX users_by_work_email ON users(work_email COLLATE NOCASE);
+    ALTER TABLE groups ADD COLUMN scim_id TEXT;
+    ALTER TABLE groups ADD COLUMN external_id TEXT;
+    ALTER TABLE groups ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE groups ADD COLUMN modified_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE groups SET scim_id = lower(hex(randomblob(16)));
+    CREATE UNIQUE INDEX groups_by_scim_id ON groups(scim_id);
+    CREATE INDEX groups_by_name_nocase ON groups(name COLLATE NOCASE);
+    CREATE INDEX user_groups_by_group ON user_groups(group_id);
+    ALTER TABLE phones ADD COLUMN scim_type TEXT;
+    ALTER TABLE phones ADD COLUMN as_sent TEXT;
+    ALTER TABLE phones ADD COLUMN is_primary INTEGER;
+    ALTER TABLE phones ADD COLUMN display TEXT;
+    CREATE TABLE scim_tokens (
+        name TEXT PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    );
+"#,
 ];
 
 pub struct Store {
     conn: Connection,
+}
+
+/// The wall clock in milliseconds, for the created and modified times the directory keeps.
+fn now_ms() -> i64 {
+    use crate::server::clock::{Clock, SystemClock};
+    SystemClock.now_ms()
 }
 
 impl Store {
