@@ -459,3 +459,17 @@ fn the_example_config_loads_and_builds_a_kratos_backend() {
     let backend = shiftkey::auth::from_config(&config.backend).unwrap_or_else(|err| panic!("{err}"));
     assert!(matches!(backend, shiftkey::auth::Backend::Kratos(_)));
 }
+
+#[tokio::test]
+async fn a_session_token_holds_until_kratos_ends_it() {
+    use shiftkey::auth::TokenState;
+    let fake = FakeKratos::start();
+    let kratos = backend(fake.url());
+    let challenge = kratos.start(&phone(ALEX)).await.unwrap();
+    let grant = kratos.verify(&challenge.id, &code(&fake.code_for(ALEX, 1).await)).await.unwrap();
+    assert!(kratos.rechecks_tokens());
+    assert_eq!(kratos.still_valid(&grant.tokens).await.unwrap(), TokenState::Valid);
+    // Ended at Kratos (here by a logout; an admin revoking the session answers the same).
+    kratos.sign_out(&grant.tokens).await.unwrap();
+    assert_eq!(kratos.still_valid(&grant.tokens).await.unwrap(), TokenState::Ended);
+}

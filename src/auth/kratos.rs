@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    AuthBackend, AuthError, BuildError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens, http, jwt,
+    AuthBackend, AuthError, BuildError, Challenge, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens, http,
+    jwt,
 };
 use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
@@ -558,6 +559,29 @@ impl KratosBackend {
 impl AuthBackend for KratosBackend {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
         self.open(new_key(), phone).await
+    }
+
+    fn rechecks_tokens(&self) -> bool {
+        true
+    }
+
+    /// Kratos knows its sessions: whoami refuses one it revoked, or of a disabled identity.
+    async fn still_valid(&self, tokens: &Tokens) -> Result<TokenState, AuthError> {
+        let response = self
+            .inner
+            .client
+            .get(self.url("sessions/whoami"))
+            .header(ACCEPT, "application/json")
+            .header("X-Session-Token", tokens.access.expose())
+            .send()
+            .await
+            .map_err(http::unreachable)?;
+        match response.status() {
+            status if status.is_success() => Ok(TokenState::Valid),
+            status if status.is_server_error() => Err(AuthError::Unreachable),
+            reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN => Ok(TokenState::Ended),
+            status => Err(AuthError::Protocol(format!("Kratos's whoami answered {status}"))),
+        }
     }
 
     /// A new code on the same flow while it has codes left to take (Kratos deletes the old ones;

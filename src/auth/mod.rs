@@ -122,6 +122,10 @@ pub trait AuthBackend: Send + Sync + 'static {
         let _ = tokens;
         async { Ok(TokenState::Unknown) }
     }
+    /// Whether `still_valid` can ever say more than `Unknown`.
+    fn rechecks_tokens(&self) -> bool {
+        false
+    }
     /// What `check-config` reports: each thing found wrong with the provider's set-up (its
     /// discovery or settings endpoint, its signing keys, …), with what to change. Empty: all good.
     fn check(&self) -> impl Future<Output = Vec<Problem>> + Send;
@@ -227,7 +231,19 @@ impl AuthBackend for Backend {
     }
 
     async fn check(&self) -> Vec<Problem> {
-        each_backend!(self, backend => backend.check().await)
+        let mut problems = each_backend!(self, backend => backend.check().await);
+        if !self.rechecks_tokens() {
+            problems.push(Problem::note(
+                "this provider can't say whether a session's token still holds",
+                "a worker removed there stays signed in until the session ends by itself (idle timeout, \
+                 session.max_duration); session.recheck doesn't apply",
+            ));
+        }
+        problems
+    }
+
+    fn rechecks_tokens(&self) -> bool {
+        each_backend!(self, backend => backend.rechecks_tokens())
     }
 }
 

@@ -151,6 +151,10 @@ impl AuthBackend for ShiftkeyBackend {
         })
     }
 
+    fn rechecks_tokens(&self) -> bool {
+        true
+    }
+
     /// `GET /v1/me` with the token: 200 while it holds, 401 once revoked or expired.
     async fn still_valid(&self, tokens: &Tokens) -> Result<TokenState, AuthError> {
         let response = self
