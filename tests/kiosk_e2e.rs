@@ -267,3 +267,29 @@ async fn a_worker_disabled_by_their_organisation_is_signed_out_within_the_rechec
     assert_eq!(setup.audit_events("access_ended").len(), 1);
     screen.wait_for("Enter your mobile number", WAIT).await;
 }
+
+#[tokio::test]
+async fn a_worker_deactivated_by_scim_provisioning_is_signed_out_within_the_recheck() {
+    let scim = common::scim::ScimServer::start();
+    let backend = &scim.backend;
+    let user = session_user("sk-e2e-scim");
+    let session = format!("{}\nrecheck = \"1s\"", run_as_line(&user));
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, SESSION, &session);
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, backend, "206 555 0100", "+12065550100", "TOKENFILE=").await;
+    let dir = PathBuf::from(value_after(&shown, "DIR="));
+
+    // Entra's provisioning service deactivates Alex, as it documents the request.
+    let found = scim.call("GET", "/Users?filter=userName%20eq%20%22alex%22", None).await;
+    let id = found.body["Resources"][0]["id"].as_str().expect("alex is provisioned").to_string();
+    let deactivate = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
+    let answer = scim.call("PATCH", &format!("/Users/{id}"), Some(deactivate)).await;
+    assert!(answer.status.is_success(), "{}: {}", answer.status, answer.body);
+
+    screen.wait_for("Your access was ended by your organisation", WAIT).await;
+    assert!(!dir.exists(), "session directory {} still exists", dir.display());
+    let ends = setup.audit_events("session_end");
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert_eq!(ends[0]["reason"], "revoked");
+    assert_eq!(ends[0]["left_alive"], serde_json::json!([]));
+}
