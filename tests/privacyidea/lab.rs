@@ -232,12 +232,9 @@ impl Lab {
             command.args(args).env("PRIVACYIDEA_CONFIGFILE", &config).current_dir(&dir);
             run(&mut command, &format!("pi-manage {}", args.join(" ")))
         };
-        let steps = [
-            pi_manage(&["setup", "create_enckey"])?,
-            pi_manage(&["setup", "create_audit_keys"])?,
-            pi_manage(&["setup", "create_tables"])?,
-            pi_manage(&["api", "createtoken", "-r", "admin", "-u", "kiosk-svc"])?,
-        ];
+        let enckey = pi_manage(&["setup", "create_enckey"])?;
+        let audit_keys = pi_manage(&["setup", "create_audit_keys"])?;
+        let tables = pi_manage(&["setup", "create_tables"])?;
         // A key pair that is not the server's.
         let other_key = dir.join("etc/other-public.pem");
         let mut other = Command::new(venv().join("bin/python"));
@@ -249,16 +246,18 @@ impl Lab {
             other_key.display()
         ));
         let other = run(&mut other, "a second RSA key")?;
-        let mut outputs = Vec::new();
-        for (i, child) in steps.into_iter().enumerate() {
-            outputs.push(finish(child, &format!("pi-manage step {i}"))?);
-        }
+        // A token's nonce comes from the key file's "HSM": after create_enckey.
+        finish(enckey, "pi-manage setup create_enckey")?;
+        let token = pi_manage(&["api", "createtoken", "-r", "admin", "-u", "kiosk-svc"])?;
+        finish(audit_keys, "pi-manage setup create_audit_keys")?;
+        finish(tables, "pi-manage setup create_tables")?;
         finish(other, "a second RSA key")?;
-        let admin_token = outputs[3]
+        let token = finish(token, "pi-manage api createtoken")?;
+        let admin_token = token
             .lines()
             .find_map(|line| line.strip_prefix("Auth-Token:"))
             .map(|t| t.trim().to_string())
-            .ok_or_else(|| format!("no Auth-Token in: {}", outputs[3]))?;
+            .ok_or_else(|| format!("no Auth-Token in: {token}"))?;
         let service_token = dir.join("etc/service-token");
         std::fs::write(&service_token, &admin_token).map_err(|e| format!("service token: {e}"))?;
         let init = init.elapsed();
