@@ -411,6 +411,16 @@ async fn check_config_refuses_a_realm_privacyidea_does_not_have() {
 }
 
 #[tokio::test]
+async fn check_config_refuses_a_realm_that_hides_its_refusals() {
+    let Some(lab) = lab::lab() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let lines = backend(&lab.url, lab).replace("realm = \"kiosk\"", "realm = \"kiosk-hidden\"");
+    let (ok, _, err) = check_config(dir.path(), &lines, &[]);
+    assert!(!ok);
+    assert!(err.contains("remove hide_specific_error_message from the realm's authentication policies"), "{err}");
+}
+
+#[tokio::test]
 async fn check_config_refuses_an_unreachable_url() {
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens there: bound, noted, closed. (No lab needed.)

@@ -172,6 +172,9 @@ enum Outcome {
     Reject(Refusal),
     /// ERR904: the user (the number) is not in the realm.
     UnknownUser,
+    /// An error worded "Authentication failed." whatever it was: `hide_specific_error_message`
+    /// (an unknown user then reads so too).
+    Hidden,
     Error {
         code: i64,
         status: u16,
@@ -280,9 +283,10 @@ fn outcome(answer: &Answer) -> Outcome {
     let detail = &body["detail"];
     if result["status"] == false {
         let code = result["error"]["code"].as_i64().unwrap_or_default();
-        return match code {
-            904 => Outcome::UnknownUser,
-            code => Outcome::Error { code, status: answer.status.as_u16() },
+        return match (code, result["error"]["message"].as_str()) {
+            (904, _) => Outcome::UnknownUser,
+            (_, Some("Authentication failed.")) => Outcome::Hidden,
+            (code, _) => Outcome::Error { code, status: answer.status.as_u16() },
         };
     }
     let message = || detail["message"].as_str().unwrap_or_default();
@@ -587,7 +591,9 @@ impl AuthBackend for PrivacyideaBackend {
                 }
                 Ok(self.remember(phone, Some(transaction), lifetime))
             }
-            Outcome::UnknownUser => self.unknown_number(phone, began).await,
+            // Hidden: with hide_specific_error_message an unknown user reads like this (and
+            // check-config refuses the policy); anything else hidden is no sign-in either.
+            Outcome::UnknownUser | Outcome::Hidden => self.unknown_number(phone, began).await,
             Outcome::Reject(Refusal::NoToken) => {
                 tracing::warn!(phone = %phone.masked(), "privacyIDEA knows this number but has no SMS token for it");
                 self.unknown_number(phone, began).await
@@ -649,7 +655,7 @@ impl AuthBackend for PrivacyideaBackend {
                 Err(code_refused(refusal, expired))
             }
             // Removed from the user store since the start: as a wrong code.
-            Outcome::UnknownUser => Err(AuthError::CodeRejected),
+            Outcome::UnknownUser | Outcome::Hidden => Err(AuthError::CodeRejected),
             Outcome::Challenge { .. } => {
                 Err(AuthError::Protocol("privacyIDEA answered a code with a new challenge".into()))
             }
@@ -691,6 +697,11 @@ impl AuthBackend for PrivacyideaBackend {
         // A user no store has: privacyIDEA answers ERR904, signed like every answer.
         match self.probe("validate/check", &[("pass", "")], false).await {
             Ok(answer) if outcome(&answer) == Outcome::UnknownUser => {}
+            Ok(answer) if outcome(&answer) == Outcome::Hidden => problems.push(Problem::error(
+                format!("privacyIDEA words every refusal \"Authentication failed.\" for realm {realm:?}"),
+                "remove hide_specific_error_message from the realm's authentication policies: the kiosk tells \
+                 a wrong code from a locked number by privacyIDEA's words (it hides unknown numbers itself)",
+            )),
             Ok(answer) => problems.push(Problem::error(
                 format!("privacyIDEA's /validate/check answered unexpectedly (HTTP {})", answer.status),
                 "check backend.url and the realm's policies",
@@ -869,6 +880,10 @@ mod tests {
         assert_eq!(outcome(&answer(400, unknown)), Outcome::UnknownUser);
         let token = json!({ "result": { "error": { "code": 4033, "message": "Missing Authorization header." }, "status": false } });
         assert_eq!(outcome(&answer(401, token)), Outcome::Error { code: 4033, status: 401 });
+        // hide_specific_error_message + hide_auth_error_status, for an unknown user.
+        let hidden = json!({ "detail": { "message": "Authentication failed." },
+                             "result": { "error": { "code": 403, "message": "Authentication failed." }, "status": false } });
+        assert_eq!(outcome(&answer(401, hidden)), Outcome::Hidden);
     }
 
     #[test]

@@ -500,6 +500,13 @@ async fn configure_server(url: &str, token: &str, dir: &Path, gateway: &str) -> 
         ),
         ("/realm/kiosk", json!({ "resolvers": "workers_by_phone" })),
         ("/defaultrealm/kiosk", json!({})),
+        // The same users in a realm that words every refusal alike (for check-config to refuse).
+        ("/realm/kiosk-hidden", json!({ "resolvers": "workers_by_phone" })),
+        (
+            "/policy/kiosk-hidden-auth",
+            json!({ "scope": "authentication", "realm": "kiosk-hidden", "active": true,
+                    "action": "hide_specific_error_message" }),
+        ),
         (
             "/smsgateway",
             json!({
