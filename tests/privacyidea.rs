@@ -215,7 +215,7 @@ async fn the_send_cap_rate_limits_a_number() {
 }
 
 #[tokio::test]
-async fn too_many_wrong_codes_lock_the_number() {
+async fn too_many_wrong_codes_lock_the_number_then_auth_max_fail_refuses() {
     let Some(lab) = lab::lab() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (_setup, mut screen) = kiosk(dir.path(), &backend(&lab.url, lab));
@@ -235,6 +235,15 @@ async fn too_many_wrong_codes_lock_the_number() {
         let _lifetime = lab.lifetime.read().await;
         screen.send(b"\r");
         screen.wait_for("Too many requests — wait 600 s", WAIT).await;
+    }
+    screen.send(ESC);
+    screen.wait_for(PHONE_FORM, WAIT).await;
+    ask_for_code(lab, &mut screen, lab::DANA.typed, "Too many attempts — try again in 600 s").await;
+    // That was the 8th failure: now auth_max_fail (8 in 12 minutes) refuses first.
+    {
+        let _lifetime = lab.lifetime.read().await;
+        screen.send(b"\r");
+        screen.wait_for("Too many attempts — try again in 720 s", WAIT).await;
     }
     assert_eq!(lab.texts_to(lab::DANA.e164).len(), 1, "no text for a locked token");
 }

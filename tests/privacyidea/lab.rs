@@ -528,10 +528,12 @@ async fn configure_server(url: &str, token: &str, dir: &Path, gateway: &str) -> 
                     "action": "otppin=none, smstext=Your shiftkey code is {otp}, \
                                sms_challenge_text=Enter the 6-digit code we sent by SMS" }),
         ),
+        // auth_max_fail's window is 12 minutes here (lab.sh: 10), so the kiosk's wait shows
+        // which limit refused: 720 s this one, 600 s the locked token.
         (
             "/policy/kiosk-authz",
             json!({ "scope": "authorization", "realm": "kiosk", "active": true,
-                    "action": "add_user_in_response, add_resolver_in_response, auth_max_fail=8/10m" }),
+                    "action": "add_user_in_response, add_resolver_in_response, auth_max_fail=8/12m" }),
         ),
         (
             "/policy/kiosk-mangle",
