@@ -309,7 +309,7 @@ async fn a_worker_is_not_a_manager() {
 async fn an_answer_changed_on_the_way_is_refused() {
     let Some(lab) = lab::lab() else { return };
     // Someone between the kiosk and privacyIDEA makes a cashier a manager.
-    let proxy = proxy::Proxy::start(&lab.url, true);
+    let proxy = proxy::Proxy::start(&lab.url, proxy::Tamper::Promote);
     let dir = tempfile::tempdir().unwrap();
     let (setup, mut screen) = kiosk(dir.path(), &backend(&proxy.url, lab));
     screen.wait_for(PHONE_FORM, WAIT).await;
@@ -344,7 +344,7 @@ async fn a_server_signing_with_another_key_is_not_believed() {
 #[tokio::test]
 async fn a_service_token_triggers_the_challenge() {
     let Some(lab) = lab::lab() else { return };
-    let proxy = proxy::Proxy::start(&lab.url, false);
+    let proxy = proxy::Proxy::start(&lab.url, proxy::Tamper::Nothing);
     let dir = tempfile::tempdir().unwrap();
     let lines = format!("{}\nservice_token = {{ file = {:?} }}", backend(&proxy.url, lab), lab.service_token);
     let (_setup, mut screen) = kiosk(dir.path(), &lines);
@@ -462,6 +462,18 @@ async fn check_config_refuses_a_public_key_that_is_not_the_servers() {
     let (ok, _, err) = check_config(dir.path(), &lines, &[]);
     assert!(!ok);
     assert!(err.contains("backend.public_key:") && err.contains("holds no PEM public key"), "{err}");
+}
+
+#[tokio::test]
+async fn check_config_refuses_unsigned_answers_when_a_public_key_is_set() {
+    let Some(lab) = lab::lab() else { return };
+    let proxy = proxy::Proxy::start(&lab.url, proxy::Tamper::Unsign);
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = check_config(dir.path(), &backend(&proxy.url, lab), &[]);
+    assert!(!ok);
+    assert!(err.contains("privacyIDEA's answers can't be believed: the answer carries no signature"), "{err}");
+    assert!(err.contains("remove PI_NO_RESPONSE_SIGN"), "{err}");
+    assert!(proxy.tampered() > 0);
 }
 
 #[tokio::test]

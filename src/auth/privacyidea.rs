@@ -707,7 +707,12 @@ impl AuthBackend for PrivacyideaBackend {
                 "check backend.url and the realm's policies",
             )),
             Err(AuthError::Untrusted(why)) => {
-                return vec![Problem::error(format!("privacyIDEA's answers can't be believed: {why}"), key_fix)];
+                let fix = if why == signature::SignatureError::Unsigned.to_string() {
+                    "privacyIDEA signs no answers: remove PI_NO_RESPONSE_SIGN from its pi.cfg"
+                } else {
+                    key_fix
+                };
+                return vec![Problem::error(format!("privacyIDEA's answers can't be believed: {why}"), fix)];
             }
             Err(err) => {
                 return vec![Problem::error(format!("privacyIDEA's /validate/check: {err}"), "check backend.url")];

@@ -1,6 +1,6 @@
 //! A man in the middle between the kiosk and privacyIDEA: forwards every request, records
 //! which paths were asked, and — told to — makes every `ACCEPT` a manager's (its signature left
-//! as privacyIDEA made it).
+//! as privacyIDEA made it) or strips every answer's signature.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,10 +12,20 @@ use axum::response::{IntoResponse, Response};
 
 use crate::common::idp::FakeServer;
 
+/// What the proxy does to privacyIDEA's answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    Nothing,
+    /// An `ACCEPT`'s `"role": "cashier"` becomes `"role": "kiosk-manager"`.
+    Promote,
+    /// Every answer loses its `signature`.
+    Unsign,
+}
+
 #[derive(Clone)]
 struct Shared {
     target: String,
-    promote: bool,
+    tamper: Tamper,
     client: reqwest::Client,
     paths: Arc<Mutex<Vec<String>>>,
     tampered: Arc<AtomicUsize>,
@@ -28,12 +38,11 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Forwards to `target`; with `promote`, an `ACCEPT`'s `"role": "cashier"` becomes
-    /// `"role": "kiosk-manager"`.
-    pub fn start(target: &str, promote: bool) -> Self {
+    /// Forwards to `target`, doing `tamper` to the answers.
+    pub fn start(target: &str, tamper: Tamper) -> Self {
         let shared = Shared {
             target: target.trim_end_matches('/').to_string(),
-            promote,
+            tamper,
             client: reqwest::Client::new(),
             paths: Arc::default(),
             tampered: Arc::default(),
@@ -66,9 +75,19 @@ async fn forward(State(shared): State<Shared>, method: Method, uri: Uri, headers
     let status = answer.status().as_u16();
     let content_type = answer.headers().get("content-type").cloned();
     let mut text = answer.text().await.unwrap_or_default();
-    if shared.promote && text.contains("\"authentication\": \"ACCEPT\"") {
-        text = text.replace("\"role\": \"cashier\"", "\"role\": \"kiosk-manager\"");
-        shared.tampered.fetch_add(1, Ordering::SeqCst);
+    match shared.tamper {
+        Tamper::Promote if text.contains("\"authentication\": \"ACCEPT\"") => {
+            text = text.replace("\"role\": \"cashier\"", "\"role\": \"kiosk-manager\"");
+            shared.tampered.fetch_add(1, Ordering::SeqCst);
+        }
+        Tamper::Unsign => {
+            if let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&text) {
+                answer.remove("signature");
+                text = serde_json::Value::Object(answer).to_string();
+                shared.tampered.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        _ => {}
     }
     let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), text).into_response();
     if let Some(content_type) = content_type {
