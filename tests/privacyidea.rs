@@ -66,6 +66,15 @@ async fn sign_in(lab: &Lab, screen: &mut KioskTerminal, who: &Worker, ready: &st
     screen.wait_for(ready, WAIT).await
 }
 
+/// Waits until the kiosk's audit log holds `count` records of `event`.
+async fn wait_for_audit(setup: &KioskSetup, event: &str, count: usize) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while setup.audit_events(event).len() < count {
+        assert!(std::time::Instant::now() < deadline, "no {count} {event} records:\n{}", setup.audit_text());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A six-digit code that is not `right`.
 fn wrong(right: &str, n: u32) -> String {
     let candidate = format!("{:06}", 100_000 + n * 11_111);
@@ -218,15 +227,16 @@ async fn the_send_cap_rate_limits_a_number() {
 async fn too_many_wrong_codes_lock_the_number_then_auth_max_fail_refuses() {
     let Some(lab) = lab::lab() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (_setup, mut screen) = kiosk(dir.path(), &backend(&lab.url, lab));
+    let (setup, mut screen) = kiosk(dir.path(), &backend(&lab.url, lab));
     screen.wait_for(PHONE_FORM, WAIT).await;
     ask_for_code(lab, &mut screen, lab::DANA.typed, CODE_FORM).await;
     let code = lab.codes_for(lab::DANA.e164, 1).await.pop().unwrap();
     // DefaultMaxFailCount = 5: five wrong codes, then privacyIDEA says "Failcounter exceeded".
     for n in 1..=5 {
         screen.type_text(&wrong(&code, n)).await;
+        // The notice stays from the last code: the audit log says when this one was answered.
+        wait_for_audit(&setup, "sign_in_failed", n as usize).await;
         screen.wait_for("That code didn't work — try again", WAIT).await;
-        screen.wait_gone("Checking…", WAIT).await;
     }
     screen.type_text(&code).await;
     screen.wait_for("Too many wrong tries. Press Enter for a new code", WAIT).await;
