@@ -3,7 +3,12 @@
 //! its config, keys, SQLite databases and a user store, gunicorn on a loopback port, and an
 //! SMS gateway that is a route of this test process (so tests read the codes from it).
 //!
-//! One server per test binary, started by the first test that asks (about 10-15 s). It dies
+//! Where it differs from lab.sh: an admin token from `pi-manage api createtoken` instead of an
+//! admin account (it is the service token too), no explicit token enrolment (the just-in-time
+//! event covers `/validate/triggerchallenge` as well), the send cap's threshold 4, the
+//! `auth_max_fail` window 12 minutes, and a second realm (`kiosk-hidden`) that hides its errors.
+//!
+//! One server per test binary, started by the first test that asks (about 10-20 s). It dies
 //! with the tests: gunicorn leads its own process group, killed with SIGKILL at exit, and gets
 //! SIGINT from the kernel (`PR_SET_PDEATHSIG`) if the tests die without exiting. Without the
 //! venv a test skips (fails under CI=true) through `common::needs`.
