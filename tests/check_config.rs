@@ -121,20 +121,9 @@ async fn same_verdict_with(files: &Files, config: &Path, env: &[(&str, &str)]) -
     checked
 }
 
-/// Every kind config can name. The match has no catch-all, so a new kind fails to compile here
-/// until it is tested.
+/// Every kind config can name. `required_keys`'s match has no catch-all, so a new kind fails to
+/// compile here until it is tested.
 const KINDS: [BackendKind; 6] = BackendKind::ALL;
-
-fn available(kind: BackendKind) -> bool {
-    match kind {
-        BackendKind::Shiftkey
-        | BackendKind::Auth0
-        | BackendKind::Kratos
-        | BackendKind::Cognito
-        | BackendKind::Supabase => true,
-        BackendKind::Privacyidea => false,
-    }
-}
 
 /// The `[backend]` keys each kind requires, with values that pass validation.
 fn required_keys(kind: BackendKind) -> &'static str {
@@ -158,24 +147,17 @@ async fn every_backend_kind_gets_the_same_verdict_from_check_config_and_a_kiosk_
         let backend_lines = format!("kind = \"{kind}\"\nurl = \"{}\"\n{}", backend.url, required_keys(kind));
         let config = files.kiosk_config(&backend_lines, run_as_here(), "");
         let env = [("SHIFTKEY_TEST_SUPABASE_KEY", "anon-key-for-tests")];
-        match (kind, available(kind)) {
-            (BackendKind::Shiftkey, _) => {
+        match kind {
+            BackendKind::Shiftkey => {
                 assert_eq!(same_verdict_with(&files, &config, &env).await, Verdict::Starts, "kind = {kind}")
             }
-            (_, true) => {
+            _ => {
                 let started = kiosk_start(&config, &files.path("kiosk.log"), &env).await;
                 assert_eq!(started, Verdict::Starts, "kind = {kind}: a start doesn't probe the provider");
                 let Verdict::Refused(reason) = check_config(&config, &env) else {
                     panic!("kind = {kind}: check-config took a shiftkey backend for {kind}")
                 };
                 assert!(reason.starts_with("shiftkey: ") && reason.len() > 20, "kind = {kind}: {reason}");
-            }
-            (_, false) => {
-                let expected = format!(
-                    "shiftkey: backend.kind = \"{kind}\" is not available in this version yet; use kind = \"shiftkey\""
-                );
-                let verdict = same_verdict_with(&files, &config, &env).await;
-                assert_eq!(verdict, Verdict::Refused(expected), "kind = {kind}");
             }
         }
     }

@@ -166,9 +166,6 @@ impl std::fmt::Display for Problem {
 /// Why the backend named in config can't be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// A provider config can name, whose adapter isn't in this version.
-    #[error("backend.kind = \"{0}\" is not available in this version yet; use kind = \"shiftkey\"")]
-    NotAvailable(BackendKind),
     #[error(transparent)]
     Shiftkey(#[from] shiftkey::InvalidUrl),
     #[error(transparent)]
