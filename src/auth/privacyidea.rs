@@ -1,7 +1,7 @@
 //! The adapter for privacyIDEA (3.14): an on-premises multi-factor server whose SMS token
 //! signs workers in by phone number.
 //!
-//! The set-up it expects (docs/providers/privacyidea.md): a user store whose login name *is*
+//! The set-up it expects (README, "privacyIDEA"): a user store whose login name *is*
 //! the E.164 number, a realm for the kiosk, an SMS token per user, `otppin=none` (or a service
 //! token), `add_user_in_response`. The exchange is two form-encoded POSTs to
 //! `/validate/check`: an empty `pass` triggers the SMS (`CHALLENGE` + a transaction id), the
@@ -51,7 +51,7 @@ const RESEND_AFTER: Duration = Duration::from_secs(30);
 /// privacyIDEA issues no token: the session lasts as the kiosk's own limits say.
 const GRANT_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
-/// The limits of the recommended set-up (docs/providers/privacyidea.md). privacyIDEA doesn't
+/// The limits of the recommended set-up (README, "privacyIDEA"). privacyIDEA doesn't
 /// say how long its refusals last, so these are the kiosk's `retry_after`s; and unknown
 /// numbers are made to run into the same limits at the same points as known ones.
 mod limits {

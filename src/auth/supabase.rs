@@ -33,7 +33,7 @@ use errors::{ApiError, common_error, send_error, verify_error};
 const API_VERSION_HEADER: &str = "X-Supabase-Api-Version";
 const API_VERSION: &str = "2024-01-01";
 /// Supabase's default SMS OTP expiry. The project's own setting can't be read with the anon
-/// key, so a project that changed it must change it back (docs/providers/supabase.md).
+/// key, so a project that changed it must change it back (README, "Supabase Auth").
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// Supabase sends one code per number per `Sms.MaxFrequency` (60 s, not exposed either).
 const RESEND_AFTER: Duration = Duration::from_secs(60);
