@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use shiftkey::auth::AuthError;
 use shiftkey::kiosk::fixtures::{self, press, type_text};
-use shiftkey::kiosk::state::{Event, State};
+use shiftkey::kiosk::state::{DemoBanner, Event, State};
 use shiftkey::kiosk::update::update;
 use shiftkey::kiosk::view;
 use shiftkey::session::SignOutReason;
@@ -109,7 +109,7 @@ fn welcome_and_signed_out() {
 fn demo_phone_shows_the_text() {
     let mut s = fixtures::code_screen();
     s.demo_phone = Some(Vec::new());
-    s.banner = Some("DEMO — sessions run as worker".into());
+    s.banner = Some(DemoBanner { user: "worker".into(), sandbox: "none".into() });
     update(
         &mut s,
         Event::DemoSms {

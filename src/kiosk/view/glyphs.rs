@@ -7,6 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::config::GlyphSet;
+use crate::locale::Script;
 
 /// The glyph set in use, `auto` decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,16 @@ impl Glyphs {
                 None | Some("" | "dumb" | "vt100" | "vt102" | "vt220" | "ansi") => Glyphs::Ascii,
                 Some(_) => Glyphs::Unicode,
             },
+        }
+    }
+
+    /// Whether text that needs `script` can be shown with this set (the console: Latin letters
+    /// its fonts have; an ASCII terminal: English alone).
+    pub fn shows(self, script: Script) -> bool {
+        match self {
+            Glyphs::Unicode => true,
+            Glyphs::Console => script <= Script::ConsoleLatin,
+            Glyphs::Ascii => script == Script::Ascii,
         }
     }
 
@@ -63,6 +74,18 @@ impl Glyphs {
         }
     }
 }
+
+/// The letters, punctuation and arrows beyond ASCII that Debian's console fonts Lat15, Uni2
+/// and Uni3 all have (read off their Unicode tables in console-setup-linux 1.221; their box
+/// drawing is left out). A language is offered on the console only if its text keeps to these
+/// (`locale::Script::ConsoleLatin`): Lat15, the font for Western European locales, has no
+/// Polish ł ą ę and none of Vietnamese's stacked diacritics.
+#[cfg(test)]
+pub(crate) const CONSOLE_REPERTOIRE: &str = concat!(
+    "¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß",
+    "àáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿĐĞğİıŒœŞşŠšŸŽžƒ",
+    "‐‑‒–—―‘’‚“”„†‡•…‰‹›€™←↑→↓▶▸◀◂●",
+);
 
 /// The three characters the console fonts lack.
 fn console(symbol: &str) -> Option<&'static str> {

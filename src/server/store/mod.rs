@@ -74,6 +74,8 @@ pub struct Challenge {
     pub used: bool,
     /// The keyed hash of the number the challenge was started for (for the per-number cap).
     pub phone_key: Vec<u8>,
+    /// The language its texts are sent in (the start request's `locale`): resends keep it.
+    pub locale: Option<String>,
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -148,6 +150,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sends_by_phone ON sends(phone_key, at);
     CREATE INDEX sends_by_client ON sends(client, at);
     ALTER TABLE challenges ADD COLUMN phone_key BLOB NOT NULL DEFAULT x'';
+"#,
+    r#"
+    -- The language a challenge's texts are sent in; resends keep it.
+    ALTER TABLE challenges ADD COLUMN locale TEXT;
 "#,
 ];
 
