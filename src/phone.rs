@@ -108,6 +108,8 @@ pub fn region_name(code: &str) -> String {
         "BR" => "Brazil",
         "ZA" => "South Africa",
         "SG" => "Singapore",
+        "VN" => "Vietnam",
+        "CN" => "China",
         _ => return code.to_string(),
     };
     name.to_string()

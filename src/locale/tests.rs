@@ -186,3 +186,22 @@ fn tags_parse_case_insensitively_and_others_are_refused() {
     let err = toml::from_str::<BTreeMap<String, Language>>("language = \"it\"").unwrap_err().to_string();
     assert!(err.contains("unknown language \"it\": use one of en, es, fr, de, pt-BR, pl, vi, zh-CN"), "{err}");
 }
+
+#[test]
+fn every_language_names_the_regions_the_kiosk_names_in_english() {
+    // phone::region_name's table, and the regions of the kiosk's languages.
+    let codes = [
+        "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO", "DK", "FI", "PL", "PT",
+        "IN", "AU", "NZ", "JP", "MX", "BR", "ZA", "SG", "VN", "CN",
+    ];
+    for language in Language::ALL {
+        for code in codes {
+            let name = crate::tr!(language, "region-name", code = code);
+            assert_ne!(name, code, "{} has no name for {code}", language.tag());
+            if language == Language::English {
+                assert_eq!(name, crate::phone::region_name(code), "the screens and the server's messages agree");
+            }
+        }
+        assert_eq!(crate::tr!(language, "region-name", code = "KE"), "KE", "an unnamed region shows its code");
+    }
+}

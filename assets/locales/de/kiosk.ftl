@@ -33,6 +33,13 @@ region-name = { $code ->
     [CN] China
     [IN] Indien
     [AU] Australien
+    [NO] Norwegen
+    [DK] Dänemark
+    [FI] Finnland
+    [NZ] Neuseeland
+    [JP] Japan
+    [ZA] Südafrika
+    [SG] Singapur
    *[other] { $code }
 }
 
@@ -101,7 +108,7 @@ time-left-minutes = noch { $minutes } min
 time-left-hours = noch { $hours } h { $minutes } min
 idle-title = Noch da?
 idle-countdown = Abmeldung in { $seconds } s
-idle-stay = Beliebige Taste drücken, um angemeldet zu bleiben
+idle-stay = Taste drücken, um angemeldet zu bleiben
 
 ## Out of service
 
@@ -120,6 +127,7 @@ menu-hint = ↑↓ wählen · Enter OK · Esc schließen
 
 manager-badge = FILIALLEITUNG
 manager-footer = { $key } schließen · schließt nach { $seconds } s ohne Eingabe
+manager-close = { $key } schließen
 manager-sign-in = Anmeldung Filialleitung
 manager-refused = Diese Nummer gehört keiner Filialleitung
 manager-refused-hint = Nichts wurde geändert. Beliebige Taste drücken.

@@ -19,7 +19,7 @@ phone-cancel-hint = Esc: cancel
 # $code: a two-letter region code. Names for the regions a kiosk is likely set to; others
 # show their code.
 region-name = { $code ->
-    [US] the United States
+    [US] United States
     [CA] Canada
     [MX] Mexico
     [BR] Brazil
@@ -40,6 +40,13 @@ region-name = { $code ->
     [CN] China
     [IN] India
     [AU] Australia
+    [NO] Norway
+    [DK] Denmark
+    [FI] Finland
+    [NZ] New Zealand
+    [JP] Japan
+    [ZA] South Africa
+    [SG] Singapore
    *[other] { $code }
 }
 
@@ -136,7 +143,9 @@ menu-hint = ↑↓ choose · Enter select · Esc close
 ## The manager screens
 
 manager-badge = MANAGER
+# The manager screens' bottom line; on a narrow screen, manager-close alone.
 manager-footer = { $key } close · closes after { $seconds } s idle
+manager-close = { $key } close
 manager-sign-in = Store manager sign-in
 manager-refused = This number isn't a store manager
 manager-refused-hint = Nothing was changed. Press any key.

@@ -5,7 +5,7 @@
 sign-in-title = Iniciar sesión
 phone-prompt = Escribe tu número de teléfono móvil
 phone-region-hint = números sin +código de país: { $region }
-phone-hint = Enter: enviarme un código   Esc: borrar
+phone-hint = Enter: recibir código   Esc: borrar
 phone-language-hint = { $key }: Idioma
 phone-sending = Enviándote un código…
 phone-retrying = Reintentando en { $seconds } s…
@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] China
     [IN] India
     [AU] Australia
+    [NO] Noruega
+    [DK] Dinamarca
+    [FI] Finlandia
+    [NZ] Nueva Zelanda
+    [JP] Japón
+    [ZA] Sudáfrica
+    [SG] Singapur
    *[other] { $code }
 }
 
@@ -113,12 +120,13 @@ lock-preset-back-soon = Volvemos en 15 minutos
 ## The language list
 
 language-title = Idioma
-menu-hint = ↑↓ elegir · Enter aceptar · Esc cerrar
+menu-hint = ↑↓ elegir · Enter OK · Esc cerrar
 
 ## The manager screens
 
 manager-badge = ENCARGADO
 manager-footer = { $key } cerrar · se cierra tras { $seconds } s sin uso
+manager-close = { $key } cerrar
 manager-sign-in = Acceso de encargado de tienda
 manager-refused = Este número no es de un encargado
 manager-refused-hint = No se cambió nada. Presiona cualquier tecla.

@@ -5,7 +5,7 @@
 sign-in-title = Connexion
 phone-prompt = Saisissez votre numéro de portable
 phone-region-hint = numéros sans +indicatif : { $region }
-phone-hint = Entrée : recevoir un code   Échap : effacer
+phone-hint = Entrée : code SMS   Échap : effacer
 phone-language-hint = { $key } : Langue
 phone-sending = Envoi du code…
 phone-retrying = Nouvel essai dans { $seconds } s…
@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] Chine
     [IN] Inde
     [AU] Australie
+    [NO] Norvège
+    [DK] Danemark
+    [FI] Finlande
+    [NZ] Nouvelle-Zélande
+    [JP] Japon
+    [ZA] Afrique du Sud
+    [SG] Singapour
    *[other] { $code }
 }
 
@@ -113,12 +120,13 @@ lock-preset-back-soon = De retour dans 15 minutes
 ## The language list
 
 language-title = Langue
-menu-hint = ↑↓ choisir · Entrée valider · Échap fermer
+menu-hint = ↑↓ Entrée : choisir · Échap : fermer
 
 ## The manager screens
 
 manager-badge = RESPONSABLE
 manager-footer = { $key } fermer · se ferme après { $seconds } s d'inactivité
+manager-close = { $key } fermer
 manager-sign-in = Connexion du responsable du magasin
 manager-refused = Ce numéro n'est pas celui d'un responsable
 manager-refused-hint = Rien n'a été modifié. Appuyez sur une touche.

@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] Chiny
     [IN] Indie
     [AU] Australia
+    [NO] Norwegia
+    [DK] Dania
+    [FI] Finlandia
+    [NZ] Nowa Zelandia
+    [JP] Japonia
+    [ZA] RPA
+    [SG] Singapur
    *[other] { $code }
 }
 
@@ -117,12 +124,13 @@ lock-preset-back-soon = Wracamy za 15 minut
 ## The language list
 
 language-title = Język
-menu-hint = ↑↓ wybierz · Enter zatwierdź · Esc zamknij
+menu-hint = ↑↓ wybierz · Enter OK · Esc zamknij
 
 ## The manager screens
 
 manager-badge = KIEROWNIK
 manager-footer = { $key } zamknij · zamyka się po { $seconds } s bezczynności
+manager-close = { $key } zamknij
 manager-sign-in = Logowanie kierownika sklepu
 manager-refused = Ten numer nie należy do kierownika sklepu
 manager-refused-hint = Nic nie zmieniono. Naciśnij dowolny klawisz.

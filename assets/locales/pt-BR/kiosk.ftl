@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] China
     [IN] Índia
     [AU] Austrália
+    [NO] Noruega
+    [DK] Dinamarca
+    [FI] Finlândia
+    [NZ] Nova Zelândia
+    [JP] Japão
+    [ZA] África do Sul
+    [SG] Singapura
    *[other] { $code }
 }
 
@@ -116,12 +123,13 @@ lock-preset-back-soon = Voltamos em 15 minutos
 ## The language list
 
 language-title = Idioma
-menu-hint = ↑↓ escolher · Enter selecionar · Esc fechar
+menu-hint = ↑↓ escolher · Enter OK · Esc fechar
 
 ## The manager screens
 
 manager-badge = GERENTE
 manager-footer = { $key } fechar · fecha após { $seconds } s sem uso
+manager-close = { $key } fechar
 manager-sign-in = Acesso do gerente da loja
 manager-refused = Este número não é de um gerente da loja
 manager-refused-hint = Nada foi alterado. Pressione qualquer tecla.

@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] Trung Quốc
     [IN] Ấn Độ
     [AU] Úc
+    [NO] Na Uy
+    [DK] Đan Mạch
+    [FI] Phần Lan
+    [NZ] New Zealand
+    [JP] Nhật Bản
+    [ZA] Nam Phi
+    [SG] Singapore
    *[other] { $code }
 }
 
@@ -113,6 +120,7 @@ menu-hint = ↑↓ chọn · Enter xác nhận · Esc đóng
 
 manager-badge = QUẢN LÝ
 manager-footer = { $key } đóng · tự đóng sau { $seconds } giây không dùng
+manager-close = { $key } đóng
 manager-sign-in = Quản lý cửa hàng đăng nhập
 manager-refused = Số này không phải của quản lý cửa hàng
 manager-refused-hint = Không có gì thay đổi. Nhấn phím bất kỳ.

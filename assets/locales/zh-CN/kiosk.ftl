@@ -32,6 +32,13 @@ region-name = { $code ->
     [CN] 中国
     [IN] 印度
     [AU] 澳大利亚
+    [NO] 挪威
+    [DK] 丹麦
+    [FI] 芬兰
+    [NZ] 新西兰
+    [JP] 日本
+    [ZA] 南非
+    [SG] 新加坡
    *[other] { $code }
 }
 
@@ -113,6 +120,7 @@ menu-hint = ↑↓ 选择 · Enter 确认 · Esc 关闭
 
 manager-badge = 店长
 manager-footer = { $key } 关闭 · 闲置 { $seconds } 秒后自动关闭
+manager-close = { $key } 关闭
 manager-sign-in = 店长登录
 manager-refused = 此号码不属于店长
 manager-refused-hint = 未做任何更改。按任意键继续。

@@ -30,11 +30,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
     let hint = Line::from(tr!(language, "menu-hint")).dim();
     // Wide enough for the rows and the hint, if the screen is; the hint wraps if it isn't.
     let widest = rows.iter().chain([&hint]).map(Line::width).max().unwrap_or(0) as u16;
-    let width = (widest + 4).min(area.width);
+    // One column short of the screen is as good as all of it (and keeps the frame even).
+    let width = match widest + 4 {
+        wide if wide + 1 >= area.width => area.width,
+        fitting => fitting,
+    };
     let inner_width = width.saturating_sub(4).max(1);
     let hint_rows = (hint.width() as u16).div_ceil(inner_width).max(1);
     let height = (rows.len() as u16 + hint_rows + 2).min(area.height);
-    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    // Rounded down on a screen that just fits it: the kiosk's title stays in sight.
+    let y = area.y + (area.height - height).div_ceil(2);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y, width, height };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -25,7 +25,13 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let language = state.settings.language;
     let badge = format!(" {} ", tr!(language, "manager-badge"));
     let key = state.settings.manager_key.to_string();
-    let footer = format!(" {} ", tr!(language, "manager-footer", key = key, seconds = closes_in));
+    // Where the whole line doesn't fit the border, the key alone.
+    let full = tr!(language, "manager-footer", key = key.as_str(), seconds = closes_in);
+    let footer = match Line::from(full.as_str()).width() + 4 <= usize::from(width) {
+        true => full,
+        false => tr!(language, "manager-close", key = key),
+    };
+    let footer = format!(" {footer} ");
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -55,7 +61,9 @@ fn lines<'a>(manager: &'a ManagerMode, state: &'a State, language: Language, hei
         }
         ManagerStage::Menu { selected } => {
             lines.push(Line::from(tr!(language, "manager-signed-in", name = manager.name.as_str())).bold().fg(ACCENT));
-            lines.push(Line::default());
+            if !compact {
+                lines.push(Line::default());
+            }
             for (index, item) in MENU.iter().enumerate() {
                 let (label, available) = item_label(*item, state, language);
                 let marker = if index == *selected { "▶ " } else { "  " };
@@ -67,7 +75,9 @@ fn lines<'a>(manager: &'a ManagerMode, state: &'a State, language: Language, hei
                 };
                 lines.push(Line::from(Span::styled(format!("{marker}{}. {label}", index + 1), style)));
             }
-            lines.push(Line::default());
+            if !compact {
+                lines.push(Line::default());
+            }
             lines.push(Line::from(tr!(language, "menu-hint")).dim());
         }
         ManagerStage::LockMessage { selected, custom } => {
