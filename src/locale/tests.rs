@@ -1,5 +1,5 @@
-//! Every translation is complete, parses cleanly, takes the same arguments as English, and
-//! needs no more of the terminal than its language says; every message is used.
+//! Every translation is complete, parses cleanly and takes the same arguments as English;
+//! every message is used. (What each needs of the terminal: `kiosk::view::glyphs`' tests.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -7,8 +7,7 @@ use std::path::Path;
 use fluent_bundle::{FluentBundle, FluentResource};
 use fluent_syntax::ast;
 
-use super::{Language, Script};
-use crate::kiosk::view::glyphs::{CONSOLE_REPERTOIRE, Glyphs};
+use super::Language;
 
 /// Each message of a language's file, with the variables it uses.
 fn messages(language: Language) -> BTreeMap<String, BTreeSet<String>> {
@@ -121,42 +120,6 @@ fn every_message_is_used_by_the_code() {
     let unused: Vec<String> =
         messages(Language::English).into_keys().filter(|id| !code.contains(&format!("\"{id}\""))).collect();
     assert!(unused.is_empty(), "messages no code uses: {unused:?}");
-}
-
-/// The least a terminal must show for `text`: what folds to ASCII, else what the console
-/// fonts have, else Unicode.
-fn script_of(text: &str) -> Script {
-    let mut needs = Script::Ascii;
-    for c in text.chars().filter(|c| !c.is_ascii() && !c.is_whitespace()) {
-        let symbol = c.to_string();
-        let level = if Glyphs::Ascii.replacement(&symbol).is_some() {
-            Script::Ascii
-        } else if CONSOLE_REPERTOIRE.contains(c) || Glyphs::Console.replacement(&symbol).is_some() {
-            Script::ConsoleLatin
-        } else {
-            Script::Unicode
-        };
-        needs = needs.max(level);
-    }
-    needs
-}
-
-#[test]
-fn each_language_needs_what_its_script_says_of_the_terminal() {
-    for language in Language::ALL {
-        // The messages' text, not the comments (which are for translators, in English).
-        let text: String = language
-            .source()
-            .lines()
-            .filter(|line| !line.trim_start().starts_with('#'))
-            .chain([language.native_name()])
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_eq!(script_of(&text), language.script(), "{}", language.tag());
-    }
-    assert_eq!(script_of("Łódź"), Script::Unicode, "Polish letters aren't in every console font");
-    assert_eq!(script_of("Tiếng Việt"), Script::Unicode);
-    assert_eq!(script_of("Größe ção"), Script::ConsoleLatin);
 }
 
 #[test]

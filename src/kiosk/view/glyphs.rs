@@ -81,7 +81,7 @@ impl Glyphs {
 /// (`locale::Script::ConsoleLatin`): Lat15, the font for Western European locales, has no
 /// Polish ł ą ę and none of Vietnamese's stacked diacritics.
 #[cfg(test)]
-pub(crate) const CONSOLE_REPERTOIRE: &str = concat!(
+const CONSOLE_REPERTOIRE: &str = concat!(
     "¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß",
     "àáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿĐĞğİıŒœŞşŠšŸŽžƒ",
     "‐‑‒–—―‘’‚“”„†‡•…‰‹›€™←↑→↓▶▸◀◂●",
@@ -121,6 +121,7 @@ fn ascii(symbol: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::locale::Language;
 
     #[test]
     fn auto_follows_the_terminal_type() {
@@ -140,5 +141,41 @@ mod tests {
         assert_eq!(buffer, Buffer::with_lines(["╭─[_] 5│* •─╮"]));
         Glyphs::Ascii.fold(&mut buffer, area);
         assert_eq!(buffer, Buffer::with_lines(["+-[_] 5|* *-+"]));
+    }
+
+    /// The least a terminal must show for `text`: what folds to ASCII, else what the console
+    /// fonts have, else Unicode.
+    fn script_of(text: &str) -> Script {
+        let mut needs = Script::Ascii;
+        for c in text.chars().filter(|c| !c.is_ascii() && !c.is_whitespace()) {
+            let symbol = c.to_string();
+            let level = if Glyphs::Ascii.replacement(&symbol).is_some() {
+                Script::Ascii
+            } else if CONSOLE_REPERTOIRE.contains(c) || Glyphs::Console.replacement(&symbol).is_some() {
+                Script::ConsoleLatin
+            } else {
+                Script::Unicode
+            };
+            needs = needs.max(level);
+        }
+        needs
+    }
+
+    #[test]
+    fn each_language_needs_what_its_script_says_of_the_terminal() {
+        for language in Language::ALL {
+            // The messages' text, not the comments (which are for translators, in English).
+            let text: String = language
+                .source()
+                .lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .chain([language.native_name()])
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(script_of(&text), language.script(), "{}", language.tag());
+        }
+        assert_eq!(script_of("Łódź"), Script::Unicode, "Polish letters aren't in every console font");
+        assert_eq!(script_of("Tiếng Việt"), Script::Unicode);
+        assert_eq!(script_of("Größe ção"), Script::ConsoleLatin);
     }
 }
