@@ -85,7 +85,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
 /// says so in it one last time.
 fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::TeardownOutcome) -> Vec<Effect> {
     let problem = (!outcome.clean())
-        .then(|| SignOutProblem { left_alive: outcome.left_alive.len(), dir_removed: outcome.dir_removed });
+        .then_some(SignOutProblem { left_alive: outcome.left_alive.len(), dir_removed: outcome.dir_removed });
     let language = language::reset(state);
     state.screen = match (&state.locked, problem) {
         // Locked: out of service straight away.
