@@ -464,3 +464,29 @@ fn the_fit_check_sees_a_cut_message() {
     assert_eq!(missing, [format!("Welcome, {long}")]);
     assert!(not_shown(&mut state, 80, 24, &[]).0.is_empty());
 }
+
+#[test]
+fn signed_out_speaks_the_leaving_worker_s_language_and_the_next_screen_the_kiosk_s() {
+    let mut s = state();
+    press(&mut s, KeyCode::F(2));
+    press(&mut s, KeyCode::Char('3'));
+    type_text(&mut s, "2065550100");
+    let sent = press(&mut s, KeyCode::Enter);
+    fixtures::code_sent(&mut s, &sent, Ok(fixtures::challenge()));
+    assert!(render(&s, None, 80, 24).contains("Saisissez le code à 6 chiffres"));
+    let sent = type_text(&mut s, "123456");
+    fixtures::verified(&mut s, &sent, Ok(fixtures::grant("Alex Rivera", &[])));
+    update(&mut s, Event::SessionStarted);
+    let later = s.now + Duration::from_secs(1);
+    update(&mut s, Event::Tick(later));
+    let effects = press(&mut s, KeyCode::F(12));
+    assert!(!effects.is_empty(), "F12 signs out of the session");
+    assert!(render(&s, None, 80, 24).contains("Déconnexion et effacement de votre session"));
+    update(&mut s, Event::TeardownDone(TeardownOutcome::nothing(SignOutReason::SignOutKey)));
+    assert_eq!(s.language, Language::English);
+    let screen = render(&s, None, 80, 24);
+    assert!(screen.contains("Déconnecté — votre session a été effacée"), "{screen}");
+    assert!(!screen.contains("Signed out"), "{screen}");
+    press(&mut s, KeyCode::Char('x'));
+    assert!(render(&s, None, 80, 24).contains("Enter your mobile number"));
+}

@@ -52,7 +52,11 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
         session::draw_session(frame, state, screen, status, SessionRows::Widget);
         return;
     }
-    let language = state.language;
+    // "Signed out" speaks to the worker who just left, in their language, to the last.
+    let language = match &state.screen {
+        Screen::SignedOut { language, .. } => *language,
+        _ => state.language,
+    };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let (need, have) = (format!("{MIN_WIDTH}x{MIN_HEIGHT}"), format!("{}x{}", area.width, area.height));
         let text = vec![
@@ -92,14 +96,13 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
             lines.push(Line::from(tr!(language, "welcome-starting")));
         }
         Screen::SigningOut => lines.push(Line::from(tr!(language, "signing-out")).bold()),
-        // In the language of the worker who signed out.
-        Screen::SignedOut { problem, access_ended, language, .. } => {
+        Screen::SignedOut { problem, access_ended, .. } => {
             if *access_ended {
                 lines.push(Line::from(tr!(language, "access-ended")).bold().fg(ERROR));
             }
             lines.push(Line::from(tr!(language, "signed-out")).bold().fg(Color::Green));
             if let Some(problem) = problem {
-                lines.push(Line::from(sign_out_problem(*language, problem)).fg(ERROR));
+                lines.push(Line::from(sign_out_problem(language, problem)).fg(ERROR));
             }
         }
         Screen::Locked => {
