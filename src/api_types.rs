@@ -18,6 +18,10 @@ use crate::secret::{AccessToken, OtpCode};
 pub struct StartRequest {
     /// E.164, e.g. `+12065550100`.
     pub phone: String,
+    /// The language to text the code in, a BCP 47 tag (`es`, `pt-BR`); the server's default
+    /// template when it has none for it. Resends keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// `POST /v1/sign-in/resend`.
@@ -190,6 +194,10 @@ mod tests {
         );
         let verify = VerifyRequest { challenge_id: "c".into(), code: OtpCode::new("123456") };
         assert_eq!(serde_json::to_string(&verify).unwrap(), r#"{"challenge_id":"c","code":"123456"}"#);
+        let start = StartRequest { phone: "+12065550100".into(), locale: None };
+        assert_eq!(serde_json::to_string(&start).unwrap(), r#"{"phone":"+12065550100"}"#);
+        let start = StartRequest { phone: "+12065550100".into(), locale: Some("pt-BR".into()) };
+        assert_eq!(serde_json::to_string(&start).unwrap(), r#"{"phone":"+12065550100","locale":"pt-BR"}"#);
         let health = Health { status: HealthStatus::Ok };
         assert_eq!(serde_json::to_string(&health).unwrap(), r#"{"status":"ok"}"#);
     }

@@ -43,10 +43,6 @@ pub async fn start_backend() -> Result<DemoBackend, DemoError> {
 }
 
 /// The banner the demo shows: who the session runs as, and where codes go.
-pub fn banner(launcher: &crate::session::Launcher) -> String {
-    format!(
-        "DEMO — sessions run as {} (sandbox: {}); codes arrive on the demo phone →",
-        launcher.user.describe(),
-        launcher.sandbox.name()
-    )
+pub fn banner(launcher: &crate::session::Launcher) -> crate::kiosk::state::DemoBanner {
+    crate::kiosk::state::DemoBanner { user: launcher.user.describe(), sandbox: launcher.sandbox.name().to_string() }
 }

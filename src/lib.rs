@@ -8,6 +8,7 @@ pub mod config;
 pub mod control;
 pub mod demo;
 pub mod kiosk;
+pub mod locale;
 pub mod phone;
 pub mod preflight;
 pub mod secret;

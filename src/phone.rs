@@ -22,7 +22,8 @@ pub struct PhoneNumber {
     region: Option<String>,
 }
 
-/// Why a typed number was refused. Each message is meant to be shown to a person as is.
+/// Why a typed number was refused. Each message is meant to be shown to a person as is, in
+/// English; the kiosk says them in the worker's language from the variants.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
     #[error("Type a phone number")]
@@ -31,10 +32,12 @@ pub enum PhoneError {
     TooLong,
     #[error("That isn't a phone number: use digits, spaces, dashes or a leading +")]
     NotANumber,
-    #[error("That isn't a valid mobile number for {0}")]
+    /// Not valid in the region (its code: "US") the number claims, or was read in.
+    #[error("That isn't a valid mobile number for {}", region_name(.0))]
     Invalid(String),
     #[error("Unknown region code {0:?}: use a two-letter code such as US or GB")]
     UnknownRegion(String),
+    /// The kind of line ("toll-free", "premium-rate", "shared-cost", "fixed-line", …).
     #[error("That number is a {0} number, which can't receive sign-in codes")]
     NotMobile(&'static str),
 }
@@ -75,7 +78,8 @@ pub fn parse_region(code: &str) -> Result<RegionId, PhoneError> {
     RegionId::from_str(&code.trim().to_ascii_uppercase()).map_err(|_| PhoneError::UnknownRegion(code.to_string()))
 }
 
-/// The English name of a region, for messages ("United States"); the code if unknown.
+/// The English name of a region, for messages ("United States"); the code if unknown. (The
+/// kiosk's screens name regions from their translations: `region-name`.)
 pub fn region_name(code: &str) -> String {
     let name = match code {
         "US" => "United States",
@@ -104,6 +108,8 @@ pub fn region_name(code: &str) -> String {
         "BR" => "Brazil",
         "ZA" => "South Africa",
         "SG" => "Singapore",
+        "VN" => "Vietnam",
+        "CN" => "China",
         _ => return code.to_string(),
     };
     name.to_string()
@@ -148,7 +154,7 @@ impl PhoneNumber {
             } else {
                 region.to_ascii_uppercase()
             };
-            return Err(PhoneError::Invalid(region_name(&shown)));
+            return Err(PhoneError::Invalid(shown));
         }
         let e164 = parsed.format().mode(Mode::E164).to_string();
         Ok(PhoneNumber { e164, region: number_region })
@@ -322,7 +328,7 @@ mod tests {
     #[test]
     fn entra_article_example_is_refused_as_not_valid_in_the_us() {
         let err = PhoneNumber::parse("+1 4251234567", "US").unwrap_err();
-        assert_eq!(err, PhoneError::Invalid("United States".into()));
+        assert_eq!(err, PhoneError::Invalid("US".into()));
         assert_eq!(err.to_string(), "That isn't a valid mobile number for United States");
     }
 

@@ -600,3 +600,23 @@ fn the_example_config_loads_and_builds() {
         panic!("the example doesn't build: {err}");
     }
 }
+
+/// The worker's language picks Auth0's SMS template (`x-request-language`), on a resend too.
+#[tokio::test]
+async fn the_workers_language_goes_with_the_start_and_the_resend() {
+    use shiftkey::auth::AuthBackend;
+    use shiftkey::config::ConfigFile;
+    let fake = FakeAuth0::start();
+    for flow in [Flow::OtpChallenge, Flow::Passwordless] {
+        let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
+        let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
+        let backend = shiftkey::auth::from_config(&config.backend).unwrap();
+        let phone = shiftkey::phone::PhoneNumber::parse(ALEX.phone, "US").unwrap();
+        let challenge = backend.start_in(&phone, "es").await.unwrap();
+        backend.resend(&challenge.id).await.unwrap();
+        let starts = fake.requests(flow.start_path());
+        let languages: Vec<&str> =
+            starts.iter().rev().take(2).map(|r| r.fields["header:x-request-language"].as_str()).collect();
+        assert_eq!(languages, ["es", "es"], "{flow:?}");
+    }
+}

@@ -170,8 +170,8 @@ impl Harness {
 
     /// Alex's code screen, and the sixth digit typed: the verify call, not yet answered.
     async fn verify_in_flight(&mut self) -> Call {
-        let Call::Start { e164, answer } = self.start_in_flight().await else { unreachable!() };
-        assert_eq!(e164, "+12065550100");
+        let Call::Start { e164, locale, answer } = self.start_in_flight().await else { unreachable!() };
+        assert_eq!((e164.as_str(), locale.as_deref()), ("+12065550100", Some("en")));
         answer.send(Ok(challenge("ch-1"))).expect("the kiosk waits");
         self.wait_for("Enter the 6-digit code").await;
         self.type_text("123456");
@@ -466,6 +466,49 @@ async fn a_failed_verify_after_esc_changes_nothing_either() {
         let screen = h.wait_for("▸ 2").await;
         assert!(!screen.contains("isn't right"), "{screen}");
         assert!(h.discarded().is_empty());
+        h.stop();
+    })
+    .await;
+}
+
+// ---- Languages: the worker's pick lasts their sign-in and session, then the default is back. ----
+
+#[tokio::test]
+async fn a_worker_switches_language_and_back_signs_in_in_it_and_the_next_one_gets_the_default() {
+    let (kiosk, mut h) = kiosk().await;
+    run(kiosk, async {
+        h.wait_for("F2: Language").await;
+        h.press(KeyCode::F(2));
+        h.wait_for("Español").await;
+        h.press(KeyCode::Char('2'));
+        h.wait_for("Escribe tu número de teléfono móvil").await;
+        // And back.
+        h.press(KeyCode::F(2));
+        h.wait_for("Idioma").await;
+        h.press(KeyCode::Up);
+        h.press(KeyCode::Enter);
+        h.wait_for("Enter your mobile number").await;
+        h.press(KeyCode::F(2));
+        h.press(KeyCode::Char('2'));
+        h.wait_for("Escribe tu número").await;
+        h.type_text("2065550100");
+        h.press(KeyCode::Enter);
+        let Call::Start { locale, answer, .. } = h.next_call("start").await else { unreachable!() };
+        assert_eq!(locale.as_deref(), Some("es"), "the backend is asked for the text in Spanish");
+        answer.send(Ok(challenge("ch-1"))).expect("the kiosk waits");
+        h.wait_for("Escribe el código de 6 dígitos").await;
+        h.type_text("123456");
+        let verify = h.next_call("verify").await;
+        grant_alex(&h, verify).await;
+        h.wait_for("F12 salir").await;
+        h.press(KeyCode::F(12));
+        h.wait_for("Sesión cerrada").await;
+        h.backend.wait_live(0, WAIT).await;
+        // The "signed out" screen goes by itself; the next worker reads the kiosk's language.
+        let screen = h.wait_for("Enter your mobile number").await;
+        assert!(screen.contains("F2: Language"), "{screen}");
+        let started = h.audit().into_iter().find(|record| record["event"] == "sign_in_start");
+        assert_eq!(started.map(|record| record["language"].clone()), Some("es".into()));
         h.stop();
     })
     .await;

@@ -94,6 +94,8 @@ struct Pending {
     auth_session: Option<SecretString>,
     started: Instant,
     wrong: u32,
+    /// The worker's language, for the text (`x-request-language`); resends keep it.
+    language: Option<String>,
 }
 
 /// What a start got from Auth0.
@@ -261,10 +263,15 @@ impl Auth0Backend {
     }
 
     /// Asks Auth0 to text a code to `phone`.
-    async fn send_code(&self, phone: &PhoneNumber) -> Result<Sent, AuthError> {
+    async fn send_code(&self, phone: &PhoneNumber, language: Option<&str>) -> Result<Sent, AuthError> {
         let inner = &self.inner;
         let (path, body) = self.start_request(phone.e164());
-        let response = inner.client.post(self.url(path)).json(&body).send().await.map_err(http::unreachable)?;
+        let mut request = inner.client.post(self.url(path)).json(&body);
+        // Auth0 picks the SMS template's language by this header.
+        if let Some(language) = language {
+            request = request.header("x-request-language", language);
+        }
+        let response = request.send().await.map_err(http::unreachable)?;
         let status = response.status();
         let headers = response.headers().clone();
         if status.is_success() {
@@ -605,23 +612,35 @@ fn encode_into(out: &mut String, text: &str) {
     }
 }
 
-impl AuthBackend for Auth0Backend {
-    async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        let sent = self.send_code(phone).await?;
+impl Auth0Backend {
+    /// Sends a code to `phone`, texted in `language` where Auth0 has a template for it.
+    async fn begin(&self, phone: &PhoneNumber, language: Option<String>) -> Result<Challenge, AuthError> {
+        let sent = self.send_code(phone, language.as_deref()).await?;
         let id = self.remember(Pending {
             phone: phone.clone(),
             auth_session: sent.auth_session,
             started: Instant::now(),
             wrong: 0,
+            language,
         });
         Ok(self.challenge(id))
+    }
+}
+
+impl AuthBackend for Auth0Backend {
+    async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
+        self.begin(phone, None).await
+    }
+
+    async fn start_in(&self, phone: &PhoneNumber, locale: &str) -> Result<Challenge, AuthError> {
+        self.begin(phone, Some(locale.to_string())).await
     }
 
     /// Starts again: a new code (Auth0 keeps only the latest), a new challenge, tries anew.
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
-        let phone = self.pending().get(challenge_id).map(|p| p.phone.clone());
-        let Some(phone) = phone else { return Err(AuthError::Expired) };
-        let challenge = self.start(&phone).await?;
+        let pending = self.pending().get(challenge_id).map(|p| (p.phone.clone(), p.language.clone()));
+        let Some((phone, language)) = pending else { return Err(AuthError::Expired) };
+        let challenge = self.begin(&phone, language).await?;
         self.pending().remove(challenge_id);
         Ok(challenge)
     }
@@ -913,7 +932,13 @@ mod tests {
     #[test]
     fn auth0_kills_a_code_after_three_wrong_tries_and_the_count_says_so() {
         let backend = Auth0Backend::new(&config(Auth0Flow::Passwordless, None)).unwrap();
-        let id = backend.remember(Pending { phone: phone(), auth_session: None, started: Instant::now(), wrong: 0 });
+        let id = backend.remember(Pending {
+            phone: phone(),
+            auth_session: None,
+            started: Instant::now(),
+            wrong: 0,
+            language: None,
+        });
         assert_eq!(backend.wrong_try(&id), AuthError::InvalidCode { attempts_left: 2 });
         assert_eq!(backend.wrong_try(&id), AuthError::InvalidCode { attempts_left: 1 });
         assert_eq!(backend.wrong_try(&id), AuthError::TooManyAttempts);
@@ -925,22 +950,47 @@ mod tests {
         // Nothing listens at 127.0.0.1:9: an answer other than Unreachable came from the count.
         let backend = Auth0Backend::new(&config(Auth0Flow::Passwordless, None)).unwrap();
         let code = OtpCode::new("123456");
-        let spent = backend.remember(Pending { phone: phone(), auth_session: None, started: Instant::now(), wrong: 3 });
+        let spent = backend.remember(Pending {
+            phone: phone(),
+            auth_session: None,
+            started: Instant::now(),
+            wrong: 3,
+            language: None,
+        });
         assert_eq!(backend.verify(&spent, &code).await.unwrap_err(), AuthError::TooManyAttempts);
         let old = Instant::now().checked_sub(CODE_LIFETIME).expect("the clock is past 3 minutes");
-        let expired = backend.remember(Pending { phone: phone(), auth_session: None, started: old, wrong: 0 });
+        let expired =
+            backend.remember(Pending { phone: phone(), auth_session: None, started: old, wrong: 0, language: None });
         assert_eq!(backend.verify(&expired, &code).await.unwrap_err(), AuthError::Expired);
         assert_eq!(backend.verify("unknown", &code).await.unwrap_err(), AuthError::Expired);
-        let live = backend.remember(Pending { phone: phone(), auth_session: None, started: Instant::now(), wrong: 0 });
+        let live = backend.remember(Pending {
+            phone: phone(),
+            auth_session: None,
+            started: Instant::now(),
+            wrong: 0,
+            language: None,
+        });
         assert_eq!(backend.verify(&live, &code).await.unwrap_err(), AuthError::Unreachable);
     }
 
     #[test]
     fn the_challenge_map_stays_bounded() {
         let backend = Auth0Backend::new(&config(Auth0Flow::Passwordless, None)).unwrap();
-        let first = backend.remember(Pending { phone: phone(), auth_session: None, started: Instant::now(), wrong: 0 });
+        let first = backend.remember(Pending {
+            phone: phone(),
+            auth_session: None,
+            started: Instant::now(),
+            wrong: 0,
+            language: None,
+        });
         for _ in 0..MAX_PENDING {
-            backend.remember(Pending { phone: phone(), auth_session: None, started: Instant::now(), wrong: 0 });
+            backend.remember(Pending {
+                phone: phone(),
+                auth_session: None,
+                started: Instant::now(),
+                wrong: 0,
+                language: None,
+            });
         }
         let map = backend.pending();
         assert_eq!(map.len(), MAX_PENDING);

@@ -110,6 +110,12 @@ pub enum AuthError {
 /// An identity backend that signs people in by SMS code.
 pub trait AuthBackend: Send + Sync + 'static {
     fn start(&self, phone: &PhoneNumber) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
+    /// `start`, with the text asked for in `locale` (a BCP 47 tag: "es", "pt-BR") where the
+    /// provider can send it in a language; one that can't just starts.
+    fn start_in(&self, phone: &PhoneNumber, locale: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send {
+        let _ = locale;
+        self.start(phone)
+    }
     fn resend(&self, challenge_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
     fn verify(&self, challenge_id: &str, code: &OtpCode) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     /// Ends the sign-in's tokens at the provider.
@@ -205,6 +211,10 @@ macro_rules! each_backend {
 impl AuthBackend for Backend {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
         each_backend!(self, backend => backend.start(phone).await)
+    }
+
+    async fn start_in(&self, phone: &PhoneNumber, locale: &str) -> Result<Challenge, AuthError> {
+        each_backend!(self, backend => backend.start_in(phone, locale).await)
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {

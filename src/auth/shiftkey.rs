@@ -120,7 +120,15 @@ impl AuthBackend for ShiftkeyBackend {
     }
 
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        let request = StartRequest { phone: phone.e164().to_string() };
+        let request = StartRequest { phone: phone.e164().to_string(), locale: None };
+        let body: api_types::Challenge = self.post_json("/v1/sign-in/start", &request).await?;
+        Ok(body.into())
+    }
+
+    /// The server texts the code from its template for `locale` (and keeps that language for
+    /// the challenge's resends).
+    async fn start_in(&self, phone: &PhoneNumber, locale: &str) -> Result<Challenge, AuthError> {
+        let request = StartRequest { phone: phone.e164().to_string(), locale: Some(locale.to_string()) };
         let body: api_types::Challenge = self.post_json("/v1/sign-in/start", &request).await?;
         Ok(body.into())
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer};
 
 use super::{ConfigError, ConfigFile, HumanDuration, SecretSource};
+use crate::locale::Language;
 use crate::phone;
 
 /// Which identity provider the kiosk signs people in against.
@@ -249,11 +250,13 @@ impl Default for SessionConfig {
 pub struct KeysConfig {
     pub sign_out: FunctionKey,
     pub manager: FunctionKey,
+    /// Opens the language list on the sign-in screen.
+    pub language: FunctionKey,
 }
 
 impl Default for KeysConfig {
     fn default() -> Self {
-        Self { sign_out: FunctionKey(12), manager: FunctionKey(9) }
+        Self { sign_out: FunctionKey(12), manager: FunctionKey(9), language: FunctionKey(2) }
     }
 }
 
@@ -339,6 +342,8 @@ pub struct KioskConfig {
     pub name: String,
     /// Numbers typed without `+country` are read in this region.
     pub default_region: String,
+    /// The kiosk's language; a worker may pick another for their sign-in and session.
+    pub language: Language,
     pub backend: BackendConfig,
     pub session: SessionConfig,
     pub keys: KeysConfig,
@@ -356,6 +361,7 @@ impl Default for KioskConfig {
         Self {
             name: host_name(),
             default_region: "US".into(),
+            language: Language::English,
             backend: BackendConfig::default(),
             session: SessionConfig::default(),
             keys: KeysConfig::default(),
@@ -381,8 +387,8 @@ pub enum InvalidKioskConfig {
     IdleWarningTooLong { warning: HumanDuration, timeout: HumanDuration },
     #[error("{key} must be longer than 0s")]
     ZeroDuration { key: &'static str },
-    #[error("keys.sign_out and keys.manager are both {0}")]
-    SameKeys(FunctionKey),
+    #[error("keys.{0} and keys.{1} are both {2}")]
+    SameKeys(&'static str, &'static str, FunctionKey),
     #[error("backend.url must be http or https, not {0}")]
     UrlScheme(String),
     #[error("backend.url {url:?} is not a URL: {reason}")]
@@ -419,8 +425,11 @@ impl ConfigFile for KioskConfig {
                 return Err(Invalid::ZeroDuration { key });
             }
         }
-        if self.keys.sign_out == self.keys.manager {
-            return Err(Invalid::SameKeys(self.keys.sign_out));
+        let keys = [("sign_out", self.keys.sign_out), ("manager", self.keys.manager), ("language", self.keys.language)];
+        for (index, (name, key)) in keys.iter().enumerate() {
+            if let Some((other, _)) = keys[index + 1..].iter().find(|(_, other)| other == key) {
+                return Err(Invalid::SameKeys(name, other, *key));
+            }
         }
         self.backend.check()?;
         match reqwest::Url::parse(&self.backend.url) {
@@ -518,6 +527,8 @@ mod tests {
         assert_eq!(c.session.max_duration.0, Duration::from_secs(43200));
         assert_eq!(c.keys.sign_out, FunctionKey(12));
         assert_eq!(c.keys.manager, FunctionKey(9));
+        assert_eq!(c.keys.language, FunctionKey(2));
+        assert_eq!(c.language, Language::English);
         assert_eq!(c.manager.roles, vec!["kiosk-manager"]);
         assert_eq!(c.manager.menu_timeout.0, Duration::from_secs(60));
         c.validate().expect("the defaults are valid");
@@ -560,6 +571,8 @@ mod tests {
         assert!(err.contains("session.max_duration must be longer than 0s"), "{err}");
         let err = kiosk("[keys]\nmanager = \"F12\"\n").unwrap_err();
         assert!(err.contains("keys.sign_out and keys.manager are both F12"), "{err}");
+        let err = kiosk("[keys]\nlanguage = \"F9\"\n").unwrap_err();
+        assert!(err.contains("keys.manager and keys.language are both F9"), "{err}");
     }
 
     #[test]
@@ -568,5 +581,7 @@ mod tests {
         assert!(kiosk("[backend]\nurl = \"ftp://x\"").unwrap_err().contains("http or https, not ftp"));
         assert!(kiosk("[backend]\nurl = \"nope\"").unwrap_err().contains("backend.url \"nope\" is not a URL"));
         assert!(kiosk("[keys]\nsign_out = \"Q\"").unwrap_err().contains("F1 to F12"));
+        assert!(kiosk("language = \"xx\"").unwrap_err().contains("unknown language \"xx\""));
+        assert_eq!(kiosk("language = \"pt-BR\"").unwrap().language, Language::PortugueseBrazil);
     }
 }

@@ -8,10 +8,12 @@
 mod kind;
 mod kiosk;
 mod server;
+mod sms_template;
 
 pub use kind::ConfigKind;
 pub use kiosk::*;
 pub use server::*;
+pub use sms_template::*;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -6,16 +6,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::sms_template::TemplateError;
 use super::{ConfigFile, HumanDuration};
-use crate::secret::OtpCode;
 
 /// Codes may never live longer than this, whatever the config says.
 pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
-/// The SMS Retriever / origin-bound code limit.
-pub const MAX_MESSAGE_BYTES: usize = 140;
-/// The default message (from `assets/`): `{code}`, `{minutes}` and `{host}` are filled in,
-/// and the origin-bound line `@host #code` is added last.
-pub const DEFAULT_SMS_TEMPLATE: &str = include_str!("../../assets/sms-template.txt");
+/// The longest `sms_host`: the templates shipped fit 140 bytes with it.
+pub const MAX_SMS_HOST_BYTES: usize = 40;
 
 /// A secret taken from a file or an environment variable — never from argv.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -131,7 +128,8 @@ pub struct ServerConfig {
     pub token_lifetime: HumanDuration,
     /// The host named in the origin-bound last line of the SMS (`@host #123456`).
     pub sms_host: String,
-    /// A message template file; default `assets/sms-template.txt`.
+    /// A message template file; default `assets/sms-template.txt`. Its language versions are
+    /// the files beside it named `<stem>.<lang>.<ext>` (`sms-template.es.txt`).
     pub sms_template: Option<PathBuf>,
     pub sms: SmsConfig,
     pub limits: RateLimits,
@@ -187,17 +185,6 @@ pub enum InvalidServerConfig {
     NotHttpUrl { key: &'static str, url: String },
 }
 
-/// Why the SMS template can't be used.
-#[derive(Debug, thiserror::Error)]
-pub enum TemplateError {
-    #[error("sms_template: can't read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error(
-        "sms_template makes a {bytes}-byte message with the @{host} #code line; the limit is {MAX_MESSAGE_BYTES} bytes"
-    )]
-    TooLong { bytes: usize, host: String },
-}
-
 impl ConfigFile for ServerConfig {
     type Invalid = InvalidServerConfig;
 
@@ -212,7 +199,10 @@ impl ConfigFile for ServerConfig {
         if self.token_lifetime.0 < Duration::from_secs(60) {
             return Err(Invalid::TokenLifetime(self.token_lifetime));
         }
-        if self.sms_host.is_empty() || self.sms_host.contains(char::is_whitespace) || self.sms_host.len() > 40 {
+        if self.sms_host.is_empty()
+            || self.sms_host.contains(char::is_whitespace)
+            || self.sms_host.len() > MAX_SMS_HOST_BYTES
+        {
             return Err(Invalid::SmsHost(self.sms_host.clone()));
         }
         if !(1..=64).contains(&self.workers) {
@@ -227,7 +217,7 @@ impl ConfigFile for ServerConfig {
                 return Err(Invalid::ZeroLimit { key });
             }
         }
-        self.template()?;
+        self.templates()?;
         match &self.sms {
             SmsConfig::Twilio { account_sid, from, base_url, .. } => {
                 if !account_sid.starts_with("AC") {
@@ -267,32 +257,6 @@ impl ServerConfig {
             _ => None,
         }
     }
-
-    /// The message template, checked to fit 140 bytes with any code and the `@host #code` line.
-    pub fn template(&self) -> Result<String, TemplateError> {
-        let template = match &self.sms_template {
-            Some(path) => {
-                std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.clone(), source })?
-            }
-            None => DEFAULT_SMS_TEMPLATE.to_string(),
-        };
-        let minutes = self.code_lifetime.0.as_secs().div_ceil(60);
-        let longest = render_message(&template, &OtpCode::new("000000"), minutes, &self.sms_host);
-        if longest.len() > MAX_MESSAGE_BYTES {
-            return Err(TemplateError::TooLong { bytes: longest.len(), host: self.sms_host.clone() });
-        }
-        Ok(template)
-    }
-}
-
-/// Builds the message text; the last line is the origin-bound `@host #code`.
-pub fn render_message(template: &str, code: &OtpCode, minutes: u64, host: &str) -> String {
-    let body = template
-        .trim_end()
-        .replace("{code}", code.expose())
-        .replace("{minutes}", &minutes.to_string())
-        .replace("{host}", host);
-    format!("{body}\n\n@{host} #{}", code.expose())
 }
 
 fn suffixed(path: &Path, suffix: &str) -> PathBuf {
@@ -303,7 +267,9 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sms_template::{DEFAULT_SMS_TEMPLATE, MAX_MESSAGE_BYTES, render_message};
     use super::*;
+    use crate::secret::OtpCode;
 
     fn server(text: &str) -> Result<ServerConfig, String> {
         ServerConfig::from_toml(text, Path::new("s.toml")).map_err(|e| e.to_string())

@@ -9,11 +9,18 @@ use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
 use super::update::update;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
 use crate::config::KioskConfig;
+use crate::locale::Language;
 use crate::secret::AccessToken;
 
 /// The settings of a kiosk with the default config, named `store-042-till-3`.
 pub fn settings() -> Settings {
-    let mut settings = Settings::from_config(&KioskConfig::default(), Some("xterm-256color"));
+    settings_in(Language::English)
+}
+
+/// The same kiosk, set to speak `language`.
+pub fn settings_in(language: Language) -> Settings {
+    let config = KioskConfig { language, ..KioskConfig::default() };
+    let mut settings = Settings::from_config(&config, Some("xterm-256color"));
     settings.kiosk_name = "store-042-till-3".into();
     settings
 }

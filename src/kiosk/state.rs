@@ -11,7 +11,8 @@ use super::view::glyphs::Glyphs;
 use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
 use crate::config::{FunctionKey, KioskConfig};
 use crate::control::protocol::{ControlAnswer, Request};
-use crate::phone::PhoneNumber;
+use crate::locale::Language;
+use crate::phone::{PhoneError, PhoneNumber};
 use crate::secret::OtpCode;
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
@@ -23,8 +24,6 @@ pub const SIGNED_OUT_FOR: Duration = Duration::from_secs(2);
 pub const RETRY_AFTER: Duration = Duration::from_secs(5);
 /// The status bar warns this long before the maximum duration ends a session.
 pub const MAX_DURATION_WARNING: Duration = Duration::from_secs(300);
-/// Messages offered for "out of service"; the last row of the list is the manager's own.
-pub const LOCK_PRESETS: [&str; 3] = ["Out of service", "Closed for cleaning", "Back in 15 minutes"];
 /// A lock message from the control socket: one line of at most this many characters.
 pub const LOCK_MESSAGE_MAX_CHARS: usize = 200;
 const SECOND: Duration = Duration::from_secs(1);
@@ -137,6 +136,8 @@ pub enum Effect {
     SendCode {
         id: RequestId,
         phone: PhoneNumber,
+        /// The language the text is asked for in (the worker's choice; the default for a manager).
+        language: Language,
     },
     Resend {
         id: RequestId,
@@ -174,11 +175,37 @@ pub enum Effect {
     AnswerStatus(ControlId, StatusReport),
 }
 
+/// Why the phone form shows an error: the view says it in the screen's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormError {
+    /// A key that has no place in a phone number.
+    DigitsOnly,
+    /// The number typed isn't one.
+    Phone(PhoneError),
+    /// The backend refused the number.
+    Refused,
+    RateLimited {
+        seconds: u64,
+    },
+    /// The provider's per-address limit, shared by every kiosk of the store.
+    StoreRateLimited {
+        seconds: u64,
+    },
+    Unreachable,
+    /// Any other answer from the backend (its detail is in the audit log).
+    ServiceProblem,
+    /// The session could not start: the system's reason (in English; it is for a manager).
+    SessionFailed(String),
+}
+
 /// The phone-number form.
 #[derive(Debug, Default)]
 pub struct PhoneForm {
     pub input: Zeroizing<String>,
-    pub error: Option<String>,
+    pub error: Option<FormError>,
+    /// The language list is open (the worker's sign-in screen only), at this row of
+    /// `Settings::languages`.
+    pub language_menu: Option<usize>,
     /// The "send a code" request in flight.
     pub request: Option<RequestId>,
     /// The backend was unreachable: ask again at this time.
@@ -254,12 +281,22 @@ pub enum Screen {
     SigningOut,
     SignedOut {
         until: Instant,
-        problem: Option<String>,
+        problem: Option<SignOutProblem>,
         /// The organisation ended the worker's access (the token was revoked).
         access_ended: bool,
+        /// The language of the worker who signed out: the kiosk's is the default again, but
+        /// this screen still speaks to them.
+        language: Language,
     },
     /// Out of service: no sign-in until a manager unlocks.
     Locked,
+}
+
+/// What a sign-out left behind (a manager is told).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignOutProblem {
+    pub left_alive: usize,
+    pub dir_removed: bool,
 }
 
 /// What the kiosk knows of the running session: what its status bar shows, and its timers.
@@ -307,6 +344,13 @@ impl SessionStatus {
     pub fn ending_soon(&self, now: Instant) -> bool {
         self.ends_at.saturating_duration_since(now) <= MAX_DURATION_WARNING
     }
+}
+
+/// The demo's line under the title: who sessions run as, and where codes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoBanner {
+    pub user: String,
+    pub sandbox: String,
 }
 
 /// A text on the demo phone.
@@ -381,6 +425,17 @@ pub struct Settings {
     pub region: String,
     pub sign_out_key: FunctionKey,
     pub manager_key: FunctionKey,
+    /// Opens the language list on the sign-in screen.
+    pub language_key: FunctionKey,
+    /// The kiosk's language (`language`): every screen's until a worker picks another, and
+    /// always the manager screens'.
+    pub language: Language,
+    /// The languages a worker can pick: the default, and those this terminal's characters can
+    /// show (`display.glyphs`).
+    pub languages: Vec<Language>,
+    /// The out-of-service messages a manager picks from, in the kiosk's language: the
+    /// message is kept as text (it survives restarts and goes to `status`).
+    pub lock_presets: [String; 3],
     pub manager_roles: Vec<String>,
     /// The manager screens close after this long without a key.
     pub manager_idle: Duration,
@@ -390,8 +445,22 @@ pub struct Settings {
 impl Settings {
     /// The settings `config` gives a kiosk on a terminal of type `term` (`$TERM`).
     pub fn from_config(config: &KioskConfig, term: Option<&str>) -> Self {
+        let glyphs = Glyphs::resolve(config.display.glyphs, term);
+        let language = config.language;
+        // The default is always offered (it is config's call); the others if they can be drawn.
+        let languages =
+            Language::ALL.into_iter().filter(|other| *other == language || glyphs.shows(other.script())).collect();
         Settings {
-            glyphs: Glyphs::resolve(config.display.glyphs, term),
+            glyphs,
+            language,
+            languages,
+            language_key: config.keys.language,
+            // Parses the default language's messages: the first frame needs them anyway.
+            lock_presets: [
+                crate::tr!(language, "lock-preset-out-of-service"),
+                crate::tr!(language, "lock-preset-cleaning"),
+                crate::tr!(language, "lock-preset-back-soon"),
+            ],
             kiosk_name: config.name.clone(),
             backend_kind: config.backend.kind.name(),
             region: config.default_region.clone(),
@@ -460,7 +529,10 @@ pub struct State {
     /// Some in `--demo`: the on-screen phone and its messages.
     pub demo_phone: Option<Vec<DemoSms>>,
     /// A line shown under the title in the demo ("sessions run as root").
-    pub banner: Option<String>,
+    pub banner: Option<DemoBanner>,
+    /// The language the screens speak: the default, or the one the worker signing in (or
+    /// signed in) picked, until the teardown ends their session.
+    pub language: Language,
     /// Set once the kiosk should exit (after any teardown and any request in flight).
     pub quitting: bool,
     /// Out of service, with the message shown: no sign-in until unlocked.
@@ -481,7 +553,9 @@ impl State {
     /// The kiosk as it starts: the sign-in screen, or out of service if it was locked.
     pub fn new(settings: Settings, locked: Option<String>, now: Instant) -> Self {
         let screen = if locked.is_some() { Screen::Locked } else { Screen::Phone(PhoneForm::default()) };
+        let language = settings.language;
         let mut state = State {
+            language,
             screen,
             now,
             settings,

@@ -204,7 +204,8 @@ pub(crate) fn directory_number(input: &str) -> Result<PhoneNumber, DirectoryNumb
     match PhoneNumber::parse_international(input) {
         Ok(number) => number.require_mobile().map_err(E::NotMobile),
         Err(PhoneError::Invalid(region)) => {
-            let why = phone::invalid_reason(input).unwrap_or_else(|| format!("it isn't valid in {region}"));
+            let why = phone::invalid_reason(input)
+                .unwrap_or_else(|| format!("it isn't valid in {}", phone::region_name(&region)));
             Err(E::NotValid { input: input.into(), why })
         }
         Err(source) => Err(E::Unreadable { input: input.into(), source }),

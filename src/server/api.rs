@@ -67,6 +67,7 @@ impl ApiError {
         match self {
             ApiError::SignIn(err) => match err {
                 SignInError::InvalidPhone(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidPhone),
+                SignInError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
                 SignInError::InvalidCode { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidCode),
                 SignInError::Expired => (StatusCode::BAD_REQUEST, ErrorCode::Expired),
                 SignInError::TooManyAttempts => (StatusCode::BAD_REQUEST, ErrorCode::TooManyAttempts),
@@ -172,7 +173,7 @@ async fn start(
     headers: HeaderMap,
     ApiJson(body): ApiJson<StartRequest>,
 ) -> Result<(StatusCode, Json<Challenge>), ApiError> {
-    let challenge = service.start(&body.phone, &client_of(&service, peer, &headers))?;
+    let challenge = service.start_in(&body.phone, body.locale.as_deref(), &client_of(&service, peer, &headers))?;
     Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 

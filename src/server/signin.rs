@@ -15,7 +15,7 @@ use super::sms::SmsMessage;
 use super::store::{Challenge, Store, StoreError, User};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
-use crate::config::{ServerConfig, TemplateError, render_message};
+use crate::config::{ServerConfig, SmsTemplates, TemplateError, is_language_tag, render_message};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::secret::{AccessToken, OtpCode};
 
@@ -26,6 +26,8 @@ const HOUR_MS: i64 = 3_600_000;
 pub enum SignInError {
     #[error("{0}; send it as + country code and number, e.g. \"+12065550100\"")]
     InvalidPhone(#[source] PhoneError),
+    #[error("locale {0:?} is not a language tag; send one such as \"es\" or \"pt-BR\"")]
+    InvalidLocale(String),
     #[error("wrong code")]
     InvalidCode { attempts_left: u32 },
     #[error("the code has expired or was already used; ask for a new one")]
@@ -53,7 +55,7 @@ pub struct SignInService {
     key: OtpKey,
     clock: Arc<dyn Clock>,
     config: ServerConfig,
-    template: String,
+    templates: SmsTemplates,
     sms_queue: mpsc::UnboundedSender<SmsMessage>,
 }
 
@@ -75,8 +77,8 @@ impl SignInService {
         config: ServerConfig,
         sms_queue: mpsc::UnboundedSender<SmsMessage>,
     ) -> Result<Self, TemplateError> {
-        let template = config.template()?;
-        Ok(SignInService { store: Mutex::new(store), key, clock, config, template, sms_queue })
+        let templates = config.templates()?;
+        Ok(SignInService { store: Mutex::new(store), key, clock, config, templates, sms_queue })
     }
 
     pub(super) fn store(&self) -> MutexGuard<'_, Store> {
@@ -125,10 +127,19 @@ impl SignInService {
         Ok(())
     }
 
-    /// Issues a code for a number. Unknown, disabled and untargeted numbers get an identical
-    /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
+    /// Issues a code for a number, texted from the default template.
     pub fn start(&self, phone: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
+        self.start_in(phone, None, client)
+    }
+
+    /// Issues a code for a number, texted from the template for `locale`; the challenge keeps
+    /// the language for its resends. Unknown, disabled and untargeted numbers get an identical
+    /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
+    pub fn start_in(&self, phone: &str, locale: Option<&str>, client: &str) -> Result<ChallengeInfo, SignInError> {
         let phone = PhoneNumber::parse_international(phone).map_err(SignInError::InvalidPhone)?;
+        if let Some(locale) = locale.filter(|locale| !is_language_tag(locale)) {
+            return Err(SignInError::InvalidLocale(locale.chars().take(40).collect()));
+        }
         let now = self.now();
         let challenge_id = otp::new_challenge_id();
         let code = otp::new_code();
@@ -147,13 +158,14 @@ impl SignInService {
                 last_sent_at: now,
                 used: false,
                 phone_key,
+                locale: locale.map(str::to_string),
             };
             store.insert_challenge(&challenge, now)?;
             Ok::<_, SignInError>(user)
         })?;
         tracing::info!(phone = %phone.masked(), "sign-in started");
         // The message is built for every number (equal work); only a real user's is sent.
-        let message = self.message(&phone, &code);
+        let message = self.message(&phone, &code, locale);
         if user.is_some() {
             self.queue_sms(message);
         }
@@ -191,14 +203,15 @@ impl SignInService {
         store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
         drop(store);
         if let Some(phone) = phone {
-            self.queue_sms(self.message(&phone, &code));
+            self.queue_sms(self.message(&phone, &code, challenge.locale.as_deref()));
         }
         Ok(self.info(challenge_id.to_string()))
     }
 
-    fn message(&self, phone: &PhoneNumber, code: &OtpCode) -> SmsMessage {
+    fn message(&self, phone: &PhoneNumber, code: &OtpCode, locale: Option<&str>) -> SmsMessage {
         let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
-        let body = render_message(&self.template, code, minutes, &self.config.sms_host);
+        let template = self.templates.for_locale(locale);
+        let body = render_message(template, code, minutes, &self.config.sms_host);
         SmsMessage { to: phone.e164().to_string(), body }
     }
 

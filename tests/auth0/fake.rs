@@ -213,6 +213,11 @@ fn fields(headers: &HeaderMap, body: &Bytes) -> (String, HashMap<String, String>
     } else {
         url::form_urlencoded::parse(body).into_owned().collect()
     };
+    // The header that picks the SMS's language, kept beside the body's fields.
+    let mut fields: HashMap<String, String> = fields;
+    if let Some(language) = headers.get("x-request-language").and_then(|v| v.to_str().ok()) {
+        fields.insert("header:x-request-language".into(), language.into());
+    }
     (content_type, fields)
 }
 

@@ -14,9 +14,21 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 /// A call the kiosk made, waiting for the test's answer.
 pub enum Call {
-    Start { e164: String, answer: oneshot::Sender<Result<Challenge, AuthError>> },
-    Resend { challenge_id: String, answer: oneshot::Sender<Result<Challenge, AuthError>> },
-    Verify { challenge_id: String, code: String, answer: oneshot::Sender<Result<SignedInUser, AuthError>> },
+    /// `locale`: the language the text was asked for in (`start_in`), if any.
+    Start {
+        e164: String,
+        locale: Option<String>,
+        answer: oneshot::Sender<Result<Challenge, AuthError>>,
+    },
+    Resend {
+        challenge_id: String,
+        answer: oneshot::Sender<Result<Challenge, AuthError>>,
+    },
+    Verify {
+        challenge_id: String,
+        code: String,
+        answer: oneshot::Sender<Result<SignedInUser, AuthError>>,
+    },
 }
 
 impl Call {
@@ -67,6 +79,13 @@ impl Scripted {
         assert!(reached.is_ok(), "live tokens stayed at {} (wanted {count})", self.live_tokens());
     }
 
+    async fn started(&self, phone: &PhoneNumber, locale: Option<&str>) -> Result<Challenge, AuthError> {
+        let (answer, answered) = oneshot::channel();
+        let locale = locale.map(str::to_string);
+        let _ = self.calls.send(Call::Start { e164: phone.e164().to_string(), locale, answer });
+        answered.await.unwrap_or(Err(AuthError::Unreachable))
+    }
+
     fn bump(&self) {
         self.changed.send_modify(|version| *version += 1);
     }
@@ -87,9 +106,11 @@ pub fn alex() -> SignedInUser {
 
 impl AuthBackend for Scripted {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        let (answer, answered) = oneshot::channel();
-        let _ = self.calls.send(Call::Start { e164: phone.e164().to_string(), answer });
-        answered.await.unwrap_or(Err(AuthError::Unreachable))
+        self.started(phone, None).await
+    }
+
+    async fn start_in(&self, phone: &PhoneNumber, locale: &str) -> Result<Challenge, AuthError> {
+        self.started(phone, Some(locale)).await
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {

@@ -54,9 +54,10 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
 
     pub(super) fn execute(&mut self, effect: Effect) -> std::io::Result<()> {
         match effect {
-            Effect::SendCode { id, phone } => {
+            Effect::SendCode { id, phone, language } => {
                 let backend = self.backend.clone();
-                self.request(id, code_sent, async move { Answer::CodeSent(backend.start(&phone).await) });
+                let start = async move { Answer::CodeSent(backend.start_in(&phone, language.tag()).await) };
+                self.request(id, code_sent, start);
             }
             Effect::Resend { id, challenge_id } => {
                 let backend = self.backend.clone();

@@ -42,7 +42,7 @@ pub struct KioskOptions {
     pub teardown: TeardownContext,
     /// In `--demo`: texts for the on-screen phone.
     pub demo_sms: Option<mpsc::UnboundedReceiver<DeliveredSms>>,
-    pub banner: Option<String>,
+    pub banner: Option<crate::kiosk::state::DemoBanner>,
     /// The manager control socket, bound, and who may use it.
     pub control: Option<(ControlServer, Authorizer)>,
 }

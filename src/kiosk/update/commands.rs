@@ -42,8 +42,12 @@ pub fn lock(state: &mut State, message: String, via: &str) -> Vec<Effect> {
         }
         // The teardown under way ends on the locked screen.
         Screen::SigningOut => {}
-        // Forms in progress are dropped (and their buffers zeroized).
-        _ => state.screen = Screen::Locked,
+        // Forms in progress are dropped (and their buffers zeroized), and with them the
+        // language their worker picked: the locked screen is everyone's.
+        _ => {
+            state.screen = Screen::Locked;
+            super::language::reset(state);
+        }
     }
     state.abandon_orphans(DiscardReason::Locked);
     effects
@@ -60,10 +64,11 @@ pub fn unlock(state: &mut State, via: &str) -> Vec<Effect> {
     vec![Effect::Audit { event: "unlocked", detail: json!({ "via": via }) }, Effect::PersistLock(None)]
 }
 
-/// A lock message from the control socket: trimmed, defaulted, one line, not too long.
-fn lock_message(message: Option<String>) -> Result<String, ErrorAnswer> {
+/// A lock message from the control socket: trimmed, defaulted (to the first preset, in the
+/// kiosk's language), one line, not too long.
+fn lock_message(message: Option<String>, default: &str) -> Result<String, ErrorAnswer> {
     let message = message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
-    let message = message.unwrap_or_else(|| "Out of service".into());
+    let message = message.unwrap_or_else(|| default.to_string());
     if message.chars().count() > LOCK_MESSAGE_MAX_CHARS || message.chars().any(char::is_control) {
         return Err(ErrorAnswer::new(
             ErrorCode::BadMessage,
@@ -101,7 +106,7 @@ pub fn on_control(state: &mut State, id: ControlId, request: Request) -> Vec<Eff
             effects
         }
         Request::Lock { message } => {
-            let message = match lock_message(message) {
+            let message = match lock_message(message, &state.settings.lock_presets[0]) {
                 Ok(message) => message,
                 Err(refused) => return vec![Effect::Answer(id, refused.into())],
             };

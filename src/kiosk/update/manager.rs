@@ -10,8 +10,7 @@ use serde_json::json;
 use super::{commands, signin};
 use crate::auth::{AuthError, Challenge, Grant};
 use crate::kiosk::state::{
-    DiscardReason, Effect, LOCK_PRESETS, MENU, ManagerMode, ManagerStage, MenuItem, PhoneForm, Purpose, RevokeReason,
-    Screen, State,
+    DiscardReason, Effect, MENU, ManagerMode, ManagerStage, MenuItem, PhoneForm, Purpose, RevokeReason, Screen, State,
 };
 
 const CUSTOM_MESSAGE_CHARS: usize = 60;
@@ -43,9 +42,13 @@ pub fn close(state: &mut State, why: &str) -> Vec<Effect> {
     effects
 }
 
+/// A key on the manager screens: they speak the kiosk's language, and a manager's code is
+/// texted in it.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let now = state.now;
     let region = state.settings.region.clone();
+    let language = state.settings.language;
+    let presets = state.settings.lock_presets.len();
     if key.code == KeyCode::F(state.settings.manager_key.0) {
         return close(state, "manager key");
     }
@@ -55,12 +58,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match &mut manager.stage {
         ManagerStage::Phone(form) if key.code == KeyCode::Esc && !form.sending() => close(state, "esc"),
         ManagerStage::Phone(form) => {
-            let effects = signin::phone_key(form, key, &region, Purpose::Manager, requests);
+            let effects = signin::phone_key(form, key, &region, language, Purpose::Manager, requests);
             state.abandon_orphans(DiscardReason::Cancelled);
             effects
         }
         ManagerStage::Code(form) => {
-            let (effects, back) = signin::code_key(form, key, now, requests);
+            let (effects, back) = signin::code_key(form, key, now, language, requests);
             if back {
                 manager.stage = ManagerStage::Phone(PhoneForm::default());
             }
@@ -91,10 +94,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             KeyCode::Down | KeyCode::Tab => {
-                *selected = (*selected + 1).min(LOCK_PRESETS.len());
+                *selected = (*selected + 1).min(presets);
                 Vec::new()
             }
-            KeyCode::Char(c) if *selected == LOCK_PRESETS.len() && !c.is_control() => {
+            KeyCode::Char(c) if *selected == presets && !c.is_control() => {
                 if custom.chars().count() < CUSTOM_MESSAGE_CHARS {
                     custom.push(c);
                 }
@@ -105,8 +108,8 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             KeyCode::Enter => {
-                let message = match LOCK_PRESETS.get(*selected) {
-                    Some(preset) => preset.to_string(),
+                let message = match state.settings.lock_presets.get(*selected) {
+                    Some(preset) => preset.clone(),
                     None if !custom.trim().is_empty() => custom.trim().to_string(),
                     None => return Vec::new(),
                 };
@@ -180,10 +183,11 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
     if now >= manager.last_key + state.settings.manager_idle {
         return close(state, "timeout");
     }
+    let language = state.settings.language;
     let State { manager, requests, .. } = state;
     let Some(manager) = manager.as_mut() else { return Vec::new() };
     match &mut manager.stage {
-        ManagerStage::Phone(form) => signin::phone_tick(form, now, requests),
+        ManagerStage::Phone(form) => signin::phone_tick(form, now, language, requests),
         ManagerStage::Code(form) => {
             signin::code_tick(form, now);
             Vec::new()

@@ -3,10 +3,12 @@
 //! requests as `Event::Control`. Every decision is made here; the event loop only carries
 //! out the effects.
 //!
-//! `signin` holds the two forms, `manager` the manager screens, `commands` what the control
-//! socket and the manager menu share (reset, lock, unlock).
+//! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
+//! manager screens, `commands` what the control socket and the manager menu share (reset,
+//! lock, unlock).
 
 pub mod commands;
+pub mod language;
 pub mod manager;
 pub mod signin;
 
@@ -45,7 +47,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::SessionFailed { error, tokens } => {
             state.screen = Screen::Phone(PhoneForm {
-                error: Some(format!("Couldn't start your session: {error}")),
+                error: Some(FormError::SessionFailed(error.clone())),
                 ..PhoneForm::default()
             });
             vec![
@@ -79,14 +81,12 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
     }
 }
 
+/// The teardown is done: the worker's language ends with their session, and "Signed out"
+/// says so in it one last time.
 fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::TeardownOutcome) -> Vec<Effect> {
-    let problem = (!outcome.clean()).then(|| {
-        format!(
-            "Sign-out left something behind ({} processes, directory removed: {}) — tell a manager",
-            outcome.left_alive.len(),
-            outcome.dir_removed
-        )
-    });
+    let problem = (!outcome.clean())
+        .then_some(SignOutProblem { left_alive: outcome.left_alive.len(), dir_removed: outcome.dir_removed });
+    let language = language::reset(state);
     state.screen = match (&state.locked, problem) {
         // Locked: out of service straight away.
         (Some(_), _) => Screen::Locked,
@@ -94,6 +94,7 @@ fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::Teardo
             until: state.now + SIGNED_OUT_FOR,
             problem,
             access_ended: outcome.reason == SignOutReason::Revoked,
+            language,
         },
     };
     let mut effects = vec![Effect::ClearScreen];
@@ -134,18 +135,27 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::F(state.settings.manager_key.0) {
         return manager::open(state);
     }
+    if let Screen::Phone(form) = &state.screen {
+        if form.language_menu.is_some() {
+            return language::menu_key(state, key);
+        }
+        if key.code == KeyCode::F(state.settings.language_key.0) {
+            return language::open_menu(state);
+        }
+    }
     let now = state.now;
+    let language = state.language;
     let region = state.settings.region.clone();
     let sign_out = KeyCode::F(state.settings.sign_out_key.0);
     let State { screen, requests, settings, .. } = state;
     match screen {
         Screen::Phone(form) => {
-            let effects = signin::phone_key(form, key, &region, Purpose::Worker, requests);
+            let effects = signin::phone_key(form, key, &region, language, Purpose::Worker, requests);
             state.abandon_orphans(DiscardReason::Cancelled);
             effects
         }
         Screen::Code(form) => {
-            let (effects, back) = signin::code_key(form, key, now, requests);
+            let (effects, back) = signin::code_key(form, key, now, language, requests);
             if back {
                 *screen = Screen::Phone(PhoneForm::default());
             }
@@ -180,9 +190,10 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
 fn screen_tick(state: &mut State) -> Vec<Effect> {
     let now = state.now;
     let limits = state.settings.limits;
+    let language = state.language;
     let State { screen, requests, .. } = state;
     match screen {
-        Screen::Phone(form) => signin::phone_tick(form, now, requests),
+        Screen::Phone(form) => signin::phone_tick(form, now, language, requests),
         Screen::Code(form) => {
             signin::code_tick(form, now);
             Vec::new()

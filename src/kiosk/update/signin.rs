@@ -10,7 +10,8 @@ use serde_json::json;
 use zeroize::Zeroize;
 
 use crate::auth::{AuthError, Challenge, Grant};
-use crate::kiosk::state::{CodeForm, CodeNotice, Effect, PhoneForm, Purpose, RETRY_AFTER, Requests};
+use crate::kiosk::state::{CodeForm, CodeNotice, Effect, FormError, PhoneForm, Purpose, RETRY_AFTER, Requests};
+use crate::locale::Language;
 use crate::phone::{MAX_INPUT_CHARS, PhoneNumber};
 use crate::secret::OtpCode;
 
@@ -21,18 +22,23 @@ fn audit(event: &'static str, purpose: Purpose, mut detail: serde_json::Value) -
     Effect::Audit { event, detail }
 }
 
-/// Asks for a code for `phone`, as request `id`.
-fn send_code(requests: &mut Requests, phone: PhoneNumber) -> (crate::kiosk::state::RequestId, Effect) {
+/// Asks for a code for `phone`, texted in `language`, as request `id`.
+fn send_code(
+    requests: &mut Requests,
+    phone: PhoneNumber,
+    language: Language,
+) -> (crate::kiosk::state::RequestId, Effect) {
     let id = requests.start();
-    (id, Effect::SendCode { id, phone })
+    (id, Effect::SendCode { id, phone, language })
 }
 
 /// A key on the phone form. Esc clears it, a request in flight included (its reply is then
-/// no one's).
+/// no one's). The code is asked for in `language`.
 pub fn phone_key(
     form: &mut PhoneForm,
     key: KeyEvent,
     region: &str,
+    language: Language,
     purpose: Purpose,
     requests: &mut Requests,
 ) -> Vec<Effect> {
@@ -52,7 +58,7 @@ pub fn phone_key(
             Vec::new()
         }
         KeyCode::Char(_) => {
-            form.error = Some("Type digits only (and + for another country)".into());
+            form.error = Some(FormError::DigitsOnly);
             Vec::new()
         }
         KeyCode::Backspace => {
@@ -65,12 +71,13 @@ pub fn phone_key(
                 form.error = None;
                 form.pending = Some(phone.clone());
                 let masked = phone.masked();
-                let (id, send) = send_code(requests, phone);
+                let (id, send) = send_code(requests, phone, language);
                 form.request = Some(id);
-                vec![audit("sign_in_start", purpose, json!({ "phone": masked })), send]
+                let detail = json!({ "phone": masked, "language": language.tag() });
+                vec![audit("sign_in_start", purpose, detail), send]
             }
             Err(err) => {
-                form.error = Some(err.to_string());
+                form.error = Some(FormError::Phone(err));
                 Vec::new()
             }
         },
@@ -78,8 +85,15 @@ pub fn phone_key(
     }
 }
 
-/// A key on the code form. Returns the effects, and whether to go back to the phone form.
-pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, requests: &mut Requests) -> (Vec<Effect>, bool) {
+/// A key on the code form. Returns the effects, and whether to go back to the phone form. A
+/// new sign-in (the code is spent) is asked for in `language`.
+pub fn code_key(
+    form: &mut CodeForm,
+    key: KeyEvent,
+    now: Instant,
+    language: Language,
+    requests: &mut Requests,
+) -> (Vec<Effect>, bool) {
     match key.code {
         KeyCode::Esc => {
             form.digits.zeroize();
@@ -89,7 +103,7 @@ pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, requests: &mut
         KeyCode::Enter | KeyCode::Char('r' | 'R') if form.dead(now) && form.verifying.is_none() => {
             // The challenge is spent: a new code means a new challenge.
             form.digits.zeroize();
-            let (id, send) = send_code(requests, form.phone.clone());
+            let (id, send) = send_code(requests, form.phone.clone(), language);
             form.resending = Some(id);
             (vec![send], false)
         }
@@ -123,12 +137,12 @@ pub fn code_key(form: &mut CodeForm, key: KeyEvent, now: Instant, requests: &mut
     }
 }
 
-/// Time passing on the phone form: retry an unreachable backend.
-pub fn phone_tick(form: &mut PhoneForm, now: Instant, requests: &mut Requests) -> Vec<Effect> {
+/// Time passing on the phone form: retry an unreachable backend (in `language`, as asked).
+pub fn phone_tick(form: &mut PhoneForm, now: Instant, language: Language, requests: &mut Requests) -> Vec<Effect> {
     if form.retry_at.is_some_and(|at| now >= at) {
         form.retry_at = None;
         if let Some(phone) = form.pending.clone() {
-            let (id, send) = send_code(requests, phone);
+            let (id, send) = send_code(requests, phone, language);
             form.request = Some(id);
             return vec![send];
         }
@@ -146,24 +160,16 @@ pub fn code_tick(form: &mut CodeForm, now: Instant) {
     }
 }
 
-fn unavailable_message(err: &AuthError) -> String {
+/// Why the backend sent no code, as the phone form shows it. The backend's own words (its
+/// refusal's message, a protocol error) go to the audit log, not on screen: they are English.
+fn unavailable(err: &AuthError) -> FormError {
     match err {
-        AuthError::Unreachable => "Can't reach the sign-in service — try again".into(),
-        AuthError::RateLimited { retry_after } => {
-            format!("Too many attempts — try again in {} s", retry_after.as_secs().max(1))
-        }
-        AuthError::StoreRateLimited { retry_after } => store_busy(*retry_after),
-        AuthError::InvalidPhone(message) => message.clone(),
-        other => format!("The sign-in service had a problem ({other}) — try again"),
+        AuthError::Unreachable => FormError::Unreachable,
+        AuthError::RateLimited { retry_after } => FormError::RateLimited { seconds: retry_after.as_secs().max(1) },
+        AuthError::StoreRateLimited { retry_after } => FormError::StoreRateLimited { seconds: retry_after.as_secs() },
+        AuthError::InvalidPhone(_) => FormError::Refused,
+        _ => FormError::ServiceProblem,
     }
-}
-
-/// The per-address limit's message: it's the store's kiosks together, not this worker.
-pub fn store_busy(retry_after: std::time::Duration) -> String {
-    format!(
-        "Too many sign-ins from this store right now — try again in {} min",
-        retry_after.as_secs().div_ceil(60).max(1)
-    )
 }
 
 fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> CodeForm {
@@ -198,7 +204,7 @@ pub fn code_sent_on_phone(
         }
         Err(err) => {
             let masked = form.pending.as_ref().map(PhoneNumber::masked);
-            form.error = Some(unavailable_message(&err));
+            form.error = Some(unavailable(&err));
             if err == AuthError::Unreachable {
                 form.retry_at = Some(now + RETRY_AFTER);
             } else {

@@ -1,5 +1,5 @@
 //! The sign-in forms as lines of text: the phone number, then the code. The manager screens
-//! show the same forms.
+//! show the same forms (in the kiosk's language, without the language line).
 
 use std::time::{Duration, Instant};
 
@@ -7,13 +7,33 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 
 use super::{ACCENT, ERROR};
-use crate::kiosk::state::{CodeForm, CodeNotice, PhoneForm, State};
-use crate::kiosk::update::signin::store_busy;
-use crate::phone;
+use crate::kiosk::state::{CodeForm, CodeNotice, FormError, PhoneForm, State};
+use crate::locale::Language;
+use crate::phone::{self, PhoneError};
+use crate::tr;
 
-pub(super) fn phone_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a PhoneForm, state: &'a State, compact: bool) {
-    lines.push(Line::from("Sign in").bold().fg(ACCENT));
-    lines.push(Line::from("Enter your mobile number"));
+/// Whose phone form it is: a worker's offers the other languages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum FormFor {
+    Worker,
+    Manager,
+}
+
+/// A region's name in `language`, else its code.
+fn region_name(language: Language, code: &str) -> String {
+    tr!(language, "region-name", code = code.to_ascii_uppercase())
+}
+
+pub(super) fn phone_lines<'a>(
+    lines: &mut Vec<Line<'a>>,
+    form: &'a PhoneForm,
+    state: &'a State,
+    language: Language,
+    who: FormFor,
+    compact: bool,
+) {
+    lines.push(Line::from(tr!(language, "sign-in-title")).bold().fg(ACCENT));
+    lines.push(Line::from(tr!(language, "phone-prompt")));
     if !compact {
         lines.push(Line::default());
     }
@@ -28,28 +48,58 @@ pub(super) fn phone_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a PhoneForm, st
         Span::styled(format!("{shown}{cursor}"), Style::default().add_modifier(Modifier::BOLD)),
     ]));
     if !compact {
-        lines.push(
-            Line::from(format!(
-                "    numbers without +country are read as {}",
-                phone::region_name(&state.settings.region)
-            ))
-            .dim(),
-        );
+        let region = region_name(language, &state.settings.region);
+        lines.push(Line::from(format!("    {}", tr!(language, "phone-region-hint", region = region))).dim());
         lines.push(Line::default());
     }
     if let Some(error) = &form.error {
-        lines.push(Line::from(error.as_str()).fg(ERROR));
+        lines.push(Line::from(form_error(language, error)).fg(ERROR));
     }
     if form.sending() {
         let status = match form.retry_at {
-            Some(at) => format!("Trying again in {} s…", secs_left(at, state.now)),
-            None => "Sending you a code…".into(),
+            Some(at) => tr!(language, "phone-retrying", seconds = secs_left(at, state.now)),
+            None => tr!(language, "phone-sending"),
         };
         lines.push(Line::from(status).fg(Color::Yellow));
-        lines.push(Line::from("Esc cancel").dim());
+        lines.push(Line::from(tr!(language, "phone-cancel-hint")).dim());
     } else {
-        lines.push(Line::from("Enter: text me a code   Esc: clear").dim());
+        lines.push(Line::from(tr!(language, "phone-hint")).dim());
+        // The language line: where the touch work's tap target goes (update::language).
+        if who == FormFor::Worker && state.settings.languages.len() > 1 {
+            let key = state.settings.language_key.to_string();
+            lines.push(Line::from(tr!(language, "phone-language-hint", key = key)).fg(ACCENT));
+        }
     }
+}
+
+/// The phone form's error, in `language`.
+fn form_error(language: Language, error: &FormError) -> String {
+    match error {
+        FormError::DigitsOnly => tr!(language, "error-digits-only"),
+        FormError::Phone(error) => phone_error(language, error),
+        FormError::Refused => tr!(language, "error-number-refused"),
+        FormError::RateLimited { seconds } => tr!(language, "error-rate-limited", seconds = *seconds),
+        FormError::StoreRateLimited { seconds } => store_busy(language, *seconds),
+        FormError::Unreachable => tr!(language, "service-unreachable"),
+        FormError::ServiceProblem => tr!(language, "error-service-problem"),
+        FormError::SessionFailed(reason) => tr!(language, "error-session-failed", error = reason.as_str()),
+    }
+}
+
+fn phone_error(language: Language, error: &PhoneError) -> String {
+    match error {
+        PhoneError::Empty => tr!(language, "error-phone-empty"),
+        PhoneError::TooLong => tr!(language, "error-phone-too-long"),
+        PhoneError::NotANumber => tr!(language, "error-phone-not-a-number"),
+        PhoneError::Invalid(region) => tr!(language, "error-phone-invalid", region = region_name(language, region)),
+        PhoneError::UnknownRegion(code) => tr!(language, "error-phone-unknown-region", code = code.as_str()),
+        PhoneError::NotMobile(kind) => tr!(language, "error-phone-not-mobile", kind = *kind),
+    }
+}
+
+/// The per-address limit's message: it's the store's kiosks together, not this worker.
+fn store_busy(language: Language, seconds: u64) -> String {
+    tr!(language, "store-busy", minutes = seconds.div_ceil(60).max(1))
 }
 
 fn secs_left(at: Instant, now: Instant) -> u64 {
@@ -61,15 +111,18 @@ fn clock(d: Duration) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-pub(super) fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now: Instant, compact: bool) {
-    lines.push(
-        Line::from(format!("Enter the {}-digit code we texted to {}", form.code_length, form.phone.masked()))
-            .bold()
-            .fg(ACCENT),
-    );
+pub(super) fn code_lines<'a>(
+    lines: &mut Vec<Line<'a>>,
+    form: &'a CodeForm,
+    now: Instant,
+    language: Language,
+    compact: bool,
+) {
+    let prompt = tr!(language, "code-prompt", length = form.code_length, phone = form.phone.masked());
+    lines.push(Line::from(prompt).bold().fg(ACCENT));
     // The same words for every number: whether a number is registered never shows here.
     if !compact {
-        lines.push(Line::from("If this number is registered, a code is on its way").dim());
+        lines.push(Line::from(tr!(language, "code-on-its-way")).dim());
     }
     let mut boxes = vec![Span::raw(" ")];
     for index in 0..form.code_length {
@@ -88,34 +141,32 @@ pub(super) fn code_lines<'a>(lines: &mut Vec<Line<'a>>, form: &'a CodeForm, now:
     }
     if let Some(notice) = &form.notice {
         let (text, color) = match notice {
-            CodeNotice::WrongCode { attempts_left: 1 } => ("That code isn't right — 1 try left".to_string(), ERROR),
             CodeNotice::WrongCode { attempts_left } => {
-                (format!("That code isn't right — {attempts_left} tries left"), ERROR)
+                (tr!(language, "code-wrong", attempts_left = *attempts_left), ERROR)
             }
-            CodeNotice::Expired => ("That code has expired. Press Enter for a new code".into(), ERROR),
-            CodeNotice::TooManyAttempts => ("Too many wrong tries. Press Enter for a new code".into(), ERROR),
-            CodeNotice::Resent => ("We sent you a new code".into(), Color::Green),
-            CodeNotice::RateLimited { seconds } => (format!("Too many requests — wait {seconds} s"), ERROR),
-            CodeNotice::StoreRateLimited { seconds } => (store_busy(std::time::Duration::from_secs(*seconds)), ERROR),
-            CodeNotice::CodeRejected => ("That code didn't work — try again".into(), ERROR),
-            CodeNotice::Untrusted => {
-                ("The sign-in service's answer couldn't be checked — tell a manager".into(), ERROR)
-            }
-            CodeNotice::Unreachable => ("Can't reach the sign-in service — try again".into(), ERROR),
+            CodeNotice::Expired => (tr!(language, "code-expired"), ERROR),
+            CodeNotice::TooManyAttempts => (tr!(language, "code-too-many"), ERROR),
+            CodeNotice::Resent => (tr!(language, "code-resent"), Color::Green),
+            CodeNotice::RateLimited { seconds } => (tr!(language, "code-rate-limited", seconds = *seconds), ERROR),
+            CodeNotice::StoreRateLimited { seconds } => (store_busy(language, *seconds), ERROR),
+            CodeNotice::CodeRejected => (tr!(language, "code-rejected"), ERROR),
+            CodeNotice::Untrusted => (tr!(language, "code-untrusted"), ERROR),
+            CodeNotice::Unreachable => (tr!(language, "service-unreachable"), ERROR),
         };
         lines.push(Line::from(text).fg(color));
     }
     if form.verifying.is_some() {
-        lines.push(Line::from("Checking…").fg(Color::Yellow));
+        lines.push(Line::from(tr!(language, "code-checking")).fg(Color::Yellow));
     } else if form.resending.is_some() {
-        lines.push(Line::from("Sending a new code…").fg(Color::Yellow));
+        lines.push(Line::from(tr!(language, "code-resending")).fg(Color::Yellow));
     } else if !form.dead(now) {
-        lines.push(Line::from(format!("Code expires in {}", clock(form.expires_at.saturating_duration_since(now)))));
+        let left = clock(form.expires_at.saturating_duration_since(now));
+        lines.push(Line::from(tr!(language, "code-expires-in", time = left)));
         if now >= form.resend_at {
-            lines.push(Line::from("Didn't get it? Press R to send a new code"));
+            lines.push(Line::from(tr!(language, "code-resend-hint")));
         } else {
-            lines.push(Line::from(format!("New code possible in {}", clock(form.resend_at - now))).dim());
+            lines.push(Line::from(tr!(language, "code-resend-wait", time = clock(form.resend_at - now))).dim());
         }
     }
-    lines.push(Line::from("Esc: change number").dim());
+    lines.push(Line::from(tr!(language, "code-back-hint")).dim());
 }

@@ -7,6 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::config::GlyphSet;
+use crate::locale::Script;
 
 /// The glyph set in use, `auto` decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,16 @@ impl Glyphs {
                 None | Some("" | "dumb" | "vt100" | "vt102" | "vt220" | "ansi") => Glyphs::Ascii,
                 Some(_) => Glyphs::Unicode,
             },
+        }
+    }
+
+    /// Whether text that needs `script` can be shown with this set (the console: Latin letters
+    /// its fonts have; an ASCII terminal: English alone).
+    pub fn shows(self, script: Script) -> bool {
+        match self {
+            Glyphs::Unicode => true,
+            Glyphs::Console => script <= Script::ConsoleLatin,
+            Glyphs::Ascii => script == Script::Ascii,
         }
     }
 
@@ -64,6 +75,18 @@ impl Glyphs {
     }
 }
 
+/// The letters, punctuation and arrows beyond ASCII that Debian's console fonts Lat15, Uni2
+/// and Uni3 all have (read off their Unicode tables in console-setup-linux 1.221; their box
+/// drawing is left out). A language is offered on the console only if its text keeps to these
+/// (`locale::Script::ConsoleLatin`): Lat15, the font for Western European locales, has no
+/// Polish ł ą ę and none of Vietnamese's stacked diacritics.
+#[cfg(test)]
+const CONSOLE_REPERTOIRE: &str = concat!(
+    "¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß",
+    "àáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿĐĞğİıŒœŞşŠšŸŽžƒ",
+    "‐‑‒–—―‘’‚“”„†‡•…‰‹›€™←↑→↓▶▸◀◂●",
+);
+
 /// The three characters the console fonts lack.
 fn console(symbol: &str) -> Option<&'static str> {
     Some(match symbol {
@@ -98,6 +121,7 @@ fn ascii(symbol: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::locale::Language;
 
     #[test]
     fn auto_follows_the_terminal_type() {
@@ -117,5 +141,41 @@ mod tests {
         assert_eq!(buffer, Buffer::with_lines(["╭─[_] 5│* •─╮"]));
         Glyphs::Ascii.fold(&mut buffer, area);
         assert_eq!(buffer, Buffer::with_lines(["+-[_] 5|* *-+"]));
+    }
+
+    /// The least a terminal must show for `text`: what folds to ASCII, else what the console
+    /// fonts have, else Unicode.
+    fn script_of(text: &str) -> Script {
+        let mut needs = Script::Ascii;
+        for c in text.chars().filter(|c| !c.is_ascii() && !c.is_whitespace()) {
+            let symbol = c.to_string();
+            let level = if Glyphs::Ascii.replacement(&symbol).is_some() {
+                Script::Ascii
+            } else if CONSOLE_REPERTOIRE.contains(c) || Glyphs::Console.replacement(&symbol).is_some() {
+                Script::ConsoleLatin
+            } else {
+                Script::Unicode
+            };
+            needs = needs.max(level);
+        }
+        needs
+    }
+
+    #[test]
+    fn each_language_needs_what_its_script_says_of_the_terminal() {
+        for language in Language::ALL {
+            // The messages' text, not the comments (which are for translators, in English).
+            let text: String = language
+                .source()
+                .lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .chain([language.native_name()])
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(script_of(&text), language.script(), "{}", language.tag());
+        }
+        assert_eq!(script_of("Łódź"), Script::Unicode, "Polish letters aren't in every console font");
+        assert_eq!(script_of("Tiếng Việt"), Script::Unicode);
+        assert_eq!(script_of("Größe ção"), Script::ConsoleLatin);
     }
 }

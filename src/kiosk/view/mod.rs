@@ -1,9 +1,11 @@
 //! Drawing the kiosk: one function per screen, each reading state and nothing else.
-//! `forms` draws the sign-in forms, `session` the running session and its status bar,
-//! `manager` the manager screens over whatever is showing.
+//! `forms` draws the sign-in forms, `languages` the language list over the sign-in screen,
+//! `session` the running session and its status bar, `manager` the manager screens over
+//! whatever is showing. Every word comes from the screen's language (`crate::locale`).
 
 mod forms;
 pub mod glyphs;
+mod languages;
 pub mod manager;
 mod session;
 
@@ -15,8 +17,10 @@ use ratatui::style::{Color, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-use super::state::{Screen, SessionStatus, State};
-use forms::{code_lines, phone_lines};
+use super::state::{Screen, SessionStatus, SignOutProblem, State};
+use crate::locale::Language;
+use crate::tr;
+use forms::{FormFor, code_lines, phone_lines};
 use session::SessionRows;
 
 /// The smallest terminal the kiosk can be used on.
@@ -48,8 +52,17 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
         session::draw_session(frame, state, screen, status, SessionRows::Widget);
         return;
     }
+    // "Signed out" speaks to the worker who just left, in their language, to the last.
+    let language = match &state.screen {
+        Screen::SignedOut { language, .. } => *language,
+        _ => state.language,
+    };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let text = format!("Terminal too small\nneed {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}", area.width, area.height);
+        let (need, have) = (format!("{MIN_WIDTH}x{MIN_HEIGHT}"), format!("{}x{}", area.width, area.height));
+        let text = vec![
+            Line::from(tr!(language, "too-small")),
+            Line::from(tr!(language, "too-small-size", need = need, have = have)),
+        ];
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), area);
         return;
     }
@@ -69,30 +82,31 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     let compact = inner.height < 16;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(banner) = &state.banner {
-        lines.push(Line::from(banner.as_str()).fg(Color::Yellow));
+        let text = tr!(language, "demo-banner", user = banner.user.as_str(), sandbox = banner.sandbox.as_str());
+        lines.push(Line::from(text).fg(Color::Yellow));
         if !compact {
             lines.push(Line::default());
         }
     }
     match &state.screen {
-        Screen::Phone(form) => phone_lines(&mut lines, form, state, compact),
-        Screen::Code(form) => code_lines(&mut lines, form, state.now, compact),
+        Screen::Phone(form) => phone_lines(&mut lines, form, state, language, FormFor::Worker, compact),
+        Screen::Code(form) => code_lines(&mut lines, form, state.now, language, compact),
         Screen::Welcome { name, .. } | Screen::Session(SessionStatus { name, .. }) => {
-            lines.push(Line::from(format!("Welcome, {name}")).bold().fg(ACCENT));
-            lines.push(Line::from("Starting your session…"));
+            lines.push(Line::from(tr!(language, "welcome", name = name.as_str())).bold().fg(ACCENT));
+            lines.push(Line::from(tr!(language, "welcome-starting")));
         }
-        Screen::SigningOut => lines.push(Line::from("Signing out and erasing your session…").bold()),
+        Screen::SigningOut => lines.push(Line::from(tr!(language, "signing-out")).bold()),
         Screen::SignedOut { problem, access_ended, .. } => {
             if *access_ended {
-                lines.push(Line::from("Your access was ended by your organisation").bold().fg(ERROR));
+                lines.push(Line::from(tr!(language, "access-ended")).bold().fg(ERROR));
             }
-            lines.push(Line::from("Signed out — your session was erased").bold().fg(Color::Green));
+            lines.push(Line::from(tr!(language, "signed-out")).bold().fg(Color::Green));
             if let Some(problem) = problem {
-                lines.push(Line::from(problem.as_str()).fg(ERROR));
+                lines.push(Line::from(sign_out_problem(language, problem)).fg(ERROR));
             }
         }
         Screen::Locked => {
-            lines.push(Line::from("Out of service").bold().fg(ERROR));
+            lines.push(Line::from(tr!(language, "locked-title")).bold().fg(ERROR));
             if !compact {
                 lines.push(Line::default());
             }
@@ -100,17 +114,25 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
             if !compact {
                 lines.push(Line::default());
             }
-            lines.push(
-                Line::from(format!("Sign-in is closed. A store manager can open it ({}).", state.settings.manager_key))
-                    .dim(),
-            );
+            let key = state.settings.manager_key.to_string();
+            lines.push(Line::from(tr!(language, "locked-hint", key = key)).dim());
         }
     }
     let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
     frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
-        draw_demo_phone(frame, side, messages);
+        draw_demo_phone(frame, side, messages, language);
     }
+    if let Screen::Phone(form) = &state.screen
+        && let Some(selected) = form.language_menu
+    {
+        languages::draw(frame, main, state, selected);
+    }
+}
+
+fn sign_out_problem(language: Language, problem: &SignOutProblem) -> String {
+    let dir_removed = if problem.dir_removed { "yes" } else { "no" };
+    tr!(language, "sign-out-problem", processes = problem.left_alive, dir_removed = dir_removed)
 }
 
 pub(super) fn pad(area: Rect, horizontal: u16, vertical: u16) -> Rect {
@@ -122,19 +144,19 @@ pub(super) fn pad(area: Rect, horizontal: u16, vertical: u16) -> Rect {
     }
 }
 
-fn draw_demo_phone(frame: &mut Frame, area: Rect, messages: &[super::state::DemoSms]) {
+fn draw_demo_phone(frame: &mut Frame, area: Rect, messages: &[super::state::DemoSms], language: Language) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .title(" demo phone ".bold().fg(Color::Magenta));
+        .title(format!(" {} ", tr!(language, "demo-phone-title")).bold().fg(Color::Magenta));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines: Vec<Line> = vec![Line::from("Texts sent by the demo").dim(), Line::default()];
+    let mut lines: Vec<Line> = vec![Line::from(tr!(language, "demo-phone-intro")).dim(), Line::default()];
     if messages.is_empty() {
-        lines.push(Line::from("No messages yet").dim());
+        lines.push(Line::from(tr!(language, "demo-phone-empty")).dim());
     }
     for message in messages.iter().rev() {
-        lines.push(Line::from(format!("To {}", message.to_masked)).bold());
+        lines.push(Line::from(tr!(language, "demo-phone-to", phone = message.to_masked.as_str())).bold());
         lines.extend(message.body.lines().map(|l| Line::from(l.to_string())));
         lines.push(Line::default());
     }

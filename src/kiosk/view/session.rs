@@ -12,6 +12,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use tui_term::widget::PseudoTerminal;
 
 use crate::kiosk::state::{Screen, SessionStatus, State};
+use crate::locale::Language;
+use crate::tr;
 
 /// The area the session's terminal gets in a frame of `area`: all but the status bar.
 pub fn session_area(area: Rect) -> Rect {
@@ -58,12 +60,17 @@ fn skip_cells(frame: &mut Frame, area: Rect) {
     }
 }
 
+/// Columns `text` takes (a CJK character takes two).
+fn width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
 /// "11h 59m left", "4 min left".
-fn time_left(left: Duration) -> String {
+fn time_left(language: Language, left: Duration) -> String {
     let minutes = left.as_secs().div_ceil(60);
     match minutes {
-        0..=59 => format!("{minutes} min left"),
-        _ => format!("{}h {:02}m left", minutes / 60, minutes % 60),
+        0..=59 => tr!(language, "time-left-minutes", minutes = minutes),
+        _ => tr!(language, "time-left-hours", hours = minutes / 60, minutes = format!("{:02}", minutes % 60)),
     }
 }
 
@@ -91,20 +98,21 @@ pub(super) fn draw_session(
     }
 
     // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
-    let key = format!(" {} sign out ", state.settings.sign_out_key);
+    let language = state.language;
+    let key = format!(" {} ", tr!(language, "status-sign-out", key = state.settings.sign_out_key.to_string()));
     let ending_soon = status.ending_soon(state.now);
-    let left_text = time_left(status.ends_at.saturating_duration_since(state.now));
+    let left_text = time_left(language, status.ends_at.saturating_duration_since(state.now));
     // Drop detail until it fits: the kiosk name first, then the time left; never the key.
-    let room = (area.width as usize).saturating_sub(key.chars().count());
+    let room = (area.width as usize).saturating_sub(width(&key));
     let left = [
         format!(" {} · {} · {left_text} ", status.name, state.settings.kiosk_name),
         format!(" {} · {left_text} ", status.name),
         format!(" {} ", status.name),
     ]
     .into_iter()
-    .find(|text| text.chars().count() <= room)
+    .find(|text| width(text) <= room)
     .unwrap_or_default();
-    let gap = (area.width as usize).saturating_sub(left.chars().count() + key.chars().count());
+    let gap = (area.width as usize).saturating_sub(width(&left) + width(&key));
     let bar = Line::from(vec![
         Span::styled(left, Style::default().bold()),
         Span::raw(" ".repeat(gap)),
@@ -118,21 +126,23 @@ pub(super) fn draw_session(
         let seconds =
             status.idle_deadline(&state.settings.limits).saturating_duration_since(state.now).as_secs_f64().ceil()
                 as u64;
-        draw_idle_warning(frame, terminal_area, seconds);
+        draw_idle_warning(frame, terminal_area, seconds, language);
     }
 }
 
-fn draw_idle_warning(frame: &mut Frame, area: Rect, seconds: u64) {
+fn draw_idle_warning(frame: &mut Frame, area: Rect, seconds: u64, language: Language) {
     let width = 44.min(area.width);
     let height = 5.min(area.height);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
-        .title(" Are you still there? ".bold())
+        .title(format!(" {} ", tr!(language, "idle-title")).bold())
         .style(Style::default().bg(Color::Yellow).fg(Color::Black));
-    let text =
-        vec![Line::from(format!("Signing out in {seconds} s")).bold(), Line::from("Press any key to stay signed in")];
+    let text = vec![
+        Line::from(tr!(language, "idle-countdown", seconds = seconds)).bold(),
+        Line::from(tr!(language, "idle-stay")),
+    ];
     frame.render_widget(Clear, popup);
     frame
         .render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }).block(block), popup);

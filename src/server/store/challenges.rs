@@ -15,8 +15,8 @@ impl Store {
     pub fn insert_challenge(&self, c: &Challenge, now: i64) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO challenges
-                 (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 c.id,
                 c.user_rowid,
@@ -27,7 +27,8 @@ impl Store {
                 c.sends,
                 c.last_sent_at,
                 c.used,
-                c.phone_key
+                c.phone_key,
+                c.locale
             ],
         )?;
         Ok(())
@@ -36,7 +37,7 @@ impl Store {
     pub fn challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
         Ok(self
             .query_row(
-                "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key
+                "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
                  FROM challenges WHERE id = ?1",
                 [id],
                 |r| {
@@ -50,6 +51,7 @@ impl Store {
                         last_sent_at: r.get(6)?,
                         used: r.get(7)?,
                         phone_key: r.get(8)?,
+                        locale: r.get(9)?,
                     })
                 },
             )

@@ -82,6 +82,8 @@ pub struct Challenge {
     pub used: bool,
     /// The keyed hash of the number the challenge was started for (for the per-number cap).
     pub phone_key: Vec<u8>,
+    /// The language its texts are sent in (the start request's `locale`): resends keep it.
+    pub locale: Option<String>,
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -188,6 +190,10 @@ const MIGRATIONS: &[&str] = &[
         hash BLOB NOT NULL UNIQUE,
         created_at INTEGER NOT NULL
     );
+"#,
+    r#"
+    -- The language a challenge's texts are sent in; resends keep it.
+    ALTER TABLE challenges ADD COLUMN locale TEXT;
 "#,
 ];
 

@@ -1,0 +1,160 @@
+# shiftkey kiosk, German. The messages and their comments are in en/kiosk.ftl.
+# Infinitive style ("Nummer eingeben") throughout: neither "du" nor "Sie".
+
+## The sign-in screen
+
+sign-in-title = Anmelden
+phone-prompt = Handynummer eingeben
+phone-region-hint = Nummern ohne +Ländervorwahl: { $region }
+phone-hint = Enter: Code per SMS   Esc: löschen
+phone-language-hint = { $key }: Sprache
+phone-sending = Code wird gesendet…
+phone-retrying = Neuer Versuch in { $seconds } s…
+phone-cancel-hint = Esc: abbrechen
+region-name = { $code ->
+    [US] Vereinigte Staaten
+    [CA] Kanada
+    [MX] Mexiko
+    [BR] Brasilien
+    [GB] Vereinigtes Königreich
+    [IE] Irland
+    [FR] Frankreich
+    [DE] Deutschland
+    [ES] Spanien
+    [PT] Portugal
+    [IT] Italien
+    [NL] Niederlande
+    [BE] Belgien
+    [CH] Schweiz
+    [AT] Österreich
+    [PL] Polen
+    [SE] Schweden
+    [VN] Vietnam
+    [CN] China
+    [IN] Indien
+    [AU] Australien
+    [NO] Norwegen
+    [DK] Dänemark
+    [FI] Finnland
+    [NZ] Neuseeland
+    [JP] Japan
+    [ZA] Südafrika
+    [SG] Singapur
+   *[other] { $code }
+}
+
+## Why a number was not taken
+
+error-digits-only = Nur Ziffern eingeben (und + für ein anderes Land)
+error-phone-empty = Bitte eine Telefonnummer eingeben
+error-phone-too-long = Das ist zu lang für eine Telefonnummer
+error-phone-not-a-number = Keine Telefonnummer: Ziffern und ein + am Anfang
+error-phone-invalid = Keine gültige Handynummer ({ $region })
+error-phone-unknown-region = Unbekannter Regionscode: { $code }
+error-phone-not-mobile = { $kind ->
+    [toll-free] Gebührenfreie Nummern können keine Codes empfangen
+    [premium-rate] Mehrwertnummern können keine Codes empfangen
+    [shared-cost] Servicenummern können keine Codes empfangen
+    [fixed-line] Festnetznummern können keine Codes empfangen
+   *[other] Diese Nummer kann keine Codes empfangen
+}
+error-number-refused = Der Anmeldedienst hat diese Nummer abgelehnt
+error-rate-limited = Zu viele Versuche — erneut in { $seconds } s
+error-service-problem = Der Anmeldedienst hatte ein Problem — bitte erneut versuchen
+error-session-failed = Sitzung konnte nicht starten: { $error }
+service-unreachable = Anmeldedienst nicht erreichbar — bitte erneut versuchen
+store-busy = Zu viele Anmeldungen in dieser Filiale — erneut in { $minutes } min
+
+## The code screen
+
+code-prompt = { $length }-stelligen Code eingeben (gesendet an { $phone })
+code-on-its-way = Ist die Nummer registriert, ist ein Code unterwegs
+code-wrong = { $attempts_left ->
+    [one] Falscher Code — noch 1 Versuch
+   *[other] Falscher Code — noch { $attempts_left } Versuche
+}
+code-expired = Der Code ist abgelaufen. Enter für einen neuen Code
+code-too-many = Zu viele Fehlversuche. Enter für einen neuen Code
+code-resent = Ein neuer Code wurde gesendet
+code-rate-limited = Zu viele Anfragen — { $seconds } s warten
+code-rejected = Der Code hat nicht funktioniert — bitte erneut versuchen
+code-untrusted = Antwort des Anmeldedienstes nicht prüfbar — Filialleitung informieren
+code-checking = Wird geprüft…
+code-resending = Neuer Code wird gesendet…
+code-expires-in = Code läuft ab in { $time }
+code-resend-hint = Nichts erhalten? R drücken für einen neuen Code
+code-resend-wait = Neuer Code möglich in { $time }
+code-back-hint = Esc: Nummer ändern
+
+## Signing in and out
+
+welcome = Willkommen, { $name }
+welcome-starting = Sitzung wird gestartet…
+signing-out = Abmelden und Sitzung löschen…
+signed-out = Abgemeldet — die Sitzung wurde gelöscht
+access-ended = Der Zugang wurde von der Organisation beendet
+sign-out-problem = Beim Abmelden blieb etwas zurück ({ $processes ->
+    [one] 1 Prozess
+   *[other] { $processes } Prozesse
+}, { $dir_removed ->
+    [yes] Ordner gelöscht
+   *[no] Ordner nicht gelöscht
+}) — Filialleitung informieren
+
+## The session
+
+status-sign-out = { $key } abmelden
+time-left-minutes = noch { $minutes } min
+time-left-hours = noch { $hours } h { $minutes } min
+idle-title = Noch da?
+idle-countdown = Abmeldung in { $seconds } s
+idle-stay = Taste drücken, um angemeldet zu bleiben
+
+## Out of service
+
+locked-title = Außer Betrieb
+locked-hint = Anmeldung geschlossen. Die Filialleitung kann sie öffnen ({ $key }).
+lock-preset-out-of-service = Außer Betrieb
+lock-preset-cleaning = Wegen Reinigung geschlossen
+lock-preset-back-soon = Zurück in 15 Minuten
+
+## The language list
+
+language-title = Sprache
+menu-hint = ↑↓ wählen · Enter OK · Esc schließen
+
+## The manager screens
+
+manager-badge = FILIALLEITUNG
+manager-footer = { $key } schließen · schließt nach { $seconds } s ohne Eingabe
+manager-close = { $key } schließen
+manager-sign-in = Anmeldung Filialleitung
+manager-refused = Diese Nummer gehört keiner Filialleitung
+manager-refused-hint = Nichts wurde geändert. Beliebige Taste drücken.
+manager-signed-in = Angemeldet: { $name }
+menu-end-session = Aktuelle Sitzung beenden und löschen ({ $owner })
+menu-end-session-none = Aktuelle Sitzung beenden (keine Sitzung)
+menu-lock = Sperren (außer Betrieb)
+menu-unlock = Entsperren (jetzt: „{ $message }“)
+menu-unlock-none = Entsperren (nicht gesperrt)
+menu-events = Letzte Ereignisse
+menu-back = Zurück
+manager-lock-title = Sperren: die angezeigte Nachricht
+manager-lock-own = Eigene: { $text }
+manager-lock-hint = ↑↓ wählen · eigene tippen · Enter sperren · Esc zurück
+manager-events-title = Letzte Ereignisse (neueste zuerst)
+manager-events-empty = Noch keine Ereignisse
+manager-events-hint = ↑↓ PgUp PgDn blättern · Esc zurück
+
+## The demo
+
+demo-banner = DEMO — Sitzungen laufen als { $user } (Sandbox: { $sandbox }); Codes kommen aufs Demo-Handy →
+demo-phone-title = Demo-Handy
+demo-phone-intro = Von der Demo gesendete SMS
+demo-phone-empty = Noch keine Nachrichten
+demo-phone-to = An { $phone }
+
+## A terminal too small for the kiosk
+
+too-small = Terminal zu klein
+too-small-size = nötig { $need }, vorhanden { $have }

@@ -1,0 +1,162 @@
+# shiftkey kiosk, Brazilian Portuguese. The messages and their comments are in en/kiosk.ftl.
+
+## The sign-in screen
+
+sign-in-title = Entrar
+phone-prompt = Digite seu número de celular
+phone-region-hint = números sem +código do país: { $region }
+phone-hint = Enter: receber código   Esc: limpar
+phone-language-hint = { $key }: Idioma
+phone-sending = Enviando um código…
+phone-retrying = Tentando de novo em { $seconds } s…
+phone-cancel-hint = Esc: cancelar
+region-name = { $code ->
+    [US] Estados Unidos
+    [CA] Canadá
+    [MX] México
+    [BR] Brasil
+    [GB] Reino Unido
+    [IE] Irlanda
+    [FR] França
+    [DE] Alemanha
+    [ES] Espanha
+    [PT] Portugal
+    [IT] Itália
+    [NL] Países Baixos
+    [BE] Bélgica
+    [CH] Suíça
+    [AT] Áustria
+    [PL] Polônia
+    [SE] Suécia
+    [VN] Vietnã
+    [CN] China
+    [IN] Índia
+    [AU] Austrália
+    [NO] Noruega
+    [DK] Dinamarca
+    [FI] Finlândia
+    [NZ] Nova Zelândia
+    [JP] Japão
+    [ZA] África do Sul
+    [SG] Singapura
+   *[other] { $code }
+}
+
+## Why a number was not taken
+
+error-digits-only = Digite só números (e + para outro país)
+error-phone-empty = Digite um número de telefone
+error-phone-too-long = Longo demais para um número de telefone
+error-phone-not-a-number = Isso não é um número: use dígitos e um + no início
+error-phone-invalid = Não é um celular válido ({ $region })
+error-phone-unknown-region = Código de região desconhecido: { $code }
+error-phone-not-mobile = { $kind ->
+    [toll-free] Números gratuitos não recebem códigos
+    [premium-rate] Números de tarifa especial não recebem códigos
+    [shared-cost] Números de custo compartilhado não recebem códigos
+    [fixed-line] Telefones fixos não recebem códigos
+   *[other] Esse número não recebe códigos
+}
+error-number-refused = O serviço de acesso recusou este número
+error-rate-limited = Tentativas demais — tente de novo em { $seconds } s
+error-service-problem = O serviço de acesso teve um problema — tente de novo
+error-session-failed = Não foi possível iniciar sua sessão: { $error }
+service-unreachable = Sem conexão com o serviço de acesso — tente de novo
+store-busy = Acessos demais desta loja agora — tente em { $minutes } min
+
+## The code screen
+
+code-prompt = Digite o código de { $length } dígitos enviado para { $phone }
+code-on-its-way = Se este número estiver cadastrado, um código está a caminho
+code-wrong = { $attempts_left ->
+    [one] Código incorreto — resta 1 tentativa
+   *[other] Código incorreto — restam { $attempts_left } tentativas
+}
+code-expired = O código expirou. Pressione Enter para receber outro
+code-too-many = Tentativas erradas demais. Pressione Enter para receber outro
+code-resent = Enviamos um novo código
+code-rate-limited = Solicitações demais — aguarde { $seconds } s
+code-rejected = Esse código não funcionou — tente de novo
+code-untrusted = Não foi possível verificar a resposta do serviço — avise um gerente
+code-checking = Verificando…
+code-resending = Enviando um novo código…
+code-expires-in = O código expira em { $time }
+code-resend-hint = Não chegou? Pressione R para receber outro
+code-resend-wait = Novo código possível em { $time }
+code-back-hint = Esc: trocar número
+
+## Signing in and out
+
+welcome = Olá, { $name }
+welcome-starting = Iniciando sua sessão…
+signing-out = Saindo e apagando sua sessão…
+signed-out = Você saiu — sua sessão foi apagada
+access-ended = Seu acesso foi encerrado pela sua organização
+sign-out-problem = A saída deixou algo para trás ({ $processes ->
+    [one] 1 processo
+   *[other] { $processes } processos
+}, { $dir_removed ->
+    [yes] pasta removida
+   *[no] pasta não removida
+}) — avise um gerente
+
+## The session
+
+status-sign-out = { $key } sair
+time-left-minutes = { $minutes ->
+    [one] falta 1 min
+   *[other] faltam { $minutes } min
+}
+time-left-hours = faltam { $hours } h { $minutes } min
+idle-title = Você ainda está aí?
+idle-countdown = Saindo em { $seconds } s
+idle-stay = Pressione qualquer tecla para continuar conectado
+
+## Out of service
+
+locked-title = Fora de serviço
+locked-hint = O acesso está fechado. Um gerente pode abri-lo ({ $key }).
+lock-preset-out-of-service = Fora de serviço
+lock-preset-cleaning = Fechado para limpeza
+lock-preset-back-soon = Voltamos em 15 minutos
+
+## The language list
+
+language-title = Idioma
+menu-hint = ↑↓ escolher · Enter OK · Esc fechar
+
+## The manager screens
+
+manager-badge = GERENTE
+manager-footer = { $key } fechar · fecha após { $seconds } s sem uso
+manager-close = { $key } fechar
+manager-sign-in = Acesso do gerente da loja
+manager-refused = Este número não é de um gerente da loja
+manager-refused-hint = Nada foi alterado. Pressione qualquer tecla.
+manager-signed-in = Conectado: { $name }
+menu-end-session = Encerrar a sessão atual e apagá-la ({ $owner })
+menu-end-session-none = Encerrar a sessão atual (nenhuma sessão)
+menu-lock = Bloquear (fora de serviço)
+menu-unlock = Desbloquear (agora: "{ $message }")
+menu-unlock-none = Desbloquear (não bloqueado)
+menu-events = Eventos recentes
+menu-back = Voltar
+manager-lock-title = Bloquear: a mensagem exibida
+manager-lock-own = Sua própria: { $text }
+manager-lock-hint = ↑↓ escolher · digite a sua · Enter bloquear · Esc voltar
+manager-events-title = Eventos recentes (mais novos primeiro)
+manager-events-empty = Nenhum evento registrado ainda
+manager-events-hint = ↑↓ PgUp PgDn rolar · Esc voltar
+
+## The demo
+
+demo-banner = DEMO — as sessões rodam como { $user } (sandbox: { $sandbox }); os códigos chegam no celular de demonstração →
+demo-phone-title = celular demo
+demo-phone-intro = SMS enviados pela demo
+demo-phone-empty = Nenhuma mensagem ainda
+demo-phone-to = Para { $phone }
+
+## A terminal too small for the kiosk
+
+too-small = Terminal pequeno demais
+too-small-size = precisa de { $need }, tem { $have }

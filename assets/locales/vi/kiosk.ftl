@@ -1,0 +1,153 @@
+# shiftkey kiosk, Vietnamese. The messages and their comments are in en/kiosk.ftl.
+
+## The sign-in screen
+
+sign-in-title = Đăng nhập
+phone-prompt = Nhập số điện thoại di động
+phone-region-hint = số không có +mã quốc gia: { $region }
+phone-hint = Enter: gửi mã cho tôi   Esc: xóa
+phone-language-hint = { $key }: Ngôn ngữ
+phone-sending = Đang gửi mã…
+phone-retrying = Thử lại sau { $seconds } giây…
+phone-cancel-hint = Esc: hủy
+region-name = { $code ->
+    [US] Hoa Kỳ
+    [CA] Canada
+    [MX] Mexico
+    [BR] Brazil
+    [GB] Vương quốc Anh
+    [IE] Ireland
+    [FR] Pháp
+    [DE] Đức
+    [ES] Tây Ban Nha
+    [PT] Bồ Đào Nha
+    [IT] Ý
+    [NL] Hà Lan
+    [BE] Bỉ
+    [CH] Thụy Sĩ
+    [AT] Áo
+    [PL] Ba Lan
+    [SE] Thụy Điển
+    [VN] Việt Nam
+    [CN] Trung Quốc
+    [IN] Ấn Độ
+    [AU] Úc
+    [NO] Na Uy
+    [DK] Đan Mạch
+    [FI] Phần Lan
+    [NZ] New Zealand
+    [JP] Nhật Bản
+    [ZA] Nam Phi
+    [SG] Singapore
+   *[other] { $code }
+}
+
+## Why a number was not taken
+
+error-digits-only = Chỉ nhập chữ số (và dấu + cho nước khác)
+error-phone-empty = Hãy nhập số điện thoại
+error-phone-too-long = Quá dài để là số điện thoại
+error-phone-not-a-number = Đây không phải số điện thoại: dùng chữ số và dấu + ở đầu
+error-phone-invalid = Không phải số di động hợp lệ của { $region }
+error-phone-unknown-region = Mã vùng không rõ: { $code }
+error-phone-not-mobile = { $kind ->
+    [toll-free] Số miễn cước không nhận được mã
+    [premium-rate] Số dịch vụ giá cao không nhận được mã
+    [shared-cost] Số chia sẻ cước không nhận được mã
+    [fixed-line] Số cố định không nhận được mã
+   *[other] Số này không nhận được mã
+}
+error-number-refused = Dịch vụ đăng nhập đã từ chối số này
+error-rate-limited = Quá nhiều lần thử — thử lại sau { $seconds } giây
+error-service-problem = Dịch vụ đăng nhập gặp sự cố — hãy thử lại
+error-session-failed = Không thể bắt đầu phiên: { $error }
+service-unreachable = Không kết nối được dịch vụ đăng nhập — hãy thử lại
+store-busy = Cửa hàng này có quá nhiều lượt đăng nhập — thử lại sau { $minutes } phút
+
+## The code screen
+
+code-prompt = Nhập mã { $length } chữ số đã gửi tới { $phone }
+code-on-its-way = Nếu số này đã đăng ký, mã đang được gửi tới
+code-wrong = Mã không đúng — còn { $attempts_left } lần thử
+code-expired = Mã đã hết hạn. Nhấn Enter để nhận mã mới
+code-too-many = Sai quá nhiều lần. Nhấn Enter để nhận mã mới
+code-resent = Đã gửi mã mới cho bạn
+code-rate-limited = Quá nhiều yêu cầu — chờ { $seconds } giây
+code-rejected = Mã đó không dùng được — hãy thử lại
+code-untrusted = Không kiểm tra được phản hồi của dịch vụ — báo quản lý
+code-checking = Đang kiểm tra…
+code-resending = Đang gửi mã mới…
+code-expires-in = Mã hết hạn sau { $time }
+code-resend-hint = Chưa nhận được? Nhấn R để gửi mã mới
+code-resend-wait = Có thể gửi mã mới sau { $time }
+code-back-hint = Esc: đổi số
+
+## Signing in and out
+
+welcome = Xin chào, { $name }
+welcome-starting = Đang bắt đầu phiên làm việc…
+signing-out = Đang đăng xuất và xóa phiên…
+signed-out = Đã đăng xuất — phiên của bạn đã được xóa
+access-ended = Tổ chức của bạn đã chấm dứt quyền truy cập
+sign-out-problem = Đăng xuất còn sót lại ({ $processes } tiến trình, { $dir_removed ->
+    [yes] đã xóa thư mục
+   *[no] chưa xóa thư mục
+}) — báo quản lý
+
+## The session
+
+status-sign-out = { $key } đăng xuất
+time-left-minutes = còn { $minutes } phút
+time-left-hours = còn { $hours } giờ { $minutes } phút
+idle-title = Bạn còn đó không?
+idle-countdown = Đăng xuất sau { $seconds } giây
+idle-stay = Nhấn phím bất kỳ để tiếp tục
+
+## Out of service
+
+locked-title = Tạm ngưng phục vụ
+locked-hint = Đăng nhập đang đóng. Quản lý cửa hàng có thể mở lại ({ $key }).
+lock-preset-out-of-service = Tạm ngưng phục vụ
+lock-preset-cleaning = Đóng cửa để vệ sinh
+lock-preset-back-soon = Quay lại sau 15 phút
+
+## The language list
+
+language-title = Ngôn ngữ
+menu-hint = ↑↓ chọn · Enter xác nhận · Esc đóng
+
+## The manager screens
+
+manager-badge = QUẢN LÝ
+manager-footer = { $key } đóng · tự đóng sau { $seconds } giây không dùng
+manager-close = { $key } đóng
+manager-sign-in = Quản lý cửa hàng đăng nhập
+manager-refused = Số này không phải của quản lý cửa hàng
+manager-refused-hint = Không có gì thay đổi. Nhấn phím bất kỳ.
+manager-signed-in = Đã đăng nhập: { $name }
+menu-end-session = Kết thúc và xóa phiên hiện tại ({ $owner })
+menu-end-session-none = Kết thúc phiên hiện tại (không có phiên)
+menu-lock = Khóa (tạm ngưng phục vụ)
+menu-unlock = Mở khóa (hiện tại: "{ $message }")
+menu-unlock-none = Mở khóa (chưa khóa)
+menu-events = Sự kiện gần đây
+menu-back = Quay lại
+manager-lock-title = Khóa: thông báo hiển thị
+manager-lock-own = Tự nhập: { $text }
+manager-lock-hint = ↑↓ chọn · tự nhập · Enter khóa · Esc quay lại
+manager-events-title = Sự kiện gần đây (mới nhất trước)
+manager-events-empty = Chưa có sự kiện nào
+manager-events-hint = ↑↓ PgUp PgDn cuộn · Esc quay lại
+
+## The demo
+
+demo-banner = DEMO — phiên chạy với quyền { $user } (sandbox: { $sandbox }); mã được gửi tới điện thoại demo →
+demo-phone-title = điện thoại demo
+demo-phone-intro = Tin nhắn demo đã gửi
+demo-phone-empty = Chưa có tin nhắn
+demo-phone-to = Tới { $phone }
+
+## A terminal too small for the kiosk
+
+too-small = Màn hình quá nhỏ
+too-small-size = cần { $need }, hiện có { $have }
