@@ -6,7 +6,7 @@
 use std::str::FromStr;
 
 use axum::extract::{Path, Query};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, ValFilter};
 use serde_json::{Map, Value, json};
@@ -14,7 +14,9 @@ use serde_json::{Map, Value, json};
 use super::attrs::{Resource, canonical_body};
 use super::body::{GROUP_SCHEMA, GroupIn, ListQuery, ListResponse, MemberIn, PatchRequest, ResourceQuery};
 use super::patch::{self, Op};
-use super::{BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, scim_json, typed};
+use super::{
+    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, respond, scim_json, typed,
+};
 use crate::server::store::{GroupRecord, MAX_GROUP_NAME_CHARS, ScimGroupRow, Store, valid_group_name};
 
 fn location(base: &str, id: &str) -> String {
@@ -88,15 +90,6 @@ fn load(store: &Store, id: &str, with_members: bool) -> Result<ScimGroupRow, Sci
         .and_then(|rowid| store.scim_group(rowid, with_members).transpose())
         .transpose()?
         .ok_or_else(|| ScimError::NotFound(format!("no Group with id {id:?}")))
-}
-
-fn respond(status: StatusCode, mut resource: Value, selection: &Selection, location: Option<&str>) -> Response {
-    selection.apply(&mut resource);
-    let mut response = scim_json(status, &resource);
-    if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
 }
 
 pub async fn list(

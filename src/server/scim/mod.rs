@@ -162,6 +162,17 @@ pub fn scim_json(status: StatusCode, body: &impl Serialize) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/scim+json"))], text).into_response()
 }
 
+/// A resource as the client asked to see it (`attributes`, `excludedAttributes`), with its
+/// `Location` when one is given.
+pub fn respond(status: StatusCode, mut resource: Value, selection: &Selection, location: Option<&str>) -> Response {
+    selection.apply(&mut resource);
+    let mut response = scim_json(status, &resource);
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// The SCIM client, by the name of the token it presented; or a 401 before the handler runs.
 pub struct ScimClient(pub String);
 

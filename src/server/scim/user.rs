@@ -8,7 +8,7 @@
 //! back as they were sent (Entra compares what it reads with what it sent).
 
 use axum::extract::{Path, Query};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
@@ -17,7 +17,9 @@ use super::body::{
     FlexBool, ListQuery, ListResponse, MultiValue, PatchRequest, ResourceQuery, USER_SCHEMA, UserDoc, UserIn,
 };
 use super::patch::{self, Op};
-use super::{BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, scim_json, typed};
+use super::{
+    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, respond, scim_json, typed,
+};
 use crate::server::admin::directory_number;
 use crate::server::store::{NewPhone, PhoneKind, ScimUserRow, Store, UserRecord};
 
@@ -223,15 +225,6 @@ fn load(store: &Store, id: &str) -> Result<ScimUserRow, ScimError> {
         .and_then(|rowid| store.scim_user(rowid).transpose())
         .transpose()?
         .ok_or_else(|| ScimError::NotFound(format!("no User with id {id:?}")))
-}
-
-fn respond(status: StatusCode, mut resource: Value, selection: &Selection, location: Option<&str>) -> Response {
-    selection.apply(&mut resource);
-    let mut response = scim_json(status, &resource);
-    if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
 }
 
 pub async fn list(
