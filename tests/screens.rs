@@ -124,6 +124,10 @@ fn demo_phone_shows_the_text() {
     );
     insta::assert_snapshot!("demo_100x30", render(&s, None, 100, 30));
     insta::assert_snapshot!("demo_80x24", render(&s, None, 80, 24));
+    // Too small for the phone beside the form: the code is still on screen.
+    let small = render(&s, None, 40, 12);
+    assert!(small.contains("#123456"), "the code can't be read at 40x12:\n{small}");
+    assert!(!render(&s, None, 100, 30).contains("demo phone: @"), "beside the form, the phone alone shows it");
 }
 
 #[test]

@@ -88,6 +88,14 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
             lines.push(Line::default());
         }
     }
+    // No room for the demo phone beside the form: its last text's code line goes under the
+    // banner instead, so the code can still be read.
+    if let (None, Some(last), Screen::Code(_)) =
+        (phone_area, state.demo_phone.as_ref().and_then(|messages| messages.last()), &state.screen)
+    {
+        let code_line = last.body.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or_default();
+        lines.push(Line::from(format!("{}: {code_line}", tr!(language, "demo-phone-title"))).fg(Color::Magenta));
+    }
     match &state.screen {
         Screen::Phone(form) => phone_lines(&mut lines, form, state, language, FormFor::Worker, compact),
         Screen::Code(form) => code_lines(&mut lines, form, state.now, language, compact),
