@@ -261,6 +261,11 @@ pub struct CodeForm {
 }
 
 impl CodeForm {
+    /// Whether this form's code check or new code is request `id`.
+    pub fn waits_for(&self, id: RequestId) -> bool {
+        self.verifying == Some(id) || self.resending == Some(id)
+    }
+
     /// The code can no longer be used: only a new code helps.
     pub fn dead(&self, now: Instant) -> bool {
         matches!(self.notice, Some(CodeNotice::Expired | CodeNotice::TooManyAttempts)) || now >= self.expires_at
@@ -583,15 +588,20 @@ impl State {
 
     /// Whether a form on screen (the worker's or the manager's) waits for this request.
     pub fn waits_for(&self, id: RequestId) -> bool {
-        let manager = self.manager.as_ref().map(|m| &m.stage);
-        let phone = |form: &PhoneForm| form.request == Some(id);
-        let code = |form: &CodeForm| form.verifying == Some(id) || form.resending == Some(id);
-        match (&self.screen, manager) {
-            (Screen::Session(session), _) if session.rechecking == Some(id) => true,
-            (Screen::Phone(form), _) if phone(form) => true,
-            (Screen::Code(form), _) if code(form) => true,
-            (_, Some(ManagerStage::Phone(form))) => phone(form),
-            (_, Some(ManagerStage::Code(form))) => code(form),
+        let worker = match &self.screen {
+            Screen::Session(session) => session.rechecking == Some(id),
+            Screen::Phone(form) => form.request == Some(id),
+            Screen::Code(form) => form.waits_for(id),
+            _ => false,
+        };
+        worker || self.manager_waits_for(id)
+    }
+
+    /// Whether the manager screens' form waits for this request.
+    pub fn manager_waits_for(&self, id: RequestId) -> bool {
+        match self.manager.as_ref().map(|m| &m.stage) {
+            Some(ManagerStage::Phone(form)) => form.request == Some(id),
+            Some(ManagerStage::Code(form)) => form.waits_for(id),
             _ => false,
         }
     }

@@ -246,13 +246,7 @@ fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
     if !awaited {
         return discard(answer, abandoned.unwrap_or(DiscardReason::FormGone));
     }
-    let for_manager = matches!(
-        state.manager.as_ref().map(|m| &m.stage),
-        Some(ManagerStage::Phone(form)) if form.request == Some(id)
-    ) || matches!(
-        state.manager.as_ref().map(|m| &m.stage),
-        Some(ManagerStage::Code(form)) if form.verifying == Some(id) || form.resending == Some(id)
-    );
+    let for_manager = state.manager_waits_for(id);
     match (answer, for_manager) {
         (Answer::StillValid(result), _) => on_still_valid(state, result),
         (Answer::CodeSent(result), true) => manager::on_code_sent(state, result),
