@@ -83,6 +83,14 @@ fn named(path: &AttrPath, resource: Resource, name: &str) -> bool {
 }
 
 /// The equalities a filter asks for, all of which must hold.
+/// A list query's terms: none without a filter, or with a blank one.
+pub fn terms_of(resource: Resource, raw: Option<&str>) -> Result<Vec<UserTerm>, ScimError> {
+    match raw.map(str::trim).filter(|filter| !filter.is_empty()) {
+        Some(raw) => terms(resource, raw),
+        None => Ok(Vec::new()),
+    }
+}
+
 pub fn terms(resource: Resource, raw: &str) -> Result<Vec<UserTerm>, ScimError> {
     let filter = parse(raw)?;
     let parts: Vec<&Filter> = match &filter {

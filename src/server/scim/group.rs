@@ -12,10 +12,10 @@ use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, ValFilter};
 use serde_json::{Map, Value, json};
 
 use super::attrs::{Resource, canonical_body};
-use super::body::{GROUP_SCHEMA, GroupIn, ListQuery, ListResponse, MemberIn, PatchRequest, ResourceQuery};
+use super::body::{GROUP_SCHEMA, GroupIn, ListQuery, MemberIn, PatchRequest, ResourceQuery};
 use super::patch::{self, Op};
 use super::{
-    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, respond, scim_json, typed,
+    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, list_answer, meta, respond, typed,
 };
 use crate::server::store::{GroupRecord, MAX_GROUP_NAME_CHARS, ScimGroupRow, Store, valid_group_name};
 
@@ -98,23 +98,13 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ScimError> {
-    let terms = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-        Some(raw) => filter::terms(Resource::Group, raw)?,
-        None => Vec::new(),
-    };
+    let terms = filter::terms_of(Resource::Group, query.filter.as_deref())?;
     let page = Page::from_query(query.start_index.as_deref(), query.count.as_deref())?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), GROUP_SCHEMA);
     let with_members = !selection.excludes("members");
     let (total, rows) = state.service.store().scim_groups(&terms, page.start_index - 1, page.count, with_members)?;
-    let resources = rows
-        .iter()
-        .map(|row| {
-            let mut resource = resource(row, &base);
-            selection.apply(&mut resource);
-            resource
-        })
-        .collect();
-    Ok(scim_json(StatusCode::OK, &ListResponse::new(total, page.start_index, resources)))
+    let resources = rows.iter().map(|row| resource(row, &base)).collect();
+    Ok(list_answer(total, &page, resources, &selection))
 }
 
 pub async fn read(

@@ -162,6 +162,14 @@ pub fn scim_json(status: StatusCode, body: &impl Serialize) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/scim+json"))], text).into_response()
 }
 
+/// A page of resources, each as the client asked to see it.
+pub fn list_answer(total: usize, page: &Page, mut resources: Vec<Value>, selection: &Selection) -> Response {
+    for resource in &mut resources {
+        selection.apply(resource);
+    }
+    scim_json(StatusCode::OK, &body::ListResponse::new(total, page.start_index, resources))
+}
+
 /// A resource as the client asked to see it (`attributes`, `excludedAttributes`), with its
 /// `Location` when one is given.
 pub fn respond(status: StatusCode, mut resource: Value, selection: &Selection, location: Option<&str>) -> Response {

@@ -13,12 +13,10 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::attrs::{Resource, canonical_body};
-use super::body::{
-    FlexBool, ListQuery, ListResponse, MultiValue, PatchRequest, ResourceQuery, USER_SCHEMA, UserDoc, UserIn,
-};
+use super::body::{FlexBool, ListQuery, MultiValue, PatchRequest, ResourceQuery, USER_SCHEMA, UserDoc, UserIn};
 use super::patch::{self, Op};
 use super::{
-    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, meta, respond, scim_json, typed,
+    BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, list_answer, meta, respond, typed,
 };
 use crate::server::admin::directory_number;
 use crate::server::store::{NewPhone, PhoneKind, ScimUserRow, Store, UserRecord};
@@ -233,22 +231,12 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ScimError> {
-    let terms = match non_empty(query.filter.as_deref()) {
-        Some(raw) => filter::terms(Resource::User, raw)?,
-        None => Vec::new(),
-    };
+    let terms = filter::terms_of(Resource::User, query.filter.as_deref())?;
     let page = Page::from_query(query.start_index.as_deref(), query.count.as_deref())?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
     let (total, rows) = state.service.store().scim_users(&terms, page.start_index - 1, page.count)?;
-    let resources = rows
-        .iter()
-        .map(|row| {
-            let mut resource = resource(row, &base);
-            selection.apply(&mut resource);
-            resource
-        })
-        .collect();
-    Ok(scim_json(StatusCode::OK, &ListResponse::new(total, page.start_index, resources)))
+    let resources = rows.iter().map(|row| resource(row, &base)).collect();
+    Ok(list_answer(total, &page, resources, &selection))
 }
 
 pub async fn read(
