@@ -303,6 +303,19 @@ impl Auth0Backend {
         }
     }
 
+    /// `pairs` form-encoded (as Auth0's OAuth endpoints take them) to `path`.
+    async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Result<reqwest::Response, AuthError> {
+        let body = form(pairs);
+        self.inner
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.as_bytes().to_vec())
+            .send()
+            .await
+            .map_err(http::unreachable)
+    }
+
     /// The code form's code, at `/oauth/token`.
     async fn exchange(
         &self,
@@ -321,15 +334,7 @@ impl Auth0Backend {
         if let Some(audience) = &inner.audience {
             pairs.push(("audience", audience));
         }
-        let body = form(&pairs);
-        let response = inner
-            .client
-            .post(self.url("/oauth/token"))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body.as_bytes().to_vec())
-            .send()
-            .await
-            .map_err(http::unreachable)?;
+        let response = self.post_form("/oauth/token", &pairs).await?;
         let status = response.status();
         if status.is_success() {
             let tokens = response
@@ -366,16 +371,8 @@ impl Auth0Backend {
     }
 
     async fn revoke(&self, refresh: &RefreshToken) -> Result<SignedOut, AuthError> {
-        let body = form(&[("client_id", &self.inner.client_id), ("token", refresh.expose())]);
-        let response = self
-            .inner
-            .client
-            .post(self.url("/oauth/revoke"))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body.as_bytes().to_vec())
-            .send()
-            .await
-            .map_err(http::unreachable)?;
+        let pairs = [("client_id", self.inner.client_id.as_str()), ("token", refresh.expose())];
+        let response = self.post_form("/oauth/revoke", &pairs).await?;
         let status = response.status();
         if status.is_success() {
             return Ok(SignedOut::Revoked);
