@@ -177,7 +177,9 @@ async fn full_screen_programs_and_resizes_reach_the_session() {
     let mut screen = setup.spawn();
     sign_in(&mut screen, &backend, "2065550100", "+12065550100", "$").await;
     screen.type_text("echo BEFORE-VI; vi notes.txt\r").await;
-    screen.wait_for("notes.txt", WAIT).await;
+    // vi's empty-buffer rows ("~" at the start of a row) mean it is up and reading keys; the typed
+    // command line says "notes.txt" too, so that is no sign of vi.
+    screen.wait_for("\n~", WAIT).await;
     screen.type_text("ihello from vi").await;
     screen.send(b"\x1b");
     tokio::time::sleep(Duration::from_millis(200)).await;
