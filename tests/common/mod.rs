@@ -403,7 +403,10 @@ pub async fn sign_in(screen: &mut KioskTerminal, backend: &Backend, typed: &str,
     screen.wait_for("Enter the 6-digit code we texted to", wait).await;
     let code = backend.codes_for(e164, before + 1).pop().unwrap();
     screen.type_text(&code).await;
-    screen.wait_for(ready, wait).await
+    screen.wait_for(ready, wait).await;
+    // The session's output and the status bar are one frame, but a terminal may show a frame
+    // half-written (a pty passes writes on in pieces): wait for the bar too.
+    screen.wait_for("sign out", wait).await
 }
 
 /// A kiosk whose sessions (a shell that shows its `HOME`) run as `account`, with Alex
