@@ -77,7 +77,7 @@ pub fn check_choice(entry: &PinEntry) -> Result<(), PinRule> {
         return Err(PinRule::TooShort);
     }
     let repeats_group = (1..=digits.len() / 2)
-        .filter(|group| digits.len() % group == 0)
+        .filter(|group| digits.len().is_multiple_of(*group))
         .any(|group| digits.iter().enumerate().all(|(i, d)| *d == digits[i % group]));
     let run = |step: u8| digits.windows(2).all(|pair| pair[1] == (pair[0] + step) % 10);
     if repeats_group || run(1) || run(9) { Err(PinRule::Trivial) } else { Ok(()) }
@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn trivial_and_short_pins_are_refused() {
-        for trivial in ["0000", "1111", "1212", "123123", "121212", "1234", "4321", "7890", "0987", "123456", "987654"] {
+        for trivial in ["0000", "1111", "1212", "123123", "121212", "1234", "4321", "7890", "0987", "123456", "987654"]
+        {
             assert_eq!(check_choice(&entry(trivial)), Err(PinRule::Trivial), "{trivial}");
         }
         assert_eq!(check_choice(&entry("135")), Err(PinRule::TooShort));
