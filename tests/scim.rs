@@ -21,19 +21,6 @@ fn patch_body(operations: Value) -> String {
     json!({ "schemas": [PATCH], "Operations": operations }).to_string()
 }
 
-/// Signs `e164` in through the `/v1` API; returns the access token.
-async fn sign_in(server: &ScimServer, e164: &str) -> String {
-    let url = &server.backend.url;
-    let (status, body) = common::post_json(url, "/v1/sign-in/start", json!({ "phone": e164 })).await;
-    assert_eq!(status, 202, "{body}");
-    let code = server.backend.code_for(e164);
-    let (status, grant) =
-        common::post_json(url, "/v1/sign-in/verify", json!({ "challenge_id": body["challenge_id"], "code": code }))
-            .await;
-    assert_eq!(status, 200, "{grant}");
-    grant["access_token"].as_str().unwrap().to_string()
-}
-
 async fn me(server: &ScimServer, token: &str) -> u16 {
     let url = format!("{}/v1/me", server.backend.url);
     reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16()
@@ -186,7 +173,7 @@ async fn a_provisioned_mobile_signs_in_and_deactivation_ends_the_session_at_once
     assert_eq!(created.status.as_u16(), 201, "{}", created.body);
     assert_eq!(created.body["phoneNumbers"][0]["value"], "+1 206 555 0150", "read back as sent");
     let id = created.body["id"].as_str().unwrap().to_string();
-    let token = sign_in(&server, "+12065550150").await;
+    let token = server.backend.sign_in("+12065550150").await;
     assert_eq!(me(&server, &token).await, 200);
 
     let disable = patch_body(json!([{ "op": "Replace", "path": "active", "value": "False" }]));
@@ -213,7 +200,7 @@ async fn a_provisioned_mobile_signs_in_and_deactivation_ends_the_session_at_once
 #[tokio::test]
 async fn put_replaces_and_disabling_through_put_revokes_too() {
     let server = ScimServer::start();
-    let token = sign_in(&server, "+12065550100").await;
+    let token = server.backend.sign_in("+12065550100").await;
     let id = id_of(&server, "alex").await;
     let body = user_body(
         "alex",
