@@ -3,6 +3,8 @@
 //! error — never a panic, and never a change where the input was refused. `PROPTEST_CASES`
 //! raises the number of cases for a longer run (RELIABILITY.md).
 
+mod common;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -29,15 +31,6 @@ fn typed() -> impl Strategy<Value = String> {
         1 => any::<char>(),
     ];
     prop::collection::vec(alphabet, 0..=MAX_INPUT_CHARS + 8).prop_map(|chars| chars.into_iter().collect())
-}
-
-/// A fixed seed in a plain `cargo test` (the suite must not flake); `PROPTEST_CASES` for a
-/// longer, random search.
-fn config() -> ProptestConfig {
-    match std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()) {
-        Some(cases) => ProptestConfig { cases, ..ProptestConfig::default() },
-        None => ProptestConfig { rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed), ..ProptestConfig::default() },
-    }
 }
 
 /// A string field of the HTTP API's request bodies as `assets/openapi.json` states it: its
@@ -141,7 +134,7 @@ fn the_documents_patterns_are_the_servers_rules_for_every_ascii_character() {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config(256))]
 
     /// The same for strings near what the document allows, and any string at all.
     #[test]

@@ -499,6 +499,17 @@ impl InProcess {
     }
 }
 
+/// A property test's run, as `shiftkey::proptest_config` does it for the unit tests:
+/// `default_cases` cases from a fixed seed in a plain `cargo test` (the suite must not flake),
+/// or `PROPTEST_CASES` cases from a random seed for a longer search.
+pub fn proptest_config(default_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    match std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()) {
+        Some(cases) => Config { cases, ..Config::default() },
+        None => Config { cases: default_cases, rng_seed: RngSeed::Fixed(0x5eed), ..Config::default() },
+    }
+}
+
 /// POSTs JSON and returns the status and the JSON answer (Null when none).
 pub async fn post_json(url: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new().post(format!("{url}{path}")).json(&body).send().await.expect("request");
