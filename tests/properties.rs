@@ -112,20 +112,23 @@ impl Documented {
     }
 }
 
-/// The sign-in fields whose form the document states, each with the server's own test of it.
-fn sign_in_fields() -> [(Documented, fn(&str) -> bool); 3] {
+/// A field as the document states it, and the server's own test of its form.
+type Field = (Documented, fn(&str) -> bool);
+
+/// The sign-in fields whose form the document states.
+static SIGN_IN_FIELDS: std::sync::LazyLock<[Field; 3]> = std::sync::LazyLock::new(|| {
     [
         (Documented::of("StartRequest", "phone"), has_api_form),
         (Documented::of("StartRequest", "locale"), is_language_tag),
         (Documented::of("VerifyRequest", "code"), |code| otp::is_well_formed(&OtpCode::new(code))),
     ]
-}
+});
 
 /// The document's rules for a sign-in field are the server's: what it calls well-formed isn't
 /// refused for its form, and what it refuses the server refuses.
 #[test]
 fn the_documents_patterns_are_the_servers_rules_for_every_ascii_character() {
-    for (field, server_allows) in sign_in_fields() {
+    for (field, server_allows) in SIGN_IN_FIELDS.iter() {
         assert!(field.allows(&field.example) && server_allows(&field.example), "{}: the example", field.name);
         for text in field.example_with_each_ascii_character() {
             assert_eq!(field.allows(&text), server_allows(&text), "{} {text:?}", field.name);
@@ -140,11 +143,11 @@ proptest! {
     #[test]
     fn the_documents_patterns_are_the_servers_rules(
         (field, text) in (0..3usize).prop_flat_map(|i| {
-            let near = sign_in_fields()[i].0.near();
+            let near = SIGN_IN_FIELDS[i].0.near();
             (Just(i), prop_oneof![3 => near, 1 => any::<String>()])
         }),
     ) {
-        let (documented, server_allows) = &sign_in_fields()[field];
+        let (documented, server_allows) = &SIGN_IN_FIELDS[field];
         prop_assert_eq!(documented.allows(&text), server_allows(&text), "{} {:?}", documented.name, text);
     }
 

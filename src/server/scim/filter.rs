@@ -250,17 +250,12 @@ mod tests {
         /// Pieces of filters, right and wrong, glued by spaces or nothing.
         fn filter_like() -> impl Strategy<Value = String> {
             let piece = prop_oneof![
-                prop::sample::select(vec![
-                    "userName",
-                    "id",
-                    "externalId",
-                    "displayName",
-                    "emails",
-                    "title",
-                    "members.value",
-                    "urn:ietf:params:scim:schemas:core:2.0:User:userName",
-                    "meta.lastModified",
-                ])
+                prop::sample::select(
+                    "userName id externalId displayName emails title members.value meta.lastModified \
+                     urn:ietf:params:scim:schemas:core:2.0:User:userName"
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                )
                 .prop_map(str::to_string),
                 prop::sample::select(vec!["eq", "EQ", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"])
                     .prop_map(str::to_string),

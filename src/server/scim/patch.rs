@@ -512,27 +512,12 @@ mod tests {
         /// Pieces of PATCH paths, right and wrong, glued together.
         fn path_like() -> impl Strategy<Value = String> {
             let piece = prop_oneof![
-                prop::sample::select(vec![
-                    "userName",
-                    "displayName",
-                    "name",
-                    "emails",
-                    "phoneNumbers",
-                    "roles",
-                    "members",
-                    "active",
-                    "id",
-                    "meta",
-                    "groups",
-                    "nickName",
-                    "manager",
-                    "shoeSize",
-                    "givenName",
-                    "value",
-                    "type",
-                    "primary",
-                    "$ref",
-                ])
+                prop::sample::select(
+                    "userName displayName name emails phoneNumbers roles members active id meta groups nickName \
+                     manager shoeSize givenName value type primary $ref"
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                )
                 .prop_map(str::to_string),
                 prop::sample::select(vec![
                     ".", "[", "]", " eq ", " ne ", " pr", " and ", " or ", "not ", ":", "\"", "(", ")"
