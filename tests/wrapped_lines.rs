@@ -152,4 +152,3 @@ fn the_sizes_reach_from_the_least_to_the_most() {
         |&(width, height)| (MIN_WIDTH..=MAX_WIDTH).contains(&width) && (MIN_HEIGHT..=MAX_HEIGHT).contains(&height)
     ));
 }
-

@@ -139,13 +139,18 @@ pub fn manager_menu() -> State {
 
 pub fn manager_menu_with(settings: Settings) -> State {
     let mut state = fresh_with(settings);
-    press(&mut state, KeyCode::F(9));
-    type_text(&mut state, "2065550109");
-    let sent = press(&mut state, KeyCode::Enter);
-    code_sent(&mut state, &sent, Ok(challenge()));
-    let sent = type_text(&mut state, "123456");
-    verified(&mut state, &sent, Ok(grant("Jordan Lee", &["kiosk-manager"])));
+    manager_signs_in(&mut state, "2065550109", grant("Jordan Lee", &["kiosk-manager"]));
     state
+}
+
+/// The manager key, then `number` and the code, and the backend grants `grant`.
+pub fn manager_signs_in(state: &mut State, number: &str, grant: Grant) {
+    press(state, KeyCode::F(state.settings.manager_key.0));
+    type_text(state, number);
+    let sent = press(state, KeyCode::Enter);
+    code_sent(state, &sent, Ok(challenge()));
+    let sent = type_text(state, "123456");
+    verified(state, &sent, Ok(grant));
 }
 
 /// Out of service, "Closed for cleaning".
