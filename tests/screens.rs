@@ -20,7 +20,7 @@ use shiftkey::tr;
 
 mod common;
 
-use common::screen_text::{boxes, draw_under_and_over, squeeze};
+use common::screen_text::{boxes, draw_capturing, draw_under_and_over, squeeze};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (40, 12)];
 
@@ -224,6 +224,26 @@ fn not_shown(state: &mut State, width: u16, height: u16, may_drop: &[String]) ->
     (missing, over.backend().to_string())
 }
 
+/// What the screen draws besides messages that isn't on screen whole: the languages' own
+/// names on the language list, the kiosk's name in its title.
+fn names_not_shown(state: &State, width: u16, height: u16) -> Vec<String> {
+    let (terminal, _) = draw_capturing(state, width, height);
+    let on_screen = boxes(terminal.backend().buffer());
+    let listed = match &state.screen {
+        Screen::Phone(form) if form.language_menu.is_some() => state.settings.languages.clone(),
+        _ => Vec::new(),
+    };
+    // The title, where the manager screens don't cover it.
+    let titled = (!state.in_session() && state.manager.is_none()).then_some(state.settings.kiosk_name.as_str());
+    listed
+        .iter()
+        .map(|language| language.native_name())
+        .chain(titled)
+        .filter(|name| !on_screen.iter().any(|text| text.contains(name)))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn every_screen_in_every_language_fits_80x24_and_40x12() {
     let mut problems = Vec::new();
@@ -256,7 +276,7 @@ fn every_screen_in_every_language_fits_80x24_and_40x12() {
                 // itself shows (demo_phone_shows_the_text).
                 let missing = match (name, width) {
                     ("demo_texted", 40) => Vec::new(),
-                    _ => missing,
+                    _ => missing.into_iter().chain(names_not_shown(&state, width, height)).collect(),
                 };
                 for message in missing {
                     problems.push(format!("{} {name} {width}x{height}: {message:?}", language.tag()));
@@ -264,9 +284,7 @@ fn every_screen_in_every_language_fits_80x24_and_40x12() {
                 shown.push_str(&format!("── {name} {width}x{height}\n{screen}\n"));
             }
         }
-        let mut small = state();
-        small.settings = fixtures::settings_in(language);
-        small.language = language;
+        let mut small = fixtures::fresh_with(fixtures::settings_in(language));
         let (missing, screen) = not_shown(&mut small, 30, 8, &[]);
         for message in missing {
             problems.push(format!("{} too_small 30x8: {message:?}", language.tag()));
@@ -287,6 +305,11 @@ fn the_fit_check_sees_a_cut_message() {
     let (missing, _) = not_shown(&mut state, 40, 12, &[]);
     assert_eq!(missing, [format!("Welcome, {long}")]);
     assert!(not_shown(&mut state, 80, 24, &[]).0.is_empty());
+    // A language list too narrow for a language's name: the check says so.
+    let mut listing = fixtures::fresh();
+    press(&mut listing, KeyCode::F(2));
+    assert_eq!(names_not_shown(&listing, 80, 24), Vec::<String>::new());
+    assert!(names_not_shown(&listing, 16, 24).contains(&"Português (Brasil)".to_string()));
 }
 
 #[test]
