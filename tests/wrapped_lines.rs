@@ -101,6 +101,7 @@ fn every_wrapped_line_keeps_its_indent_at_every_size_on_every_screen_in_every_la
     let mut problems = Vec::new();
     for (language, (seen, found)) in results {
         // Not a check of nothing: every language wraps something at the narrow sizes.
+        eprintln!("{}: {seen} wrapped messages seen", language.tag());
         assert!(seen > 100, "{}: only {seen} wrapped messages seen", language.tag());
         problems.extend(found);
     }
