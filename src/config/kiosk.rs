@@ -326,6 +326,11 @@ pub enum GlyphSet {
     Ascii,
 }
 
+impl GlyphSet {
+    /// Every value `display.glyphs` takes (the tests go through them all).
+    pub const ALL: [GlyphSet; 4] = [GlyphSet::Auto, GlyphSet::Unicode, GlyphSet::Console, GlyphSet::Ascii];
+}
+
 /// How the kiosk looks.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]

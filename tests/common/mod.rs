@@ -6,6 +6,7 @@ pub mod hostile;
 pub mod idp;
 pub mod needs;
 pub mod scim;
+pub mod screen_text;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! The characters a terminal can show. The views draw with Unicode; before a frame goes out,
 //! what the terminal's glyph set lacks is folded to what it has: the Linux console's fonts
 //! (Lat15, Uni2, Uni3) lack three of the kiosk's characters, and an ASCII terminal lacks the
-//! box drawing too. One place, so no view has to think about it.
+//! box drawing too. One place, so no view has to think about it. `tests/console_glyphs.rs`
+//! holds every screen on `TERM=linux` to the fonts themselves.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

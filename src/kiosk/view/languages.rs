@@ -6,9 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::ACCENT;
+use super::wrap::wrap;
 use crate::kiosk::state::State;
 use crate::tr;
 
@@ -21,10 +22,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         .map(|(index, other)| {
             let marker = if index == selected { "▶" } else { " " };
             let tick = if *other == language { " ✓" } else { "" };
-            let text = format!("{marker} {}  {}{tick}", index + 1, other.native_name());
+            let lead = format!("{marker} {}  ", index + 1);
             let style =
                 if index == selected { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() };
-            Line::from(Span::styled(text, style))
+            Line::from(vec![Span::styled(lead, style), Span::styled(format!("{}{tick}", other.native_name()), style)])
         })
         .collect();
     let hint = Line::from(tr!(language, "menu-hint")).dim();
@@ -35,9 +36,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         wide if wide + 1 >= area.width => area.width,
         fitting => fitting,
     };
-    let inner_width = width.saturating_sub(4).max(1);
-    let hint_rows = (hint.width() as u16).div_ceil(inner_width).max(1);
-    let height = (rows.len() as u16 + hint_rows + 2).min(area.height);
+    let mut lines = rows;
+    lines.push(hint);
+    let lines = wrap(lines, width.saturating_sub(4).max(1));
+    let height = (lines.len() as u16 + 2).min(area.height);
     // Rounded down on a screen that just fits it: the kiosk's title stays in sight.
     let y = area.y + (area.height - height).div_ceil(2);
     let popup = Rect { x: area.x + (area.width - width) / 2, y, width, height };
@@ -48,9 +50,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         .title(format!(" {} ", tr!(language, "language-title")).bold());
     let inner = block.inner(popup);
     let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
-    let mut lines = rows;
-    lines.push(hint);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), padded);
+    frame.render_widget(Paragraph::new(lines), padded);
 }

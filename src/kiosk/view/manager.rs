@@ -6,9 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::forms::{FormFor, code_lines, phone_lines};
+use super::wrap::wrap;
 use super::{ACCENT, ERROR};
 use crate::kiosk::state::{MENU, ManagerMode, ManagerStage, MenuItem, State};
 use crate::kiosk::update::manager::session_owner;
@@ -43,7 +44,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     frame.render_widget(block, popup);
     let lines = lines(manager, state, language, inner.height);
     let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), padded);
+    frame.render_widget(Paragraph::new(wrap(lines, padded.width)), padded);
 }
 
 fn lines<'a>(manager: &'a ManagerMode, state: &'a State, language: Language, height: u16) -> Vec<Line<'a>> {
@@ -67,13 +68,15 @@ fn lines<'a>(manager: &'a ManagerMode, state: &'a State, language: Language, hei
             for (index, item) in MENU.iter().enumerate() {
                 let (label, available) = item_label(*item, state, language);
                 let marker = if index == *selected { "▶ " } else { "  " };
+                let lead = format!("{marker}{}. ", index + 1);
                 let style = match (index == *selected, available) {
                     (true, true) => Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
                     (true, false) => Style::default().add_modifier(Modifier::REVERSED | Modifier::DIM),
                     (false, true) => Style::default(),
                     (false, false) => Style::default().add_modifier(Modifier::DIM),
                 };
-                lines.push(Line::from(Span::styled(format!("{marker}{}. {label}", index + 1), style)));
+                // The lead apart, so that a label too long for its row wraps under itself.
+                lines.push(Line::from(vec![Span::styled(lead, style), Span::styled(label, style)]));
             }
             if !compact {
                 lines.push(Line::default());
@@ -106,7 +109,7 @@ fn lines<'a>(manager: &'a ManagerMode, state: &'a State, language: Language, hei
 fn choice(selected: bool, text: String) -> Line<'static> {
     let marker = if selected { "▶ " } else { "  " };
     let style = if selected { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() };
-    Line::from(Span::styled(format!("{marker}{text}"), style))
+    Line::from(vec![Span::styled(marker, style), Span::styled(text, style)])
 }
 
 /// A menu row's text, and whether it can be chosen now.

@@ -9,6 +9,7 @@ mod languages;
 mod lock;
 pub mod manager;
 mod session;
+mod wrap;
 
 pub use session::{draw_beside_painted_session, session_area, session_paintable};
 
@@ -132,7 +133,7 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
         }
     }
     let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
-    frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
+    frame.render_widget(Paragraph::new(Text::from(wrap::wrap(lines, padded.width))), padded);
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language);
     }
@@ -173,5 +174,6 @@ fn draw_demo_phone(frame: &mut Frame, area: Rect, messages: &[super::state::Demo
         lines.extend(message.body.lines().map(|l| Line::from(l.to_string())));
         lines.push(Line::default());
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), pad(inner, 1, 0));
+    let padded = pad(inner, 1, 0);
+    frame.render_widget(Paragraph::new(wrap::wrap(lines, padded.width)), padded);
 }
