@@ -1,0 +1,63 @@
+//! Lines drawn one under another, each wrapped to the area's width: where each one lands. The
+//! lists (the manager's menu, the language list) draw their rows here and their tap targets
+//! are these places, so a row is tapped where it is drawn.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Each line's place in `area`, in order: as many rows as it wraps to (ratatui's own count),
+/// cut off at the bottom as a paragraph of them all would be.
+pub(super) fn stack<'a>(area: Rect, lines: impl IntoIterator<Item = &'a Line<'a>>) -> Vec<Rect> {
+    let mut y = area.y;
+    lines
+        .into_iter()
+        .map(|line| {
+            let rows = wrapped(line.clone()).line_count(area.width);
+            let top = y.min(area.bottom());
+            let height = u16::try_from(rows).unwrap_or(u16::MAX).min(area.bottom() - top);
+            y = top + height;
+            Rect { x: area.x, y: top, width: area.width, height }
+        })
+        .collect()
+}
+
+fn wrapped(line: Line<'_>) -> Paragraph<'_> {
+    Paragraph::new(line).wrap(Wrap { trim: false })
+}
+
+/// Draws each line at its place (`stack`'s).
+pub(super) fn draw<'a>(frame: &mut Frame, lines: impl IntoIterator<Item = (Line<'a>, Rect)>) {
+    for (line, area) in lines {
+        frame.render_widget(wrapped(line), area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+
+    /// Stacked lines look exactly as one paragraph of them does.
+    #[test]
+    fn stacked_lines_are_drawn_as_one_paragraph_draws_them() {
+        let lines: Vec<Line> =
+            ["Signed in: Jordan Lee", "", "▶ 1. End the current session (no session)", "  2. Lock", "x"]
+                .into_iter()
+                .map(Line::from)
+                .collect();
+        let area = Rect::new(2, 1, 20, 6);
+        let rects = stack(area, &lines);
+        assert_eq!(rects.iter().map(|r| r.height).collect::<Vec<_>>(), [2, 1, 2, 1, 0], "wrapped, then cut off");
+        let mut stacked = Terminal::new(TestBackend::new(24, 8)).unwrap();
+        stacked.draw(|frame| draw(frame, lines.iter().cloned().zip(rects))).unwrap();
+        let mut whole = Terminal::new(TestBackend::new(24, 8)).unwrap();
+        whole
+            .draw(|frame| frame.render_widget(Paragraph::new(lines.clone()).wrap(Wrap { trim: false }), area))
+            .unwrap();
+        assert_eq!(stacked.backend().buffer(), whole.backend().buffer());
+    }
+}
