@@ -43,7 +43,10 @@ fn place(area: Rect, state: &State, selected: usize) -> Placed {
     };
     let inner_width = width.saturating_sub(4).max(1);
     let hint_rows = (hint.width() as u16).div_ceil(inner_width).max(1);
-    let height = (rows.len() as u16 + hint_rows + 2).min(area.height);
+    let count = rows.len() as u16;
+    // A blank row under each language, where there is room: a taller target for a finger.
+    let gap = u16::from(2 * count + hint_rows + 2 <= area.height);
+    let height = ((1 + gap) * count + hint_rows + 2).min(area.height);
     // Rounded down on a screen that just fits it: the kiosk's title stays in sight.
     let y = area.y + (area.height - height).div_ceil(2);
     let popup = Rect { x: area.x + (area.width - width) / 2, y, width, height };
@@ -51,7 +54,8 @@ fn place(area: Rect, state: &State, selected: usize) -> Placed {
     let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
     let mut lines = rows;
     lines.push(hint);
-    let places = rows::stack(padded, &lines);
+    let gaps = (0..lines.len()).map(|index| if index < usize::from(count) { gap } else { 0 });
+    let places = rows::stack(padded, lines.iter().zip(gaps));
     Placed { popup, lines: lines.into_iter().zip(places).collect() }
 }
 

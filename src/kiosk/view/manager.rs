@@ -38,7 +38,10 @@ fn place<'a>(manager: &'a ManagerMode, state: &'a State, area: Rect) -> Placed<'
     let text = panel.as_ref().map_or(inner, |panel| panel.form);
     let padded = Rect { x: text.x + 1, width: text.width.saturating_sub(2), ..text };
     let (lines, targets) = lines(manager, state, state.settings.language, inner.height);
-    let places = rows::stack(padded, &lines);
+    // A blank row under each of a menu's rows, where there is room: a taller target for a finger.
+    let gap = u16::from(!compact(inner.height));
+    let gaps = targets.iter().map(|target| if target.is_some() { gap } else { 0 });
+    let places = rows::stack(padded, lines.iter().zip(gaps));
     let lines = lines.into_iter().zip(targets).zip(places).map(|((line, target), place)| (line, target, place));
     Placed { popup, panel, lines: lines.collect() }
 }
@@ -87,7 +90,7 @@ fn lines<'a>(
     language: Language,
     height: u16,
 ) -> (Vec<Line<'a>>, Vec<Option<Target>>) {
-    let compact = height < 14;
+    let compact = compact(height);
     let mut lines = Vec::new();
     // A menu's rows: the line each is, and its target.
     let mut rows: Vec<(usize, Target)> = Vec::new();
@@ -120,9 +123,7 @@ fn lines<'a>(
                 };
                 lines.push(Line::from(Span::styled(format!("{marker}{}. {label}", index + 1), style)));
             }
-            if !compact {
-                lines.push(Line::default());
-            }
+            // (Where not compact, the last row's gap is the blank line above the hint.)
             lines.push(Line::from(tr!(language, "menu-hint")).dim());
         }
         ManagerStage::LockMessage { selected, custom } => {
@@ -153,6 +154,11 @@ fn lines<'a>(
         targets[line] = Some(target);
     }
     (lines, targets)
+}
+
+/// Whether the manager screens are `height` rows inside: only what must be there is drawn.
+fn compact(height: u16) -> bool {
+    height < 14
 }
 
 /// A row to choose: marked when selected, highlighted when selected or under a finger.

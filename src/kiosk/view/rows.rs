@@ -1,20 +1,22 @@
 //! Lines drawn one under another, each wrapped to the area's width: where each one lands. The
 //! lists (the manager's menu, the language list) draw their rows here and their tap targets
-//! are these places, so a row is tapped where it is drawn.
+//! are these places, so a row is tapped where it is drawn. A row may take blank rows under it
+//! (a taller target for a finger, where the screen has room).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// Each line's place in `area`, in order: as many rows as it wraps to (ratatui's own count),
-/// cut off at the bottom as a paragraph of them all would be.
-pub(super) fn stack<'a>(area: Rect, lines: impl IntoIterator<Item = &'a Line<'a>>) -> Vec<Rect> {
+/// Each line's place in `area`, in order: as many rows as it wraps to (ratatui's own count)
+/// and the blank rows it takes under it (`gap`), cut off at the bottom as a paragraph of them
+/// all would be.
+pub(super) fn stack<'a>(area: Rect, lines: impl IntoIterator<Item = (&'a Line<'a>, u16)>) -> Vec<Rect> {
     let mut y = area.y;
     lines
         .into_iter()
-        .map(|line| {
-            let rows = wrapped(line.clone()).line_count(area.width);
+        .map(|(line, gap)| {
+            let rows = wrapped(line.clone()).line_count(area.width) + usize::from(gap);
             let top = y.min(area.bottom());
             let height = u16::try_from(rows).unwrap_or(u16::MAX).min(area.bottom() - top);
             y = top + height;
@@ -50,8 +52,13 @@ mod tests {
                 .map(Line::from)
                 .collect();
         let area = Rect::new(2, 1, 20, 6);
-        let rects = stack(area, &lines);
+        let rects = stack(area, lines.iter().map(|line| (line, 0)));
         assert_eq!(rects.iter().map(|r| r.height).collect::<Vec<_>>(), [2, 1, 2, 1, 0], "wrapped, then cut off");
+        let spaced = stack(area, lines.iter().map(|line| (line, 1)));
+        assert_eq!(
+            spaced.iter().map(|r| (r.y, r.height)).collect::<Vec<_>>(),
+            [(1, 3), (4, 2), (6, 1), (7, 0), (7, 0)]
+        );
         let mut stacked = Terminal::new(TestBackend::new(24, 8)).unwrap();
         stacked.draw(|frame| draw(frame, lines.iter().cloned().zip(rects))).unwrap();
         let mut whole = Terminal::new(TestBackend::new(24, 8)).unwrap();
