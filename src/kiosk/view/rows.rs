@@ -16,7 +16,11 @@ pub(super) fn stack<'a>(area: Rect, lines: impl IntoIterator<Item = (&'a Line<'a
     lines
         .into_iter()
         .map(|(line, gap)| {
-            let rows = wrapped(line.clone()).line_count(area.width) + usize::from(gap);
+            let rows = match line.width() {
+                // A line that fits is one row: the wrapping is counted only where it wraps.
+                fits if fits <= usize::from(area.width) && area.width > 0 => 1,
+                _ => wrapped(line.clone()).line_count(area.width),
+            } + usize::from(gap);
             let top = y.min(area.bottom());
             let height = u16::try_from(rows).unwrap_or(u16::MAX).min(area.bottom() - top);
             y = top + height;
