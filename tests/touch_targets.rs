@@ -155,3 +155,23 @@ fn where_the_keypad_doesn_t_fit_the_forms_have_no_targets_and_take_keys() {
     assert_eq!(targets::hit(&state, fixtures::SCREEN, 0, 24), None);
     assert!(!fixtures::SCREEN.contains(Position::new(80, 0)));
 }
+
+/// The sizes the README gives for the keypad.
+#[test]
+fn the_keypad_shows_from_69x22_and_beside_the_demo_phone_from_99x22() {
+    let shows = |state: &State, width: u16, height: u16| {
+        targets::targets(state, Rect::new(0, 0, width, height))
+            .iter()
+            .any(|(target, _)| matches!(target, Target::Key(_)))
+    };
+    let mut manager = fixtures::fresh();
+    press(&mut manager, KeyCode::F(9));
+    for state in [fixtures::phone_typed(), fixtures::code_screen(), manager] {
+        assert!(shows(&state, 69, 22) && shows(&state, 300, 100));
+        assert!(!shows(&state, 68, 22) && !shows(&state, 69, 21) && !shows(&state, 68, 100));
+    }
+    let mut demo = fixtures::code_screen();
+    demo.demo_phone = Some(Vec::new());
+    assert!(shows(&demo, 99, 22));
+    assert!(!shows(&demo, 98, 22));
+}

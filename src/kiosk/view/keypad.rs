@@ -93,8 +93,8 @@ pub fn draw(frame: &mut Frame, panel: &Panel, pressed: Option<Target>, language:
     }
 }
 
-/// A framed label, centred: a key or a button. Written straight into the buffer — a block
-/// and a paragraph for each of 14 targets cost a whole frame's draw a quarter more.
+/// A framed label, centred: a key or a button. Written cell by cell into the buffer: a block
+/// and a paragraph for each of 14 targets cost a sign-in frame a third more.
 struct Button {
     label: String,
     style: Style,
@@ -106,23 +106,26 @@ impl Widget for Button {
         if area.width < 2 || area.height < 2 {
             return;
         }
-        let inside = usize::from(area.width - 2);
-        let bar = "─".repeat(inside);
-        let middle = area.y + area.height / 2;
-        for y in area.top()..area.bottom() {
-            let row = match y {
-                _ if y == area.top() => format!("┌{bar}┐"),
-                _ if y == area.bottom() - 1 => format!("└{bar}┘"),
-                _ if y == middle => {
-                    // Centred by the columns it takes (a CJK character takes two).
-                    let room = inside.saturating_sub(Span::raw(self.label.as_str()).width());
-                    let (left, right) = (" ".repeat(room / 2), " ".repeat(room - room / 2));
-                    format!("│{left}{}{right}│", self.label)
-                }
-                _ => format!("│{:inside$}│", ""),
-            };
-            buffer.set_stringn(area.x, y, row, usize::from(area.width), self.style);
+        let (left, right, top, bottom) = (area.left(), area.right() - 1, area.top(), area.bottom() - 1);
+        for y in top..=bottom {
+            for x in left..=right {
+                let symbol = match (x == left, x == right, y == top, y == bottom) {
+                    (true, _, true, _) => "┌",
+                    (_, true, true, _) => "┐",
+                    (true, _, _, true) => "└",
+                    (_, true, _, true) => "┘",
+                    (_, _, true, _) | (_, _, _, true) => "─",
+                    (true, _, _, _) | (_, true, _, _) => "│",
+                    _ => " ",
+                };
+                buffer[(x, y)].set_symbol(symbol).set_style(self.style);
+            }
         }
+        // Centred by the columns it takes (a CJK character takes two).
+        let inside = area.width - 2;
+        let width = u16::try_from(Span::raw(self.label.as_str()).width()).unwrap_or(u16::MAX);
+        let x = left + 1 + inside.saturating_sub(width) / 2;
+        buffer.set_stringn(x, top + area.height / 2, &self.label, usize::from(inside), self.style);
     }
 }
 
