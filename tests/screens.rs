@@ -257,6 +257,14 @@ fn screens_in(language: Language) -> Vec<(&'static str, State)> {
     let later = idle.now + Duration::from_secs(250);
     update(&mut idle, Event::Tick(later));
     screens.push(("idle_warning", idle));
+    screens.push(("pin_choose", fixtures::pin_choosing("86")));
+    let mut trivial = fixtures::pin_choosing("1234");
+    press(&mut trivial, KeyCode::Enter);
+    screens.push(("pin_trivial", trivial));
+    let mut wrong_pin = fixtures::pin_locked("8642");
+    fixtures::try_pin(&mut wrong_pin, "1357");
+    type_text(&mut wrong_pin, "86");
+    screens.push(("pin_locked_wrong", wrong_pin));
     let mut signing_out = fixtures::in_session();
     press(&mut signing_out, KeyCode::F(12));
     screens.push(("signing_out", signing_out));
@@ -418,12 +426,16 @@ fn every_screen_in_every_language_fits_80x24_and_40x12() {
         let mut shown = String::new();
         for (name, mut state) in screens_in(language) {
             for (width, height) in SIZES {
-                // At 40 columns the status bar drops the time left to keep the sign-out key.
+                // At 40 columns the status bar drops the time left and the lock key to keep the
+                // sign-out key.
                 let may_drop: Vec<String> = match (&state.screen, width) {
                     (Screen::Session(session), 40) => {
                         let minutes = session.ends_at.saturating_duration_since(state.now).as_secs().div_ceil(60);
                         let (hours, minutes) = (minutes / 60, format!("{:02}", minutes % 60));
-                        vec![tr!(language, "time-left-hours", hours = hours, minutes = minutes)]
+                        vec![
+                            tr!(language, "time-left-hours", hours = hours, minutes = minutes),
+                            tr!(language, "status-lock", key = "F11"),
+                        ]
                     }
                     _ => Vec::new(),
                 };

@@ -226,6 +226,8 @@ pub struct SessionConfig {
     /// How often a running session asks the backend whether its token still holds (a worker
     /// removed by their organisation is signed out within this).
     pub recheck: HumanDuration,
+    /// Wrong PINs at the step-away lock before the worker is signed out.
+    pub pin_attempts: u32,
 }
 
 impl Default for SessionConfig {
@@ -241,6 +243,7 @@ impl Default for SessionConfig {
             kill_grace: HumanDuration::from_secs(3),
             revoke_timeout: HumanDuration::from_secs(3),
             recheck: HumanDuration::from_secs(60),
+            pin_attempts: 3,
         }
     }
 }
@@ -252,11 +255,13 @@ pub struct KeysConfig {
     pub manager: FunctionKey,
     /// Opens the language list on the sign-in screen.
     pub language: FunctionKey,
+    /// In a session: lock it behind a PIN the worker chooses, to step away.
+    pub lock: FunctionKey,
 }
 
 impl Default for KeysConfig {
     fn default() -> Self {
-        Self { sign_out: FunctionKey(12), manager: FunctionKey(9), language: FunctionKey(2) }
+        Self { sign_out: FunctionKey(12), manager: FunctionKey(9), language: FunctionKey(2), lock: FunctionKey(11) }
     }
 }
 
@@ -387,6 +392,8 @@ pub enum InvalidKioskConfig {
     IdleWarningTooLong { warning: HumanDuration, timeout: HumanDuration },
     #[error("{key} must be longer than 0s")]
     ZeroDuration { key: &'static str },
+    #[error("session.pin_attempts = {0} is out of range: use 1 to 10 (default 3)")]
+    PinAttempts(u32),
     #[error("keys.{0} and keys.{1} are both {2}")]
     SameKeys(&'static str, &'static str, FunctionKey),
     #[error("backend.url must be http or https, not {0}")]
@@ -425,7 +432,15 @@ impl ConfigFile for KioskConfig {
                 return Err(Invalid::ZeroDuration { key });
             }
         }
-        let keys = [("sign_out", self.keys.sign_out), ("manager", self.keys.manager), ("language", self.keys.language)];
+        if !(1..=10).contains(&session.pin_attempts) {
+            return Err(Invalid::PinAttempts(session.pin_attempts));
+        }
+        let keys = [
+            ("sign_out", self.keys.sign_out),
+            ("manager", self.keys.manager),
+            ("language", self.keys.language),
+            ("lock", self.keys.lock),
+        ];
         for (index, (name, key)) in keys.iter().enumerate() {
             if let Some((other, _)) = keys[index + 1..].iter().find(|(_, other)| other == key) {
                 return Err(Invalid::SameKeys(name, other, *key));
@@ -571,6 +586,10 @@ mod tests {
         assert!(err.contains("session.max_duration must be longer than 0s"), "{err}");
         let err = kiosk("[keys]\nmanager = \"F12\"\n").unwrap_err();
         assert!(err.contains("keys.sign_out and keys.manager are both F12"), "{err}");
+        let err = kiosk("[keys]\nlock = \"F2\"\n").unwrap_err();
+        assert!(err.contains("keys.language and keys.lock are both F2"), "{err}");
+        let err = kiosk("[session]\npin_attempts = 0\n").unwrap_err();
+        assert!(err.contains("session.pin_attempts = 0 is out of range: use 1 to 10"), "{err}");
         let err = kiosk("[keys]\nlanguage = \"F9\"\n").unwrap_err();
         assert!(err.contains("keys.manager and keys.language are both F9"), "{err}");
     }

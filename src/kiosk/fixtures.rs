@@ -134,6 +134,45 @@ pub fn in_session() -> State {
     state
 }
 
+/// Alex's session with the lock key pressed and `typed` typed as the PIN to choose.
+pub fn pin_choosing(typed: &str) -> State {
+    let mut state = in_session();
+    press(&mut state, KeyCode::F(11));
+    type_text(&mut state, typed);
+    state
+}
+
+/// Alex's session behind the step-away lock with PIN `pin` (hashed as the kiosk would).
+pub fn pin_locked(pin: &str) -> State {
+    let mut state = pin_choosing(pin);
+    press(&mut state, KeyCode::Enter);
+    type_text(&mut state, pin);
+    let effects = press(&mut state, KeyCode::Enter);
+    let sealed = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::SealPin(entry) => Some(crate::pin::seal(entry)),
+            _ => None,
+        })
+        .expect("the confirmed PIN is sealed");
+    update(&mut state, Event::PinSealed(sealed));
+    state
+}
+
+/// Types `pin` at the lock and carries out the comparison it asks for, as the kiosk would.
+pub fn try_pin(state: &mut State, pin: &str) -> Vec<Effect> {
+    type_text(state, pin);
+    let effects = press(state, KeyCode::Enter);
+    let right = effects.iter().find_map(|effect| match effect {
+        Effect::CheckPin { hash, entry } => Some(hash.matches(entry)),
+        _ => None,
+    });
+    match right {
+        Some(right) => update(state, Event::PinChecked(right)),
+        None => effects,
+    }
+}
+
 /// The manager menu over a fresh kiosk.
 pub fn manager_menu() -> State {
     let mut state = fresh();

@@ -13,6 +13,7 @@ use crate::config::{FunctionKey, KioskConfig};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
 use crate::phone::{PhoneError, PhoneNumber};
+use crate::pin::{PinEntry, PinHash, PinRule};
 use crate::secret::OtpCode;
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
@@ -76,6 +77,10 @@ pub enum Event {
     Control(ControlId, Request),
     /// The audit log's recent lines, newest first, for the manager's "Recent events".
     EventsLoaded(Vec<String>),
+    /// The worker's new step-away PIN, hashed (`Effect::SealPin`).
+    PinSealed(PinHash),
+    /// Whether the PIN typed at the lock is the worker's (`Effect::CheckPin`).
+    PinChecked(bool),
 }
 
 /// A backend's answer to the request `id`.
@@ -181,6 +186,13 @@ pub enum Effect {
     /// Answer a status request, after adding what only I/O can tell (the backend probe and
     /// the audit log's last lines).
     AnswerStatus(ControlId, StatusReport),
+    /// Hash a new step-away PIN (slow on purpose: off the loop); answered by `Event::PinSealed`.
+    SealPin(PinEntry),
+    /// Compare a typed PIN with the hash; answered by `Event::PinChecked`.
+    CheckPin {
+        hash: PinHash,
+        entry: PinEntry,
+    },
 }
 
 /// Why the phone form shows an error: the view says it in the screen's language.
@@ -326,6 +338,30 @@ pub struct SessionStatus {
     pub recheck_at: Option<Instant>,
     /// That question, in flight.
     pub rechecking: Option<RequestId>,
+    /// The step-away lock (`keys.lock`): choosing a PIN, or the session covered until it is typed.
+    pub pin: Option<PinLock>,
+}
+
+/// The worker's step-away lock over their running session. The session keeps running (and its
+/// idle and maximum-duration clocks with it); its output is not shown.
+#[derive(Debug, Clone)]
+pub enum PinLock {
+    /// Choosing a PIN: typed once (`first`), then again to confirm.
+    Choosing { first: Option<PinEntry>, entry: PinEntry, problem: Option<PinProblem> },
+    /// Covered until the PIN is typed. `hash` is `None` until it is made; `checking` while a
+    /// typed PIN is compared (or waits for the hash to compare with).
+    Locked { hash: Option<PinHash>, entry: PinEntry, attempts_left: u32, checking: bool, problem: Option<PinProblem> },
+}
+
+/// What the lock screen says about the last PIN typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinProblem {
+    Rule(PinRule),
+    /// The confirmation differed from the first entry.
+    Mismatch,
+    Wrong {
+        attempts_left: u32,
+    },
 }
 
 /// When sessions end by themselves.
@@ -467,6 +503,10 @@ pub struct Settings {
     pub manager_key: FunctionKey,
     /// Opens the language list on the sign-in screen.
     pub language_key: FunctionKey,
+    /// Locks a running session behind a PIN the worker chooses.
+    pub lock_key: FunctionKey,
+    /// Wrong PINs at the lock before the worker is signed out.
+    pub pin_attempts: u32,
     /// The kiosk's language (`language`): every screen's until a worker picks another, and
     /// always the manager screens'.
     pub language: Language,
@@ -495,6 +535,8 @@ impl Settings {
             language,
             languages,
             language_key: config.keys.language,
+            lock_key: config.keys.lock,
+            pin_attempts: config.session.pin_attempts,
             // Parses the default language's messages: the first frame needs them anyway.
             lock_presets: [
                 crate::tr!(language, "lock-preset-out-of-service"),

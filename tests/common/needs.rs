@@ -74,6 +74,11 @@ pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
 pub const SCIM2_TESTER: Need =
     Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };
 
+/// schemathesis, the OpenAPI fuzzer (its `st` is beside the venv's Python); its venv and
+/// version are in `scripts/test`.
+pub const SCHEMATHESIS: Need =
+    Need::PyPi { module: "schemathesis", package: "schemathesis", venv: "venv-schemathesis" };
+
 /// Whether the whole test can run. When a need is unmet: panics under CI, otherwise records
 /// the test as skipped and returns false — the test returns at once.
 pub fn requires(needs: &[Need]) -> bool {

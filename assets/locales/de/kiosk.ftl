@@ -165,3 +165,24 @@ demo-phone-to = An { $phone }
 
 too-small = Terminal zu klein
 too-small-size = nötig { $need }, vorhanden { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } sperren
+pin-choose-title = Sitzung sperren
+pin-choose-intro = Wählen Sie eine PIN mit 4 bis 6 Ziffern und drücken Sie Enter. Sie brauchen sie, um zurückzukommen.
+pin-choose-again = Geben Sie dieselbe PIN noch einmal ein und drücken Sie Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc zurück zur Sitzung · { $key } abmelden
+pin-too-short = Eine PIN hat mindestens 4 Ziffern.
+pin-trivial = Diese PIN ist zu leicht zu erraten. Wählen Sie eine andere.
+pin-mismatch = Die beiden PINs waren nicht gleich. Wählen Sie erneut eine PIN.
+pin-locked-title = Gesperrt von { $name } — PIN eingeben
+pin-checking = PIN wird geprüft…
+pin-wrong = { $attempts ->
+    [one] Falsche PIN. Noch 1 Versuch vor der Abmeldung.
+   *[other] Falsche PIN. Noch { $attempts } Versuche vor der Abmeldung.
+}
+pin-signs-out-in = Automatische Abmeldung in { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter entsperren · { $key } Nicht Sie? Anmelden

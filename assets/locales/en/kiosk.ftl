@@ -189,3 +189,27 @@ demo-phone-to = To { $phone }
 too-small = Terminal too small
 # $need and $have: columns x rows (40x12).
 too-small-size = need { $need }, have { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } lock
+pin-choose-title = Lock your session
+pin-choose-intro = Choose a PIN of 4 to 6 digits and press Enter. You will need it to come back.
+pin-choose-again = Type the same PIN again and press Enter.
+# $digits: one star per digit typed, then _ where the next goes.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc back to your session · { $key } sign out
+pin-too-short = A PIN has at least 4 digits.
+pin-trivial = That PIN is too easy to guess. Choose another.
+pin-mismatch = The two PINs were not the same. Choose a PIN again.
+# $name: the worker's first name and initial, e.g. "Alex R."
+pin-locked-title = Locked by { $name } — enter your PIN
+pin-checking = Checking the PIN…
+pin-wrong = { $attempts ->
+    [one] Wrong PIN. 1 try left before you are signed out.
+   *[other] Wrong PIN. { $attempts } tries left before you are signed out.
+}
+# $time: "45 s" or "4 min"
+pin-signs-out-in = Signs out by itself in { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter unlock · { $key } Not you? Sign in

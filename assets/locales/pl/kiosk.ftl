@@ -168,3 +168,25 @@ demo-phone-to = Do { $phone }
 
 too-small = Terminal za mały
 too-small-size = potrzeba { $need }, jest { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } zablokuj
+pin-choose-title = Zablokuj swoją sesję
+pin-choose-intro = Wybierz PIN z 4–6 cyfr i naciśnij Enter. Będzie potrzebny, aby wrócić.
+pin-choose-again = Wpisz ten sam PIN jeszcze raz i naciśnij Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc powrót do sesji · { $key } wyloguj
+pin-too-short = PIN ma co najmniej 4 cyfry.
+pin-trivial = Ten PIN jest zbyt łatwy do odgadnięcia. Wybierz inny.
+pin-mismatch = Oba PIN-y się różnią. Wybierz PIN jeszcze raz.
+pin-locked-title = Zablokowane przez: { $name } — wpisz swój PIN
+pin-checking = Sprawdzanie PIN-u…
+pin-wrong = { $attempts ->
+    [one] Błędny PIN. Została 1 próba przed wylogowaniem.
+    [few] Błędny PIN. Zostały { $attempts } próby przed wylogowaniem.
+   *[many] Błędny PIN. Zostało { $attempts } prób przed wylogowaniem.
+}
+pin-signs-out-in = Automatyczne wylogowanie za { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter odblokuj · { $key } To nie Ty? Zaloguj się

@@ -148,6 +148,19 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
             Effect::Audit { event, detail } => self.audit.record(event, detail),
             Effect::Answer(id, answer) => self.control.answer(id, answer),
             Effect::AnswerStatus(id, report) => self.control.answer_status(id, report, &self.backend, &self.audit),
+            // Argon2 takes tens of milliseconds on purpose: never on the loop's thread.
+            Effect::SealPin(entry) => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = events.send(Event::PinSealed(crate::pin::seal(&entry)));
+                });
+            }
+            Effect::CheckPin { hash, entry } => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = events.send(Event::PinChecked(hash.matches(&entry)));
+                });
+            }
         }
         Ok(())
     }

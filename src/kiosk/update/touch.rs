@@ -3,7 +3,8 @@
 //! anywhere else cancels. A target does what the key it stands for does (a keypad digit types
 //! it, "New code" is R, "Change number" is Esc); the view says where targets are
 //! (`view::targets`). In a session the mouse is the session's: passed on when its program asked
-//! for it. Any mouse input is activity for every idle timer.
+//! for it. Any mouse input is activity for every idle timer — except at the step-away lock,
+//! where a tap is what its key is, and keys there are no activity (`pin`).
 //!
 //! Which mouse reports the kiosk's terminal sends is decided here too (`mouse_reporting`).
 
@@ -12,7 +13,7 @@ use ratatui::layout::{Position, Rect};
 use vt100::MouseProtocolMode;
 
 use super::{language, manager};
-use crate::kiosk::state::{Effect, KeypadKey, MENU, ManagerStage, Screen, State, Target};
+use crate::kiosk::state::{Effect, KeypadKey, MENU, ManagerStage, Screen, SessionStatus, State, Target};
 use crate::kiosk::view::{session_area, targets};
 
 /// Mouse input at (`mouse.column`, `mouse.row`) of a screen of `area`.
@@ -21,7 +22,7 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent, area: Rect) -> Vec<Effect>
     state.last_key_at = now;
     if let Some(manager) = &mut state.manager {
         manager.last_key = now;
-    } else if let Screen::Session(session) = &mut state.screen {
+    } else if let Screen::Session(session @ SessionStatus { pin: None, .. }) = &mut state.screen {
         let warned = session.idle_warning_shown(&state.settings.limits, now);
         session.last_input = now;
         // A tap that cancels the idle warning is not meant for the session, nor is one on the
@@ -83,8 +84,9 @@ fn activate(state: &mut State, target: Target) -> Vec<Effect> {
 }
 
 /// Which mouse events the kiosk's terminal should report now: presses and releases where the
-/// kiosk has targets (a sign-in form, the manager screens) or an idle warning a tap dismisses;
-/// in a session, what its program asked for (`session`: none, unless it asked); else none.
+/// kiosk has targets (a sign-in form, the manager screens, the step-away lock over a session) or
+/// an idle warning a tap dismisses; in a session, what its program asked for (`session`: none,
+/// unless it asked); else none.
 pub fn mouse_reporting(state: &State, session: MouseProtocolMode) -> MouseProtocolMode {
     let taps = MouseProtocolMode::PressRelease;
     if state.manager.is_some() {
@@ -92,6 +94,7 @@ pub fn mouse_reporting(state: &State, session: MouseProtocolMode) -> MouseProtoc
     }
     match &state.screen {
         Screen::Phone(_) | Screen::Code(_) => taps,
+        Screen::Session(status) if status.pin.is_some() => taps,
         Screen::Session(status) if status.idle_warning_shown(&state.settings.limits, state.now) => taps,
         Screen::Session(_) => session,
         Screen::Welcome { .. } | Screen::SigningOut | Screen::SignedOut { .. } | Screen::Locked => {
@@ -266,6 +269,29 @@ mod tests {
         touch(&mut state, 0, 0, false);
         update(&mut state, Event::Tick(later + Duration::from_secs(50)));
         assert!(state.manager.is_some(), "a touch keeps the manager screens open");
+    }
+
+    #[test]
+    fn the_step_away_pin_is_typed_on_the_keypad_and_a_tap_at_the_lock_is_no_activity() {
+        let pin = |state: &mut State, digits: &str| -> Vec<Effect> {
+            let mut effects: Vec<Effect> = digits.chars().flat_map(|digit| tap(state, key(digit))).collect();
+            effects.extend(tap(state, Target::Key(KeypadKey::Enter)));
+            effects
+        };
+        let mut state = fixtures::pin_choosing("");
+        pin(&mut state, "4827");
+        let effects = pin(&mut state, "4827");
+        assert!(effects.iter().any(|e| matches!(e, Effect::SealPin(_))), "chosen and confirmed: {effects:?}");
+        let mut state = fixtures::pin_locked("4827");
+        let Screen::Session(before) = &state.screen else { unreachable!() };
+        let idle_since = before.last_input;
+        state.now += Duration::from_secs(30);
+        assert_eq!(mouse_reporting(&state, MouseProtocolMode::AnyMotion), MouseProtocolMode::PressRelease);
+        let effects = pin(&mut state, "4827");
+        assert!(matches!(effects[..], [Effect::CheckPin { .. }]), "the PIN is checked: {effects:?}");
+        assert!(!effects.iter().any(|e| matches!(e, Effect::ForwardMouse(_))), "nothing reaches the covered session");
+        let Screen::Session(after) = &state.screen else { unreachable!() };
+        assert_eq!(after.last_input, idle_since, "typing at the lock keeps no session alive, by tap as by key");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod forms;
 pub mod glyphs;
 mod keypad;
 mod languages;
+mod lock;
 pub mod manager;
 mod rows;
 mod session;
@@ -52,7 +53,7 @@ pub(super) fn fold_glyphs(frame: &mut Frame, state: &State) {
 
 fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
     let area = frame.area();
-    if let (Screen::Session(status), Some(screen)) = (&state.screen, session) {
+    if let (Screen::Session(status @ SessionStatus { pin: None, .. }), Some(screen)) = (&state.screen, session) {
         session::draw_session(frame, state, screen, status, SessionRows::Widget);
         return;
     }
@@ -97,6 +98,10 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     match &state.screen {
         Screen::Phone(form) => phone_lines(&mut lines, form, state, language, FormFor::Worker, compact),
         Screen::Code(form) => code_lines(&mut lines, form, state.now, language, compact),
+        // The step-away lock covers the session: its output is not shown.
+        Screen::Session(status @ SessionStatus { pin: Some(pin), .. }) => {
+            lock::lines(&mut lines, pin, status, state, compact)
+        }
         Screen::Welcome { name, .. } | Screen::Session(SessionStatus { name, .. }) => {
             lines.push(Line::from(tr!(language, "welcome", name = name.as_str())).bold().fg(ACCENT));
             lines.push(Line::from(tr!(language, "welcome-starting")));

@@ -26,6 +26,7 @@ pub fn session_paintable(state: &State, screen: &vt100::Screen, area: Rect) -> b
     let Screen::Session(status) = &state.screen else { return false };
     let rows = session_area(area);
     state.manager.is_none()
+        && status.pin.is_none()
         && !status.idle_warning_shown(&state.settings.limits, state.now)
         && rows.height > 0
         && screen.size() == (rows.height, rows.width)
@@ -97,21 +98,26 @@ pub(super) fn draw_session(
         }
     }
 
-    // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
+    // The sign-out key always shows, right-aligned; the lock key and the kiosk name where there
+    // is room.
     let language = state.language;
-    let key = format!(" {} ", tr!(language, "status-sign-out", key = state.settings.sign_out_key.to_string()));
+    let sign_out = tr!(language, "status-sign-out", key = state.settings.sign_out_key.to_string());
+    let lock = tr!(language, "status-lock", key = state.settings.lock_key.to_string());
     let ending_soon = status.ending_soon(state.now);
     let left_text = time_left(language, status.ends_at.saturating_duration_since(state.now));
-    // Drop detail until it fits: the kiosk name first, then the time left; never the key.
-    let room = (area.width as usize).saturating_sub(width(&key));
-    let left = [
+    let names = [
         format!(" {} · {} · {left_text} ", status.name, state.settings.kiosk_name),
         format!(" {} · {left_text} ", status.name),
         format!(" {} ", status.name),
-    ]
-    .into_iter()
-    .find(|text| width(text) <= room)
-    .unwrap_or_default();
+    ];
+    // Drop detail until it fits: the kiosk name first, then the time left, then the lock key;
+    // never the sign-out key.
+    let keys = [format!(" {lock} · {sign_out} "), format!(" {sign_out} ")];
+    let (left, key) = keys
+        .iter()
+        .flat_map(|key| names.iter().map(move |name| (name.clone(), key.clone())))
+        .find(|(name, key)| width(name) + width(key) <= area.width as usize)
+        .unwrap_or_else(|| (String::new(), keys[1].clone()));
     let gap = (area.width as usize).saturating_sub(width(&left) + width(&key));
     let bar = Line::from(vec![
         Span::styled(left, Style::default().bold()),

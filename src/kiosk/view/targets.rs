@@ -7,7 +7,7 @@ use ratatui::widgets::Block;
 
 use super::keypad::{self, Panel};
 use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager};
-use crate::kiosk::state::{PhoneForm, Screen, State, Target};
+use crate::kiosk::state::{PhoneForm, Screen, SessionStatus, State, Target};
 
 const DEMO_PHONE_WIDTH: u16 = 30;
 
@@ -33,13 +33,15 @@ pub(super) fn screen_areas(state: &State, area: Rect) -> ScreenAreas {
     ScreenAreas { main, phone, inner: Block::bordered().inner(main) }
 }
 
-/// The touch panel beside the main screen's form (`inner`), on a sign-in screen that has room
-/// for it: the code screen's buttons, or the worker's language button where there is a choice.
+/// The touch panel beside the main screen's form (`inner`), on a screen where digits are typed
+/// that has room for it: the code screen's buttons, or the worker's language button where there
+/// is a choice. The step-away PIN's screens have the keypad alone.
 pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     let buttons: &[Target] = match &state.screen {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Languages],
         Screen::Phone(_) => &[],
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
+        Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
     };
     keypad::place(inner, buttons)
