@@ -179,7 +179,7 @@ fn the_console_glyph_set_draws_none_of_what_the_console_fonts_lack_and_ascii_dra
     };
     for (name, state) in every_screen(&set_to(GlyphSet::Console)) {
         let console = render(&state, Some(session.screen()), 80, 24);
-        for missing in ['▁', '▏', '✓'] {
+        for missing in ['▁', '▏', '✓', '⌫'] {
             assert!(!console.contains(missing), "{name} draws {missing:?} on the console:\n{console}");
         }
     }

@@ -6,10 +6,12 @@ pub mod screens;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
 
-use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
+use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State, Target};
 use super::update::update;
+use super::view::targets;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
 use crate::config::KioskConfig;
 use crate::locale::Language;
@@ -46,6 +48,29 @@ pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
 
 pub fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|c| press(state, KeyCode::Char(c))).collect()
+}
+
+/// The screen taps land on: 80x24.
+pub const SCREEN: Rect = Rect { x: 0, y: 0, width: 80, height: 24 };
+
+/// A left press (`release`: a release) at (`column`, `row`) of an 80x24 screen, as foot sends
+/// a touch.
+pub fn touch(state: &mut State, column: u16, row: u16, release: bool) -> Vec<Effect> {
+    let kind = if release { MouseEventKind::Up(MouseButton::Left) } else { MouseEventKind::Down(MouseButton::Left) };
+    let mouse = MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE };
+    update(state, Event::Mouse { mouse, area: SCREEN })
+}
+
+/// A tap in the middle of `target` on an 80x24 screen: a press and a release there.
+pub fn tap(state: &mut State, target: Target) -> Vec<Effect> {
+    let (_, place) = targets::targets(state, SCREEN)
+        .into_iter()
+        .find(|(on_screen, _)| *on_screen == target)
+        .unwrap_or_else(|| panic!("{target:?} isn't on the screen"));
+    let (column, row) = (place.x + place.width / 2, place.y + place.height / 2);
+    let mut effects = touch(state, column, row, false);
+    effects.extend(touch(state, column, row, true));
+    effects
 }
 
 /// The id of the last backend request among `effects`.

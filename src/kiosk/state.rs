@@ -37,10 +37,11 @@ pub struct RequestId(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ControlId(pub u64);
 
-/// A key from the kiosk's own terminal, or its new size.
+/// A key or mouse report from the kiosk's own terminal, or its new size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalInput {
     Key(crossterm::event::KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
     Resize { cols: u16, rows: u16 },
 }
 
@@ -48,6 +49,11 @@ pub enum TerminalInput {
 #[derive(Debug)]
 pub enum Event {
     Key(crossterm::event::KeyEvent),
+    /// Mouse input (a tap is a left press, then a release) on a screen of `area`.
+    Mouse {
+        mouse: crossterm::event::MouseEvent,
+        area: ratatui::layout::Rect,
+    },
     /// The clock moved (sent when `State::next_wakeup` asked for it).
     Tick(Instant),
     Reply(Reply),
@@ -166,6 +172,8 @@ pub enum Effect {
     StartSession(Grant),
     /// Pass a key press to the session's terminal.
     ForwardKey(crossterm::event::KeyEvent),
+    /// Pass mouse input to the session's terminal, if its program asked for it.
+    ForwardMouse(crossterm::event::MouseEvent),
     Teardown(SignOutReason),
     /// Wipe the physical screen and its scrollback.
     ClearScreen,
@@ -443,6 +451,33 @@ pub enum MenuItem {
 pub const MENU: [MenuItem; 5] =
     [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
 
+/// A place on the screen that a tap activates (where each one is: `view::targets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A key of the on-screen keypad.
+    Key(KeypadKey),
+    /// "New code" on a code screen: the R key.
+    NewCode,
+    /// "Change number" on a code screen: Esc.
+    ChangeNumber,
+    /// "Language" on the worker's sign-in screen: the language key.
+    Languages,
+    /// A row of the language list: `Settings::languages[row]`.
+    Language(usize),
+    /// A row of the manager's menu: `MENU[row]`.
+    MenuItem(usize),
+    /// A row of the manager's lock messages: a preset, or (last) one's own.
+    LockMessage(usize),
+}
+
+/// What a key of the on-screen keypad types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeypadKey {
+    Digit(char),
+    Backspace,
+    Enter,
+}
+
 impl ManagerMode {
     /// When the clock next matters for these screens.
     pub fn wakeup(&self, now: Instant, idle: Duration) -> Instant {
@@ -585,8 +620,10 @@ pub struct State {
     /// Out of service, with the message shown: no sign-in until unlocked.
     pub locked: Option<String>,
     pub manager: Option<ManagerMode>,
-    /// When a key was last pressed on this kiosk (for `status`).
+    /// When a key was last pressed (or the screen touched) on this kiosk (for `status`).
     pub last_key_at: Instant,
+    /// The target under a finger: pressed, not yet released (drawn highlighted).
+    pub pressed: Option<Target>,
     /// The masked number of the sign-in in progress, kept for the session's status.
     pub pending_phone_masked: String,
     /// The state's label for `status`, and since when it holds.
@@ -612,6 +649,7 @@ impl State {
             locked,
             manager: None,
             last_key_at: now,
+            pressed: None,
             pending_phone_masked: String::new(),
             label_since: ("idle", now),
             requests: Requests::default(),
@@ -694,6 +732,15 @@ impl State {
                 let next = session.idle_warning_at(limits).min(now + to_next_minute.max(SECOND));
                 Some(session.recheck_at.map_or(next, |at| next.min(at)))
             }
+        }
+    }
+
+    /// Whose session is running, for the manager's menu ("Alex Rivera, +1 ••• ••• 0100").
+    pub fn session_owner(&self) -> Option<String> {
+        match &self.screen {
+            Screen::Session(view) => Some(format!("{}, {}", view.name, view.phone_masked)),
+            Screen::Welcome { name, .. } => Some(name.clone()),
+            _ => None,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod dir;
 pub mod env;
 pub mod keys;
+pub mod mouse;
 pub mod procs;
 pub mod pty;
 mod pty_io;

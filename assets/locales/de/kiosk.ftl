@@ -118,6 +118,13 @@ lock-preset-out-of-service = Außer Betrieb
 lock-preset-cleaning = Wegen Reinigung geschlossen
 lock-preset-back-soon = Zurück in 15 Minuten
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Neuer Code
+touch-change-number = Nummer ändern
+touch-language = Sprache
+
 ## The language list
 
 language-title = Sprache

@@ -10,7 +10,7 @@ phone-prompt = Enter your mobile number
 # $region: the region's name (region-name).
 phone-region-hint = numbers without +country are read as { $region }
 phone-hint = Enter: text me a code   Esc: clear
-# $key: the language key (F2). Where a tap target will go.
+# $key: the language key (F2). (On a touch screen, the Language button under the keypad.)
 phone-language-hint = { $key }: Language
 phone-sending = Sending you a code…
 phone-retrying = Trying again in { $seconds } s…
@@ -134,6 +134,16 @@ locked-hint = Sign-in is closed. A store manager can open it ({ $key }).
 lock-preset-out-of-service = Out of service
 lock-preset-cleaning = Closed for cleaning
 lock-preset-back-soon = Back in 15 minutes
+
+## Touch: the keypad and buttons beside a sign-in form
+
+# The keypad's Enter key: at most 5 columns.
+keypad-enter = Enter
+# The buttons under the keypad, at most 21 columns each: a new code (the R key), back to the
+# number (Esc), the language list (the language key).
+touch-new-code = New code
+touch-change-number = Change number
+touch-language = Language
 
 ## The language list
 

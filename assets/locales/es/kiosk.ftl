@@ -117,6 +117,13 @@ lock-preset-out-of-service = Fuera de servicio
 lock-preset-cleaning = Cerrado por limpieza
 lock-preset-back-soon = Volvemos en 15 minutos
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Nuevo código
+touch-change-number = Cambiar número
+touch-language = Idioma
+
 ## The language list
 
 language-title = Idioma

@@ -117,6 +117,13 @@ lock-preset-out-of-service = Hors service
 lock-preset-cleaning = Fermé pour nettoyage
 lock-preset-back-soon = De retour dans 15 minutes
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = OK
+touch-new-code = Nouveau code
+touch-change-number = Changer de numéro
+touch-language = Langue
+
 ## The language list
 
 language-title = Langue

@@ -121,6 +121,13 @@ lock-preset-out-of-service = Nieczynne
 lock-preset-cleaning = Zamknięte — sprzątanie
 lock-preset-back-soon = Wracamy za 15 minut
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Nowy kod
+touch-change-number = Zmień numer
+touch-language = Język
+
 ## The language list
 
 language-title = Język

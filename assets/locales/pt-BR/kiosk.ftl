@@ -120,6 +120,13 @@ lock-preset-out-of-service = Fora de serviço
 lock-preset-cleaning = Fechado para limpeza
 lock-preset-back-soon = Voltamos em 15 minutos
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Novo código
+touch-change-number = Trocar número
+touch-language = Idioma
+
 ## The language list
 
 language-title = Idioma

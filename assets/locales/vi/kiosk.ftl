@@ -111,6 +111,13 @@ lock-preset-out-of-service = Tạm ngưng phục vụ
 lock-preset-cleaning = Đóng cửa để vệ sinh
 lock-preset-back-soon = Quay lại sau 15 phút
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Mã mới
+touch-change-number = Đổi số
+touch-language = Ngôn ngữ
+
 ## The language list
 
 language-title = Ngôn ngữ

@@ -111,6 +111,13 @@ lock-preset-out-of-service = 暂停服务
 lock-preset-cleaning = 清洁中，暂停使用
 lock-preset-back-soon = 15 分钟后回来
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = 确定
+touch-new-code = 重新发送
+touch-change-number = 更换号码
+touch-language = 语言
+
 ## The language list
 
 language-title = 语言

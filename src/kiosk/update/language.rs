@@ -3,8 +3,8 @@
 //! is texted in it) and the session's, until the teardown ends the session and the default
 //! comes back (`Event::TeardownDone`).
 //!
-//! Touch will add a tap target on the sign-in screen's language line: a tap there is
-//! `open_menu`, a tap on a row `choose`. Nothing else needs to change.
+//! On a touch screen the Language button is `open_menu` and a tap on a row `choose`
+//! (`touch`).
 
 use crossterm::event::{KeyCode, KeyEvent};
 

@@ -5,13 +5,14 @@
 //!
 //! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
 //! manager screens, `commands` what the control socket and the manager menu share (reset,
-//! lock, unlock).
+//! lock, unlock), `touch` taps and the mouse.
 
 pub mod commands;
 pub mod language;
 pub mod manager;
 pub mod pin;
 pub mod signin;
+pub mod touch;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::json;
@@ -35,6 +36,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => on_key(state, key),
+        Event::Mouse { mouse, area } => touch::on_mouse(state, mouse, area),
         Event::Tick(now) => {
             state.now = now;
             on_tick(state)

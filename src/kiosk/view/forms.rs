@@ -64,7 +64,7 @@ pub(super) fn phone_lines<'a>(
         lines.push(Line::from(tr!(language, "phone-cancel-hint")).dim());
     } else {
         lines.push(Line::from(tr!(language, "phone-hint")).dim());
-        // The language line: where the touch work's tap target goes (update::language).
+        // The language line (on a touch screen, the Language button beside the form: `keypad`).
         if who == FormFor::Worker && state.settings.languages.len() > 1 {
             let key = state.settings.language_key.to_string();
             lines.push(Line::from(tr!(language, "phone-language-hint", key = key)).fg(ACCENT));

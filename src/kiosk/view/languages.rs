@@ -1,19 +1,25 @@
 //! The language list, over the sign-in screen: each language in its own name (whoever needs
-//! it can read it, whatever the screen's language), the one in use ticked. Each row is where
-//! the touch work's tap target goes (`update::language::choose`).
+//! it can read it, whatever the screen's language), the one in use ticked. Each row is a tap
+//! target (`update::language::choose`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
-use super::ACCENT;
 use super::wrap::wrap;
-use crate::kiosk::state::State;
+use super::{ACCENT, rows};
+use crate::kiosk::state::{State, Target};
 use crate::tr;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize) {
+/// The list in `area`: its box, and each line (the languages' rows, then the hint) where it goes.
+struct Placed {
+    popup: Rect,
+    lines: Vec<(Line<'static>, Rect)>,
+}
+
+fn place(area: Rect, state: &State, selected: usize) -> Placed {
     let language = state.language;
     let languages = &state.settings.languages;
     let rows: Vec<Line> = languages
@@ -22,9 +28,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         .map(|(index, other)| {
             let marker = if index == selected { "▶" } else { " " };
             let tick = if *other == language { " ✓" } else { "" };
+            let lit = index == selected || state.pressed == Some(Target::Language(index));
+            let style = if lit { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() };
+            // The lead in a span of its own: a wrapped name's rows start under the name.
             let lead = format!("{marker} {}  ", index + 1);
-            let style =
-                if index == selected { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() };
             Line::from(vec![Span::styled(lead, style), Span::styled(format!("{}{tick}", other.native_name()), style)])
         })
         .collect();
@@ -36,21 +43,39 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         wide if wide + 1 >= area.width => area.width,
         fitting => fitting,
     };
-    let mut lines = rows;
-    lines.push(hint);
-    let lines = wrap(lines, width.saturating_sub(4).max(1));
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let inner_width = width.saturating_sub(4).max(1);
+    let hint_rows = (wrap(vec![hint.clone()], inner_width).len() as u16).max(1);
+    let count = rows.len() as u16;
+    // A blank row under each language, where there is room: a taller target for a finger.
+    let gap = u16::from(2 * count + hint_rows + 2 <= area.height);
+    let height = ((1 + gap) * count + hint_rows + 2).min(area.height);
     // Rounded down on a screen that just fits it: the kiosk's title stays in sight.
     let y = area.y + (area.height - height).div_ceil(2);
     let popup = Rect { x: area.x + (area.width - width) / 2, y, width, height };
+    let inner = Block::bordered().inner(popup);
+    let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
+    let mut lines = rows;
+    lines.push(hint);
+    let gaps = (0..lines.len()).map(|index| if index < usize::from(count) { gap } else { 0 });
+    let places = rows::stack(padded, lines.iter().zip(gaps));
+    Placed { popup, lines: lines.into_iter().zip(places).collect() }
+}
+
+/// The list's rows, each where it is drawn.
+pub(super) fn targets(area: Rect, state: &State, selected: usize) -> Vec<(Target, Rect)> {
+    let Placed { lines, .. } = place(area, state, selected);
+    let count = state.settings.languages.len();
+    lines.into_iter().take(count).enumerate().map(|(row, (_, place))| (Target::Language(row), place)).collect()
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize) {
+    let Placed { popup, lines } = place(area, state, selected);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(ACCENT))
-        .title(format!(" {} ", tr!(language, "language-title")).bold());
-    let inner = block.inner(popup);
-    let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
+        .title(format!(" {} ", tr!(state.language, "language-title")).bold());
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    frame.render_widget(Paragraph::new(lines), padded);
+    rows::draw(frame, lines);
 }

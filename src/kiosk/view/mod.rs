@@ -1,20 +1,25 @@
 //! Drawing the kiosk: one function per screen, each reading state and nothing else.
-//! `forms` draws the sign-in forms, `languages` the language list over the sign-in screen,
-//! `session` the running session and its status bar, `manager` the manager screens over
-//! whatever is showing. Every word comes from the screen's language (`crate::locale`).
+//! `forms` draws the sign-in forms, `keypad` the touch panel beside them, `languages` the
+//! language list over the sign-in screen, `session` the running session and its status bar,
+//! `manager` the manager screens over whatever is showing; `targets` says where things go
+//! (and where a tap lands), `rows` where a list's lines do. Every word comes from the screen's
+//! language (`crate::locale`).
 
 mod forms;
 pub mod glyphs;
+mod keypad;
 mod languages;
 mod lock;
 pub mod manager;
+mod rows;
 mod session;
+pub mod targets;
 mod wrap;
 
 pub use session::{draw_beside_painted_session, session_area, session_paintable};
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
@@ -28,7 +33,6 @@ use session::SessionRows;
 /// The smallest terminal the kiosk can be used on.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
-const DEMO_PHONE_WIDTH: u16 = 30;
 
 pub(super) const ACCENT: Color = Color::Cyan;
 pub(super) const ERROR: Color = Color::LightRed;
@@ -68,19 +72,13 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), area);
         return;
     }
-    let (main, phone_area) = match &state.demo_phone {
-        Some(_) if area.width >= 70 && area.height >= 16 => {
-            let [main, side] =
-                Layout::horizontal([Constraint::Min(40), Constraint::Length(DEMO_PHONE_WIDTH)]).areas(area);
-            (main, Some(side))
-        }
-        _ => (area, None),
-    };
+    let targets::ScreenAreas { main, phone: phone_area, inner } = targets::screen_areas(state, area);
     let title =
         Line::from(vec![" shiftkey ".bold().fg(ACCENT), Span::raw(format!("· {} ", state.settings.kiosk_name))]);
     let block = Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(title);
-    let inner = block.inner(main);
     frame.render_widget(block, main);
+    // On a sign-in screen with room for it, the touch panel takes the right of the frame.
+    let panel = targets::screen_panel(state, inner);
     let compact = inner.height < 16;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(banner) = &state.banner {
@@ -132,8 +130,12 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
             lines.push(Line::from(tr!(language, "locked-hint", key = key)).dim());
         }
     }
-    let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    let text_area = panel.as_ref().map_or(inner, |panel| panel.form);
+    let padded = pad(text_area, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
     frame.render_widget(Paragraph::new(Text::from(wrap::wrap(lines, padded.width))), padded);
+    if let Some(panel) = &panel {
+        keypad::draw(frame, panel, state.pressed, language);
+    }
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language);
     }
