@@ -1,5 +1,8 @@
 //! Ready-made kiosk states, built through `update` the way events would build them: for the
 //! render benchmarks, the screen snapshots and the state machine's tests. No I/O.
+//! `screens` is every screen a worker or a manager can see, for checks that must hold on all.
+
+pub mod screens;
 
 use std::time::{Duration, Instant};
 
@@ -19,14 +22,22 @@ pub fn settings() -> Settings {
 
 /// The same kiosk, set to speak `language`.
 pub fn settings_in(language: Language) -> Settings {
-    let config = KioskConfig { language, ..KioskConfig::default() };
-    let mut settings = Settings::from_config(&config, Some("xterm-256color"));
+    settings_for(&KioskConfig { language, ..KioskConfig::default() }, "xterm-256color")
+}
+
+/// The same kiosk with `config`, on a terminal of type `term`.
+pub fn settings_for(config: &KioskConfig, term: &str) -> Settings {
+    let mut settings = Settings::from_config(config, Some(term));
     settings.kiosk_name = "store-042-till-3".into();
     settings
 }
 
 pub fn fresh() -> State {
-    State::new(settings(), None, Instant::now())
+    fresh_with(settings())
+}
+
+pub fn fresh_with(settings: Settings) -> State {
+    State::new(settings, None, Instant::now())
 }
 
 pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
@@ -85,14 +96,22 @@ pub fn grant(name: &str, roles: &[&str]) -> Grant {
 
 /// The phone screen with a number typed.
 pub fn phone_typed() -> State {
-    let mut state = fresh();
+    phone_typed_with(settings())
+}
+
+pub fn phone_typed_with(settings: Settings) -> State {
+    let mut state = fresh_with(settings);
     type_text(&mut state, "2065550100");
     state
 }
 
 /// The code screen for +1 206 555 0100.
 pub fn code_screen() -> State {
-    let mut state = phone_typed();
+    code_screen_with(settings())
+}
+
+pub fn code_screen_with(settings: Settings) -> State {
+    let mut state = phone_typed_with(settings);
     let sent = press(&mut state, KeyCode::Enter);
     code_sent(&mut state, &sent, Ok(challenge()));
     state
@@ -100,7 +119,11 @@ pub fn code_screen() -> State {
 
 /// A running session of Alex Rivera's.
 pub fn in_session() -> State {
-    let mut state = code_screen();
+    in_session_with(settings())
+}
+
+pub fn in_session_with(settings: Settings) -> State {
+    let mut state = code_screen_with(settings);
     let sent = type_text(&mut state, "123456");
     verified(&mut state, &sent, Ok(grant("Alex Rivera", &[])));
     update(&mut state, Event::SessionStarted);
@@ -111,7 +134,11 @@ pub fn in_session() -> State {
 
 /// The manager menu over a fresh kiosk.
 pub fn manager_menu() -> State {
-    let mut state = fresh();
+    manager_menu_with(settings())
+}
+
+pub fn manager_menu_with(settings: Settings) -> State {
+    let mut state = fresh_with(settings);
     press(&mut state, KeyCode::F(9));
     type_text(&mut state, "2065550109");
     let sent = press(&mut state, KeyCode::Enter);
@@ -121,6 +148,12 @@ pub fn manager_menu() -> State {
     state
 }
 
+/// Out of service, "Closed for cleaning".
 pub fn locked() -> State {
-    State::new(settings(), Some("Closed for cleaning".into()), Instant::now())
+    locked_with(settings())
+}
+
+pub fn locked_with(settings: Settings) -> State {
+    let message = settings.lock_presets[1].clone();
+    State::new(settings, Some(message), Instant::now())
 }
