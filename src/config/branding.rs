@@ -204,6 +204,26 @@ impl BrandingConfig {
         ]
     }
 
+    /// One line for `check-config`: what is set, and in which languages.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for (key, text) in self.texts() {
+            parts.push(match text {
+                Some(text) => format!("{key} ({})", text.languages()),
+                None => format!("no {key}"),
+            });
+        }
+        parts.insert(1, match &self.logo {
+            Some(path) => format!("logo {} ({} lines)", path.display(), self.logo_lines.len()),
+            None => "no logo".into(),
+        });
+        parts.insert(2, match self.accent {
+            Some(color) => format!("accent {color}"),
+            None => "default accent".into(),
+        });
+        parts.join(", ")
+    }
+
     /// Every text's language tags are the kiosk's, each is one line, and a text given per
     /// language has one in the kiosk's `language` (the fallback for every worker).
     pub fn check(&self, language: Language) -> Result<(), InvalidBranding> {

@@ -354,6 +354,29 @@ pub struct DisplayConfig {
     pub large_digits: LargeDigits,
 }
 
+impl DisplayConfig {
+    /// One line for `check-config`.
+    pub fn summary(&self) -> String {
+        let theme = match self.theme {
+            ThemeName::Default => "default",
+            ThemeName::HighContrast => "high-contrast",
+        };
+        let digits = match self.large_digits {
+            LargeDigits::Auto => "auto (at 100x30 and up)",
+            LargeDigits::On => "on",
+            LargeDigits::Off => "off",
+        };
+        let reader = if self.screen_reader { "on" } else { "off" };
+        let glyphs = match self.glyphs {
+            GlyphSet::Auto => "auto (by TERM)",
+            GlyphSet::Unicode => "unicode",
+            GlyphSet::Console => "console",
+            GlyphSet::Ascii => "ascii",
+        };
+        format!("theme {theme}, screen-reader layout {reader}, large digits {digits}, glyphs {glyphs}")
+    }
+}
+
 impl Default for DisplayConfig {
     fn default() -> Self {
         Self { glyphs: GlyphSet::Auto, theme: ThemeName::Default, screen_reader: false, large_digits: LargeDigits::Auto }
