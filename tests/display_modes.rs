@@ -193,7 +193,12 @@ fn high_contrast_is_white_on_black_with_nothing_dim_and_only_console_colours() {
                 // The cell a wide character covers takes that character's colours on screen.
                 let covered = x > 0 && unicode_width(drawn.buffer[(x - 1, y)].symbol()) > 1;
                 if !session_cell && !covered {
-                    assert!([Color::Gray, Color::White].contains(&cell.fg), "{at}: text in {:?}\n{}", cell.fg, drawn.text());
+                    assert!(
+                        [Color::Gray, Color::White].contains(&cell.fg),
+                        "{at}: text in {:?}\n{}",
+                        cell.fg,
+                        drawn.text()
+                    );
                     assert_eq!(cell.bg, Color::Black, "{at}");
                 }
             }
@@ -418,7 +423,10 @@ fn check_config_shows_the_display_and_the_branding() {
     let (ok, stdout, stderr) = run(&["check-config".as_ref(), "--config".as_ref(), setup.config.as_os_str()]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("display: theme high-contrast, screen-reader layout off, large digits auto"), "{stdout}");
-    assert!(stdout.contains("branding: no title, logo logo.txt (4 lines), accent blue, login_hint (en, es)"), "{stdout}");
+    assert!(
+        stdout.contains("branding: no title, logo logo.txt (4 lines), accent blue, login_hint (en, es)"),
+        "{stdout}"
+    );
 }
 
 /// The real kiosk in a pty, configured with `display`, against a real `shiftkey serve`.

@@ -213,14 +213,20 @@ impl BrandingConfig {
                 None => format!("no {key}"),
             });
         }
-        parts.insert(1, match &self.logo {
-            Some(path) => format!("logo {} ({} lines)", path.display(), self.logo_lines.len()),
-            None => "no logo".into(),
-        });
-        parts.insert(2, match self.accent {
-            Some(color) => format!("accent {color}"),
-            None => "default accent".into(),
-        });
+        parts.insert(
+            1,
+            match &self.logo {
+                Some(path) => format!("logo {} ({} lines)", path.display(), self.logo_lines.len()),
+                None => "no logo".into(),
+            },
+        );
+        parts.insert(
+            2,
+            match self.accent {
+                Some(color) => format!("accent {color}"),
+                None => "default accent".into(),
+            },
+        );
         parts.join(", ")
     }
 

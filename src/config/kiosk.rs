@@ -379,7 +379,12 @@ impl DisplayConfig {
 
 impl Default for DisplayConfig {
     fn default() -> Self {
-        Self { glyphs: GlyphSet::Auto, theme: ThemeName::Default, screen_reader: false, large_digits: LargeDigits::Auto }
+        Self {
+            glyphs: GlyphSet::Auto,
+            theme: ThemeName::Default,
+            screen_reader: false,
+            large_digits: LargeDigits::Auto,
+        }
     }
 }
 

@@ -116,7 +116,9 @@ pub(super) fn phone_lines<'a>(
     if !look.compact {
         let region = region_name(language, &state.settings.region);
         let indent = if look.flat { "" } else { "    " };
-        lines.push(Line::from(format!("{indent}{}", tr!(language, "phone-region-hint", region = region))).style(theme.hint()));
+        lines.push(
+            Line::from(format!("{indent}{}", tr!(language, "phone-region-hint", region = region))).style(theme.hint()),
+        );
         if look.spaced() {
             lines.push(Line::default());
         }
@@ -262,7 +264,9 @@ pub(super) fn code_lines<'a>(
         if now >= form.resend_at {
             lines.push(Line::from(tr!(language, "code-resend-hint")));
         } else if !look.flat {
-            lines.push(Line::from(tr!(language, "code-resend-wait", time = clock(form.resend_at - now))).style(theme.hint()));
+            lines.push(
+                Line::from(tr!(language, "code-resend-wait", time = clock(form.resend_at - now))).style(theme.hint()),
+            );
         }
     }
     lines.push(Line::from(tr!(language, "code-back-hint")).style(theme.hint()));

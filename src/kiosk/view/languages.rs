@@ -54,7 +54,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, selected: usize
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(state.settings.theme.accent_border())
-        .title(Span::styled(format!(" {} ", tr!(language, "language-title")), Style::default().add_modifier(Modifier::BOLD)));
+        .title(Span::styled(
+            format!(" {} ", tr!(language, "language-title")),
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
     let inner = block.inner(popup);
     let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
     clear(frame, popup, state);

@@ -52,8 +52,8 @@ fn bitmap(cell: Cell) -> Option<[&'static str; HEIGHT]> {
 pub(super) fn rows(cells: &[Cell], width: u16) -> Option<Vec<String>> {
     let bitmaps: Vec<[&str; HEIGHT]> = cells.iter().map(|cell| bitmap(*cell)).collect::<Option<_>>()?;
     [2, 1].into_iter().find_map(|scale| {
-        let columns: usize = bitmaps.iter().map(|b| b[0].len() * scale).sum::<usize>()
-            + scale * bitmaps.len().saturating_sub(1);
+        let columns: usize =
+            bitmaps.iter().map(|b| b[0].len() * scale).sum::<usize>() + scale * bitmaps.len().saturating_sub(1);
         (columns <= usize::from(width)).then(|| draw(&bitmaps, scale))
     })
 }
