@@ -126,8 +126,14 @@ pub(super) fn draw_session(
         let left = status.idle_deadline(&state.settings.limits).saturating_duration_since(state.now);
         let seconds = left.as_secs_f64().ceil() as u64;
         match state.settings.screen_reader {
-            // Every ten seconds, not every one: a screen reader speaks each change.
-            true => draw_flat_idle_warning(frame, terminal_area, state, seconds.div_ceil(10) * 10),
+            // Every ten seconds (never more than is left), then the last ten: a screen reader
+            // speaks each change.
+            true => draw_flat_idle_warning(
+                frame,
+                terminal_area,
+                state,
+                if seconds > 10 { seconds / 10 * 10 } else { seconds },
+            ),
             false => draw_idle_warning(frame, terminal_area, state, seconds),
         }
     }

@@ -141,9 +141,12 @@ impl Theme {
         )
     }
 
-    /// The status bar's sign-out key, set off from the bar.
+    /// The status bar's sign-out key, set off from the bar: reversed against it.
     pub fn status_key(self) -> Style {
-        Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        self.pick(
+            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            Self::emphasis().remove_modifier(Modifier::REVERSED),
+        )
     }
 
     /// The "Are you still there?" box.
