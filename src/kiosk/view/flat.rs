@@ -5,14 +5,16 @@
 //! changes only when something happened, and then by whole sentences.
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use super::session::{self, SessionRows};
 use super::{
-    Focus, Look, branding, clear, demo_code_line, languages, manager, render_flat, screen_language, screen_lines,
-    too_small,
+    Focus, Look, branding, clear, demo_code_line, flat_height, languages, manager, render_flat, screen_language,
+    screen_lines, too_small,
 };
 use crate::kiosk::state::{ManagerStage, Screen, State};
+use crate::locale::Language;
 use crate::tr;
 
 pub(super) fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>) {
@@ -27,14 +29,24 @@ pub(super) fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Scr
     }
     // Whatever was under the manager screens (a session) is not read out with them.
     clear(frame, area, state);
+    let spacious = Look { compact: false, flat: true, large_width: None };
+    let (mut lines, mut focus) = screen(state, area, language, &spacious);
+    if flat_height(&lines, area.width) > area.height {
+        // Too little room: the optional lines go (hints, the store's texts), as in the boxed layout.
+        (lines, focus) = screen(state, area, language, &Look { compact: true, ..spacious });
+    }
+    render_flat(frame, area, lines, Some(focus));
+}
+
+/// The screen's heading and lines, and its focus.
+fn screen<'a>(state: &'a State, area: Rect, language: Language, look: &Look) -> (Vec<Line<'a>>, Focus) {
     let theme = state.settings.theme;
-    let look = Look { compact: false, flat: true, large_width: None };
     let kiosk = &state.settings.kiosk_name;
     let (heading, (body, focus)) = match (&state.manager, &state.screen) {
         (Some(manager), _) => {
             let language = state.settings.language;
             let badge = tr!(language, "manager-badge");
-            let (mut lines, focus) = manager::lines(manager, state, language, area.height.saturating_sub(2), &look);
+            let (mut lines, focus) = manager::lines(manager, state, language, area.height.saturating_sub(2), look);
             // The demo phone isn't drawn here: a manager's code is read from this line.
             let demo = matches!(manager.stage, ManagerStage::Code(_)).then(|| demo_code_line(state, language));
             let focus = match demo.flatten() {
@@ -54,10 +66,9 @@ pub(super) fn draw(frame: &mut Frame, state: &State, session: Option<&vt100::Scr
         }
         _ => {
             let title = branding::title(state, language);
-            (Line::from(format!("{title} · {kiosk}")).style(theme.title()), screen_lines(state, language, &look, false))
+            (Line::from(format!("{title} · {kiosk}")).style(theme.title()), screen_lines(state, language, look, false))
         }
     };
     let lines: Vec<Line> = std::iter::once(heading).chain(body).collect();
-    let focus = Focus { line: focus.line + 1, ..focus };
-    render_flat(frame, area, lines, Some(focus));
+    (lines, Focus { line: focus.line + 1, ..focus })
 }
