@@ -207,6 +207,20 @@ fn high_contrast_is_white_on_black_with_nothing_dim_and_only_console_colours() {
 }
 
 #[test]
+fn every_theme_keeps_to_the_console_s_sixteen_colours() {
+    for toml in ["", "[branding]\naccent = \"bright-magenta\"", "[display]\nlarge_digits = \"on\""] {
+        for (name, state) in screens(&settings(toml)) {
+            for (width, height) in SIZES {
+                for cell in &draw(&state, width, height).buffer.content {
+                    let colours = (cell.fg, cell.bg);
+                    assert!(console_colour(cell.fg) && console_colour(cell.bg), "{name} {width}x{height}: {colours:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn high_contrast_says_each_error_in_words_in_bold_white_and_the_default_theme_is_as_it_was() {
     let high = settings("[display]\ntheme = \"high-contrast\"");
     let default = settings("");

@@ -246,8 +246,7 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     // The store's logo above the sign-in forms, where it fits with them.
     if matches!(state.screen, Screen::Phone(_) | Screen::Code(_)) && !compact {
         let logo = branding::logo_lines(state, padded.width);
-        let needs = flat_height(&lines, padded.width) + logo.len() as u16 + 1;
-        if !logo.is_empty() && needs <= padded.height {
+        if !logo.is_empty() && flat_height(&lines, padded.width) + (logo.len() as u16) < padded.height {
             lines.splice(0..0, logo.into_iter().chain([Line::default()]));
         }
     }
