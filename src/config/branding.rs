@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use unicode_width::UnicodeWidthStr;
 
@@ -37,12 +39,33 @@ pub struct BrandingConfig {
 
 /// A text given once for every language, or per language: `help = "…"`, or `help.es = "…"`
 /// with `help.en = "…"`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LocalizedText {
     Plain(String),
     /// Language tag → text; the tags are checked by [`BrandingConfig::check`].
     PerLanguage(BTreeMap<String, String>),
+}
+
+impl<'de> Deserialize<'de> for LocalizedText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = LocalizedText;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a text, or a table of language tag = text (help.es = \"…\")")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LocalizedText, E> {
+                Ok(LocalizedText::Plain(text.into()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LocalizedText, A::Error> {
+                BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(LocalizedText::PerLanguage)
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
 }
 
 impl LocalizedText {
@@ -310,6 +333,8 @@ mod tests {
         assert!(err.to_string().starts_with("branding.privacy must be one line"), "{err}");
         let err = branding("help.es = \"Pregunte\"").check(Language::English).unwrap_err();
         assert_eq!(err.to_string(), "branding.help has no text for the kiosk's language \"en\": add help.en");
+        let err = toml::from_str::<BrandingConfig>("help = 5").unwrap_err().to_string();
+        assert!(err.contains("expected a text, or a table of language tag = text"), "{err}");
         let err = toml::from_str::<BrandingConfig>("accent = \"pink\"").unwrap_err().to_string();
         assert!(err.contains("branding.accent: unknown colour \"pink\""), "{err}");
         assert!(err.contains("bright-white"), "{err}");

@@ -20,7 +20,7 @@ pub use session::{draw_beside_painted_session, session_area, session_paintable};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Stylize;
-use ratatui::text::{Line, Span, Text};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::state::{Screen, SessionStatus, SignOutProblem, State};
@@ -237,20 +237,27 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     frame.render_widget(block, main);
     let compact = inner.height < 16;
     let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
-    let look = Look { compact, flat: false, large_width: large_digits_width(state, area, padded.width) };
-    let (mut lines, _) = screen_lines(state, language, &look, phone_area.is_some());
-    if look.large_width.is_some() && flat_height(&lines, padded.width) > padded.height {
+    // Large digits and the logo are for the sign-in forms, where they fit with them.
+    let form = matches!(state.screen, Screen::Phone(_) | Screen::Code(_));
+    let large_width = large_digits_width(state, area, padded.width).filter(|_| form);
+    let look = Look { compact, flat: false, large_width };
+    let wrapped = |look: &Look| {
+        Paragraph::new(screen_lines(state, language, look, phone_area.is_some()).0).wrap(Wrap { trim: false })
+    };
+    let mut content = wrapped(&look);
+    let rows = |content: &Paragraph| u16::try_from(content.line_count(padded.width)).unwrap_or(u16::MAX);
+    if large_width.is_some() && rows(&content) > padded.height {
         // Large digits don't fit with the rest: the text's size, then.
-        lines = screen_lines(state, language, &Look { large_width: None, ..look }, phone_area.is_some()).0;
+        content = wrapped(&Look { large_width: None, ..look });
     }
-    // The store's logo above the sign-in forms, where it fits with them.
-    if matches!(state.screen, Screen::Phone(_) | Screen::Code(_)) && !compact {
-        let logo = branding::logo_lines(state, padded.width);
-        if !logo.is_empty() && flat_height(&lines, padded.width) + (logo.len() as u16) < padded.height {
-            lines.splice(0..0, logo.into_iter().chain([Line::default()]));
-        }
+    let logo = if form && !compact { branding::logo_lines(state, padded.width) } else { Vec::new() };
+    let logo_rows = logo.len() as u16 + 1;
+    let mut content_area = padded;
+    if !logo.is_empty() && rows(&content) + logo_rows <= padded.height {
+        frame.render_widget(Paragraph::new(logo), Rect { height: logo_rows, ..padded });
+        content_area = Rect { y: padded.y + logo_rows, height: padded.height - logo_rows, ..padded };
     }
-    frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
+    frame.render_widget(content, content_area);
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language, state);
     }
