@@ -93,13 +93,25 @@ pub(super) fn clear(frame: &mut Frame, area: Rect, state: &State) {
     state.settings.theme.paint_base(frame.buffer_mut(), area);
 }
 
-/// Rows `lines` take when wrapped to `width`.
+/// Rows `lines` take when wrapped to `width`: one for each line that fits (all of them, on a
+/// wide terminal), and only the others put through the word wrapper.
 pub(super) fn flat_height(lines: &[Line], width: u16) -> u16 {
-    if lines.is_empty() || width == 0 {
-        return 0;
-    }
-    let count = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(width);
-    u16::try_from(count).unwrap_or(u16::MAX)
+    let rows: usize = lines
+        .iter()
+        .map(|line| match line.width() <= usize::from(width) {
+            true => 1,
+            false => Paragraph::new(line.clone()).wrap(Wrap { trim: false }).line_count(width),
+        })
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// `lines` as a paragraph `width` columns wide, wrapped only if one is wider: the word wrapper
+/// costs more than drawing lines as they are (the large digits' rows most: BENCHMARKS.md, 7).
+fn paragraph(lines: Vec<Line<'_>>, width: u16) -> Paragraph<'_> {
+    let wraps = lines.iter().any(|line| line.width() > usize::from(width));
+    let paragraph = Paragraph::new(lines);
+    if wraps { paragraph.wrap(Wrap { trim: false }) } else { paragraph }
 }
 
 /// Draws `lines` wrapped in `area`, and the terminal's cursor at `focus` (if it is in sight).
@@ -110,7 +122,7 @@ pub(super) fn render_flat(frame: &mut Frame, area: Rect, lines: Vec<Line>, focus
             frame.set_cursor_position((area.x + focus.column % area.width, area.y + row));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(paragraph(lines, area.width), area);
 }
 
 /// The language a screen speaks: "Signed out" speaks to the worker who just left, in their
@@ -241,23 +253,21 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     let form = matches!(state.screen, Screen::Phone(_) | Screen::Code(_));
     let large_width = large_digits_width(state, area, padded.width).filter(|_| form);
     let look = Look { compact, flat: false, large_width };
-    let wrapped = |look: &Look| {
-        Paragraph::new(screen_lines(state, language, look, phone_area.is_some()).0).wrap(Wrap { trim: false })
-    };
-    let mut content = wrapped(&look);
-    let rows = |content: &Paragraph| u16::try_from(content.line_count(padded.width)).unwrap_or(u16::MAX);
-    if large_width.is_some() && rows(&content) > padded.height {
+    let (mut lines, _) = screen_lines(state, language, &look, phone_area.is_some());
+    let mut rows = flat_height(&lines, padded.width);
+    if large_width.is_some() && rows > padded.height {
         // Large digits don't fit with the rest: the text's size, then.
-        content = wrapped(&Look { large_width: None, ..look });
+        lines = screen_lines(state, language, &Look { large_width: None, ..look }, phone_area.is_some()).0;
+        rows = flat_height(&lines, padded.width);
     }
     let logo = if form && !compact { branding::logo_lines(state, padded.width) } else { Vec::new() };
     let logo_rows = logo.len() as u16 + 1;
     let mut content_area = padded;
-    if !logo.is_empty() && rows(&content) + logo_rows <= padded.height {
+    if !logo.is_empty() && rows + logo_rows <= padded.height {
         frame.render_widget(Paragraph::new(logo), Rect { height: logo_rows, ..padded });
         content_area = Rect { y: padded.y + logo_rows, height: padded.height - logo_rows, ..padded };
     }
-    frame.render_widget(content, content_area);
+    frame.render_widget(paragraph(lines, padded.width), content_area);
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language, state);
     }
