@@ -10,7 +10,7 @@ mod psf;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use shiftkey::config::{GlyphSet, KioskConfig};
+use shiftkey::config::{GlyphSet, KioskConfig, LargeDigits, ThemeName};
 use shiftkey::kiosk::fixtures::{self, screens::every_screen};
 use shiftkey::kiosk::state::Settings;
 use shiftkey::kiosk::view::glyphs::Glyphs;
@@ -39,12 +39,21 @@ fn fonts() -> Option<Vec<(&'static str, BTreeSet<char>)>> {
 /// the terminal has every font: on the console, the admin's mistake). A theme is one more
 /// `flat_map` here.
 fn console_configs() -> Vec<(String, KioskConfig)> {
+    let layouts = [(false, LargeDigits::Auto), (false, LargeDigits::On), (true, LargeDigits::Auto)];
     GlyphSet::ALL
         .into_iter()
-        .map(|glyphs| {
+        .flat_map(|glyphs| ThemeName::ALL.into_iter().map(move |theme| (glyphs, theme)))
+        .flat_map(|(glyphs, theme)| layouts.into_iter().map(move |layout| (glyphs, theme, layout)))
+        .map(|(glyphs, theme, (screen_reader, large_digits))| {
             let mut config = KioskConfig::default();
             config.display.glyphs = glyphs;
-            (format!("glyphs {glyphs:?}"), config)
+            config.display.theme = theme;
+            config.display.screen_reader = screen_reader;
+            config.display.large_digits = large_digits;
+            let name = format!(
+                "glyphs {glyphs:?}, theme {theme:?}, screen reader {screen_reader}, large digits {large_digits:?}"
+            );
+            (name, config)
         })
         .filter(|(_, config)| settings(config).glyphs != Glyphs::Unicode)
         .collect()

@@ -8,8 +8,9 @@ use zeroize::Zeroizing;
 
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
+use super::view::theme::Theme;
 use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
-use crate::config::{FunctionKey, KioskConfig};
+use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
 use crate::phone::{PhoneError, PhoneNumber};
@@ -498,6 +499,14 @@ pub struct Settings {
     pub backend_kind: &'static str,
     /// The characters the terminal can show.
     pub glyphs: Glyphs,
+    /// The colours and text styles (`display.theme`, `branding.accent`).
+    pub theme: Theme,
+    /// The flat layout for console screen readers (`display.screen_reader`).
+    pub screen_reader: bool,
+    /// When the number and the code are drawn in large digits.
+    pub large_digits: LargeDigits,
+    /// The store's title, logo and texts (`[branding]`, the logo read at load).
+    pub branding: BrandingConfig,
     pub region: String,
     pub sign_out_key: FunctionKey,
     pub manager_key: FunctionKey,
@@ -532,6 +541,10 @@ impl Settings {
             Language::ALL.into_iter().filter(|other| *other == language || glyphs.shows(other.script())).collect();
         Settings {
             glyphs,
+            theme: Theme::from_config(&config.display, config.branding.accent),
+            screen_reader: config.display.screen_reader,
+            large_digits: config.display.large_digits,
+            branding: config.branding.clone(),
             language,
             languages,
             language_key: config.keys.language,

@@ -161,6 +161,16 @@ demo-phone-intro = Von der Demo gesendete SMS
 demo-phone-empty = Noch keine Nachrichten
 demo-phone-to = An { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Fehler: { $message }
+field-phone = Handynummer:
+field-code = Code:
+code-expires-in-minutes = { $minutes ->
+    [one] Der Code läuft in 1 Minute ab.
+   *[other] Der Code läuft in { $minutes } Minuten ab.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal zu klein

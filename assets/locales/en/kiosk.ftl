@@ -184,6 +184,19 @@ demo-phone-intro = Texts sent by the demo
 demo-phone-empty = No messages yet
 demo-phone-to = To { $phone }
 
+## Errors in words, and the screen-reader layout
+
+# Before an error where colour alone can't say it's one (high contrast, a screen reader).
+error-label = Error: { $message }
+# The screen-reader layout's fields: a label, then what was typed.
+field-phone = Mobile number:
+field-code = Code:
+# The screen-reader layout says the code's time left once a minute, as a sentence.
+code-expires-in-minutes = { $minutes ->
+    [one] The code expires in 1 minute.
+   *[other] The code expires in { $minutes } minutes.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal too small

@@ -160,6 +160,16 @@ demo-phone-intro = SMS enviados por la demo
 demo-phone-empty = Aún no hay mensajes
 demo-phone-to = Para { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Error: { $message }
+field-phone = Número de móvil:
+field-code = Código:
+code-expires-in-minutes = { $minutes ->
+    [one] El código caduca en 1 minuto.
+   *[other] El código caduca en { $minutes } minutos.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal demasiado pequeña

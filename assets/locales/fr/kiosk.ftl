@@ -160,6 +160,16 @@ demo-phone-intro = SMS envoyés par la démo
 demo-phone-empty = Aucun message
 demo-phone-to = À { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Erreur : { $message }
+field-phone = Numéro de portable :
+field-code = Code :
+code-expires-in-minutes = { $minutes ->
+    [one] Le code expire dans 1 minute.
+   *[other] Le code expire dans { $minutes } minutes.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal trop petit

@@ -164,6 +164,18 @@ demo-phone-intro = SMS-y wysłane przez demo
 demo-phone-empty = Brak wiadomości
 demo-phone-to = Do { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Błąd: { $message }
+field-phone = Numer komórki:
+field-code = Kod:
+code-expires-in-minutes = { $minutes ->
+    [one] Kod wygaśnie za 1 minutę.
+    [few] Kod wygaśnie za { $minutes } minuty.
+    [many] Kod wygaśnie za { $minutes } minut.
+   *[other] Kod wygaśnie za { $minutes } minut.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal za mały

@@ -163,6 +163,16 @@ demo-phone-intro = SMS enviados pela demo
 demo-phone-empty = Nenhuma mensagem ainda
 demo-phone-to = Para { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Erro: { $message }
+field-phone = Número do celular:
+field-code = Código:
+code-expires-in-minutes = { $minutes ->
+    [one] O código expira em 1 minuto.
+   *[other] O código expira em { $minutes } minutos.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal pequeno demais

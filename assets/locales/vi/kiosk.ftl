@@ -154,6 +154,13 @@ demo-phone-intro = Tin nhắn demo đã gửi
 demo-phone-empty = Chưa có tin nhắn
 demo-phone-to = Tới { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Lỗi: { $message }
+field-phone = Số điện thoại di động:
+field-code = Mã:
+code-expires-in-minutes = Mã hết hạn sau { $minutes } phút.
+
 ## A terminal too small for the kiosk
 
 too-small = Màn hình quá nhỏ

@@ -154,6 +154,13 @@ demo-phone-intro = 演示发送的短信
 demo-phone-empty = 暂无消息
 demo-phone-to = 发送至 { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = 错误：{ $message }
+field-phone = 手机号码：
+field-code = 验证码：
+code-expires-in-minutes = 验证码将在 { $minutes } 分钟后过期。
+
 ## A terminal too small for the kiosk
 
 too-small = 终端太小

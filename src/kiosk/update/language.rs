@@ -209,7 +209,7 @@ mod tests {
     fn settings(language: &str, glyphs: GlyphSet) -> Settings {
         let config = KioskConfig::from_toml(&format!("language = \"{language}\""), std::path::Path::new("k.toml"))
             .expect("a valid config");
-        let config = KioskConfig { display: crate::config::DisplayConfig { glyphs }, ..config };
+        let config = KioskConfig { display: crate::config::DisplayConfig { glyphs, ..Default::default() }, ..config };
         Settings::from_config(&config, None)
     }
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use ratatui::style::Stylize;
 use ratatui::text::Line;
 
-use super::{ACCENT, ERROR};
+use super::forms::error_words;
+use super::{Focus, Look};
 use crate::kiosk::state::{PinLock, PinProblem, SessionStatus, State};
 use crate::locale::Language;
 use crate::pin::{MAX_DIGITS, PinEntry, PinRule};
@@ -45,50 +45,64 @@ fn duration_text(language: Language, left: Duration) -> String {
     }
 }
 
+/// The lock's lines; the focus is on the PIN being typed.
 pub(super) fn lines<'a>(
     lines: &mut Vec<Line<'a>>,
     lock: &PinLock,
     status: &SessionStatus,
     state: &State,
-    compact: bool,
-) {
+    look: &Look,
+) -> Focus {
     let language = state.language;
+    let theme = state.settings.theme;
     let gap = |lines: &mut Vec<Line<'a>>| {
-        if !compact {
+        if look.spaced() {
             lines.push(Line::default());
         }
+    };
+    let problem_line =
+        |problem| Line::from(error_words(state, language, problem_text(language, problem))).style(theme.error());
+    let field_line = |lines: &mut Vec<Line<'a>>, entry: &PinEntry| {
+        let text = tr!(language, "pin-field", digits = field(entry));
+        // The cursor on the "_" where the next digit goes.
+        let column = Line::from(text.as_str()).width().saturating_sub(1) as u16;
+        let focus = Focus { line: lines.len(), column };
+        lines.push(Line::from(text).style(theme.strong()));
+        focus
     };
     let sign_out = state.settings.sign_out_key.to_string();
     match lock {
         PinLock::Choosing { first, entry, problem } => {
-            lines.push(Line::from(tr!(language, "pin-choose-title")).bold().fg(ACCENT));
+            lines.push(Line::from(tr!(language, "pin-choose-title")).style(theme.title()));
             gap(lines);
             let ask =
                 if first.is_some() { tr!(language, "pin-choose-again") } else { tr!(language, "pin-choose-intro") };
             lines.push(Line::from(ask));
             gap(lines);
-            lines.push(Line::from(tr!(language, "pin-field", digits = field(entry))).bold());
+            let focus = field_line(lines, entry);
             if let Some(problem) = problem {
-                lines.push(Line::from(problem_text(language, *problem)).bold().fg(ERROR));
+                lines.push(problem_line(*problem));
             }
             gap(lines);
-            lines.push(Line::from(tr!(language, "pin-choose-keys", key = sign_out)));
+            lines.push(Line::from(tr!(language, "pin-choose-keys", key = sign_out)).style(theme.hint()));
+            focus
         }
         PinLock::Locked { entry, checking, problem, .. } => {
             let name = short_name(&status.name);
-            lines.push(Line::from(tr!(language, "pin-locked-title", name = name)).bold().fg(ACCENT));
+            lines.push(Line::from(tr!(language, "pin-locked-title", name = name)).style(theme.title()));
             gap(lines);
-            lines.push(Line::from(tr!(language, "pin-field", digits = field(entry))).bold());
+            let focus = field_line(lines, entry);
             if *checking {
                 lines.push(Line::from(tr!(language, "pin-checking")));
             } else if let Some(problem) = problem {
-                lines.push(Line::from(problem_text(language, *problem)).bold().fg(ERROR));
+                lines.push(problem_line(*problem));
             }
             gap(lines);
             let deadline = status.idle_deadline(&state.settings.limits).min(status.ends_at);
             let left = duration_text(language, deadline.saturating_duration_since(state.now));
             lines.push(Line::from(tr!(language, "pin-signs-out-in", time = left)));
-            lines.push(Line::from(tr!(language, "pin-locked-keys", key = sign_out)));
+            lines.push(Line::from(tr!(language, "pin-locked-keys", key = sign_out)).style(theme.hint()));
+            focus
         }
     }
 }

@@ -37,6 +37,10 @@ pub(super) fn screen_areas(state: &State, area: Rect) -> ScreenAreas {
 /// that has room for it: the code screen's buttons, or the worker's language button where there
 /// is a choice. The step-away PIN's screens have the keypad alone.
 pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
+    // The screen-reader layout draws no boxes, so no keypad either: nothing to tap.
+    if state.settings.screen_reader {
+        return None;
+    }
     let buttons: &[Target] = match &state.screen {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Languages],
         Screen::Phone(_) => &[],
@@ -50,6 +54,10 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
 /// Every tap target on the screen `state` draws in `area`, and where it is. What is drawn over
 /// the rest (the manager screens, the language list) has the only targets.
 pub fn targets(state: &State, area: Rect) -> Vec<(Target, Rect)> {
+    // The screen-reader layout is flat: nothing is where the boxed layout's targets are.
+    if state.settings.screen_reader {
+        return Vec::new();
+    }
     if state.manager.is_some() {
         return manager::targets(state, area);
     }
