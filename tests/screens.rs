@@ -154,6 +154,8 @@ fn session_status_bar_is_coloured() {
 fn locked_and_manager_screens() {
     let s = fixtures::locked();
     snapshot_all_sizes("locked", &s, None);
+    snapshot_all_sizes("out_of_service_audit_log", &fixtures::out_of_service(true, false), None);
+    snapshot_all_sizes("out_of_service_state_dir", &fixtures::out_of_service(false, true), None);
     let mut s = state();
     press(&mut s, KeyCode::F(9));
     snapshot_all_sizes("manager_phone", &s, None);
@@ -176,6 +178,7 @@ fn every_screen() -> Vec<(&'static str, State)> {
         ("session", fixtures::in_session()),
         ("manager_menu", fixtures::manager_menu()),
         ("locked", fixtures::locked()),
+        ("out_of_service", fixtures::out_of_service(true, true)),
     ]
 }
 
@@ -267,6 +270,8 @@ fn screens_in(language: Language) -> Vec<(&'static str, State)> {
     update(&mut signed_out, Event::TeardownDone(outcome));
     screens.push(("signed_out_with_problems", signed_out));
     screens.push(("locked", fixtures::locked()));
+    screens.push(("out_of_service_audit_log", fixtures::out_of_service(true, false)));
+    screens.push(("out_of_service_state_dir", fixtures::out_of_service(false, true)));
     let mut manager_phone = state();
     press(&mut manager_phone, KeyCode::F(9));
     screens.push(("manager_phone", manager_phone));

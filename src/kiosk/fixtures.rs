@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
+use super::state::{Answer, Effect, Event, Faults, Reply, RequestId, Settings, State};
 use super::update::update;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
 use crate::config::KioskConfig;
@@ -123,4 +123,16 @@ pub fn manager_menu() -> State {
 
 pub fn locked() -> State {
     State::new(settings(), Some("Closed for cleaning".into()), Instant::now())
+}
+
+/// A fresh kiosk out of service by itself: it can't write its audit log (a full disk), or its
+/// state dir (a read-only file system).
+pub fn out_of_service(audit_log: bool, state_dir: bool) -> State {
+    let mut state = fresh();
+    let faults = Faults {
+        audit_log: audit_log.then(|| "No space left on device (os error 28)".into()),
+        state_dir: state_dir.then(|| "/run/shiftkey: Read-only file system (os error 30)".into()),
+    };
+    update(&mut state, Event::Faults(faults));
+    state
 }

@@ -6,6 +6,7 @@ pub mod hostile;
 pub mod idp;
 pub mod needs;
 pub mod scim;
+pub mod tmpfs;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -340,6 +341,29 @@ impl KioskSetup {
             100,
             30,
         )
+    }
+
+    /// Keeps the audit log at `path` instead (before the kiosk starts).
+    pub fn set_audit_log(&mut self, path: PathBuf) {
+        self.set_key("audit_log", &format!("{path:?}"));
+        self.audit = path;
+    }
+
+    /// Keeps the crash-recovery record (and the lock) in `dir` instead.
+    pub fn set_state_dir(&mut self, dir: &Path) {
+        self.set_key("state_dir", &format!("{dir:?}"));
+    }
+
+    /// Rewrites the config's top-level `key = ...` line.
+    fn set_key(&self, key: &str, value: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let prefix = format!("{key} = ");
+        assert!(text.lines().any(|l| l.starts_with(&prefix)), "no {key} in the config");
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| if l.starts_with(&prefix) { format!("{prefix}{value}") } else { l.to_string() })
+            .collect();
+        std::fs::write(&self.config, lines.join("\n") + "\n").unwrap();
     }
 
     pub fn audit_text(&self) -> String {

@@ -23,7 +23,7 @@ use self::display::{KioskDisplay, WIPE_SCREEN};
 use super::input::TerminalReader;
 use super::pacer::{FramePacer, Pace};
 use super::session_paint::SessionPainter;
-use super::state::{Event, Settings, State, TerminalInput};
+use super::state::{Event, Faults, Settings, State, TerminalInput};
 use super::update::update;
 use super::{status, view};
 use crate::audit::AuditLog;
@@ -108,6 +108,8 @@ struct Kiosk<B: AuthBackend + Clone, D> {
     /// False once the terminal hung up: the kiosk stops (tearing down any session) and draws
     /// nothing more, since every write would fail.
     terminal_open: bool,
+    /// What the kiosk last found it can't write, as `update` was told.
+    faults: Faults,
 }
 
 /// What a turn of the event loop leaves to draw.
@@ -287,8 +289,16 @@ where
         teardown_task: None,
         revokes: JoinSet::new(),
         terminal_open: true,
+        faults: Faults::default(),
     };
+    let mut audit_health = kiosk.audit.health();
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
+    // Out of service from the start if what a session needs can't be written.
+    kiosk.faults.audit_log = audit_health.borrow_and_update().clone();
+    kiosk.faults.state_dir = kiosk.teardown.state_file.check_writable().err().map(|err| err.to_string());
+    if kiosk.faults.any() {
+        kiosk.dispatch(Event::Faults(kiosk.faults.clone()))?;
+    }
 
     let mut redraw_at: Option<tokio::time::Instant> = None;
     let mut pacer = FramePacer::new(Instant::now());
@@ -335,6 +345,10 @@ where
                     Activity::Exited => kiosk.dispatch(Event::SessionExited)?,
                     Activity::InputTaken => redraw = Redraw::Nothing,
                 },
+                Ok(()) = audit_health.changed() => {
+                    kiosk.faults.audit_log = audit_health.borrow_and_update().clone();
+                    kiosk.dispatch(Event::Faults(kiosk.faults.clone()))?;
+                }
                 sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() })?,
                 () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()))?,
                 () = sleep_until(redraw_at), if redraw_at.is_some() => redraw = Redraw::SessionOutput,

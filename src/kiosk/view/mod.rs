@@ -1,11 +1,13 @@
 //! Drawing the kiosk: one function per screen, each reading state and nothing else.
 //! `forms` draws the sign-in forms, `languages` the language list over the sign-in screen,
 //! `session` the running session and its status bar, `manager` the manager screens over
-//! whatever is showing. Every word comes from the screen's language (`crate::locale`).
+//! whatever is showing, `locked` the out-of-service screen. Every word comes from the screen's
+//! language (`crate::locale`).
 
 mod forms;
 pub mod glyphs;
 mod languages;
+mod locked;
 pub mod manager;
 mod session;
 
@@ -113,18 +115,7 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
                 lines.push(Line::from(sign_out_problem(language, problem)).fg(ERROR));
             }
         }
-        Screen::Locked => {
-            lines.push(Line::from(tr!(language, "locked-title")).bold().fg(ERROR));
-            if !compact {
-                lines.push(Line::default());
-            }
-            lines.push(Line::from(state.locked.clone().unwrap_or_default()).bold());
-            if !compact {
-                lines.push(Line::default());
-            }
-            let key = state.settings.manager_key.to_string();
-            lines.push(Line::from(tr!(language, "locked-hint", key = key)).dim());
-        }
+        Screen::Locked => locked::lines(&mut lines, state, language, compact),
     }
     let padded = pad(inner, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
     frame.render_widget(Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }), padded);
