@@ -8,10 +8,10 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use common::hostile::{HostileSession, hostile_session_with};
+use common::hostile::{ALEX, HostileSession, hostile_session_with};
 use common::needs::{self, Need};
 use common::tmpfs::Tmpfs;
-use common::{F12, status_json};
+use common::{Backend, F12, KioskSetup, run_as_line, session_user, sign_in, status_json};
 
 const WAIT: Duration = Duration::from_secs(15);
 const SIGN_IN: &str = "Enter your mobile number";
@@ -99,4 +99,45 @@ async fn a_full_audit_disk_still_erases_the_session_closes_sign_in_and_reopens_b
     let status = status_json(&setup.control);
     assert_eq!(status["state"], "idle", "{status}");
     assert_eq!(status["audit_log_error"], serde_json::Value::Null, "{status}");
+}
+
+#[tokio::test]
+async fn an_unwritable_state_dir_at_start_keeps_sign_in_closed_and_says_why_until_it_can_be_written() {
+    if !needs::requires(&[Need::Root]) {
+        return;
+    }
+    let backend = Backend::start();
+    let user = session_user("sk-f-state");
+    let disk = Tmpfs::mount("64k");
+    disk.read_only();
+    let mut setup = KioskSetup::new(
+        backend.dir.path(),
+        &backend.url,
+        &["/bin/sh", "-c", "echo READY; exec sh"],
+        &run_as_line(&user),
+    );
+    setup.set_state_dir(disk.path());
+    let mut screen = setup.spawn();
+    let shown = screen.wait_for("Out of service — session records can't be kept", WAIT).await;
+    assert!(shown.contains("Read-only file system"), "the reason is on screen:\n{shown}");
+    assert!(shown.contains(&disk.path().display().to_string()), "and the directory:\n{shown}");
+    let status = status_json(&setup.control);
+    assert_eq!(status["state"], "out-of-service", "{status}");
+    assert!(status["state_dir_error"].as_str().unwrap().contains("Read-only file system"), "{status}");
+    screen.type_text("2065550100\r").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!screen.contents().contains(SIGN_IN), "sign-in stays closed:\n{}", screen.contents());
+    assert_eq!(backend.sms_count(), 0, "no code was sent");
+    assert_eq!(setup.audit_events("out_of_service").len(), 1);
+
+    // Writable again: it opens by itself, and the next session's record is kept there.
+    disk.writable();
+    screen.wait_for(SIGN_IN, WAIT).await;
+    sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+    assert!(disk.path().join("live-session.json").exists(), "the session's record is kept");
+    screen.send(F12);
+    screen.wait_for(SIGN_IN, WAIT).await;
+    assert!(!disk.path().join("live-session.json").exists());
+    assert_eq!(setup.audit_events("back_in_service").len(), 1);
+    assert_eq!(status_json(&setup.control)["state_dir_error"], serde_json::Value::Null);
 }
