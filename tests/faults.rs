@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use common::faulty::{Fault, FaultyBackend};
 use common::hostile::{ALEX, HostileSession, hostile_session_with};
 use common::needs::{self, Need};
 use common::tmpfs::Tmpfs;
-use common::{Backend, F12, KioskSetup, run_as_line, session_user, sign_in, status_json};
+use common::{Backend, F12, KioskSetup, KioskTerminal, run_as_line, run_cli, session_user, sign_in, status_json};
 
 const WAIT: Duration = Duration::from_secs(15);
 const SIGN_IN: &str = "Enter your mobile number";
@@ -140,4 +141,123 @@ async fn an_unwritable_state_dir_at_start_keeps_sign_in_closed_and_says_why_unti
     assert!(!disk.path().join("live-session.json").exists());
     assert_eq!(setup.audit_events("back_in_service").len(), 1);
     assert_eq!(status_json(&setup.control)["state_dir_error"], serde_json::Value::Null);
+}
+
+/// A kiosk in front of `faulty`, whose sessions show READY; short timeouts so the faults bite
+/// quickly: 2 s per backend request, a token re-check every second, 8 s idle.
+fn kiosk_before(faulty: &FaultyBackend, backend: &Backend, account: &str) -> KioskSetup {
+    let user = session_user(account);
+    let session = format!("{}\nidle_timeout = \"8s\"\nidle_warning = \"2s\"\nrecheck = \"1s\"", run_as_line(&user));
+    let backend_lines = format!("url = \"{}\"\ntimeout = \"2s\"", faulty.url);
+    KioskSetup::with_backend(
+        backend.dir.path(),
+        &backend_lines,
+        &["/bin/sh", "-c", "echo READY; exec sh"],
+        &session,
+        "",
+    )
+}
+
+/// Alex signs in while the backend behaves; then it starts answering with `fault`, and has
+/// answered a re-check of the session's token with it (which doesn't sign Alex out).
+async fn session_then(fault: Fault, faulty: &FaultyBackend, backend: &Backend, screen: &mut KioskTerminal) {
+    faulty.set(Fault::None);
+    sign_in(screen, backend, "2065550100", ALEX, "READY").await;
+    let rechecks = faulty.count("/v1/me", fault);
+    faulty.set(fault);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while faulty.count("/v1/me", fault) == rechecks {
+        assert!(tokio::time::Instant::now() < deadline, "no re-check met {fault:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The slow one is still waiting for its answer; the others have theirs.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(screen.contents().contains("F12 sign out"), "a failed re-check signs no one out:\n{}", screen.contents());
+}
+
+/// Under `fault`: asking for a code and checking one say so clearly and stay usable; in a
+/// session, F12, a manager's reset and the idle timeout each still sign out, the teardown
+/// bounded and the failed revoke recorded as failed.
+async fn a_backend_that_misbehaves_leaves_every_way_out_working(fault: Fault, account: &str) {
+    let backend = Backend::start();
+    let faulty = FaultyBackend::start(&backend.url).await;
+    let setup = kiosk_before(&faulty, &backend, account);
+    let control = setup.control.to_str().unwrap().to_string();
+    let mut screen = setup.spawn();
+    screen.wait_for(SIGN_IN, WAIT).await;
+
+    // A code asked for: the kiosk says it can't reach the service, and will try again.
+    faulty.set(fault);
+    screen.type_text("2065550100").await;
+    let asked = std::time::Instant::now();
+    screen.send(b"\r");
+    screen.wait_for("Can't reach the sign-in service — try again", WAIT).await;
+    let said = asked.elapsed();
+    // Bounded by backend.timeout (2 s) for the slow one, at once for the others.
+    assert!(said < Duration::from_secs(8), "{fault:?}: {said:?} to say so");
+    screen.wait_for("Trying again in", WAIT).await;
+    let (code, out, err) = run_cli(&["reset", "--control", &control], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("the sign-in in progress was cancelled"), "{out}");
+    screen.wait_gone("(206)", WAIT).await;
+
+    // A code checked: the same, on the code screen, and Esc still goes back.
+    faulty.set(Fault::None);
+    screen.type_text("2065550100\r").await;
+    screen.wait_for("Enter the 6-digit code", WAIT).await;
+    let code = backend.code_for(ALEX);
+    faulty.set(fault);
+    screen.type_text(&code).await;
+    screen.wait_for("Can't reach the sign-in service — try again", WAIT).await;
+    screen.send(b"\x1b");
+    screen.wait_for(SIGN_IN, WAIT).await;
+
+    // F12.
+    session_then(fault, &faulty, &backend, &mut screen).await;
+    let pressed = std::time::Instant::now();
+    screen.send(F12);
+    screen.wait_for("Signed out — your session was erased", WAIT).await;
+    let signed_out = pressed.elapsed();
+    println!("{fault:?}: {said:?} to say the service can't be reached; F12 → \"Signed out\" {signed_out:?}");
+    screen.wait_for(SIGN_IN, WAIT).await;
+    // A manager's reset.
+    session_then(fault, &faulty, &backend, &mut screen).await;
+    let (code, out, err) = run_cli(&["reset", "--control", &control], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("session of alex erased (manager_reset)"), "{out}");
+    screen.wait_for(SIGN_IN, WAIT).await;
+    // The idle timeout.
+    session_then(fault, &faulty, &backend, &mut screen).await;
+    screen.wait_for("Are you still there?", WAIT).await;
+    screen.wait_for(SIGN_IN, WAIT).await;
+
+    let ends = setup.audit_events("session_end");
+    let reasons: Vec<&str> = ends.iter().map(|end| end["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["sign_out_key", "manager_reset", "idle_timeout"]);
+    for end in &ends {
+        assert_eq!(end["left_alive"], serde_json::json!([]), "{end}");
+        assert_eq!(end["dir_removed"], true, "{end}");
+        // The revoke failed, and says so: the server never heard it.
+        assert!(end["revoke"].as_str().unwrap().starts_with("failed"), "{end}");
+    }
+}
+
+#[tokio::test]
+async fn a_backend_answering_garbage_leaves_every_way_out_working() {
+    a_backend_that_misbehaves_leaves_every_way_out_working(Fault::Garbage, "sk-f-garbage").await;
+}
+
+#[tokio::test]
+async fn a_backend_closing_mid_answer_leaves_every_way_out_working() {
+    a_backend_that_misbehaves_leaves_every_way_out_working(Fault::CloseMidAnswer, "sk-f-close").await;
+}
+
+#[tokio::test]
+async fn a_backend_answering_after_30_s_leaves_every_way_out_working() {
+    a_backend_that_misbehaves_leaves_every_way_out_working(Fault::Slow, "sk-f-slow").await;
+}
+
+#[tokio::test]
+async fn a_backend_answering_500_leaves_every_way_out_working() {
+    a_backend_that_misbehaves_leaves_every_way_out_working(Fault::ServerError, "sk-f-500").await;
 }

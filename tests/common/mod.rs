@@ -2,6 +2,7 @@
 //! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
 #![allow(dead_code)]
 
+pub mod faulty;
 pub mod hostile;
 pub mod idp;
 pub mod needs;
