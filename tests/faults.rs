@@ -261,3 +261,109 @@ async fn a_backend_answering_after_30_s_leaves_every_way_out_working() {
 async fn a_backend_answering_500_leaves_every_way_out_working() {
     a_backend_that_misbehaves_leaves_every_way_out_working(Fault::ServerError, "sk-f-500").await;
 }
+
+/// A kiosk whose sessions show READY, with `session` lines added.
+fn plain_kiosk(backend: &Backend, account: &str, session: &str) -> KioskSetup {
+    let user = session_user(account);
+    let session = format!("{}\n{session}", run_as_line(&user));
+    KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh", "-c", "echo READY; exec sh"], &session)
+}
+
+fn signal(screen: &KioskTerminal, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(screen.process.pid), signal).unwrap();
+}
+
+/// The kiosk stopped for 2 minutes with a 1-minute idle timeout, scaled down: stopped
+/// for 6 s with a 3 s one.
+#[tokio::test]
+async fn a_kiosk_stopped_past_the_idle_timeout_signs_out_at_once_when_continued() {
+    use nix::sys::signal::Signal;
+    let backend = Backend::start();
+    let setup = plain_kiosk(&backend, "sk-f-stop", "idle_timeout = \"3s\"\nidle_warning = \"1s\"");
+    let mut screen = setup.spawn();
+    sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+    signal(&screen, Signal::SIGSTOP);
+    // The fault itself: stopped for twice the idle timeout.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(setup.audit_events("session_end").is_empty(), "nothing happens while stopped");
+    let continued = std::time::Instant::now();
+    signal(&screen, Signal::SIGCONT);
+    screen.wait_for("Signed out — your session was erased", WAIT).await;
+    let took = continued.elapsed();
+    println!("SIGCONT → \"Signed out\": {took:?}");
+    assert!(took < Duration::from_secs(5), "at once, not after another idle period: {took:?}");
+    let end = &setup.audit_events("session_end")[0];
+    assert_eq!(end["reason"], "idle_timeout");
+    assert!(end["duration_secs"].as_u64().unwrap() >= 6, "the stop counts as time that passed: {end}");
+}
+
+/// The status bar still counts 12 hours down from the sign-in.
+fn assert_max_duration_untouched(screen: &mut KioskTerminal) {
+    let shown = screen.contents();
+    assert!(shown.contains("12h 00m left") || shown.contains("11h 59m left"), "max_duration untouched:\n{shown}");
+}
+
+/// The wall clock moved a day forward, then two days back, under a running session, with
+/// libfaketime (`DONT_FAKE_MONOTONIC`: as an NTP step or `date -s` moves it): no timer
+/// notices; the idle timeout still ends the session on the monotonic clock.
+#[tokio::test]
+async fn wall_clock_jumps_change_no_timer() {
+    if !needs::requires(&[needs::FAKETIME]) {
+        return;
+    }
+    let library = std::fs::read_dir("/usr/lib")
+        .unwrap()
+        .filter_map(|entry| Some(entry.ok()?.path().join("faketime/libfaketime.so.1")))
+        .find(|path| path.exists())
+        .expect("libfaketime.so.1 where Debian's faketime puts it");
+    let backend = Backend::start();
+    let setup = plain_kiosk(&backend, "sk-f-clock", "idle_timeout = \"8s\"\nidle_warning = \"2s\"");
+    let clock = backend.dir.path().join("faketime");
+    std::fs::write(&clock, "+0").unwrap();
+    let mut screen = setup.spawn_with_env(&[
+        ("LD_PRELOAD", library.to_str().unwrap()),
+        ("FAKETIME_TIMESTAMP_FILE", clock.to_str().unwrap()),
+        ("FAKETIME_CACHE_DURATION", "1"),
+        ("DONT_FAKE_MONOTONIC", "1"),
+    ]);
+    sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+    let signed_in = std::time::Instant::now();
+
+    // Waits until the kiosk's wall clock is `offset_hours` off (its status says since when it
+    // is in session, by its wall clock), and checks the session is untouched.
+    let check = |offset_hours: i64| {
+        let control = setup.control.clone();
+        async move {
+            let deadline = std::time::Instant::now() + WAIT;
+            loop {
+                let status = status_json(&control);
+                let since = humantime::parse_rfc3339(status["since"].as_str().unwrap()).unwrap();
+                let off = match since.duration_since(std::time::SystemTime::now()) {
+                    Ok(ahead) => ahead.as_secs() as i64,
+                    Err(behind) => -(behind.duration().as_secs() as i64),
+                };
+                if (off - offset_hours * 3600).abs() < 600 {
+                    assert_eq!(status["state"], "in-session", "{status}");
+                    assert!(status["session_age_secs"].as_u64().unwrap() < 60, "{status}");
+                    return;
+                }
+                assert!(std::time::Instant::now() < deadline, "the kiosk's clock isn't {offset_hours} h off: {status}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    check(0).await;
+    std::fs::write(&clock, "+1d").unwrap();
+    check(24).await;
+    assert_max_duration_untouched(&mut screen);
+    std::fs::write(&clock, "-1d").unwrap();
+    check(-24).await;
+    assert_max_duration_untouched(&mut screen);
+    assert!(setup.audit_events("session_end").is_empty(), "still signed in");
+
+    screen.wait_for("Signed out — your session was erased", WAIT).await;
+    let idle = signed_in.elapsed();
+    println!("wall clock +1 d, then −1 d: signed out by the idle timeout (8 s) after {idle:?}");
+    assert!(idle >= Duration::from_secs(7), "{idle:?}");
+    assert_eq!(setup.audit_events("session_end")[0]["reason"], "idle_timeout");
+}

@@ -336,12 +336,14 @@ impl KioskSetup {
 
     /// Starts the kiosk with this config in a 100x30 pty, logging to `self.log`.
     pub fn spawn(&self) -> KioskTerminal {
-        KioskTerminal::spawn(
-            &["kiosk", "--config", self.config.to_str().unwrap()],
-            &[("SHIFTKEY_LOG", self.log.to_str().unwrap())],
-            100,
-            30,
-        )
+        self.spawn_with_env(&[])
+    }
+
+    /// As `spawn`, with more environment.
+    pub fn spawn_with_env(&self, env: &[(&str, &str)]) -> KioskTerminal {
+        let mut full = vec![("SHIFTKEY_LOG", self.log.to_str().unwrap())];
+        full.extend_from_slice(env);
+        KioskTerminal::spawn(&["kiosk", "--config", self.config.to_str().unwrap()], &full, 100, 30)
     }
 
     /// Keeps the audit log at `path` instead (before the kiosk starts).
