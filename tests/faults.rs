@@ -6,6 +6,8 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::faulty::{Fault, FaultyBackend};
@@ -366,4 +368,182 @@ async fn wall_clock_jumps_change_no_timer() {
     println!("wall clock +1 d, then −1 d: signed out by the idle timeout (8 s) after {idle:?}");
     assert!(idle >= Duration::from_secs(7), "{idle:?}");
     assert_eq!(setup.audit_events("session_end")[0]["reason"], "idle_timeout");
+}
+
+const SIGNED_OUT: &str = "Signed out — your session was erased";
+
+/// How many times each flood is tried, F12 pressed at a different point of it each time:
+/// `FLOOD_SAMPLES` (default 1, in the middle).
+fn flood_samples() -> usize {
+    std::env::var("FLOOD_SAMPLES").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1)
+}
+
+/// Where sample `i` of `n` presses F12: evenly inside the flood.
+fn point(total: usize, i: usize, n: usize) -> usize {
+    total * (i + 1) / (n + 1)
+}
+
+/// How long since F12 was `pressed` until the session is gone from the screen.
+async fn signed_out_since(screen: &mut KioskTerminal, pressed: std::time::Instant) -> Duration {
+    // Past "Signed out" at once if a key follows (a paste going on).
+    screen.time_until_any(&[SIGNED_OUT, SIGN_IN], Duration::from_secs(60)).await;
+    pressed.elapsed()
+}
+
+/// Waits (up to a minute) until `count` reaches `at`, reading the kiosk's screen meanwhile (a
+/// kiosk that can't write its frames stops reading its input).
+async fn until_count(screen: &mut KioskTerminal, count: &AtomicUsize, at: usize, what: &str) {
+    let load = || count.load(Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while load() < at {
+        assert!(tokio::time::Instant::now() < deadline, "{what}: only {} of {at}", load());
+        screen.next_output(Duration::from_millis(5)).await;
+    }
+}
+
+/// Reads the kiosk's screen until `thread` is done (so a kiosk writing frames never blocks).
+async fn join_reading<T>(screen: &mut KioskTerminal, thread: std::thread::JoinHandle<T>) -> T {
+    while !thread.is_finished() {
+        screen.next_output(Duration::from_millis(50)).await;
+    }
+    thread.join().unwrap()
+}
+
+/// Each sample's F12 latency, and the worst, printed for RELIABILITY.md; every session ended by
+/// the sign-out key; no latency past a generous bound.
+fn report(flood: &str, latencies: &[Duration], setup: &KioskSetup) {
+    let worst = latencies.iter().max().unwrap();
+    println!("{flood}: F12 → session gone from the screen {latencies:?}, worst {worst:?}");
+    assert!(*worst < Duration::from_secs(10), "{flood}: {worst:?}");
+    let ends = setup.audit_events("session_end");
+    assert_eq!(ends.len(), latencies.len());
+    assert!(ends.iter().all(|end| end["reason"] == "sign_out_key"), "{ends:?}");
+}
+
+#[tokio::test]
+async fn a_thousand_resizes_in_a_second_leave_f12_answered() {
+    const RESIZES: usize = 1000;
+    let backend = Backend::start();
+    let setup = plain_kiosk(&backend, "sk-f-resize", "");
+    let mut screen = setup.spawn();
+    let mut latencies = Vec::new();
+    let samples = flood_samples();
+    for sample in 0..samples {
+        sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+        let done = Arc::new(AtomicUsize::new(0));
+        let terminal = screen.process.blocking_input().unwrap();
+        let flood = std::thread::spawn({
+            let done = done.clone();
+            move || {
+                let started = std::time::Instant::now();
+                for i in 0..RESIZES {
+                    let (cols, rows) = if i % 2 == 0 { (90, 25) } else { (100, 30) };
+                    terminal.resize(cols, rows).unwrap();
+                    done.fetch_add(1, Ordering::SeqCst);
+                    // One a millisecond: a thousand in a second.
+                    let due = started + Duration::from_millis(i as u64 + 1);
+                    std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                }
+                started.elapsed()
+            }
+        });
+        until_count(&mut screen, &done, point(RESIZES, sample, samples), "resizes").await;
+        let pressed = std::time::Instant::now();
+        // From another handle: resizing doesn't hold the test's own, but this is as a key comes.
+        screen.process.blocking_input().unwrap().write(F12).unwrap();
+        latencies.push(signed_out_since(&mut screen, pressed).await);
+        let spent = join_reading(&mut screen, flood).await;
+        assert!(spent < Duration::from_secs(5), "1,000 resizes took {spent:?}");
+        screen.resize(100, 30);
+        screen.wait_for(SIGN_IN, WAIT).await;
+    }
+    report("1,000 resizes in a second", &latencies, &setup);
+}
+
+#[tokio::test]
+async fn a_10_mib_paste_leaves_f12_answered() {
+    const PASTE: usize = 10 << 20;
+    let backend = Backend::start();
+    let user = session_user("sk-f-paste");
+    let setup = KioskSetup::new(
+        backend.dir.path(),
+        &backend.url,
+        &["/bin/sh", "-c", "stty raw -echo; echo READY; exec cat > /dev/null"],
+        &run_as_line(&user),
+    );
+    let mut screen = setup.spawn();
+    let mut latencies = Vec::new();
+    let samples = flood_samples();
+    for sample in 0..samples {
+        sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+        let at = point(PASTE, sample, samples);
+        let (written, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+        let pressed = Arc::new(std::sync::OnceLock::new());
+        let mut terminal = screen.process.blocking_input().unwrap();
+        // One writer, as a terminal is: the paste up to `at`, F12, then the paste goes on.
+        let paste = std::thread::spawn({
+            let (written, stop, pressed) = (written.clone(), stop.clone(), pressed.clone());
+            move || {
+                let started = std::time::Instant::now();
+                let line = [b"pasted text, line after line ".repeat(2).as_slice(), b"\r"].concat();
+                let chunk = line.repeat(64 * 1024 / line.len());
+                while written.load(Ordering::SeqCst) < PASTE && !stop.load(Ordering::SeqCst) {
+                    if written.load(Ordering::SeqCst) >= at && pressed.get().is_none() {
+                        pressed.set(std::time::Instant::now()).unwrap();
+                        terminal.write(F12).unwrap();
+                    }
+                    terminal.write(&chunk).unwrap();
+                    written.fetch_add(chunk.len(), Ordering::SeqCst);
+                }
+                (started.elapsed(), written.load(Ordering::SeqCst))
+            }
+        });
+        until_count(&mut screen, &written, at, "bytes pasted").await;
+        while pressed.get().is_none() {
+            screen.next_output(Duration::from_millis(5)).await;
+        }
+        latencies.push(signed_out_since(&mut screen, *pressed.get().unwrap()).await);
+        // The rest of the paste would land on the sign-in screen: a worker doesn't paste there.
+        stop.store(true, Ordering::SeqCst);
+        let (spent, bytes) = join_reading(&mut screen, paste).await;
+        let mib = bytes as f64 / f64::from(1 << 20);
+        println!("{mib:.1} MiB pasted in {spent:?} ({:.2} MiB/s through the kiosk)", mib / spent.as_secs_f64());
+        screen.wait_for(SIGN_IN, WAIT).await;
+        // What the paste left in the number field.
+        screen.send(b"\x1b");
+        screen.wait_gone("Type digits only", WAIT).await;
+    }
+    report("10 MiB paste", &latencies, &setup);
+}
+
+#[tokio::test]
+async fn sixty_four_mib_of_random_output_leave_f12_answered() {
+    const MIB: usize = 64;
+    let backend = Backend::start();
+    let user = session_user("sk-f-output");
+    // 1 MiB at a time once told to go, noting how far it got where the test can read it.
+    let script = "echo DIR=$HOME; echo READY; read go; i=0; while [ $i -lt 64 ]; do \
+                  head -c 1048576 /dev/urandom; i=$((i+1)); echo $i > $HOME/progress; done; exec sleep 600";
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh", "-c", script], &run_as_line(&user));
+    let mut screen = setup.spawn();
+    let mut latencies = Vec::new();
+    let samples = flood_samples();
+    for sample in 0..samples {
+        let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "READY").await;
+        let progress = Path::new(&common::hostile::field(&shown, "DIR=")).join("progress");
+        let out = || std::fs::read_to_string(&progress).ok().and_then(|t| t.trim().parse::<usize>().ok()).unwrap_or(0);
+        screen.send(b"\r");
+        let started = std::time::Instant::now();
+        let at = point(MIB, sample, samples);
+        while out() < at {
+            assert!(started.elapsed() < Duration::from_secs(120), "only {} MiB out", out());
+            screen.next_output(Duration::from_millis(5)).await;
+        }
+        println!("{at} MiB of random output through the kiosk in {:?}", started.elapsed());
+        let pressed = std::time::Instant::now();
+        screen.send(F12);
+        latencies.push(signed_out_since(&mut screen, pressed).await);
+        screen.wait_for(SIGN_IN, WAIT).await;
+    }
+    report("64 MiB of random output", &latencies, &setup);
 }

@@ -251,6 +251,22 @@ impl KioskTerminal {
         }
     }
 
+    /// Waits until `text` is on screen, checking on every piece of output (`wait_for`'s 20 ms
+    /// poll is too coarse for timing); returns how long it took.
+    pub async fn time_until(&mut self, text: &str, timeout: Duration) -> Duration {
+        self.time_until_any(&[text], timeout).await
+    }
+
+    /// As `time_until`, for whichever of `texts` shows first.
+    pub async fn time_until_any(&mut self, texts: &[&str], timeout: Duration) -> Duration {
+        let started = Instant::now();
+        while !texts.iter().any(|text| self.contents().contains(text)) {
+            let left = timeout.saturating_sub(started.elapsed());
+            assert!(self.next_output(left).await, "none of {texts:?} on screen:\n{}", self.contents());
+        }
+        started.elapsed()
+    }
+
     /// Waits until `text` is no longer on screen.
     pub async fn wait_gone(&mut self, text: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;

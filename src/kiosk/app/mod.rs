@@ -51,11 +51,18 @@ pub struct KioskOptions {
 pub trait InputSource {
     /// The next key or resize; `None` once the terminal is gone (hung up).
     fn next(&mut self) -> impl Future<Output = std::io::Result<Option<TerminalInput>>>;
+
+    /// The next key or resize if it is already here (read, parsed), without waiting.
+    fn ready(&mut self) -> Option<TerminalInput>;
 }
 
 impl InputSource for TerminalReader {
     fn next(&mut self) -> impl Future<Output = std::io::Result<Option<TerminalInput>>> {
         TerminalReader::next(self)
+    }
+
+    fn ready(&mut self) -> Option<TerminalInput> {
+        TerminalReader::ready(self)
     }
 }
 
@@ -63,7 +70,16 @@ impl InputSource for mpsc::UnboundedReceiver<TerminalInput> {
     async fn next(&mut self) -> std::io::Result<Option<TerminalInput>> {
         Ok(self.recv().await)
     }
+
+    fn ready(&mut self) -> Option<TerminalInput> {
+        self.try_recv().ok()
+    }
 }
+
+/// Keys already read that go to the session in one turn of the loop: a paste is passed on at
+/// the speed of `update`, not of a whole turn per key, so a key pressed during it (F12) is
+/// reached soon (RELIABILITY.md, "Floods"). Bounded, so timers and output still get turns.
+const KEYS_PER_TURN: usize = 1024;
 
 /// The loop's outside world: a display, an input, and the requests to stop.
 pub struct KioskIo<D, I> {
@@ -309,19 +325,36 @@ where
             let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
             let mut redraw = Redraw::All;
             tokio::select! {
-                read = input.next(), if kiosk.terminal_open => match read? {
-                    Some(TerminalInput::Key(key)) => {
-                        // A key passed through to the session changes nothing on screen until it
-                        // echoes; the echo is then drawn at once.
-                        if !kiosk.dispatch_for_redraw(Event::Key(key))? {
-                            redraw = Redraw::Nothing;
-                            pacer.key_sent();
+                read = input.next(), if kiosk.terminal_open => {
+                    // Keys passed through to the session change nothing on screen until they
+                    // echo; the echo is then drawn at once. Any other input is drawn after the
+                    // keys read with it, in one frame.
+                    redraw = Redraw::Nothing;
+                    let mut read = read?;
+                    for _ in 0..KEYS_PER_TURN {
+                        match read {
+                            Some(TerminalInput::Key(key)) => {
+                                if kiosk.dispatch_for_redraw(Event::Key(key))? {
+                                    redraw = Redraw::All;
+                                } else {
+                                    pacer.key_sent();
+                                }
+                            }
+                            Some(TerminalInput::Resize { cols, rows }) => {
+                                kiosk.resize(cols, rows)?;
+                                redraw = Redraw::All;
+                            }
+                            None => {
+                                kiosk.terminal_open = false;
+                                kiosk.dispatch(Event::Stop)?;
+                                redraw = Redraw::All;
+                                break;
+                            }
                         }
-                    }
-                    Some(TerminalInput::Resize { cols, rows }) => kiosk.resize(cols, rows)?,
-                    None => {
-                        kiosk.terminal_open = false;
-                        kiosk.dispatch(Event::Stop)?;
+                        match input.ready() {
+                            Some(next) => read = Some(next),
+                            None => break,
+                        }
                     }
                 },
                 Some(event) = receiver.recv() => kiosk.dispatch(event)?,
