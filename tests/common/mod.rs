@@ -35,6 +35,7 @@ pub struct Backend {
     pub db: PathBuf,
     pub outbox: PathBuf,
     pub url: String,
+    config: Option<PathBuf>,
     child: Child,
 }
 
@@ -68,18 +69,25 @@ impl Backend {
     /// Starts `serve`, with `--config` when given (command-line options still win).
     pub fn start_with_config(dir: tempfile::TempDir, db: PathBuf, config: Option<PathBuf>) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
+        let (child, url) = Self::spawn(dir.path(), &db, &outbox, config.as_deref());
+        Backend { dir, db, outbox, url, config, child }
+    }
+
+    /// `shiftkey serve` on a free port; the child and its URL once it listens.
+    fn spawn(dir: &Path, db: &Path, outbox: &Path, config: Option<&Path>) -> (Child, String) {
         let mut command = Command::new(BIN);
         command.arg("serve");
-        if let Some(config) = &config {
+        if let Some(config) = config {
             command.arg("--config").arg(config);
         }
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("serve.log")).expect("log file");
         let mut child = command
             .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
+            .arg(db)
             .arg("--sms-outbox")
-            .arg(&outbox)
+            .arg(outbox)
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("log file"))
+            .stderr(log)
             .spawn()
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -91,7 +99,20 @@ impl Backend {
         assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Backend { dir, db, outbox, url, child }
+        (child, url)
+    }
+
+    /// Starts the server again on the same database, key and outbox (after `stop` or a kill),
+    /// on a new port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, url) = Self::spawn(self.dir.path(), &self.db, &self.outbox, self.config.as_deref());
+        (self.child, self.url) = (child, url);
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
     }
 
     /// The last code texted to `e164` (waits for the SMS queue, up to 5 s).
