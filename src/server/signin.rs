@@ -288,10 +288,15 @@ impl SignInService {
         Ok(())
     }
 
-    /// Drops events and challenges no rule needs any more.
+    /// Drops what no rule needs any more: cap events and expired challenges past the caps'
+    /// hour (with an hour to spare), used challenges, and tokens revoked or expired (a token
+    /// that isn't there is refused just as one revoked).
     pub fn prune(&self) -> Result<(), SignInError> {
-        let keep_from = self.now() - 2 * HOUR_MS;
-        self.store().prune(keep_from)?;
+        let now = self.now();
+        self.store().atomically(|store| {
+            store.prune(now - 2 * HOUR_MS)?;
+            store.prune_tokens(now)
+        })?;
         Ok(())
     }
 }
