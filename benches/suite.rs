@@ -216,10 +216,20 @@ struct Bench {
 }
 
 /// `cargo bench --bench suite [-- PART...]`: the parts are start, session (2-5), signout and
-/// load; none named runs them all.
+/// load; none named runs them all. `soak` (1,000 sign-ins and outs, about half an hour; its
+/// figures go in RELIABILITY.md) runs only when named.
 #[tokio::main]
 async fn main() {
     let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if parts.iter().any(|p| p == "soak") {
+        let cycles = env_secs("BENCH_SOAK_CYCLES", 1000) as usize;
+        for line in common::soak::soak(cycles, "sk-soak").await.lines() {
+            println!("soak: {line}");
+        }
+        if parts.len() == 1 {
+            return;
+        }
+    }
     let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let work = tempfile::tempdir().unwrap();
     let tuigreet = if wanted("start") || wanted("session") { tuigreet() } else { None };

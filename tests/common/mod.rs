@@ -7,6 +7,7 @@ pub mod hostile;
 pub mod idp;
 pub mod needs;
 pub mod scim;
+pub mod soak;
 pub mod tmpfs;
 
 use std::io::{BufRead, BufReader};
