@@ -191,13 +191,23 @@ mod tests {
         assert!(tail[0]["time"].as_str().unwrap().ends_with('Z'));
     }
 
+    /// A log whose directory is a file for now: every write fails, root's too. Removing the
+    /// file (the returned path) lets it be written.
+    fn blocked_log(dir: &Path) -> (AuditLog, PathBuf) {
+        let blocker = dir.join("logs");
+        std::fs::write(&blocker, "not a directory").unwrap();
+        (AuditLog::new(blocker.join("audit.jsonl")), blocker)
+    }
+
+    fn written(blocker: &Path) -> Vec<Value> {
+        let text = std::fs::read_to_string(blocker.join("audit.jsonl")).unwrap();
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
     #[test]
     fn records_that_cant_be_written_are_held_and_written_in_order_once_they_can() {
         let dir = tempfile::tempdir().unwrap();
-        // A directory where the log's directory should be: every write fails, root's too.
-        let blocker = dir.path().join("logs");
-        std::fs::write(&blocker, "not a directory").unwrap();
-        let log = AuditLog::new(blocker.join("audit.jsonl"));
+        let (log, blocker) = blocked_log(dir.path());
         let health = log.health();
         assert_eq!(*health.borrow(), None);
         log.record("session_start", serde_json::json!({"user": "a"}));
@@ -210,29 +220,25 @@ mod tests {
         std::fs::remove_file(&blocker).unwrap();
         log.retry();
         assert_eq!(*health.borrow(), None, "writing again");
-        let text = std::fs::read_to_string(blocker.join("audit.jsonl")).unwrap();
-        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let events = written(&blocker);
         let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
         assert_eq!(names, ["session_start", "session_end", "audit_resumed"]);
         assert_eq!(events[2]["held"], 2);
         assert_eq!(events[2]["dropped"], 0);
         log.record("next", serde_json::json!({}));
-        assert_eq!(std::fs::read_to_string(blocker.join("audit.jsonl")).unwrap().lines().count(), 4);
+        assert_eq!(written(&blocker).len(), 4);
     }
 
     #[test]
     fn past_the_limit_the_oldest_held_records_are_dropped_and_counted() {
         let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("logs");
-        std::fs::write(&blocker, "").unwrap();
-        let log = AuditLog::new(blocker.join("audit.jsonl"));
+        let (log, blocker) = blocked_log(dir.path());
         for i in 0..MAX_HELD + 3 {
             log.record("n", serde_json::json!({ "i": i }));
         }
         std::fs::remove_file(&blocker).unwrap();
         log.retry();
-        let text = std::fs::read_to_string(blocker.join("audit.jsonl")).unwrap();
-        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let events = written(&blocker);
         assert_eq!(events.len(), MAX_HELD + 1);
         assert_eq!(events[0]["i"], 3, "the three oldest went");
         assert_eq!(events[MAX_HELD]["dropped"], 3);

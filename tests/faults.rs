@@ -110,15 +110,9 @@ async fn an_unwritable_state_dir_at_start_keeps_sign_in_closed_and_says_why_unti
         return;
     }
     let backend = Backend::start();
-    let user = session_user("sk-f-state");
     let disk = Tmpfs::mount("64k");
     disk.read_only();
-    let mut setup = KioskSetup::new(
-        backend.dir.path(),
-        &backend.url,
-        &["/bin/sh", "-c", "echo READY; exec sh"],
-        &run_as_line(&user),
-    );
+    let mut setup = plain_kiosk(&backend, "sk-f-state", "");
     setup.set_state_dir(disk.path());
     let mut screen = setup.spawn();
     let shown = screen.wait_for("Out of service — session records can't be kept", WAIT).await;
@@ -266,9 +260,14 @@ async fn a_backend_answering_500_leaves_every_way_out_working() {
 
 /// A kiosk whose sessions show READY, with `session` lines added.
 fn plain_kiosk(backend: &Backend, account: &str, session: &str) -> KioskSetup {
+    kiosk_running(backend, account, "echo READY; exec sh", session)
+}
+
+/// A kiosk whose sessions run `script` as the dedicated user `account`, with `session` lines added.
+fn kiosk_running(backend: &Backend, account: &str, script: &str, session: &str) -> KioskSetup {
     let user = session_user(account);
     let session = format!("{}\n{session}", run_as_line(&user));
-    KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh", "-c", "echo READY; exec sh"], &session)
+    KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh", "-c", script], &session)
 }
 
 fn signal(screen: &KioskTerminal, signal: nix::sys::signal::Signal) {
@@ -464,13 +463,7 @@ async fn a_thousand_resizes_in_a_second_leave_f12_answered() {
 async fn a_10_mib_paste_leaves_f12_answered() {
     const PASTE: usize = 10 << 20;
     let backend = Backend::start();
-    let user = session_user("sk-f-paste");
-    let setup = KioskSetup::new(
-        backend.dir.path(),
-        &backend.url,
-        &["/bin/sh", "-c", "stty raw -echo; echo READY; exec cat > /dev/null"],
-        &run_as_line(&user),
-    );
+    let setup = kiosk_running(&backend, "sk-f-paste", "stty raw -echo; echo READY; exec cat > /dev/null", "");
     let mut screen = setup.spawn();
     let mut latencies = Vec::new();
     let samples = flood_samples();
@@ -523,11 +516,10 @@ async fn a_10_mib_paste_leaves_f12_answered() {
 async fn sixty_four_mib_of_random_output_leave_f12_answered() {
     const MIB: usize = 64;
     let backend = Backend::start();
-    let user = session_user("sk-f-output");
     // 1 MiB at a time once told to go, noting how far it got where the test can read it.
     let script = "echo DIR=$HOME; echo READY; read go; i=0; while [ $i -lt 64 ]; do \
                   head -c 1048576 /dev/urandom; i=$((i+1)); echo $i > $HOME/progress; done; exec sleep 600";
-    let setup = KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh", "-c", script], &run_as_line(&user));
+    let setup = kiosk_running(&backend, "sk-f-output", script, "");
     let mut screen = setup.spawn();
     let mut latencies = Vec::new();
     let samples = flood_samples();
