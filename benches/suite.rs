@@ -223,7 +223,8 @@ async fn main() {
     let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     if parts.iter().any(|p| p == "soak") {
         let cycles = env_secs("BENCH_SOAK_CYCLES", 1000) as usize;
-        for line in common::soak::soak(cycles, "sk-soak").await.lines() {
+        // Its own session user: a soak test running meanwhile (`sk-soak`) would end its sessions.
+        for line in common::soak::soak(cycles, "sk-soak-bench").await.lines() {
             println!("soak: {line}");
         }
         if parts.len() == 1 {

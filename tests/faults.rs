@@ -463,7 +463,15 @@ async fn a_thousand_resizes_in_a_second_leave_f12_answered() {
 async fn a_10_mib_paste_leaves_f12_answered() {
     const PASTE: usize = 10 << 20;
     let backend = Backend::start();
-    let setup = kiosk_running(&backend, "sk-f-paste", "stty raw -echo; echo READY; exec cat > /dev/null", "");
+    let user = session_user("sk-f-paste");
+    // The number field read as text below: no large digits.
+    let setup = KioskSetup::with_backend(
+        backend.dir.path(),
+        &format!("url = \"{}\"", backend.url),
+        &["/bin/sh", "-c", "stty raw -echo; echo READY; exec cat > /dev/null"],
+        &run_as_line(&user),
+        "[display]\nlarge_digits = \"off\"",
+    );
     let mut screen = setup.spawn();
     let mut latencies = Vec::new();
     let samples = flood_samples();

@@ -44,9 +44,11 @@ fn loaded_backend() -> Backend {
     shiftkey::server::directory::load(&mut store, &directory).unwrap();
     drop(store);
     let config = dir.path().join("serve.toml");
+    // No pruning while the test runs: the counters are compared with every challenge.
     std::fs::write(
         &config,
-        "resend_cooldown = \"0s\"\n[limits]\nenabled = false\nfailures_per_user_per_hour = 1000000\n",
+        "resend_cooldown = \"0s\"\nprune_interval = \"1d\"\n\
+         [limits]\nenabled = false\nfailures_per_user_per_hour = 1000000\n",
     )
     .unwrap();
     Backend::start_with_config(dir, db, Some(config))

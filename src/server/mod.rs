@@ -87,7 +87,9 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let service = Arc::clone(&self.service);
         let pruner = tokio::spawn(async move {
-            let mut every = tokio::time::interval(self.prune_interval);
+            // The first one a period after start, not at once: a restart changes nothing.
+            let first = tokio::time::Instant::now() + self.prune_interval;
+            let mut every = tokio::time::interval_at(first, self.prune_interval);
             loop {
                 every.tick().await;
                 if let Err(err) = service.prune() {

@@ -136,7 +136,7 @@ impl SignInService {
     /// the language for its resends. Unknown, disabled and untargeted numbers get an identical
     /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
     pub fn start_in(&self, phone: &str, locale: Option<&str>, client: &str) -> Result<ChallengeInfo, SignInError> {
-        let phone = PhoneNumber::parse_international(phone).map_err(SignInError::InvalidPhone)?;
+        let phone = PhoneNumber::parse_sent(phone).map_err(SignInError::InvalidPhone)?;
         if let Some(locale) = locale.filter(|locale| !is_language_tag(locale)) {
             return Err(SignInError::InvalidLocale(locale.chars().take(40).collect()));
         }

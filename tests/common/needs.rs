@@ -16,6 +16,9 @@ pub enum Need {
     /// A Python module from PyPI in its venv under the target dir, where `scripts/test`
     /// installs it (`venv` is the venv's directory name there).
     PyPi { module: &'static str, package: &'static str, venv: &'static str },
+    /// Files `scripts/test` fetches (a package's data, not installed) into the target dir and
+    /// names in the environment variable `var`.
+    Fetched { var: &'static str, what: &'static str },
 }
 
 /// The target dir of this build (`CARGO_TARGET_TMPDIR` is its `tmp`).
@@ -25,6 +28,14 @@ pub fn target_dir() -> PathBuf {
 }
 
 impl Need {
+    /// The directory a fetched need is in, if it is there.
+    pub fn dir(&self) -> Option<PathBuf> {
+        match self {
+            Need::Fetched { var, .. } => std::env::var_os(var).map(PathBuf::from).filter(|dir| dir.is_dir()),
+            _ => None,
+        }
+    }
+
     /// The venv's Python for a PyPI need.
     pub fn python(&self) -> Option<PathBuf> {
         match self {
@@ -45,6 +56,7 @@ impl Need {
                     .output()
                     .is_ok_and(|o| o.status.success())
             }),
+            Need::Fetched { .. } => self.dir().is_some(),
         }
     }
 
@@ -55,6 +67,7 @@ impl Need {
             Need::PyPi { package, venv, .. } => {
                 format!("{package} from PyPI (scripts/test installs it into target/{venv})")
             }
+            Need::Fetched { var, what } => format!("{what} (scripts/test fetches them and sets {var})"),
         }
     }
 }
@@ -75,6 +88,15 @@ pub const FAKETIME: Need = Need::Tool { program: "faketime", package: "faketime"
 /// The SCIM compliance checker; its venv and version are in `scripts/test`.
 pub const SCIM2_TESTER: Need =
     Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };
+
+/// schemathesis, the OpenAPI fuzzer (its `st` is beside the venv's Python); its venv and
+/// version are in `scripts/test`.
+pub const SCHEMATHESIS: Need =
+    Need::PyPi { module: "schemathesis", package: "schemathesis", venv: "venv-schemathesis" };
+
+/// Debian's console fonts (console-setup-linux's `consolefonts` directory).
+pub const CONSOLE_FONTS: Need =
+    Need::Fetched { var: "SHIFTKEY_CONSOLE_FONTS", what: "Debian's console fonts from console-setup-linux" };
 
 /// Whether the whole test can run. When a need is unmet: panics under CI, otherwise records
 /// the test as skipped and returns false — the test returns at once.

@@ -24,6 +24,7 @@ use super::input::TerminalReader;
 use super::pacer::{FramePacer, Pace};
 use super::session_paint::SessionPainter;
 use super::state::{Event, Faults, Settings, State, TerminalInput};
+use super::update::touch::mouse_reporting;
 use super::update::update;
 use super::{status, view};
 use crate::audit::AuditLog;
@@ -76,7 +77,7 @@ impl InputSource for mpsc::UnboundedReceiver<TerminalInput> {
     }
 }
 
-/// Keys already read that go to the session in one turn of the loop: a paste is passed on at
+/// Keys (and mouse reports) already read that go through in one turn of the loop: a paste is passed on at
 /// the speed of `update`, not of a whole turn per key, so a key pressed during it (F12) is
 /// reached soon (RELIABILITY.md, "Floods"). Bounded, so timers and output still get turns.
 const KEYS_PER_TURN: usize = 1024;
@@ -124,6 +125,8 @@ struct Kiosk<B: AuthBackend + Clone, D> {
     /// False once the terminal hung up: the kiosk stops (tearing down any session) and draws
     /// nothing more, since every write would fail.
     terminal_open: bool,
+    /// The mouse events the terminal was last set to report.
+    mouse: vt100::MouseProtocolMode,
     /// What the kiosk last found it can't write, as `update` was told.
     faults: Faults,
 }
@@ -249,6 +252,7 @@ fn init_terminal() -> std::io::Result<Term> {
     let (cols, rows) = crossterm::terminal::size()?;
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = std::io::stdout().write_all(display::MOUSE_OFF);
         ratatui::restore();
         previous_hook(info);
     }));
@@ -305,6 +309,7 @@ where
         teardown_task: None,
         revokes: JoinSet::new(),
         terminal_open: true,
+        mouse: vt100::MouseProtocolMode::None,
         faults: Faults::default(),
     };
     let mut audit_health = kiosk.audit.health();
@@ -335,6 +340,15 @@ where
                         match read {
                             Some(TerminalInput::Key(key)) => {
                                 if kiosk.dispatch_for_redraw(Event::Key(key))? {
+                                    redraw = Redraw::All;
+                                } else {
+                                    pacer.key_sent();
+                                }
+                            }
+                            // Mouse input passed through to the session is drawn when it answers.
+                            Some(TerminalInput::Mouse(mouse)) => {
+                                let area = kiosk.display.area();
+                                if kiosk.dispatch_for_redraw(Event::Mouse { mouse, area })? {
                                     redraw = Redraw::All;
                                 } else {
                                     pacer.key_sent();
@@ -418,6 +432,11 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
         if !self.terminal_open {
             return Ok(());
         }
+        self.draw_frame(redraw)?;
+        self.set_mouse_reporting()
+    }
+
+    fn draw_frame(&mut self, redraw: Redraw) -> std::io::Result<()> {
         if let (Redraw::SessionOutput, Some(hosted)) = (redraw, &mut self.hosted)
             && self.display.draw_session_output(&self.state, hosted.emulator.screen(), &mut hosted.painter)?
         {
@@ -425,6 +444,20 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
         }
         let session = self.hosted.as_mut().map(|h| (h.emulator.screen(), &mut h.painter));
         self.display.draw(&self.state, session)
+    }
+
+    /// The terminal reports the mouse as `update` says it should for what is on screen now.
+    fn set_mouse_reporting(&mut self) -> std::io::Result<()> {
+        let session = self
+            .hosted
+            .as_ref()
+            .map_or(vt100::MouseProtocolMode::None, |hosted| hosted.emulator.screen().mouse_protocol_mode());
+        let wanted = mouse_reporting(&self.state, session);
+        if wanted != self.mouse {
+            self.display.set_mouse_reporting(self.mouse, wanted)?;
+            self.mouse = wanted;
+        }
+        Ok(())
     }
 
     fn dispatch(&mut self, event: Event) -> std::io::Result<()> {
@@ -438,8 +471,10 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
             self.state.now = Instant::now();
         }
         let effects = update(&mut self.state, event);
-        let passed_through =
-            !effects.is_empty() && effects.iter().all(|e| matches!(e, super::state::Effect::ForwardKey(_)));
+        let passed_through = !effects.is_empty()
+            && effects
+                .iter()
+                .all(|e| matches!(e, super::state::Effect::ForwardKey(_) | super::state::Effect::ForwardMouse(_)));
         for effect in effects {
             self.execute(effect)?;
         }

@@ -5,13 +5,16 @@
 //!
 //! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
 //! manager screens, `commands` what the control socket and the manager menu share (reset,
-//! lock, unlock); `faults` what the kiosk does while it can't write its audit log or state dir.
+//! lock, unlock), `touch` taps and the mouse, `faults` what the kiosk does while it can't write its
+//! audit log or state dir.
 
 pub mod commands;
 pub mod faults;
 pub mod language;
 pub mod manager;
+pub mod pin;
 pub mod signin;
+pub mod touch;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::json;
@@ -35,6 +38,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => on_key(state, key),
+        Event::Mouse { mouse, area } => touch::on_mouse(state, mouse, area),
         Event::Tick(now) => {
             state.now = now;
             on_tick(state)
@@ -78,6 +82,8 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
             manager::on_events_loaded(state, lines);
             Vec::new()
         }
+        Event::PinSealed(hash) => pin::on_sealed(state, hash),
+        Event::PinChecked(right) => pin::on_checked(state, right),
         Event::Stop => on_stop(state),
         Event::Faults(now_faulty) => faults::on_faults(state, now_faulty),
     }
@@ -145,10 +151,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return language::open_menu(state);
         }
     }
+    if pin::is_up(state) {
+        return pin::on_key(state, key);
+    }
     let now = state.now;
     let language = state.language;
     let region = state.settings.region.clone();
     let sign_out = KeyCode::F(state.settings.sign_out_key.0);
+    let lock = KeyCode::F(state.settings.lock_key.0);
     let State { screen, requests, settings, .. } = state;
     match screen {
         Screen::Phone(form) => {
@@ -172,7 +182,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let warned = session.idle_warning_shown(&settings.limits, now);
             session.last_input = now;
             // A key that cancels the idle warning is not meant for the session.
-            if warned { Vec::new() } else { vec![Effect::ForwardKey(key)] }
+            if warned {
+                Vec::new()
+            } else if key.code == lock {
+                pin::open(session);
+                Vec::new()
+            } else {
+                vec![Effect::ForwardKey(key)]
+            }
         }
         // Out of service: typing changes nothing; the screen already says why.
         Screen::Welcome { .. } | Screen::SigningOut | Screen::Locked => Vec::new(),
@@ -214,6 +231,7 @@ fn screen_tick(state: &mut State) -> Vec<Effect> {
                 phone_masked,
                 recheck_at,
                 rechecking: None,
+                pin: None,
             });
             Vec::new()
         }

@@ -1,17 +1,18 @@
 //! The out-of-service screen: a manager's lock (their message, and who can open it), or what
 //! the kiosk can't write (and that it opens again by itself once it can), or both.
 
-use ratatui::style::Stylize;
 use ratatui::text::Line;
 
-use super::ERROR;
+use super::Look;
+use super::forms::error_words;
+use super::theme::Theme;
 use crate::kiosk::state::State;
 use crate::locale::Language;
 use crate::tr;
 
-pub(super) fn lines(lines: &mut Vec<Line>, state: &State, language: Language, compact: bool) {
+pub(super) fn lines(lines: &mut Vec<Line>, state: &State, language: Language, theme: Theme, look: &Look) {
     let gap = |lines: &mut Vec<Line>| {
-        if !compact {
+        if look.spaced() {
             lines.push(Line::default());
         }
     };
@@ -21,23 +22,25 @@ pub(super) fn lines(lines: &mut Vec<Line>, state: &State, language: Language, co
         (None, Some(_)) => tr!(language, "out-of-service-audit-log"),
         (None, None) => tr!(language, "out-of-service-state-dir"),
     };
-    lines.push(Line::from(title).bold().fg(ERROR));
+    lines.push(Line::from(title).style(theme.alert()));
     gap(lines);
     if let Some(message) = &state.locked {
-        lines.push(Line::from(message.clone()).bold());
+        lines.push(Line::from(message.clone()).style(theme.strong()));
         gap(lines);
     }
     if let Some(error) = &faults.audit_log {
-        lines.push(Line::from(tr!(language, "audit-log-unwritable", error = error.as_str())).fg(ERROR));
+        let words = error_words(state, language, tr!(language, "audit-log-unwritable", error = error.as_str()));
+        lines.push(Line::from(words).style(theme.error()));
     }
     if let Some(error) = &faults.state_dir {
-        lines.push(Line::from(tr!(language, "state-dir-unwritable", error = error.as_str())).fg(ERROR));
+        let words = error_words(state, language, tr!(language, "state-dir-unwritable", error = error.as_str()));
+        lines.push(Line::from(words).style(theme.error()));
     }
     if faults.any() {
-        lines.push(Line::from(tr!(language, "out-of-service-until-writable")).dim());
+        lines.push(Line::from(tr!(language, "out-of-service-until-writable")).style(theme.hint()));
     }
     if state.locked.is_some() {
         let key = state.settings.manager_key.to_string();
-        lines.push(Line::from(tr!(language, "locked-hint", key = key)).dim());
+        lines.push(Line::from(tr!(language, "locked-hint", key = key)).style(theme.hint()));
     }
 }
