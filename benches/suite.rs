@@ -37,17 +37,6 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Checks the screen on every piece of output (the harness's 20 ms poll is too coarse for
-/// timing); returns the time until `text` is on screen.
-async fn wait_fast(screen: &mut KioskTerminal, text: &str, timeout: Duration) -> Duration {
-    let started = Instant::now();
-    while !screen.contents().contains(text) {
-        let left = timeout.saturating_sub(started.elapsed());
-        assert!(screen.next_output(left).await, "no {text:?} on screen:\n{}", screen.contents());
-    }
-    started.elapsed()
-}
-
 /// CPU time of a process so far: the scheduler's nanosecond count (/proc/PID/task/*/schedstat,
 /// summed over its threads). /proc/PID/stat counts in 10 ms clock ticks, charged to whoever
 /// runs when the tick lands: too coarse for a process that wakes for a millisecond a minute.
@@ -134,7 +123,7 @@ async fn cat_time(screen: &mut KioskTerminal, file: &Path) -> Duration {
     // The quotes keep the typed command from matching the marker it prints.
     let command = format!("cat {}; echo CAT''-DONE-{run}\r", file.display());
     screen.send(command.as_bytes());
-    wait_fast(screen, &format!("CAT-DONE-{run}"), Duration::from_secs(120)).await
+    screen.time_until(&format!("CAT-DONE-{run}"), Duration::from_secs(120)).await
 }
 
 /// A text file of `size` bytes: numbered 80-column lines.
@@ -227,10 +216,21 @@ struct Bench {
 }
 
 /// `cargo bench --bench suite [-- PART...]`: the parts are start, session (2-5), signout and
-/// load; none named runs them all.
+/// load; none named runs them all. `soak` (1,000 sign-ins and outs, about half an hour; its
+/// figures go in RELIABILITY.md) runs only when named.
 #[tokio::main]
 async fn main() {
     let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if parts.iter().any(|p| p == "soak") {
+        let cycles = env_secs("BENCH_SOAK_CYCLES", 1000) as usize;
+        // Its own session user: a soak test running meanwhile (`sk-soak`) would end its sessions.
+        for line in common::soak::soak(cycles, "sk-soak-bench").await.lines() {
+            println!("soak: {line}");
+        }
+        if parts.len() == 1 {
+            return;
+        }
+    }
     let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let work = tempfile::tempdir().unwrap();
     let tuigreet = if wanted("start") || wanted("session") { tuigreet() } else { None };
@@ -264,7 +264,7 @@ async fn start_up(bench: &Bench) -> Vec<Row> {
     for _ in 0..20 {
         let started = Instant::now();
         let mut screen = setup.spawn();
-        wait_fast(&mut screen, PROMPT, Duration::from_secs(10)).await;
+        screen.time_until(PROMPT, Duration::from_secs(10)).await;
         ours.push(started.elapsed());
         drop(screen);
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -274,7 +274,7 @@ async fn start_up(bench: &Bench) -> Vec<Row> {
         for _ in 0..20 {
             let started = Instant::now();
             let (mut screen, _stub) = spawn_tuigreet(path, work.path());
-            wait_fast(&mut screen, "Username", Duration::from_secs(10)).await;
+            screen.time_until("Username", Duration::from_secs(10)).await;
             peer.push(started.elapsed());
         }
     }
@@ -299,7 +299,7 @@ async fn sign_in_screen_and_session(bench: &Bench) -> Vec<Row> {
     let mut rows = Vec::new();
     // 2 + 3. Idle CPU and peak memory at the sign-in screen, before and after a number.
     let mut screen = setup.spawn();
-    wait_fast(&mut screen, PROMPT, Duration::from_secs(10)).await;
+    screen.time_until(PROMPT, Duration::from_secs(10)).await;
     let pid = screen.process.pid;
     let cpu_signin = idle_cpu_ms_per_min(pid, idle_secs).await;
     let rss_before = peak_rss_mib(pid);
@@ -309,7 +309,7 @@ async fn sign_in_screen_and_session(bench: &Bench) -> Vec<Row> {
     let (mut cpu_peer, mut rss_peer) = (None, None);
     if let Some(path) = &tuigreet {
         let (mut greeter, _stub) = spawn_tuigreet(path, work.path());
-        wait_fast(&mut greeter, "Username", Duration::from_secs(10)).await;
+        greeter.time_until("Username", Duration::from_secs(10)).await;
         cpu_peer = Some(idle_cpu_ms_per_min(greeter.process.pid, idle_secs).await);
         rss_peer = Some(peak_rss_mib(greeter.process.pid));
     }
@@ -422,7 +422,7 @@ async fn sign_out(bench: &Bench) -> Vec<Row> {
         common::sign_in(&mut screen, backend, "2065550100", "+12065550100", "READY").await;
         let started = Instant::now();
         screen.send(F12);
-        wait_fast(&mut screen, "Signed out — your session was erased", Duration::from_secs(10)).await;
+        screen.time_until("Signed out — your session was erased", Duration::from_secs(10)).await;
         signouts.push(started.elapsed());
         screen.wait_for(PROMPT, Duration::from_secs(10)).await;
     }

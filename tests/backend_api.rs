@@ -292,3 +292,55 @@ async fn server_log_holds_no_code_no_token_and_no_full_number() {
         assert!(!log.contains(secret), "{secret} is in the server log:\n{log}");
     }
 }
+
+/// Rows of `table` in the database at `db`, as the server sees them now.
+fn rows(db: &std::path::Path, table: &str) -> i64 {
+    let db = rusqlite::Connection::open(db).unwrap();
+    db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+/// Waits (up to 5 s) until `table` holds `count` rows.
+async fn until_rows(db: &std::path::Path, table: &str, count: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while rows(db, table) != count {
+        assert!(std::time::Instant::now() < deadline, "{table}: {} rows, not {count}", rows(db, table));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_server_forgets_used_challenges_and_ended_tokens_and_only_those() {
+    let server = common::InProcess::start("prune_interval = \"1s\"", common::TWO_USERS).await;
+    let url = &server.url;
+    let mut tokens = Vec::new();
+    for round in 0..2 {
+        let (_, body) = start(url, ALEX).await;
+        let code = server.codes_for(ALEX, round + 1).await.pop().unwrap();
+        let (status, grant) = verify(url, body["challenge_id"].as_str().unwrap(), &code).await;
+        assert_eq!(status, StatusCode::OK);
+        tokens.push(grant["access_token"].as_str().unwrap().to_string());
+    }
+    let out = reqwest::Client::new().post(format!("{url}/v1/sign-out")).bearer_auth(&tokens[1]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let (_, waiting) = start(url, ALEX).await;
+
+    // The used challenges and the revoked token go; the live token and the open challenge stay.
+    until_rows(&server.db, "tokens", 1).await;
+    until_rows(&server.db, "challenges", 1).await;
+    assert_eq!(me(url, &tokens[0]).await, StatusCode::OK);
+    assert_eq!(me(url, &tokens[1]).await, StatusCode::UNAUTHORIZED);
+    let code = server.codes_for(ALEX, 3).await.pop().unwrap();
+    let waiting = waiting["challenge_id"].as_str().unwrap();
+    assert_eq!(
+        post(url, "/v1/sign-in/resend", json!({ "challenge_id": waiting })).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "still there (cooling down)"
+    );
+
+    // 13 hours on: the token has expired, the open challenge too (over 2 hours ago): both go.
+    server.clock.advance(Duration::from_secs(13 * 3600));
+    until_rows(&server.db, "tokens", 0).await;
+    until_rows(&server.db, "challenges", 0).await;
+    assert_eq!(me(url, &tokens[0]).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(verify(url, waiting, &code).await.1["error"], "expired");
+}

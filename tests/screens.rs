@@ -160,6 +160,8 @@ fn session_status_bar_is_coloured() {
 fn locked_and_manager_screens() {
     let s = fixtures::locked();
     snapshot_all_sizes("locked", &s, None);
+    snapshot_all_sizes("out_of_service_audit_log", &fixtures::out_of_service(true, false), None);
+    snapshot_all_sizes("out_of_service_state_dir", &fixtures::out_of_service(false, true), None);
     let mut s = state();
     press(&mut s, KeyCode::F(9));
     snapshot_all_sizes("manager_phone", &s, None);

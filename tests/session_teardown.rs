@@ -9,44 +9,11 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::hostile::{HOSTILE, Hostile, field};
-use common::{Backend, F12, KioskSetup, KioskTerminal, processes_of_uid, run_as_line, session_user, sign_in};
+use common::hostile::{ALEX, HostileSession, field, hostile_session, uid_of};
+use common::{Backend, F12, KioskSetup, processes_of_uid, run_as_line, session_user, sign_in};
 use shiftkey::session::procs;
 
 const WAIT: Duration = Duration::from_secs(15);
-const ALEX: &str = "+12065550100";
-
-fn hostile_setup(backend: &Backend, user: &Option<(String, u32)>, extra: &str) -> KioskSetup {
-    let session = format!("{}\nsandbox = \"none\"\n{extra}", run_as_line(user));
-    KioskSetup::new(backend.dir.path(), &backend.url, HOSTILE, &session)
-}
-
-fn uid_of(user: &Option<(String, u32)>) -> Option<u32> {
-    user.as_ref().map(|(_, uid)| *uid)
-}
-
-/// Alex signed in to a hostile session on a kiosk with `extra` `[session]` lines, whose
-/// sessions run as `account`. Bind `backend` (`_backend` at least): dropping it stops it.
-struct HostileSession {
-    backend: Backend,
-    uid: Option<u32>,
-    setup: KioskSetup,
-    screen: KioskTerminal,
-    /// The screen once the session was ready.
-    shown: String,
-    hostile: Hostile,
-}
-
-async fn hostile_session(account: &str, extra: &str) -> HostileSession {
-    let backend = Backend::start();
-    let user = session_user(account);
-    let setup = hostile_setup(&backend, &user, extra);
-    let mut screen = setup.spawn();
-    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
-    let uid = uid_of(&user);
-    let hostile = Hostile::from_screen(&shown, uid);
-    HostileSession { backend, uid, setup, screen, shown, hostile }
-}
 
 #[tokio::test]
 async fn hostile_daemon_is_gone_after_sign_out() {

@@ -257,7 +257,7 @@ impl AuthBackend for Backend {
 /// Builds the backend named in config: the one way a kiosk start and `check-config` get one.
 pub fn from_config(config: &BackendConfig) -> Result<Backend, BuildError> {
     Ok(match config.kind {
-        BackendKind::Shiftkey => Backend::Shiftkey(shiftkey::ShiftkeyBackend::new(&config.url)?),
+        BackendKind::Shiftkey => Backend::Shiftkey(shiftkey::ShiftkeyBackend::with_config(config)?),
         BackendKind::Auth0 => Backend::Auth0(auth0::Auth0Backend::new(config)?),
         BackendKind::Supabase => Backend::Supabase(supabase::SupabaseBackend::new(config)?),
         BackendKind::Cognito => Backend::Cognito(cognito::CognitoBackend::new(config)?),

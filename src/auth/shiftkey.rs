@@ -9,10 +9,9 @@ use serde::de::DeserializeOwned;
 
 use super::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens};
 use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
+use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
 use crate::secret::OtpCode;
-
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct ShiftkeyBackend {
@@ -20,6 +19,8 @@ pub struct ShiftkeyBackend {
     /// which would otherwise cost every kiosk start a few milliseconds and a few MiB before
     /// anyone has typed a number.
     client: Arc<OnceLock<Result<Client, AuthError>>>,
+    /// What the client is built from (`backend.timeout`, `backend.ca_file`).
+    config: Arc<BackendConfig>,
     base: Url,
 }
 
@@ -33,18 +34,21 @@ pub struct InvalidUrl {
 }
 
 impl ShiftkeyBackend {
+    /// The backend at `url`, with the `[backend]` defaults (timeout, no extra CA).
     pub fn new(url: &str) -> Result<Self, InvalidUrl> {
-        let base = Url::parse(url).map_err(|source| InvalidUrl { url: url.into(), source })?;
-        Ok(ShiftkeyBackend { client: Arc::default(), base })
+        Self::with_config(&BackendConfig { url: url.into(), ..BackendConfig::default() })
+    }
+
+    /// The backend `[backend]` names, with its timeout and extra CA.
+    pub fn with_config(config: &BackendConfig) -> Result<Self, InvalidUrl> {
+        let url = &config.url;
+        let base = Url::parse(url).map_err(|source| InvalidUrl { url: url.clone(), source })?;
+        Ok(ShiftkeyBackend { client: Arc::default(), config: Arc::new(config.clone()), base })
     }
 
     fn client(&self) -> Result<&Client, AuthError> {
         let client = self.client.get_or_init(|| {
-            Client::builder()
-                .timeout(REQUEST_TIMEOUT)
-                .connect_timeout(Duration::from_secs(3))
-                .build()
-                .map_err(|e| AuthError::Protocol(format!("can't set up HTTP: {e}")))
+            super::http::client(&self.config).map_err(|e| AuthError::Protocol(format!("can't set up HTTP: {e}")))
         });
         client.as_ref().map_err(Clone::clone)
     }
@@ -63,10 +67,21 @@ fn transport_error(err: reqwest::Error) -> AuthError {
     if err.is_decode() { AuthError::Protocol(err.to_string()) } else { AuthError::Unreachable }
 }
 
+/// Reads an answer's whole body: an answer cut off mid-way is no answer (the connection
+/// failed), whatever its status line said.
+async fn whole(response: reqwest::Response) -> Result<StatusCode, AuthError> {
+    let status = response.status();
+    response.bytes().await.map_err(|_| AuthError::Unreachable)?;
+    Ok(status)
+}
+
 async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, AuthError> {
     let status = response.status();
     if status.is_success() {
-        return response.json::<T>().await.map_err(|e| AuthError::Protocol(e.to_string()));
+        // A body cut short is no answer (as if the connection failed); a whole body that isn't
+        // ours is the service's problem.
+        let body = response.bytes().await.map_err(|_| AuthError::Unreachable)?;
+        return serde_json::from_slice(&body).map_err(|e| AuthError::Protocol(e.to_string()));
     }
     // A proxy's HTML error page has no body of ours: then the status alone decides.
     let body = response.json::<ErrorBody>().await.ok();
@@ -172,7 +187,7 @@ impl AuthBackend for ShiftkeyBackend {
             .send()
             .await
             .map_err(transport_error)?;
-        match response.status() {
+        match whole(response).await? {
             s if s.is_success() => Ok(TokenState::Valid),
             StatusCode::UNAUTHORIZED => Ok(TokenState::Ended),
             s if s.is_server_error() => Err(AuthError::Unreachable),
@@ -189,7 +204,7 @@ impl AuthBackend for ShiftkeyBackend {
             .send()
             .await
             .map_err(transport_error)?;
-        match response.status() {
+        match whole(response).await? {
             s if s.is_success() => Ok(SignedOut::Revoked),
             s if s.is_server_error() => Err(AuthError::Unreachable),
             s => Err(AuthError::Protocol(format!("sign-out answered {s}"))),

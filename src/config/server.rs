@@ -138,6 +138,9 @@ pub struct ServerConfig {
     /// Threads serving requests. Every request waits for the one SQLite writer, so one thread
     /// is fastest: more only contend for it (BENCHMARKS.md, measure 8).
     pub workers: usize,
+    /// How often what no rule needs any more is deleted: used and long-expired challenges,
+    /// revoked and expired tokens, old cap events. Keeps the database's size bounded.
+    pub prune_interval: HumanDuration,
 }
 
 impl Default for ServerConfig {
@@ -156,6 +159,7 @@ impl Default for ServerConfig {
             limits: RateLimits::default(),
             audit_log: None,
             workers: 1,
+            prune_interval: HumanDuration::from_secs(600),
         }
     }
 }
@@ -173,6 +177,8 @@ pub enum InvalidServerConfig {
     SmsHost(String),
     #[error("workers = {} is out of range: use 1 to 64 (default {})", .0, ServerConfig::default().workers)]
     Workers(usize),
+    #[error("prune_interval {} is out of range: use 1s to 1d (default {})", .0, ServerConfig::default().prune_interval)]
+    PruneInterval(HumanDuration),
     #[error("limits.{key} must be at least 1")]
     ZeroLimit { key: &'static str },
     #[error(transparent)]
@@ -207,6 +213,9 @@ impl ConfigFile for ServerConfig {
         }
         if !(1..=64).contains(&self.workers) {
             return Err(Invalid::Workers(self.workers));
+        }
+        if !(Duration::from_secs(1)..=Duration::from_secs(86_400)).contains(&self.prune_interval.0) {
+            return Err(Invalid::PruneInterval(self.prune_interval));
         }
         let limits = &self.limits;
         for (key, value) in [
@@ -286,6 +295,15 @@ mod tests {
         assert_eq!(ServerConfig::default().workers, 1);
         assert!(server("workers = 0").unwrap_err().contains("workers = 0 is out of range: use 1 to 64 (default 1)"));
         assert_eq!(server("workers = 4").unwrap().workers, 4);
+    }
+
+    #[test]
+    fn the_prune_interval_is_a_second_to_a_day() {
+        assert_eq!(ServerConfig::default().prune_interval.0, Duration::from_secs(600));
+        let err = server("prune_interval = \"0s\"").unwrap_err();
+        assert!(err.contains("prune_interval 0s is out of range: use 1s to 1d (default 10m)"), "{err}");
+        assert!(server("prune_interval = \"2d\"").is_err());
+        assert_eq!(server("prune_interval = \"1s\"").unwrap().prune_interval.0, Duration::from_secs(1));
     }
 
     #[test]

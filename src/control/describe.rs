@@ -38,6 +38,12 @@ fn status_text(answer: &StatusAnswer) -> String {
             answer.session_age_secs.unwrap_or(0)
         ));
     }
+    if let Some(error) = &answer.audit_log_error {
+        lines.push(format!("audit:    CAN'T WRITE the audit log ({error}): out of service until it can"));
+    }
+    if let Some(error) = &answer.state_dir_error {
+        lines.push(format!("state:    CAN'T WRITE the state dir ({error}): out of service until it can"));
+    }
     lines.push(format!("idle:     {} s", answer.idle_secs));
     let backend = if answer.backend_reachable { "answers" } else { "NOT REACHABLE" };
     lines.push(format!("backend:  {} — {backend}", answer.backend));

@@ -67,6 +67,13 @@ pub struct StatusAnswer {
     pub idle_secs: u64,
     pub locked_message: Option<String>,
     pub manager_mode: bool,
+    /// Why the audit log can't be written (the kiosk is out of service until it can); null
+    /// when it is written.
+    #[serde(default)]
+    pub audit_log_error: Option<String>,
+    /// Why the state dir can't hold the session record (out of service until it can).
+    #[serde(default)]
+    pub state_dir_error: Option<String>,
     pub backend_reachable: bool,
     /// The audit log's last records, as they are in the log.
     pub recent_events: Vec<Value>,

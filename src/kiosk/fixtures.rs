@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State, Target};
+use super::state::{Answer, Effect, Event, Faults, Reply, RequestId, Settings, State, Target};
 use super::update::update;
 use super::view::targets;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
@@ -234,4 +234,20 @@ pub fn locked() -> State {
 pub fn locked_with(settings: Settings) -> State {
     let message = settings.lock_presets[1].clone();
     State::new(settings, Some(message), Instant::now())
+}
+
+/// A fresh kiosk out of service by itself: it can't write its audit log (a full disk), or its
+/// state dir (a read-only file system).
+pub fn out_of_service(audit_log: bool, state_dir: bool) -> State {
+    out_of_service_with(settings(), audit_log, state_dir)
+}
+
+pub fn out_of_service_with(settings: Settings, audit_log: bool, state_dir: bool) -> State {
+    let mut state = fresh_with(settings);
+    let faults = Faults {
+        audit_log: audit_log.then(|| "No space left on device (os error 28)".into()),
+        state_dir: state_dir.then(|| "/run/shiftkey: Read-only file system (os error 30)".into()),
+    };
+    update(&mut state, Event::Faults(faults));
+    state
 }

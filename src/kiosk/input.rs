@@ -62,6 +62,11 @@ impl TerminalReader {
         })
     }
 
+    /// The next event if it was read already; never reads.
+    pub fn ready(&mut self) -> Option<TerminalInput> {
+        self.read.events.pop_front()
+    }
+
     /// The next event; `None` once the terminal is gone (hung up).
     pub async fn next(&mut self) -> std::io::Result<Option<TerminalInput>> {
         loop {

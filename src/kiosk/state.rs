@@ -24,6 +24,8 @@ pub const WELCOME_FOR: Duration = Duration::from_millis(900);
 pub const SIGNED_OUT_FOR: Duration = Duration::from_secs(2);
 /// How long the kiosk waits before asking an unreachable backend again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// How often the kiosk tries again to write what it couldn't (the audit log, the state dir).
+pub const FAULT_RETRY: Duration = Duration::from_secs(2);
 /// The status bar warns this long before the maximum duration ends a session.
 pub const MAX_DURATION_WARNING: Duration = Duration::from_secs(300);
 /// A lock message from the control socket: one line of at most this many characters.
@@ -78,6 +80,8 @@ pub enum Event {
     Control(ControlId, Request),
     /// The audit log's recent lines, newest first, for the manager's "Recent events".
     EventsLoaded(Vec<String>),
+    /// What the kiosk can't write changed (a write failed, or worked again).
+    Faults(Faults),
     /// The worker's new step-away PIN, hashed (`Effect::SealPin`).
     PinSealed(PinHash),
     /// Whether the PIN typed at the lock is the worker's (`Effect::CheckPin`).
@@ -194,6 +198,25 @@ pub enum Effect {
         hash: PinHash,
         entry: PinEntry,
     },
+    /// Try again to write what couldn't be written (the audit log's held records, the state
+    /// dir); what comes of it returns as `Event::Faults` if it changed.
+    CheckFaults,
+}
+
+/// What the kiosk can't write, each with the system's reason. Any of them keeps the kiosk out
+/// of service until it can write there again, which it notices by itself (no manager needed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The audit log: a session the log can't account for is not opened.
+    pub audit_log: Option<String>,
+    /// The state dir: a session without its record there couldn't be erased after a crash.
+    pub state_dir: Option<String>,
+}
+
+impl Faults {
+    pub fn any(&self) -> bool {
+        self.audit_log.is_some() || self.state_dir.is_some()
+    }
 }
 
 /// Why the phone form shows an error: the view says it in the screen's language.
@@ -632,6 +655,10 @@ pub struct State {
     pub quitting: bool,
     /// Out of service, with the message shown: no sign-in until unlocked.
     pub locked: Option<String>,
+    /// Out of service by itself: what the kiosk can't write.
+    pub faults: Faults,
+    /// While there are faults: when to check them again.
+    pub faults_check_at: Option<Instant>,
     pub manager: Option<ManagerMode>,
     /// When a key was last pressed (or the screen touched) on this kiosk (for `status`).
     pub last_key_at: Instant,
@@ -660,6 +687,8 @@ impl State {
             banner: None,
             quitting: false,
             locked,
+            faults: Faults::default(),
+            faults_check_at: None,
             manager: None,
             last_key_at: now,
             pressed: None,
@@ -702,7 +731,8 @@ impl State {
     /// What `shiftkey status` calls this state.
     pub fn label(&self) -> &'static str {
         match &self.screen {
-            Screen::Locked => "locked",
+            Screen::Locked if self.locked.is_some() => "locked",
+            Screen::Locked => "out-of-service",
             Screen::Welcome { .. } | Screen::Session(_) | Screen::SigningOut => "in-session",
             Screen::Phone(form) if form.input.is_empty() && !form.sending() => "idle",
             Screen::SignedOut { .. } => "idle",
@@ -713,7 +743,10 @@ impl State {
     /// When the clock next matters: the loop sends a `Tick` then, and not before. `None` when
     /// nothing on screen changes with time (idle means idle).
     pub fn next_wakeup(&self) -> Option<Instant> {
-        let screen = self.screen_wakeup();
+        let screen = match (self.screen_wakeup(), self.faults_check_at) {
+            (Some(screen), Some(check)) => Some(screen.min(check)),
+            (screen, check) => screen.or(check),
+        };
         match &self.manager {
             // The manager screens close by themselves; their code screen counts down.
             Some(manager) => {

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::state::{Screen, State};
+use super::state::{Faults, Screen, State};
 use crate::control::protocol::{StatusAnswer, StatusUser};
 
 /// The kiosk's state as `status` reports it, as far as `update` knows it: the event loop adds
@@ -22,6 +22,8 @@ pub struct StatusReport {
     pub idle_secs: u64,
     pub locked_message: Option<String>,
     pub manager_mode: bool,
+    /// What the kiosk can't write (out of service until it can).
+    pub faults: Faults,
 }
 
 impl StatusReport {
@@ -48,6 +50,7 @@ impl StatusReport {
             idle_secs: now.saturating_duration_since(state.last_key_at).as_secs(),
             locked_message: state.locked.clone(),
             manager_mode: state.manager.is_some(),
+            faults: state.faults.clone(),
         }
     }
 
@@ -69,6 +72,8 @@ impl StatusReport {
             idle_secs: self.idle_secs,
             locked_message: self.locked_message,
             manager_mode: self.manager_mode,
+            audit_log_error: self.faults.audit_log,
+            state_dir_error: self.faults.state_dir,
             backend_reachable,
             recent_events,
         }

@@ -26,9 +26,6 @@ use signin::SignInService;
 use sms::Gateway;
 use store::Store;
 
-/// How often expired challenges and old cap events are deleted.
-const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -46,6 +43,8 @@ pub enum ServeError {
 pub struct Server {
     listener: TcpListener,
     service: Arc<SignInService>,
+    /// How often old records are deleted (`prune_interval`).
+    prune_interval: std::time::Duration,
 }
 
 impl Server {
@@ -75,8 +74,9 @@ impl Server {
         }
         let audit = AuditLog::new(config.audit_path());
         let queue = sms::spawn_sender(gateway, audit);
+        let prune_interval = config.prune_interval.0;
         let service = SignInService::new(store, key, clock, config, queue)?;
-        Ok(Server { listener, service: Arc::new(service) })
+        Ok(Server { listener, service: Arc::new(service), prune_interval })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -87,7 +87,9 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let service = Arc::clone(&self.service);
         let pruner = tokio::spawn(async move {
-            let mut every = tokio::time::interval(PRUNE_EVERY);
+            // The first one a period after start, not at once: a restart changes nothing.
+            let first = tokio::time::Instant::now() + self.prune_interval;
+            let mut every = tokio::time::interval_at(first, self.prune_interval);
             loop {
                 every.tick().await;
                 if let Err(err) = service.prune() {

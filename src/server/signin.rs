@@ -196,11 +196,15 @@ impl SignInService {
             Some(rowid) => store.mobile_of(rowid)?.and_then(|p| PhoneNumber::parse_international(&p).ok()),
             None => None,
         };
-        // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
-        self.take_send(&store, &challenge.phone_key, client, now)?;
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
-        store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
+        // One transaction: a send counted is a code replaced, even if the server dies between.
+        store.atomically(|store| {
+            // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
+            self.take_send(store, &challenge.phone_key, client, now)?;
+            store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
+            Ok::<_, SignInError>(())
+        })?;
         drop(store);
         if let Some(phone) = phone {
             self.queue_sms(self.message(&phone, &code, challenge.locale.as_deref()));
@@ -255,10 +259,14 @@ impl SignInService {
                 Ok(IssuedToken { token, expires_in: lifetime.as_secs(), user })
             }
             (_, user_rowid) => {
-                let attempts = store.count_attempt(challenge_id)?;
-                if let Some(user_rowid) = user_rowid {
-                    store.record_failure(user_rowid, now)?;
-                }
+                // One transaction: the challenge's attempts and the user's failures stay equal.
+                let attempts = store.atomically(|store| {
+                    let attempts = store.count_attempt(challenge_id)?;
+                    if let Some(user_rowid) = user_rowid {
+                        store.record_failure(user_rowid, now)?;
+                    }
+                    Ok::<_, SignInError>(attempts)
+                })?;
                 let attempts_left = self.config.max_attempts.saturating_sub(attempts);
                 tracing::info!(attempts_left, "wrong code");
                 if attempts_left == 0 {
@@ -280,10 +288,15 @@ impl SignInService {
         Ok(())
     }
 
-    /// Drops events and challenges no rule needs any more.
+    /// Drops what no rule needs any more: cap events and expired challenges past the caps'
+    /// hour (with an hour to spare), used challenges, and tokens revoked or expired (a token
+    /// that isn't there is refused just as one revoked).
     pub fn prune(&self) -> Result<(), SignInError> {
-        let keep_from = self.now() - 2 * HOUR_MS;
-        self.store().prune(keep_from)?;
+        let now = self.now();
+        self.store().atomically(|store| {
+            store.prune(now - 2 * HOUR_MS)?;
+            store.prune_tokens(now)
+        })?;
         Ok(())
     }
 }

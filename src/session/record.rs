@@ -66,6 +66,20 @@ impl StateFile {
         std::fs::rename(&temp, &self.path)
     }
 
+    /// Whether a record can be saved here now: the directory made if missing, a file written
+    /// and removed. The error names the directory.
+    pub fn check_writable(&self) -> std::io::Result<()> {
+        let probe = self.path.with_extension("json.probe");
+        let dir = self.path.parent().unwrap_or(Path::new("/"));
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .and_then(|()| std::fs::write(&probe, b"probe"))
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|err| std::io::Error::new(err.kind(), format!("{}: {err}", dir.display())))
+    }
+
     /// The record left by a kiosk that did not finish its teardown, if any.
     pub fn load(&self) -> Option<SessionRecord> {
         let text = std::fs::read_to_string(&self.path).ok()?;
@@ -103,5 +117,17 @@ mod tests {
         assert_eq!(file.load(), Some(record));
         file.clear();
         assert!(file.load().is_none());
+    }
+
+    #[test]
+    fn a_state_dir_that_cant_be_written_says_which_and_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let fine = StateFile::new(&dir.path().join("state"));
+        fine.check_writable().unwrap();
+        assert_eq!(std::fs::read_dir(dir.path().join("state")).unwrap().count(), 0, "the probe is gone");
+        // A file where the directory should be: refused whoever runs the test (root too).
+        std::fs::write(dir.path().join("file"), "").unwrap();
+        let err = StateFile::new(&dir.path().join("file/state")).check_writable().unwrap_err();
+        assert!(err.to_string().starts_with(&format!("{}/file/state: ", dir.path().display())), "{err}");
     }
 }

@@ -17,5 +17,5 @@ pub async fn recover<B: AuthBackend>(
     // The access token is still in the session dir if the kiosk died mid-session: revoke it
     // too. A refresh token was in the dead kiosk's memory only, and is gone with it.
     let token = std::fs::read_to_string(record.dir.join(TOKEN_FILE_NAME)).ok().map(AccessToken::new);
-    Some(teardown(&record, token.map(Tokens::access_only), backend, reason, context).await)
+    Some(teardown(&record, None, token.map(Tokens::access_only), backend, reason, context).await)
 }

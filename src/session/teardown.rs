@@ -174,9 +174,12 @@ fn sweep_shared_temp(uid: u32) -> (usize, Vec<PathBuf>) {
     (removed, left)
 }
 
-/// Runs the whole teardown for a session record and audits it.
+/// Runs the whole teardown for a session record and audits it. `started`: when a live session
+/// started, on the monotonic clock (a wall-clock jump doesn't change its duration); `None` for
+/// a session a dead kiosk left, timed from its record's wall-clock start, the only time left.
 pub async fn teardown<B: AuthBackend>(
     record: &SessionRecord,
+    started: Option<Instant>,
     tokens: Option<Tokens>,
     backend: &B,
     reason: SignOutReason,
@@ -204,11 +207,17 @@ pub async fn teardown<B: AuthBackend>(
 
     // The tokens' memory (the refresh token's too) is zeroized here, whatever happened above.
     drop(tokens);
-    let started = std::time::UNIX_EPOCH + Duration::from_secs(record.started_unix);
+    let duration = match started {
+        Some(started) => started.elapsed(),
+        None => {
+            let started = std::time::UNIX_EPOCH + Duration::from_secs(record.started_unix);
+            started.elapsed().unwrap_or_default()
+        }
+    };
     let outcome = TeardownOutcome {
         reason,
         user_id: record.user_id.clone(),
-        duration_secs: started.elapsed().map(|d| d.as_secs()).unwrap_or(0),
+        duration_secs: duration.as_secs(),
         processes_ended,
         killed_after_grace,
         left_alive,
@@ -236,6 +245,6 @@ pub async fn end_session<B: AuthBackend>(
     reason: SignOutReason,
     context: &TeardownContext,
 ) -> TeardownOutcome {
-    let LiveSession { record, tokens, .. } = session;
-    teardown(&record, Some(tokens), backend, reason, context).await
+    let LiveSession { record, tokens, started, .. } = session;
+    teardown(&record, Some(started), Some(tokens), backend, reason, context).await
 }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use shiftkey::session::procs;
 
-use super::processes_of_uid;
+use super::{Backend, KioskSetup, KioskTerminal, processes_of_uid, run_as_line, session_user, sign_in};
+
+/// Alex's number, as the outbox names it.
+pub const ALEX: &str = "+12065550100";
 
 /// A session that ignores SIGTERM and SIGHUP, double-forks a `setsid` daemon, and leaves files
 /// in HOME, /tmp and /dev/shm. It prints where everything is.
@@ -21,6 +24,40 @@ echo "DAEMON=$(cat /tmp/sk-hostile-$u.pid) LEADER=$$ DIR=$HOME"
 echo HOSTILE-READY
 while :; do sleep 1; done"#,
 ];
+
+pub fn uid_of(user: &Option<(String, u32)>) -> Option<u32> {
+    user.as_ref().map(|(_, uid)| *uid)
+}
+
+/// Alex signed in to a hostile session on a kiosk with `extra` `[session]` lines, whose
+/// sessions run as `account`. Bind `backend` (`_backend` at least): dropping it stops it.
+pub struct HostileSession {
+    pub backend: Backend,
+    pub uid: Option<u32>,
+    pub setup: KioskSetup,
+    pub screen: KioskTerminal,
+    /// The screen once the session was ready.
+    pub shown: String,
+    pub hostile: Hostile,
+}
+
+pub async fn hostile_session(account: &str, extra: &str) -> HostileSession {
+    hostile_session_with(account, extra, |_| {}).await
+}
+
+/// As `hostile_session`, with the kiosk's setup changed by `prepare` before the kiosk starts.
+pub async fn hostile_session_with(account: &str, extra: &str, prepare: impl FnOnce(&mut KioskSetup)) -> HostileSession {
+    let backend = Backend::start();
+    let user = session_user(account);
+    let session = format!("{}\nsandbox = \"none\"\n{extra}", run_as_line(&user));
+    let mut setup = KioskSetup::new(backend.dir.path(), &backend.url, HOSTILE, &session);
+    prepare(&mut setup);
+    let mut screen = setup.spawn();
+    let shown = sign_in(&mut screen, &backend, "2065550100", ALEX, "HOSTILE-READY").await;
+    let uid = uid_of(&user);
+    let hostile = Hostile::from_screen(&shown, uid);
+    HostileSession { backend, uid, setup, screen, shown, hostile }
+}
 
 pub fn field(screen: &str, key: &str) -> String {
     let start = screen.find(key).unwrap_or_else(|| panic!("{key} not on screen:\n{screen}")) + key.len();

@@ -2,11 +2,14 @@
 //! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
 #![allow(dead_code)]
 
+pub mod faulty;
 pub mod hostile;
 pub mod idp;
 pub mod needs;
 pub mod scim;
 pub mod screen_text;
+pub mod soak;
+pub mod tmpfs;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -34,6 +37,7 @@ pub struct Backend {
     pub db: PathBuf,
     pub outbox: PathBuf,
     pub url: String,
+    config: Option<PathBuf>,
     child: Child,
 }
 
@@ -67,18 +71,25 @@ impl Backend {
     /// Starts `serve`, with `--config` when given (command-line options still win).
     pub fn start_with_config(dir: tempfile::TempDir, db: PathBuf, config: Option<PathBuf>) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
+        let (child, url) = Self::spawn(dir.path(), &db, &outbox, config.as_deref());
+        Backend { dir, db, outbox, url, config, child }
+    }
+
+    /// `shiftkey serve` on a free port; the child and its URL once it listens.
+    fn spawn(dir: &Path, db: &Path, outbox: &Path, config: Option<&Path>) -> (Child, String) {
         let mut command = Command::new(BIN);
         command.arg("serve");
-        if let Some(config) = &config {
+        if let Some(config) = config {
             command.arg("--config").arg(config);
         }
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("serve.log")).expect("log file");
         let mut child = command
             .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
+            .arg(db)
             .arg("--sms-outbox")
-            .arg(&outbox)
+            .arg(outbox)
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("log file"))
+            .stderr(log)
             .spawn()
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -90,7 +101,20 @@ impl Backend {
         assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Backend { dir, db, outbox, url, child }
+        (child, url)
+    }
+
+    /// Starts the server again on the same database, key and outbox (after `stop` or a kill),
+    /// on a new port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, url) = Self::spawn(self.dir.path(), &self.db, &self.outbox, self.config.as_deref());
+        (self.child, self.url) = (child, url);
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
     }
 
     /// The last code texted to `e164` (waits for the SMS queue, up to 5 s).
@@ -263,6 +287,22 @@ impl KioskTerminal {
         }
     }
 
+    /// Waits until `text` is on screen, checking on every piece of output (`wait_for`'s 20 ms
+    /// poll is too coarse for timing); returns how long it took.
+    pub async fn time_until(&mut self, text: &str, timeout: Duration) -> Duration {
+        self.time_until_any(&[text], timeout).await
+    }
+
+    /// As `time_until`, for whichever of `texts` shows first.
+    pub async fn time_until_any(&mut self, texts: &[&str], timeout: Duration) -> Duration {
+        let started = Instant::now();
+        while !texts.iter().any(|text| self.contents().contains(text)) {
+            let left = timeout.saturating_sub(started.elapsed());
+            assert!(self.next_output(left).await, "none of {texts:?} on screen:\n{}", self.contents());
+        }
+        started.elapsed()
+    }
+
     /// Waits until `text` is no longer on screen.
     pub async fn wait_gone(&mut self, text: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
@@ -348,12 +388,37 @@ impl KioskSetup {
 
     /// Starts the kiosk with this config in a 100x30 pty, logging to `self.log`.
     pub fn spawn(&self) -> KioskTerminal {
-        KioskTerminal::spawn(
-            &["kiosk", "--config", self.config.to_str().unwrap()],
-            &[("SHIFTKEY_LOG", self.log.to_str().unwrap())],
-            100,
-            30,
-        )
+        self.spawn_with_env(&[])
+    }
+
+    /// As `spawn`, with more environment.
+    pub fn spawn_with_env(&self, env: &[(&str, &str)]) -> KioskTerminal {
+        let mut full = vec![("SHIFTKEY_LOG", self.log.to_str().unwrap())];
+        full.extend_from_slice(env);
+        KioskTerminal::spawn(&["kiosk", "--config", self.config.to_str().unwrap()], &full, 100, 30)
+    }
+
+    /// Keeps the audit log at `path` instead (before the kiosk starts).
+    pub fn set_audit_log(&mut self, path: PathBuf) {
+        self.set_key("audit_log", &format!("{path:?}"));
+        self.audit = path;
+    }
+
+    /// Keeps the crash-recovery record (and the lock) in `dir` instead.
+    pub fn set_state_dir(&mut self, dir: &Path) {
+        self.set_key("state_dir", &format!("{dir:?}"));
+    }
+
+    /// Rewrites the config's top-level `key = ...` line.
+    fn set_key(&self, key: &str, value: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let prefix = format!("{key} = ");
+        assert!(text.lines().any(|l| l.starts_with(&prefix)), "no {key} in the config");
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| if l.starts_with(&prefix) { format!("{prefix}{value}") } else { l.to_string() })
+            .collect();
+        std::fs::write(&self.config, lines.join("\n") + "\n").unwrap();
     }
 
     pub fn audit_text(&self) -> String {

@@ -83,6 +83,8 @@ fn on_path(program: &str) -> bool {
 
 pub const BWRAP: Need = Need::Tool { program: "bwrap", package: "bubblewrap" };
 pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
+/// libfaketime, which moves a program's wall clock (and leaves its monotonic one alone).
+pub const FAKETIME: Need = Need::Tool { program: "faketime", package: "faketime" };
 /// The SCIM compliance checker; its venv and version are in `scripts/test`.
 pub const SCIM2_TESTER: Need =
     Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };

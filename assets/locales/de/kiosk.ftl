@@ -117,6 +117,11 @@ locked-hint = Anmeldung geschlossen. Die Filialleitung kann sie öffnen ({ $key 
 lock-preset-out-of-service = Außer Betrieb
 lock-preset-cleaning = Wegen Reinigung geschlossen
 lock-preset-back-soon = Zurück in 15 Minuten
+out-of-service-audit-log = Außer Betrieb — Audit-Protokoll nicht verfügbar
+out-of-service-state-dir = Außer Betrieb — Sitzungsdaten können nicht gespeichert werden
+audit-log-unwritable = Das Audit-Protokoll kann nicht geschrieben werden: { $error }
+state-dir-unwritable = Sitzungsdaten können nicht geschrieben werden: { $error }
+out-of-service-until-writable = Die Anmeldung öffnet sich von selbst, sobald wieder geschrieben werden kann.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

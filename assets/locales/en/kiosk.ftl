@@ -134,6 +134,13 @@ locked-hint = Sign-in is closed. A store manager can open it ({ $key }).
 lock-preset-out-of-service = Out of service
 lock-preset-cleaning = Closed for cleaning
 lock-preset-back-soon = Back in 15 minutes
+# The kiosk can't write what a session needs, and opens no session until it can.
+# $error: the system's reason, in English (for a manager or technician).
+out-of-service-audit-log = Out of service — audit log unavailable
+out-of-service-state-dir = Out of service — session records can't be kept
+audit-log-unwritable = The audit log can't be written: { $error }
+state-dir-unwritable = Session records can't be written: { $error }
+out-of-service-until-writable = Sign-in opens again by itself once the kiosk can write.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

@@ -116,6 +116,11 @@ locked-hint = El acceso está cerrado. Un encargado puede abrirlo ({ $key }).
 lock-preset-out-of-service = Fuera de servicio
 lock-preset-cleaning = Cerrado por limpieza
 lock-preset-back-soon = Volvemos en 15 minutos
+out-of-service-audit-log = Fuera de servicio — registro de auditoría no disponible
+out-of-service-state-dir = Fuera de servicio — no se pueden guardar los registros de sesión
+audit-log-unwritable = No se puede escribir el registro de auditoría: { $error }
+state-dir-unwritable = No se pueden escribir los registros de sesión: { $error }
+out-of-service-until-writable = El acceso se abrirá solo cuando se pueda escribir de nuevo.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

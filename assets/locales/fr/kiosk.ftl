@@ -116,6 +116,11 @@ locked-hint = Connexion fermée. Un responsable peut la rouvrir ({ $key }).
 lock-preset-out-of-service = Hors service
 lock-preset-cleaning = Fermé pour nettoyage
 lock-preset-back-soon = De retour dans 15 minutes
+out-of-service-audit-log = Hors service — journal d'audit indisponible
+out-of-service-state-dir = Hors service — impossible de garder les traces de session
+audit-log-unwritable = Le journal d'audit ne peut pas être écrit : { $error }
+state-dir-unwritable = Les traces de session ne peuvent pas être écrites : { $error }
+out-of-service-until-writable = La connexion rouvrira d'elle-même dès que l'écriture sera possible.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

@@ -120,6 +120,11 @@ locked-hint = Logowanie zamknięte. Kierownik sklepu może je otworzyć ({ $key 
 lock-preset-out-of-service = Nieczynne
 lock-preset-cleaning = Zamknięte — sprzątanie
 lock-preset-back-soon = Wracamy za 15 minut
+out-of-service-audit-log = Nieczynne — dziennik audytu niedostępny
+out-of-service-state-dir = Nieczynne — nie można przechować danych sesji
+audit-log-unwritable = Nie można zapisać dziennika audytu: { $error }
+state-dir-unwritable = Nie można zapisać danych sesji: { $error }
+out-of-service-until-writable = Logowanie otworzy się samo, gdy zapis znów będzie możliwy.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

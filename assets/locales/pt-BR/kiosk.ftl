@@ -119,6 +119,11 @@ locked-hint = O acesso está fechado. Um gerente pode abri-lo ({ $key }).
 lock-preset-out-of-service = Fora de serviço
 lock-preset-cleaning = Fechado para limpeza
 lock-preset-back-soon = Voltamos em 15 minutos
+out-of-service-audit-log = Fora de serviço — registro de auditoria indisponível
+out-of-service-state-dir = Fora de serviço — não é possível guardar os registros de sessão
+audit-log-unwritable = Não é possível gravar o registro de auditoria: { $error }
+state-dir-unwritable = Não é possível gravar os registros de sessão: { $error }
+out-of-service-until-writable = O acesso volta sozinho assim que for possível gravar.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

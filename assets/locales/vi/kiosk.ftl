@@ -110,6 +110,11 @@ locked-hint = Đăng nhập đang đóng. Quản lý cửa hàng có thể mở 
 lock-preset-out-of-service = Tạm ngưng phục vụ
 lock-preset-cleaning = Đóng cửa để vệ sinh
 lock-preset-back-soon = Quay lại sau 15 phút
+out-of-service-audit-log = Tạm ngưng phục vụ — nhật ký kiểm tra không khả dụng
+out-of-service-state-dir = Tạm ngưng phục vụ — không thể lưu hồ sơ phiên
+audit-log-unwritable = Không thể ghi nhật ký kiểm tra: { $error }
+state-dir-unwritable = Không thể ghi hồ sơ phiên: { $error }
+out-of-service-until-writable = Đăng nhập sẽ tự mở lại khi ghi được.
 
 ## Touch: the keypad and buttons beside a sign-in form
 

@@ -110,6 +110,11 @@ locked-hint = 登录已关闭。店长可以重新开启（{ $key }）。
 lock-preset-out-of-service = 暂停服务
 lock-preset-cleaning = 清洁中，暂停使用
 lock-preset-back-soon = 15 分钟后回来
+out-of-service-audit-log = 暂停服务 — 审计日志不可用
+out-of-service-state-dir = 暂停服务 — 无法保存会话记录
+audit-log-unwritable = 无法写入审计日志：{ $error }
+state-dir-unwritable = 无法写入会话记录：{ $error }
+out-of-service-until-writable = 一旦可以写入，登录将自动恢复。
 
 ## Touch: the keypad and buttons beside a sign-in form
 

@@ -161,8 +161,26 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                     let _ = events.send(Event::PinChecked(hash.matches(&entry)));
                 });
             }
+            Effect::CheckFaults => {
+                // The audit log's health comes back through its watch; the state dir's here.
+                self.audit.retry();
+                self.check_state_dir();
+            }
         }
         Ok(())
+    }
+
+    /// Tries the state dir; tells `update` if that changed what the kiosk can't write.
+    fn check_state_dir(&mut self) {
+        let problem = self.teardown.state_file.check_writable().err().map(|err| err.to_string());
+        self.state_dir_problem(problem);
+    }
+
+    fn state_dir_problem(&mut self, problem: Option<String>) {
+        if problem != self.faults.state_dir {
+            self.faults.state_dir = problem;
+            let _ = self.events.send(Event::Faults(self.faults.clone()));
+        }
     }
 
     fn start_session(&mut self, grant: crate::auth::Grant) {
@@ -172,6 +190,9 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let record = &session.record;
                 if let Err(err) = self.teardown.state_file.save(record) {
                     tracing::error!(%err, "can't write the session state file; crash recovery won't find this session");
+                    // This session runs on; no other opens until the record can be kept.
+                    let dir = self.config.state_dir();
+                    self.state_dir_problem(Some(format!("{}: {err}", dir.display())));
                 }
                 self.audit.record(
                     "session_start",

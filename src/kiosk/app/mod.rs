@@ -23,7 +23,7 @@ use self::display::{KioskDisplay, WIPE_SCREEN};
 use super::input::TerminalReader;
 use super::pacer::{FramePacer, Pace};
 use super::session_paint::SessionPainter;
-use super::state::{Event, Settings, State, TerminalInput};
+use super::state::{Event, Faults, Settings, State, TerminalInput};
 use super::update::touch::mouse_reporting;
 use super::update::update;
 use super::{status, view};
@@ -52,11 +52,18 @@ pub struct KioskOptions {
 pub trait InputSource {
     /// The next key or resize; `None` once the terminal is gone (hung up).
     fn next(&mut self) -> impl Future<Output = std::io::Result<Option<TerminalInput>>>;
+
+    /// The next key or resize if it is already here (read, parsed), without waiting.
+    fn ready(&mut self) -> Option<TerminalInput>;
 }
 
 impl InputSource for TerminalReader {
     fn next(&mut self) -> impl Future<Output = std::io::Result<Option<TerminalInput>>> {
         TerminalReader::next(self)
+    }
+
+    fn ready(&mut self) -> Option<TerminalInput> {
+        TerminalReader::ready(self)
     }
 }
 
@@ -64,7 +71,16 @@ impl InputSource for mpsc::UnboundedReceiver<TerminalInput> {
     async fn next(&mut self) -> std::io::Result<Option<TerminalInput>> {
         Ok(self.recv().await)
     }
+
+    fn ready(&mut self) -> Option<TerminalInput> {
+        self.try_recv().ok()
+    }
 }
+
+/// Keys (and mouse reports) already read that go through in one turn of the loop: a paste is passed on at
+/// the speed of `update`, not of a whole turn per key, so a key pressed during it (F12) is
+/// reached soon (RELIABILITY.md, "Floods"). Bounded, so timers and output still get turns.
+const KEYS_PER_TURN: usize = 1024;
 
 /// The loop's outside world: a display, an input, and the requests to stop.
 pub struct KioskIo<D, I> {
@@ -111,6 +127,8 @@ struct Kiosk<B: AuthBackend + Clone, D> {
     terminal_open: bool,
     /// The mouse events the terminal was last set to report.
     mouse: vt100::MouseProtocolMode,
+    /// What the kiosk last found it can't write, as `update` was told.
+    faults: Faults,
 }
 
 /// What a turn of the event loop leaves to draw.
@@ -292,8 +310,16 @@ where
         revokes: JoinSet::new(),
         terminal_open: true,
         mouse: vt100::MouseProtocolMode::None,
+        faults: Faults::default(),
     };
+    let mut audit_health = kiosk.audit.health();
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
+    // Out of service from the start if what a session needs can't be written.
+    kiosk.faults.audit_log = audit_health.borrow_and_update().clone();
+    kiosk.faults.state_dir = kiosk.teardown.state_file.check_writable().err().map(|err| err.to_string());
+    if kiosk.faults.any() {
+        kiosk.dispatch(Event::Faults(kiosk.faults.clone()))?;
+    }
 
     let mut redraw_at: Option<tokio::time::Instant> = None;
     let mut pacer = FramePacer::new(Instant::now());
@@ -304,27 +330,45 @@ where
             let wakeup = kiosk.state.next_wakeup().map(tokio::time::Instant::from_std);
             let mut redraw = Redraw::All;
             tokio::select! {
-                read = input.next(), if kiosk.terminal_open => match read? {
-                    Some(TerminalInput::Key(key)) => {
-                        // A key passed through to the session changes nothing on screen until it
-                        // echoes; the echo is then drawn at once.
-                        if !kiosk.dispatch_for_redraw(Event::Key(key))? {
-                            redraw = Redraw::Nothing;
-                            pacer.key_sent();
+                read = input.next(), if kiosk.terminal_open => {
+                    // Keys passed through to the session change nothing on screen until they
+                    // echo; the echo is then drawn at once. Any other input is drawn after the
+                    // keys read with it, in one frame.
+                    redraw = Redraw::Nothing;
+                    let mut read = read?;
+                    for _ in 0..KEYS_PER_TURN {
+                        match read {
+                            Some(TerminalInput::Key(key)) => {
+                                if kiosk.dispatch_for_redraw(Event::Key(key))? {
+                                    redraw = Redraw::All;
+                                } else {
+                                    pacer.key_sent();
+                                }
+                            }
+                            // Mouse input passed through to the session is drawn when it answers.
+                            Some(TerminalInput::Mouse(mouse)) => {
+                                let area = kiosk.display.area();
+                                if kiosk.dispatch_for_redraw(Event::Mouse { mouse, area })? {
+                                    redraw = Redraw::All;
+                                } else {
+                                    pacer.key_sent();
+                                }
+                            }
+                            Some(TerminalInput::Resize { cols, rows }) => {
+                                kiosk.resize(cols, rows)?;
+                                redraw = Redraw::All;
+                            }
+                            None => {
+                                kiosk.terminal_open = false;
+                                kiosk.dispatch(Event::Stop)?;
+                                redraw = Redraw::All;
+                                break;
+                            }
                         }
-                    }
-                    Some(TerminalInput::Mouse(mouse)) => {
-                        // Mouse input passed through to the session is drawn when it answers.
-                        let area = kiosk.display.area();
-                        if !kiosk.dispatch_for_redraw(Event::Mouse { mouse, area })? {
-                            redraw = Redraw::Nothing;
-                            pacer.key_sent();
+                        match input.ready() {
+                            Some(next) => read = Some(next),
+                            None => break,
                         }
-                    }
-                    Some(TerminalInput::Resize { cols, rows }) => kiosk.resize(cols, rows)?,
-                    None => {
-                        kiosk.terminal_open = false;
-                        kiosk.dispatch(Event::Stop)?;
                     }
                 },
                 Some(event) = receiver.recv() => kiosk.dispatch(event)?,
@@ -348,6 +392,10 @@ where
                     Activity::Exited => kiosk.dispatch(Event::SessionExited)?,
                     Activity::InputTaken => redraw = Redraw::Nothing,
                 },
+                Ok(()) = audit_health.changed() => {
+                    kiosk.faults.audit_log = audit_health.borrow_and_update().clone();
+                    kiosk.dispatch(Event::Faults(kiosk.faults.clone()))?;
+                }
                 sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() })?,
                 () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()))?,
                 () = sleep_until(redraw_at), if redraw_at.is_some() => redraw = Redraw::SessionOutput,

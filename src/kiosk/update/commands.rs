@@ -58,7 +58,8 @@ pub fn unlock(state: &mut State, via: &str) -> Vec<Effect> {
     if state.locked.take().is_none() {
         return Vec::new();
     }
-    if matches!(state.screen, Screen::Locked) {
+    // Still out of service if the kiosk can't write what a session needs.
+    if matches!(state.screen, Screen::Locked) && !state.faults.any() {
         state.screen = Screen::Phone(PhoneForm::default());
     }
     vec![Effect::Audit { event: "unlocked", detail: json!({ "via": via }) }, Effect::PersistLock(None)]

@@ -5,9 +5,11 @@
 //!
 //! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
 //! manager screens, `commands` what the control socket and the manager menu share (reset,
-//! lock, unlock), `touch` taps and the mouse.
+//! lock, unlock), `touch` taps and the mouse, `faults` what the kiosk does while it can't write its
+//! audit log or state dir.
 
 pub mod commands;
+pub mod faults;
 pub mod language;
 pub mod manager;
 pub mod pin;
@@ -83,6 +85,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
         Event::PinSealed(hash) => pin::on_sealed(state, hash),
         Event::PinChecked(right) => pin::on_checked(state, right),
         Event::Stop => on_stop(state),
+        Event::Faults(now_faulty) => faults::on_faults(state, now_faulty),
     }
 }
 
@@ -92,10 +95,10 @@ fn on_teardown_done(state: &mut State, outcome: crate::session::teardown::Teardo
     let problem = (!outcome.clean())
         .then_some(SignOutProblem { left_alive: outcome.left_alive.len(), dir_removed: outcome.dir_removed });
     let language = language::reset(state);
-    state.screen = match (&state.locked, problem) {
-        // Locked: out of service straight away.
-        (Some(_), _) => Screen::Locked,
-        (None, problem) => Screen::SignedOut {
+    state.screen = match (faults::out_of_service(state), problem) {
+        // Locked, or unable to open another session: out of service straight away.
+        (true, _) => Screen::Locked,
+        (false, problem) => Screen::SignedOut {
             until: state.now + SIGNED_OUT_FOR,
             problem,
             access_ended: outcome.reason == SignOutReason::Revoked,
@@ -199,6 +202,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn on_tick(state: &mut State) -> Vec<Effect> {
     let mut effects = manager::on_tick(state);
+    effects.extend(faults::on_tick(state));
     effects.extend(screen_tick(state));
     effects
 }

@@ -380,6 +380,21 @@ fn idle_session_warns_then_signs_out() {
     assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::IdleTimeout)]));
 }
 
+/// The kiosk stopped (SIGSTOP) for two minutes in a session with a one-minute idle timeout: the
+/// first tick once it runs again, at the idle warning's time as the loop had asked, is long past
+/// the deadline and signs out at once, no warning first. The loop's clock is `Instant` (the
+/// monotonic clock, which runs on while a process is stopped and never jumps with the wall clock).
+#[test]
+fn stopped_past_the_idle_timeout_the_first_tick_signs_out_at_once() {
+    let mut state = in_session();
+    state.settings.limits = limits(60, 10, 43200);
+    let start = state.now;
+    assert_eq!(state.next_wakeup(), Some(start + Duration::from_secs(50)), "the loop sleeps until the warning");
+    let effects = update(&mut state, Event::Tick(start + Duration::from_secs(120)));
+    assert!(matches!(&effects[..], [Effect::Teardown(SignOutReason::IdleTimeout)]), "{effects:?}");
+    assert!(matches!(state.screen, Screen::SigningOut));
+}
+
 #[test]
 fn any_key_cancels_the_idle_warning_and_is_not_forwarded() {
     let mut state = in_session();

@@ -1,11 +1,11 @@
 //! Drawing the kiosk: one function per screen, each reading state and nothing else.
 //! `forms` draws the sign-in forms, `keypad` the touch panel beside them, `languages` the
-//! language list over the sign-in screen, `lock` the step-away lock, `session` the running
-//! session and its status bar, `manager` the manager screens over whatever is showing;
-//! `targets` says where things go (and where a tap lands), `rows` where a list's lines do.
-//! Every word comes from the screen's language (`crate::locale`), every colour from the theme
-//! (`theme`). Two layouts share the screens' lines: boxed (here) and flat, for screen readers
-//! (`flat`).
+//! language list over the sign-in screen, `lock` the step-away lock, `locked` the out-of-service
+//! screen, `session` the running session and its status bar, `manager` the manager screens over
+//! whatever is showing; `targets` says where things go (and where a tap lands), `rows` where a
+//! list's lines do. Every word comes from the screen's language (`crate::locale`), every colour
+//! from the theme (`theme`). Two layouts share the screens' lines: boxed (here) and flat, for
+//! screen readers (`flat`).
 
 mod branding;
 mod flat;
@@ -15,6 +15,7 @@ mod keypad;
 mod languages;
 mod large_digits;
 mod lock;
+mod locked;
 pub mod manager;
 mod rows;
 mod session;
@@ -205,18 +206,7 @@ fn screen_lines<'a>(state: &'a State, language: Language, look: &Look, side_phon
                 lines.push(Line::from(words).style(theme.error()));
             }
         }
-        Screen::Locked => {
-            lines.push(Line::from(tr!(language, "locked-title")).style(theme.alert()));
-            if look.spaced() {
-                lines.push(Line::default());
-            }
-            lines.push(Line::from(state.locked.clone().unwrap_or_default()).style(theme.strong()));
-            if look.spaced() {
-                lines.push(Line::default());
-            }
-            let key = state.settings.manager_key.to_string();
-            lines.push(Line::from(tr!(language, "locked-hint", key = key)).style(theme.hint()));
-        }
+        Screen::Locked => locked::lines(&mut lines, state, language, theme, look),
     }
     (lines, focus)
 }

@@ -109,11 +109,12 @@ impl Store {
         Ok([count("phone_key = ?2", &phone_key)?, count("client = ?2", &client)?, count("?2 = ?2", &0)?])
     }
 
-    /// Forgets what no cap or challenge needs any more (older than `before`).
+    /// Forgets what no cap or challenge needs any more: events and expired challenges older
+    /// than `before`, and used challenges (a used code is refused just as a missing one).
     pub fn prune(&self, before: i64) -> Result<(), StoreError> {
         self.execute("DELETE FROM sends WHERE at < ?1", [before])?;
         self.execute("DELETE FROM failures WHERE at < ?1", [before])?;
-        self.execute("DELETE FROM challenges WHERE expires_at < ?1", [before])?;
+        self.execute("DELETE FROM challenges WHERE expires_at < ?1 OR used = 1", [before])?;
         Ok(())
     }
 }

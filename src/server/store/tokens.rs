@@ -46,6 +46,12 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets tokens revoked, or expired at `now`: they are refused just as unknown ones.
+    pub fn prune_tokens(&self, now: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM tokens WHERE revoked_at IS NOT NULL OR expires_at <= ?1", [now])?;
+        Ok(())
+    }
+
     /// Ends every token of a user (admin "revoke sessions", disabling the user).
     pub fn revoke_user_tokens(&self, user_rowid: i64, now: i64) -> Result<usize, StoreError> {
         Ok(self.execute(
