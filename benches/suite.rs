@@ -483,8 +483,8 @@ async fn load(secs: u64) -> Vec<(usize, Row)> {
             1000 + i
         ));
     }
-    let mut store = shiftkey::server::store::Store::open(&db).unwrap();
-    shiftkey::server::directory::load(&mut store, &directory).unwrap();
+    let store = shiftkey::server::store::Store::open_sqlite(&db).unwrap();
+    shiftkey::server::directory::load(&store, &directory).await.unwrap();
     drop(store);
     let config = dir.path().join("bench.toml");
     std::fs::write(&config, "[limits]\nenabled = false\n").unwrap();

@@ -5,11 +5,13 @@
 //! ("5m", "60s") parsed once here; unknown keys are errors. Nothing in here performs I/O beyond
 //! reading the files it is given.
 
+mod database;
 mod kind;
 mod kiosk;
 mod server;
 mod sms_template;
 
+pub use database::{Database, InvalidDatabase};
 pub use kind::ConfigKind;
 pub use kiosk::*;
 pub use server::*;

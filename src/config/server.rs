@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::database::Database;
 use super::sms_template::TemplateError;
 use super::{ConfigFile, HumanDuration};
 
@@ -118,8 +119,13 @@ impl Default for RateLimits {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub db: PathBuf,
-    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key".
+    /// A SQLite file, or a `postgres://` URL (README: "Several replicas on PostgreSQL").
+    pub db: Database,
+    /// PostgreSQL's password, from a file or an environment variable (else libpq's PGPASSWORD
+    /// or ~/.pgpass, or none).
+    pub db_password: Option<SecretSource>,
+    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key"
+    /// (SQLite); with PostgreSQL every replica names the same key, so it must be given.
     pub key_file: Option<PathBuf>,
     pub code_lifetime: HumanDuration,
     /// Wrong codes that kill a challenge.
@@ -144,7 +150,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
-            db: PathBuf::from("shiftkey.db"),
+            db: Database::default(),
+            db_password: None,
             key_file: None,
             code_lifetime: HumanDuration::from_secs(5 * 60),
             max_attempts: 5,
@@ -183,6 +190,13 @@ pub enum InvalidServerConfig {
     EmptyFrom,
     #[error("{key} {url:?} is not an http(s) URL")]
     NotHttpUrl { key: &'static str, url: String },
+    #[error(
+        "{key} must be given with a PostgreSQL db: there is no database file to put it beside \
+         (every replica names the same {what})"
+    )]
+    NeedsPath { key: &'static str, what: &'static str },
+    #[error("db_password is for a PostgreSQL db; a SQLite file has none")]
+    PasswordWithoutPostgres,
 }
 
 impl ConfigFile for ServerConfig {
@@ -218,6 +232,19 @@ impl ConfigFile for ServerConfig {
             }
         }
         self.templates()?;
+        if self.db.is_postgres() {
+            if self.key_file.is_none() {
+                return Err(Invalid::NeedsPath {
+                    key: "key_file",
+                    what: "key file, or codes sent by one fail on another",
+                });
+            }
+            if self.audit_log.is_none() {
+                return Err(Invalid::NeedsPath { key: "audit_log", what: "audit log (or one each)" });
+            }
+        } else if self.db_password.is_some() {
+            return Err(Invalid::PasswordWithoutPostgres);
+        }
         match &self.sms {
             SmsConfig::Twilio { account_sid, from, base_url, .. } => {
                 if !account_sid.starts_with("AC") {
@@ -243,19 +270,28 @@ fn check_url(key: &'static str, url: &str) -> Result<(), InvalidServerConfig> {
 
 impl ServerConfig {
     pub fn key_file(&self) -> PathBuf {
-        self.key_file.clone().unwrap_or_else(|| suffixed(&self.db, ".key"))
+        self.key_file.clone().unwrap_or_else(|| suffixed(self.beside(), ".key"))
     }
 
     pub fn audit_path(&self) -> PathBuf {
-        self.audit_log.clone().unwrap_or_else(|| suffixed(&self.db, ".audit.jsonl"))
+        self.audit_log.clone().unwrap_or_else(|| suffixed(self.beside(), ".audit.jsonl"))
     }
 
     /// The outbox file, when the outbox gateway is used: configured, else next to the database.
     pub fn outbox_path(&self) -> Option<PathBuf> {
         match &self.sms {
-            SmsConfig::Outbox { path } => Some(path.clone().unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))),
+            SmsConfig::Outbox { path } => {
+                Some(path.clone().unwrap_or_else(|| self.beside().with_extension("outbox.jsonl")))
+            }
             _ => None,
         }
+    }
+
+    /// What default paths are named after: the SQLite file; with PostgreSQL, `shiftkey.db` in
+    /// the working directory (only the outbox falls back to it: `validate` wants the key file
+    /// and the audit log named).
+    fn beside(&self) -> &Path {
+        self.db.sqlite_path().unwrap_or(Path::new("shiftkey.db"))
     }
 }
 

@@ -34,6 +34,8 @@ const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 pub enum ServeError {
     #[error("can't open database {path}: {source}")]
     Database { path: String, source: store::StoreError },
+    #[error(transparent)]
+    Password(#[from] crate::config::SecretError),
     #[error("can't read or create the code key {path}: {source}")]
     Key { path: String, source: std::io::Error },
     #[error("can't listen on {addr}: {source}")]
@@ -51,9 +53,12 @@ pub struct Server {
 impl Server {
     /// Opens the store and key named by `config`, and binds its listen address.
     pub async fn bind(config: ServerConfig, clock: Arc<dyn Clock>, gateway: Gateway) -> Result<Self, ServeError> {
-        let database = |source| ServeError::Database { path: config.db.display().to_string(), source };
-        let store = Store::open(&config.db).map_err(database)?;
-        Store::checkpoint_in_background(&config.db).map_err(database)?;
+        let database = |source| ServeError::Database { path: config.db.to_string(), source };
+        let password = config.db_password.as_ref().map(|p| p.read("db_password")).transpose()?;
+        let store = Store::open(&config.db, password.as_ref()).await.map_err(database)?;
+        if let Some(path) = config.db.sqlite_path() {
+            Store::checkpoint_in_background(path).map_err(database)?;
+        }
         let key_path = config.key_file();
         let key = OtpKey::load_or_create(&key_path)
             .map_err(|source| ServeError::Key { path: key_path.display().to_string(), source })?;
@@ -90,7 +95,7 @@ impl Server {
             let mut every = tokio::time::interval(PRUNE_EVERY);
             loop {
                 every.tick().await;
-                if let Err(err) = service.prune() {
+                if let Err(err) = service.prune().await {
                     tracing::warn!(%err, "can't prune old sign-in records");
                 }
             }

@@ -2,10 +2,14 @@
 //! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod hostile;
 pub mod idp;
 pub mod needs;
+pub mod postgres;
 pub mod scim;
+
+pub use engine::{AdminDb, Engine, TestDb};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -18,8 +22,8 @@ use tokio::sync::mpsc;
 pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
 
 /// Runs `shiftkey admin --db DB ARGS...` and returns (success, stdout, stderr).
-pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(BIN).arg("admin").arg("--db").arg(db).args(args).output().expect("run shiftkey admin");
+pub fn admin<D: AdminDb + ?Sized>(db: &D, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(BIN).arg("admin").args(db.admin_args()).args(args).output().expect("run shiftkey admin");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -30,15 +34,20 @@ pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
 /// A `shiftkey serve` process on a free port, killed when dropped.
 pub struct Backend {
     pub dir: tempfile::TempDir,
-    pub db: PathBuf,
+    pub db: TestDb,
     pub outbox: PathBuf,
     pub url: String,
     child: Child,
 }
 
-/// The directory every backend test starts with: the policy on and two users.
+/// The directory every backend test starts with: the policy on and two users (SQLite).
 pub fn seeded_db(dir: &Path) -> PathBuf {
-    let db = dir.join("shiftkey.db");
+    seeded(Engine::Sqlite, dir).path().into()
+}
+
+/// The directory every backend test starts with, on `engine`.
+pub fn seeded(engine: Engine, dir: &Path) -> TestDb {
+    let db = TestDb::new(engine, dir);
     for args in [
         &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
         &["user", "add", "alex", "--display-name", "Alex Rivera"],
@@ -54,26 +63,47 @@ pub fn seeded_db(dir: &Path) -> PathBuf {
 
 impl Backend {
     pub fn start() -> Self {
+        Self::start_on(Engine::Sqlite)
+    }
+
+    /// A backend on `engine` with the seeded directory.
+    pub fn start_on(engine: Engine) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = seeded_db(dir.path());
+        let db = seeded(engine, dir.path());
         Self::start_with(dir, db)
     }
 
-    pub fn start_with(dir: tempfile::TempDir, db: PathBuf) -> Self {
+    pub fn start_with(dir: tempfile::TempDir, db: impl Into<TestDb>) -> Self {
         Self::start_with_config(dir, db, None)
     }
 
-    /// Starts `serve`, with `--config` when given (command-line options still win).
-    pub fn start_with_config(dir: tempfile::TempDir, db: PathBuf, config: Option<PathBuf>) -> Self {
+    /// Starts `serve`, with `--config` when given (command-line options still win). On
+    /// PostgreSQL the config gets the paths PostgreSQL needs named (`TestDb::config_lines`).
+    pub fn start_with_config(dir: tempfile::TempDir, db: impl Into<TestDb>, config: Option<PathBuf>) -> Self {
+        let db = db.into();
+        let config = match db.engine {
+            Engine::Sqlite => config,
+            Engine::Postgres => {
+                let given =
+                    config.map(|path| std::fs::read_to_string(path).expect("the test's config")).unwrap_or_default();
+                let path = dir.path().join("serve-postgres.toml");
+                std::fs::write(&path, db.config_lines() + &given).expect("write the server config");
+                Some(path)
+            }
+        };
+        Self::spawn(dir, db, config.as_deref())
+    }
+
+    fn spawn(dir: tempfile::TempDir, db: TestDb, config: Option<&Path>) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
         let mut command = Command::new(BIN);
         command.arg("serve");
-        if let Some(config) = &config {
+        if let Some(config) = config {
             command.arg("--config").arg(config);
         }
         let mut child = command
             .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
+            .arg(&db.location)
             .arg("--sms-outbox")
             .arg(&outbox)
             .stdout(Stdio::piped())
@@ -82,7 +112,10 @@ impl Backend {
             .expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().expect("serve prints its address").expect("readable stdout");
+        let first = lines
+            .next()
+            .unwrap_or_else(|| panic!("serve printed no address; its log: {}", read_log(&dir)))
+            .expect("readable stdout");
         let url = first.rsplit(' ').next().expect("address at the end").to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
         let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
@@ -119,6 +152,10 @@ impl Backend {
     pub fn sms_count(&self) -> usize {
         std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
     }
+}
+
+fn read_log(dir: &tempfile::TempDir) -> String {
+    std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
 }
 
 /// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
@@ -436,7 +473,7 @@ impl KioskTerminal {
 pub struct InProcess {
     pub dir: tempfile::TempDir,
     pub url: String,
-    pub db: PathBuf,
+    pub db: TestDb,
     pub outbox: PathBuf,
     pub clock: shiftkey::server::clock::ManualClock,
 }
@@ -449,20 +486,30 @@ pub const TWO_USERS: &str = "[policy]\nenabled = true\nuse_for_sign_in = true\n\
 impl InProcess {
     /// Starts a server with `config` (server TOML; listen, db and outbox are set here).
     pub async fn start(config: &str, directory: &str) -> Self {
-        Self::start_with_sms(config, directory, None).await
+        Self::start_on(Engine::Sqlite, config, directory).await
+    }
+
+    /// As `start`, on `engine`.
+    pub async fn start_on(engine: Engine, config: &str, directory: &str) -> Self {
+        Self::start_with_sms_on(engine, config, directory, None).await
     }
 
     /// As `start`, with an `[sms]` table of the test's own instead of the outbox.
     pub async fn start_with_sms(config: &str, directory: &str, sms: Option<&str>) -> Self {
+        Self::start_with_sms_on(Engine::Sqlite, config, directory, sms).await
+    }
+
+    /// As `start_with_sms`, on `engine`.
+    pub async fn start_with_sms_on(engine: Engine, config: &str, directory: &str, sms: Option<&str>) -> Self {
         use shiftkey::config::ConfigFile;
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("shiftkey.db");
+        let db = TestDb::new(engine, dir.path());
         let outbox = dir.path().join("outbox.jsonl");
         let sms = sms.map(str::to_string).unwrap_or_else(|| format!("[sms]\nkind = \"outbox\"\npath = {outbox:?}\n"));
-        let text = format!("listen = \"127.0.0.1:0\"\ndb = {db:?}\n{config}\n{sms}");
+        let text = format!("listen = \"127.0.0.1:0\"\n{}{config}\n{sms}", db.config_lines());
         let config = shiftkey::config::ServerConfig::from_toml(&text, Path::new("test.toml")).expect("test config");
-        let mut store = shiftkey::server::store::Store::open(&db).unwrap();
-        shiftkey::server::directory::load(&mut store, directory).unwrap();
+        let store = shiftkey::server::store::Store::open(&config.db, None).await.unwrap();
+        shiftkey::server::directory::load(&store, directory).await.unwrap();
         drop(store);
         let clock = shiftkey::server::clock::ManualClock::new();
         let gateway = shiftkey::server::sms::Gateway::from_config(&config).unwrap();
