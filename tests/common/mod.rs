@@ -158,6 +158,28 @@ fn read_log(dir: &tempfile::TempDir) -> String {
     std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
 }
 
+/// `n` replicas of `serve` on one fresh PostgreSQL database with the seeded directory: each its
+/// own process, port, outbox and log; the code key and the audit log shared, as README's
+/// replica setup has them. `config` is server TOML for all of them.
+pub fn replicas(n: usize, config: &str) -> Vec<Backend> {
+    let first = tempfile::tempdir().expect("temp dir");
+    let db = seeded(Engine::Postgres, first.path());
+    let mut dirs = vec![first];
+    dirs.extend((1..n).map(|_| tempfile::tempdir().expect("temp dir")));
+    dirs.into_iter()
+        .map(|dir| {
+            let path = dir.path().join("replica.toml");
+            std::fs::write(&path, config).expect("write the replica's config");
+            Backend::start_with_config(dir, db.clone(), Some(path))
+        })
+        .collect()
+}
+
+/// The codes texted to `e164` by any of `backends`, oldest first within each.
+pub fn codes_sent_by(backends: &[Backend], e164: &str) -> Vec<String> {
+    backends.iter().flat_map(|b| outbox_codes(&b.outbox, e164)).collect()
+}
+
 /// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
 pub fn outbox_codes(outbox: &Path, e164: &str) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(outbox) else {
