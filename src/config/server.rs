@@ -144,6 +144,11 @@ pub struct ServerConfig {
     /// Threads serving requests. Every request waits for the one SQLite writer, so one thread
     /// is fastest: more only contend for it (BENCHMARKS.md, measure 8).
     pub workers: usize,
+    /// This replica's name in the SMS queue's claims and audit records; default host:pid.
+    pub replica: Option<String>,
+    /// How long a replica holds the texts it took from the queue before another may send them
+    /// (it died mid-send): longer than the slowest delivery, retries included (32 s).
+    pub sms_claim_timeout: HumanDuration,
 }
 
 impl Default for ServerConfig {
@@ -163,6 +168,8 @@ impl Default for ServerConfig {
             limits: RateLimits::default(),
             audit_log: None,
             workers: 1,
+            replica: None,
+            sms_claim_timeout: HumanDuration::from_secs(60),
         }
     }
 }
@@ -197,6 +204,10 @@ pub enum InvalidServerConfig {
     NeedsPath { key: &'static str, what: &'static str },
     #[error("db_password is for a PostgreSQL db; a SQLite file has none")]
     PasswordWithoutPostgres,
+    #[error("sms_claim_timeout {0} is too short: use at least 1s (default 60s)")]
+    ClaimTimeout(HumanDuration),
+    #[error("replica {0:?} must be a name of 1 to 64 characters without spaces")]
+    Replica(String),
 }
 
 impl ConfigFile for ServerConfig {
@@ -232,6 +243,14 @@ impl ConfigFile for ServerConfig {
             }
         }
         self.templates()?;
+        if self.sms_claim_timeout.0 < Duration::from_secs(1) {
+            return Err(Invalid::ClaimTimeout(self.sms_claim_timeout));
+        }
+        if let Some(name) = &self.replica
+            && (name.is_empty() || name.chars().count() > 64 || name.contains(char::is_whitespace))
+        {
+            return Err(Invalid::Replica(name.clone()));
+        }
         if self.db.is_postgres() {
             if self.key_file.is_none() {
                 return Err(Invalid::NeedsPath {

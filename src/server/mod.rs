@@ -10,6 +10,7 @@ pub mod otp;
 pub mod scim;
 pub mod signin;
 pub mod sms;
+pub mod sms_queue;
 pub mod store;
 
 use std::future::Future;
@@ -78,9 +79,16 @@ impl Server {
         if !config.limits.enabled {
             tracing::warn!("rate limits are OFF (limits.enabled = false): only for benchmarks");
         }
-        let audit = AuditLog::new(config.audit_path());
-        let queue = sms::spawn_sender(gateway, audit);
-        let service = SignInService::new(store, key, clock, config, queue)?;
+        let sender = sms_queue::Sender {
+            store: store.clone(),
+            gateway,
+            audit: AuditLog::new(config.audit_path()),
+            seal: sms_queue::SmsSeal::new(&key),
+            replica: config.replica.clone().unwrap_or_else(sms_queue::default_replica_name),
+            claim_for: config.sms_claim_timeout.0,
+        };
+        let sms_sent_soon = sms_queue::spawn(sender);
+        let service = SignInService::new(store, key, clock, config, sms_sent_soon)?;
         Ok(Server { listener, service: Arc::new(service) })
     }
 

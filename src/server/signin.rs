@@ -7,11 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
 use super::sms::SmsMessage;
+use super::sms_queue::SmsSeal;
 use super::store::{Challenge, Db, Store, StoreError, User};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
@@ -56,7 +57,9 @@ pub struct SignInService {
     clock: Arc<dyn Clock>,
     config: ServerConfig,
     templates: SmsTemplates,
-    sms_queue: mpsc::UnboundedSender<SmsMessage>,
+    seal: SmsSeal,
+    /// Wakes this replica's SMS sender once a queued text is committed.
+    sms_sent_soon: Arc<Notify>,
 }
 
 fn millis(d: Duration) -> i64 {
@@ -75,10 +78,11 @@ impl SignInService {
         key: OtpKey,
         clock: Arc<dyn Clock>,
         config: ServerConfig,
-        sms_queue: mpsc::UnboundedSender<SmsMessage>,
+        sms_sent_soon: Arc<Notify>,
     ) -> Result<Self, TemplateError> {
         let templates = config.templates()?;
-        Ok(SignInService { store, key, clock, config, templates, sms_queue })
+        let seal = SmsSeal::new(&key);
+        Ok(SignInService { store, key, clock, config, templates, seal, sms_sent_soon })
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -152,9 +156,10 @@ impl SignInService {
         let code = otp::new_code();
         let code_mac = self.key.code_mac(&challenge_id, code.expose());
         let phone_key = self.key.phone_key(phone.e164());
-        // One transaction: the send counted against the caps and the challenge stored, or
-        // neither (a replica killed midway leaves no half-done challenge). The caps' lock comes
-        // last, after the reads, so replicas hold it for as short a time as can be.
+        // One transaction: the send counted against the caps, the challenge stored and its text
+        // queued, or none of them (a replica killed midway leaves no half-done challenge and
+        // no text for a code that doesn't exist). The caps' lock comes last, after the reads,
+        // so replicas hold it for as short a time as can be.
         let mut db = self.store.transaction().await?;
         let user = db.sms_sign_in_user(phone.e164()).await?;
         self.take_send(&mut db, &phone_key, client, now).await?;
@@ -171,13 +176,12 @@ impl SignInService {
             locale: locale.map(str::to_string),
         };
         db.insert_challenge(&challenge, now).await?;
-        db.commit().await?;
-        tracing::info!(phone = %phone.masked(), "sign-in started");
-        // The message is built for every number (equal work); only a real user's is sent.
+        // The text is built and queued for every number (equal work); only a real user's is sent.
         let message = self.message(&phone, &code, locale);
-        if user.is_some() {
-            self.queue_sms(message);
-        }
+        db.enqueue_sms(&self.seal.seal(&message, user.is_some()), now).await?;
+        db.commit().await?;
+        self.sms_sent_soon.notify_one();
+        tracing::info!(phone = %phone.masked(), "sign-in started");
         Ok(self.info(challenge_id))
     }
 
@@ -212,10 +216,15 @@ impl SignInService {
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
         db.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now).await?;
+        let locale = challenge.locale.as_deref();
+        let sealed = match &phone {
+            Some(phone) => self.seal.seal(&self.message(phone, &code, locale), true),
+            // An unknown number's challenge: a decoy, as its start queued.
+            None => self.seal.seal(&SmsMessage { to: String::new(), body: String::new() }, false),
+        };
+        db.enqueue_sms(&sealed, now).await?;
         db.commit().await?;
-        if let Some(phone) = phone {
-            self.queue_sms(self.message(&phone, &code, challenge.locale.as_deref()));
-        }
+        self.sms_sent_soon.notify_one();
         Ok(self.info(challenge_id.to_string()))
     }
 
@@ -224,12 +233,6 @@ impl SignInService {
         let template = self.templates.for_locale(locale);
         let body = render_message(template, code, minutes, &self.config.sms_host);
         SmsMessage { to: phone.e164().to_string(), body }
-    }
-
-    fn queue_sms(&self, message: SmsMessage) {
-        if self.sms_queue.send(message).is_err() {
-            tracing::error!("the sms queue is closed; no message sent");
-        }
     }
 
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed

@@ -70,16 +70,20 @@ impl Backend {
     pub fn start_on(engine: Engine) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = seeded(engine, dir.path());
-        Self::start_with(dir, db)
+        Self::start_with_db(dir, db)
     }
 
-    pub fn start_with(dir: tempfile::TempDir, db: impl Into<TestDb>) -> Self {
+    pub fn start_with_db(dir: tempfile::TempDir, db: impl Into<TestDb>) -> Self {
         Self::start_with_config(dir, db, None)
     }
 
     /// Starts `serve`, with `--config` when given (command-line options still win). On
     /// PostgreSQL the config gets the paths PostgreSQL needs named (`TestDb::config_lines`).
     pub fn start_with_config(dir: tempfile::TempDir, db: impl Into<TestDb>, config: Option<PathBuf>) -> Self {
+        Self::start_with(dir, db, config, true)
+    }
+
+    fn start_with(dir: tempfile::TempDir, db: impl Into<TestDb>, config: Option<PathBuf>, outbox: bool) -> Self {
         let db = db.into();
         let config = match db.engine {
             Engine::Sqlite => config,
@@ -91,21 +95,21 @@ impl Backend {
                 Some(path)
             }
         };
-        Self::spawn(dir, db, config.as_deref())
+        Self::spawn(dir, db, config.as_deref(), outbox)
     }
 
-    fn spawn(dir: tempfile::TempDir, db: TestDb, config: Option<&Path>) -> Self {
+    fn spawn(dir: tempfile::TempDir, db: TestDb, config: Option<&Path>, use_outbox: bool) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
         let mut command = Command::new(BIN);
         command.arg("serve");
         if let Some(config) = config {
             command.arg("--config").arg(config);
         }
+        command.args(["--listen", "127.0.0.1:0", "--db"]).arg(&db.location);
+        if use_outbox {
+            command.arg("--sms-outbox").arg(&outbox);
+        }
         let mut child = command
-            .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(&db.location)
-            .arg("--sms-outbox")
-            .arg(&outbox)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("log file"))
             .spawn()
@@ -119,7 +123,7 @@ impl Backend {
         let url = first.rsplit(' ').next().expect("address at the end").to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
         let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
-        assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
+        assert!(!use_outbox || second.contains(&outbox.display().to_string()), "outbox line: {second}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Backend { dir, db, outbox, url, child }
@@ -143,7 +147,12 @@ impl Backend {
         }
     }
 
-    /// Stops the server (the temp dir stays until the Backend is dropped).
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server with SIGKILL, and reaps it (the temp dir stays until the Backend is dropped).
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -166,13 +175,14 @@ pub fn replicas(n: usize, config: &str) -> Vec<Backend> {
     let db = seeded(Engine::Postgres, first.path());
     let mut dirs = vec![first];
     dirs.extend((1..n).map(|_| tempfile::tempdir().expect("temp dir")));
-    dirs.into_iter()
-        .map(|dir| {
-            let path = dir.path().join("replica.toml");
-            std::fs::write(&path, config).expect("write the replica's config");
-            Backend::start_with_config(dir, db.clone(), Some(path))
-        })
-        .collect()
+    dirs.into_iter().map(|dir| replica(dir, &db, config, true)).collect()
+}
+
+/// One more replica on `db` in `dir`, with `config`; with the outbox gateway, or the config's own.
+pub fn replica(dir: tempfile::TempDir, db: &TestDb, config: &str, outbox: bool) -> Backend {
+    let path = dir.path().join("replica.toml");
+    std::fs::write(&path, config).expect("write the replica's config");
+    Backend::start_with(dir, db.clone(), Some(path), outbox)
 }
 
 /// The codes texted to `e164` by any of `backends`, oldest first within each.

@@ -36,7 +36,7 @@ impl ScimServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = super::seeded_db(dir.path());
         let token = create_token(&db, "entra");
-        let backend = Backend::start_with(dir, db);
+        let backend = Backend::start_with_db(dir, db);
         let base = format!("{}/scim/v2", backend.url);
         ScimServer { backend, token, base, client: reqwest::Client::new() }
     }

@@ -246,9 +246,12 @@ impl Db {
 
     async fn user_where(&mut self, sql: &str, value: Arg<'_>) -> Result<Option<User>, StoreError> {
         let Some(mut user) = self.query_opt(sql, &[value]).await?.map(user_of) else { return Ok(None) };
-        user.groups =
-            self.query_all::<(String,)>(USER_GROUPS, args![user.rowid]).await?.into_iter().map(|(g,)| g).collect();
+        user.groups = self.groups_of(user.rowid).await?;
         Ok(Some(user))
+    }
+
+    async fn groups_of(&mut self, user_rowid: i64) -> Result<Vec<String>, StoreError> {
+        Ok(self.query_all::<(String,)>(USER_GROUPS, args![user_rowid]).await?.into_iter().map(|(g,)| g).collect())
     }
 
     pub async fn user(&mut self, username: &str) -> Result<User, StoreError> {
@@ -339,39 +342,50 @@ impl Db {
 
     /// Whether `user` may sign in by SMS, and every reason why not.
     pub async fn sign_in_check(&mut self, user: &User, policy: &Policy) -> Result<SignInCheck, StoreError> {
-        let mut reasons = Vec::new();
-        if !policy.enabled {
-            reasons.push(NotEnabled::PolicyDisabled);
-        }
-        if !policy.use_for_sign_in {
-            reasons.push(NotEnabled::NotForSignIn);
-        }
-        if !policy.target_all && !user.groups.iter().any(|g| policy.target_groups.contains(g)) {
-            reasons.push(NotEnabled::NotTargeted);
-        }
-        if self.mobile_of(user.rowid).await?.is_none() {
-            reasons.push(NotEnabled::NoMobile);
-        }
-        if !user.enabled {
-            reasons.push(NotEnabled::UserDisabled);
-        }
-        Ok(SignInCheck { enabled: reasons.is_empty(), reasons })
+        let has_mobile = self.mobile_of(user.rowid).await?.is_some();
+        Ok(sign_in_check(user, policy, has_mobile))
     }
 
-    /// The user who may sign in by SMS with this number, if any. The same queries run whether
-    /// or not the number is known, so the answer's timing says little about it.
+    /// The user who may sign in by SMS with this number, if any. The same statements run
+    /// whether or not the number is known (no one has row id -1), so the answer's timing says
+    /// little about it — on PostgreSQL each is a round trip.
     pub async fn sms_sign_in_user(&mut self, e164: &str) -> Result<Option<User>, StoreError> {
         let policy = self.policy().await?;
-        let rowid: Option<(i64,)> = self
+        let found = self
             .query_opt(
-                "SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2",
+                "SELECT id, username, display_name, enabled, roles FROM users
+                 WHERE id = (SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2)",
                 args![e164, PhoneKind::Mobile.as_str()],
             )
-            .await?;
-        let user = self.user_by_rowid(rowid.map_or(-1, |(id,)| id)).await?;
-        let Some(user) = user else { return Ok(None) };
-        Ok(self.sign_in_check(&user, &policy).await?.enabled.then_some(user))
+            .await?
+            .map(user_of);
+        let groups = self.groups_of(found.as_ref().map_or(-1, |user| user.rowid)).await?;
+        let Some(mut user) = found else { return Ok(None) };
+        user.groups = groups;
+        // Found by their mobile number, so they have one.
+        Ok(sign_in_check(&user, &policy, true).enabled.then_some(user))
     }
+}
+
+/// Whether `user` may sign in by SMS under `policy`, and every reason why not.
+fn sign_in_check(user: &User, policy: &Policy, has_mobile: bool) -> SignInCheck {
+    let mut reasons = Vec::new();
+    if !policy.enabled {
+        reasons.push(NotEnabled::PolicyDisabled);
+    }
+    if !policy.use_for_sign_in {
+        reasons.push(NotEnabled::NotForSignIn);
+    }
+    if !policy.target_all && !user.groups.iter().any(|g| policy.target_groups.contains(g)) {
+        reasons.push(NotEnabled::NotTargeted);
+    }
+    if !has_mobile {
+        reasons.push(NotEnabled::NoMobile);
+    }
+    if !user.enabled {
+        reasons.push(NotEnabled::UserDisabled);
+    }
+    SignInCheck { enabled: reasons.is_empty(), reasons }
 }
 
 #[cfg(test)]

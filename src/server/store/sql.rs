@@ -1,10 +1,12 @@
 //! The two engines behind one interface, and the only place they differ: a SQLite connection
 //! (the zero-config default, in-process) or a PostgreSQL pool (several `serve` replicas on one
 //! database). The store's queries are written once against [`Db`], in the SQL both engines
-//! understand, with `?N` parameters. For PostgreSQL, `?N` becomes `$N`; for SQLite a trailing
-//! ` FOR UPDATE` (a row lock, for replicas) is dropped: its writers already take turns, one
-//! connection under one lock, so the row is locked for the whole transaction anyway.
+//! understand, with `?N` parameters. For PostgreSQL, `?N` becomes `$N`; for SQLite the row locks
+//! replicas need (a trailing ` FOR UPDATE`, a ` FOR UPDATE SKIP LOCKED`) are dropped: its
+//! writers already take turns, one connection under one lock, so every row is locked for the
+//! whole transaction anyway.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -241,9 +243,14 @@ fn postgres_sql(sql: &str) -> String {
     out
 }
 
-/// The SQL as SQLite runs it: without the row lock only PostgreSQL needs.
-fn sqlite_sql(sql: &str) -> &str {
-    sql.strip_suffix(" FOR UPDATE").unwrap_or(sql)
+/// The SQL as SQLite runs it: without the row locks only PostgreSQL needs.
+fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    let sql = sql.strip_suffix(" FOR UPDATE").unwrap_or(sql);
+    if sql.contains(" FOR UPDATE SKIP LOCKED") {
+        Cow::Owned(sql.replace(" FOR UPDATE SKIP LOCKED", ""))
+    } else {
+        Cow::Borrowed(sql)
+    }
 }
 
 fn postgres_query<'a>(sql: &str, args: &[Arg<'a>]) -> Query<'a, Postgres, PgArguments> {
@@ -294,7 +301,7 @@ impl Db {
         match self.postgres() {
             None => {
                 let conn = self.sqlite().expect("not PostgreSQL, so SQLite");
-                Ok(conn.prepare_cached(sqlite_sql(sql))?.execute(rusqlite::params_from_iter(args))? as u64)
+                Ok(conn.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(args))? as u64)
             }
             Some(conn) => Ok(postgres_query(sql, args).execute(conn).await?.rows_affected()),
         }
@@ -305,7 +312,7 @@ impl Db {
         match self.postgres() {
             None => {
                 let conn = self.sqlite().expect("not PostgreSQL, so SQLite");
-                let mut statement = conn.prepare_cached(sqlite_sql(sql))?;
+                let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
                 let mut rows = statement.query(rusqlite::params_from_iter(args))?;
                 Ok(rows.next()?.map(T::from_sqlite).transpose()?)
             }
@@ -326,7 +333,7 @@ impl Db {
         match self.postgres() {
             None => {
                 let conn = self.sqlite().expect("not PostgreSQL, so SQLite");
-                let mut statement = conn.prepare_cached(sqlite_sql(sql))?;
+                let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
                 let rows = statement.query_map(rusqlite::params_from_iter(args), T::from_sqlite)?;
                 Ok(rows.collect::<Result<_, _>>()?)
             }
@@ -380,6 +387,10 @@ mod tests {
     fn sqlite_drops_the_row_lock() {
         assert_eq!(sqlite_sql("SELECT a FROM t WHERE id = ?1 FOR UPDATE"), "SELECT a FROM t WHERE id = ?1");
         assert_eq!(sqlite_sql("SELECT a FROM t"), "SELECT a FROM t");
+        assert_eq!(
+            sqlite_sql("UPDATE t SET b = 1 WHERE a IN (SELECT a FROM t LIMIT 2 FOR UPDATE SKIP LOCKED) RETURNING a"),
+            "UPDATE t SET b = 1 WHERE a IN (SELECT a FROM t LIMIT 2) RETURNING a"
+        );
     }
 
     #[test]
