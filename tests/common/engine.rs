@@ -46,6 +46,11 @@ impl TestDb {
         }
     }
 
+    /// A new empty database in `cluster` (a test's private one) for a test whose files live in `dir`.
+    pub fn in_cluster(cluster: &postgres::Cluster, dir: &Path) -> Self {
+        TestDb { engine: Engine::Postgres, location: cluster.new_database(), beside: dir.join("shiftkey.db") }
+    }
+
     pub fn sqlite(path: &Path) -> Self {
         TestDb { engine: Engine::Sqlite, location: path.display().to_string(), beside: path.into() }
     }

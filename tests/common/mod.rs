@@ -48,6 +48,12 @@ pub fn seeded_db(dir: &Path) -> PathBuf {
 /// The directory every backend test starts with, on `engine`.
 pub fn seeded(engine: Engine, dir: &Path) -> TestDb {
     let db = TestDb::new(engine, dir);
+    seed(&db);
+    db
+}
+
+/// Puts the directory every backend test starts with into `db`.
+pub fn seed(db: &TestDb) {
     for args in [
         &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
         &["user", "add", "alex", "--display-name", "Alex Rivera"],
@@ -55,10 +61,9 @@ pub fn seeded(engine: Engine, dir: &Path) -> TestDb {
         &["user", "add", "jordan", "--display-name", "Jordan Lee", "--role", "kiosk-manager"],
         &["phone", "set", "jordan", "+1 206 555 0109"],
     ] {
-        let (ok, _, err) = admin(&db, args);
+        let (ok, _, err) = admin(db, args);
         assert!(ok, "admin {args:?} failed: {err}");
     }
-    db
 }
 
 impl Backend {

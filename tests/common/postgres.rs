@@ -38,6 +38,8 @@ pub struct Cluster {
     pub port: u16,
     /// Who runs the server: `postgres` under root, else the tests' own user (None).
     runner: Option<&'static str>,
+    /// Whether a commit is on disk when it is answered (PostgreSQL's default).
+    durable: bool,
 }
 
 static SHARED: OnceLock<Cluster> = OnceLock::new();
@@ -51,11 +53,34 @@ pub fn shared() -> &'static Cluster {
         }
     }
     SHARED.get_or_init(|| {
-        let cluster = Cluster::start();
+        reap_orphans();
+        let cluster = Cluster::start(false);
         // SAFETY: registers a plain function to run at exit; it stops the server and removes its dir.
         unsafe { libc::atexit(stop_shared) };
         cluster
     })
+}
+
+/// Stops and removes the clusters of test binaries that were killed before they could.
+fn reap_orphans() {
+    let Ok(entries) = std::fs::read_dir("/tmp") else { return };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("shiftkey-pg-") {
+            continue;
+        }
+        let owner = std::fs::read_to_string(dir.join("owner")).ok().and_then(|pid| pid.trim().parse::<i32>().ok());
+        let Some(owner) = owner else { continue };
+        if nix::sys::signal::kill(nix::unistd::Pid::from_raw(owner), None).is_ok() {
+            continue;
+        }
+        if let Some(bin) = bin_dir() {
+            let runner = nix::unistd::geteuid().is_root().then_some("postgres");
+            let orphan = Cluster { bin, dir, port: 0, runner, durable: false };
+            drop(orphan);
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -63,8 +88,10 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    /// Makes and starts a new cluster (`Drop` doesn't remove it: call `remove`).
-    pub fn start() -> Self {
+    /// Makes and starts a new cluster, stopped and removed when dropped. Not `durable`:
+    /// commits are answered before their WAL is written out (`synchronous_commit = off`), which
+    /// a server crash may lose — fast, for tests that don't stop the server.
+    pub fn start(durable: bool) -> Self {
         let bin = bin_dir().expect("PostgreSQL is installed (checked with needs::POSTGRES first)");
         let root = nix::unistd::geteuid().is_root();
         let dir = tempfile::Builder::new().prefix("shiftkey-pg-").tempdir_in("/tmp").expect("a temp dir").keep();
@@ -73,7 +100,9 @@ impl Cluster {
             let user = nix::unistd::User::from_name("postgres").unwrap().expect("Debian's postgres user");
             nix::unistd::chown(&dir, Some(user.uid), Some(user.gid)).expect("give the cluster dir to postgres");
         }
-        let cluster = Cluster { bin, dir, port: free_port(), runner };
+        // Whose it is: a cluster whose test binary died without removing it is reaped later.
+        std::fs::write(dir.join("owner"), std::process::id().to_string()).expect("write the owner file");
+        let cluster = Cluster { bin, dir, port: free_port(), runner, durable };
         // Trust on the socket (the tests' own superuser); a password over TCP (db_password tests).
         cluster.run(
             "initdb",
@@ -88,8 +117,8 @@ impl Cluster {
         self.dir.join("data").display().to_string()
     }
 
-    /// Runs one of PostgreSQL's programs as the cluster's owner; panics with its output on failure.
-    fn run(&self, program: &str, args: &[&str], more: &[&str]) {
+    /// One of PostgreSQL's programs, to run as the cluster's owner.
+    fn command(&self, program: &str) -> Command {
         let program = self.bin.join(program);
         let mut command = match self.runner {
             Some(user) => {
@@ -99,11 +128,16 @@ impl Cluster {
             }
             None => Command::new(&program),
         };
-        let output = command.args(args).args(more).current_dir(&self.dir).output().expect("run a PostgreSQL program");
+        command.current_dir(&self.dir);
+        command
+    }
+
+    /// Runs one of PostgreSQL's programs as the cluster's owner; panics with its output on failure.
+    fn run(&self, program: &str, args: &[&str], more: &[&str]) {
+        let output = self.command(program).args(args).args(more).output().expect("run a PostgreSQL program");
         assert!(
             output.status.success(),
-            "{} {args:?} failed: {}{}",
-            program.display(),
+            "{program} {args:?} failed: {}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
@@ -111,12 +145,14 @@ impl Cluster {
 
     /// Starts the server and waits until it accepts connections.
     pub fn pg_ctl_start(&self) {
-        // Speed over durability: a test cluster is thrown away (never for the benchmark).
+        // A test cluster is thrown away: no fsync (a killed server's writes are still in the
+        // page cache), and unless durable, commits answered before their WAL is written.
         let options = format!(
             "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c max_connections=300 \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+             -c fsync=off -c full_page_writes=off -c synchronous_commit={}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            if self.durable { "on" } else { "off" }
         );
         let log = self.dir.join("server.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-l", &log, "-o", &options, "-w", "-t", "60", "start"], &[]);
@@ -129,15 +165,7 @@ impl Cluster {
 
     /// Stops the server and removes its directory.
     pub fn remove(&self) {
-        let _ =
-            Command::new(self.bin.join("pg_ctl")).args(["-D", &self.data(), "-m", "immediate", "-w", "stop"]).output();
-        if let Some(user) = self.runner {
-            let _ = Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(self.bin.join("pg_ctl"))
-                .args(["-D", &self.data(), "-m", "immediate", "-w", "stop"])
-                .output();
-        }
+        let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "-w", "stop"]).output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 
@@ -172,9 +200,11 @@ impl Cluster {
         assert!(output.status.success(), "pg_dump: {}", String::from_utf8_lossy(&output.stderr));
         output.stdout
     }
+}
 
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.remove();
     }
 }
 
