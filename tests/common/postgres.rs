@@ -38,7 +38,7 @@ pub struct Cluster {
     pub port: u16,
     /// Who runs the server: `postgres` under root, else the tests' own user (None).
     runner: Option<&'static str>,
-    /// Whether a commit is on disk when it is answered (PostgreSQL's default).
+    /// PostgreSQL's own defaults: a commit is on disk when it is answered.
     durable: bool,
 }
 
@@ -88,9 +88,10 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    /// Makes and starts a new cluster, stopped and removed when dropped. Not `durable`:
-    /// commits are answered before their WAL is written out (`synchronous_commit = off`), which
-    /// a server crash may lose — fast, for tests that don't stop the server.
+    /// Makes and starts a new cluster, stopped and removed when dropped. `durable` keeps
+    /// PostgreSQL's defaults (fsync, synchronous commit: a commit answered is on disk); else
+    /// no fsync and commits answered before their WAL is written out, which a server crash
+    /// may lose — fast, for tests that don't stop the server.
     pub fn start(durable: bool) -> Self {
         let bin = bin_dir().expect("PostgreSQL is installed (checked with needs::POSTGRES first)");
         let root = nix::unistd::geteuid().is_root();
@@ -145,15 +146,14 @@ impl Cluster {
 
     /// Starts the server and waits until it accepts connections.
     pub fn pg_ctl_start(&self) {
-        // A test cluster is thrown away: no fsync (a killed server's writes are still in the
-        // page cache), and unless durable, commits answered before their WAL is written.
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c max_connections=300 \
-             -c fsync=off -c full_page_writes=off -c synchronous_commit={}",
+        let mut options = format!(
+            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c max_connections=300",
             self.port,
             self.dir.display(),
-            if self.durable { "on" } else { "off" }
         );
+        if !self.durable {
+            options.push_str(" -c fsync=off -c full_page_writes=off -c synchronous_commit=off");
+        }
         let log = self.dir.join("server.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-l", &log, "-o", &options, "-w", "-t", "60", "start"], &[]);
     }
