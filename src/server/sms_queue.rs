@@ -125,7 +125,6 @@ impl Sender {
     /// sent again by another (at least once, never lost).
     async fn send(&self, claimed: Vec<QueuedSms>, until: i64) {
         let margin = MAX_DELIVERY.min(self.claim_for / 2).as_millis() as i64;
-        let mut done = Vec::with_capacity(claimed.len());
         let mut handed_back = Vec::new();
         for (index, (id, sealed)) in claimed.into_iter().enumerate() {
             let out_of_time = SystemClock.now_ms() + margin > until;
@@ -134,9 +133,8 @@ impl Sender {
                 continue;
             }
             self.send_one(&sealed).await;
-            done.push(id);
         }
-        if let Err(err) = self.finish(&done, &handed_back).await {
+        if let Err(err) = self.finish(until, &handed_back).await {
             tracing::warn!(%err, "can't update the queue after sending; its texts may be sent again");
         }
     }
@@ -175,15 +173,13 @@ impl Sender {
         }
     }
 
-    async fn finish(&self, done: &[i64], handed_back: &[i64]) -> Result<(), super::store::StoreError> {
-        let mut db = self.store.transaction().await?;
-        for id in done {
-            db.finish_sms(*id).await?;
-        }
+    /// Hands back what wasn't tried, then forgets the rest of the claim.
+    async fn finish(&self, until: i64, handed_back: &[i64]) -> Result<(), super::store::StoreError> {
+        let mut db = self.store.connection().await?;
         for id in handed_back {
             db.release_sms(*id, &self.replica).await?;
         }
-        db.commit().await
+        db.finish_claim(&self.replica, until).await
     }
 }
 

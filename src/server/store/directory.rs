@@ -111,21 +111,20 @@ fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
 }
 
 impl Db {
+    /// The policy, in one statement (a round trip on PostgreSQL, on every start): its row, once
+    /// per targeted group, or once with no group.
     pub async fn policy(&mut self) -> Result<Policy, StoreError> {
-        let (enabled, use_for_sign_in, target_all) =
-            self.query_one("SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1", &[]).await?;
-        let target_groups = self
-            .query_all::<(String,)>(
-                "SELECT g.name FROM policy_groups p JOIN groups g ON g.id = p.group_id ORDER BY g.name",
+        let rows: Vec<(bool, bool, bool, Option<String>)> = self
+            .query_all(
+                "SELECT p.enabled, p.use_for_sign_in, p.target_all, g.name FROM policy p
+                 LEFT JOIN policy_groups pg ON TRUE LEFT JOIN groups g ON g.id = pg.group_id
+                 WHERE p.id = 1 ORDER BY g.name",
                 &[],
             )
             .await?;
-        Ok(Policy {
-            enabled,
-            use_for_sign_in,
-            target_all,
-            target_groups: target_groups.into_iter().map(|(g,)| g).collect(),
-        })
+        let &(enabled, use_for_sign_in, target_all, _) = rows.first().ok_or(StoreError::NoRow)?;
+        let target_groups = rows.into_iter().filter_map(|(_, _, _, group)| group).collect();
+        Ok(Policy { enabled, use_for_sign_in, target_all, target_groups })
     }
 
     /// Replaces the policy; targeted groups must exist. Run it in a transaction.
@@ -244,8 +243,9 @@ impl Db {
         Ok(())
     }
 
-    async fn user_where(&mut self, sql: &str, value: Arg<'_>) -> Result<Option<User>, StoreError> {
-        let Some(mut user) = self.query_opt(sql, &[value]).await?.map(user_of) else { return Ok(None) };
+    /// The user a query for (id, username, display_name, enabled, roles) finds, with their groups.
+    pub(super) async fn user_where(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<User>, StoreError> {
+        let Some(mut user) = self.query_opt(sql, args).await?.map(user_of) else { return Ok(None) };
         user.groups = self.groups_of(user.rowid).await?;
         Ok(Some(user))
     }
@@ -257,14 +257,14 @@ impl Db {
     pub async fn user(&mut self, username: &str) -> Result<User, StoreError> {
         self.user_where(
             "SELECT id, username, display_name, enabled, roles FROM users WHERE username = ?1",
-            username.into(),
+            args![username],
         )
         .await?
         .ok_or_else(|| StoreError::NoSuchUser(username.into()))
     }
 
     pub(super) async fn user_by_rowid(&mut self, rowid: i64) -> Result<Option<User>, StoreError> {
-        self.user_where("SELECT id, username, display_name, enabled, roles FROM users WHERE id = ?1", rowid.into())
+        self.user_where("SELECT id, username, display_name, enabled, roles FROM users WHERE id = ?1", args![rowid])
             .await
     }
 

@@ -176,6 +176,9 @@ impl Store {
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(POSTGRES_CONNECTIONS)
                     .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+                    // No ping before each use (a round trip per request): a connection that
+                    // died fails its query, which is answered 503, and the pool drops it.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 let store = Store { engine: Engine::Postgres(pool) };

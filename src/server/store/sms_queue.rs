@@ -40,9 +40,11 @@ impl Db {
         Ok(claimed)
     }
 
-    /// Forgets a text that was sent (or given up on).
-    pub async fn finish_sms(&mut self, id: i64) -> Result<(), StoreError> {
-        self.execute("DELETE FROM sms_queue WHERE id = ?1", args![id]).await?;
+    /// Forgets the texts of one claim (sent, or given up on), in one statement: those handed
+    /// back no longer carry it, and a claim that ran out and was taken over carries another.
+    pub async fn finish_claim(&mut self, replica: &str, until: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM sms_queue WHERE claimed_by = ?1 AND claimed_until = ?2", args![replica, until])
+            .await?;
         Ok(())
     }
 

@@ -29,16 +29,15 @@ impl Db {
         self.user_by_rowid(user_rowid).await
     }
 
-    /// The user a live token belongs to.
+    /// The enabled user a live token belongs to.
     pub async fn token_user(&mut self, token_hash: &[u8], now: i64) -> Result<Option<User>, StoreError> {
-        let rowid: Option<(i64,)> = self
-            .query_opt(
-                "SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-                args![token_hash, now],
-            )
-            .await?;
-        let Some((rowid,)) = rowid else { return Ok(None) };
-        Ok(self.user_by_rowid(rowid).await?.filter(|u| u.enabled))
+        self.user_where(
+            "SELECT id, username, display_name, enabled, roles FROM users
+             WHERE id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)
+               AND enabled = TRUE",
+            args![token_hash, now],
+        )
+        .await
     }
 
     pub async fn revoke_token(&mut self, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
