@@ -388,6 +388,27 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_db_needs_its_key_file_and_audit_log_named() {
+        let url = "db = \"postgres://shiftkey@db.internal/shiftkey\"\n";
+        assert!(server(url).unwrap_err().contains("key_file must be given with a PostgreSQL db"));
+        let with_key = format!("{url}key_file = \"/etc/shiftkey/server.key\"\n");
+        assert!(server(&with_key).unwrap_err().contains("audit_log must be given"));
+        let config = server(&format!("{with_key}audit_log = \"/var/log/shiftkey.jsonl\"\n")).unwrap();
+        assert!(config.db.is_postgres());
+        assert!(
+            server("db_password = { env = \"PGPASS\" }").unwrap_err().contains("db_password is for a PostgreSQL db")
+        );
+        assert!(server("db = \"postgres://u:pw@h/d\"").unwrap_err().contains("keep it out of the URL"));
+    }
+
+    #[test]
+    fn the_sms_claim_and_the_replica_name_are_checked() {
+        assert!(server("sms_claim_timeout = \"0s\"").unwrap_err().contains("at least 1s"));
+        assert!(server("replica = \"two words\"").unwrap_err().contains("without spaces"));
+        assert_eq!(server("replica = \"backend-1\"").unwrap().replica.as_deref(), Some("backend-1"));
+    }
+
+    #[test]
     fn secrets_come_from_exactly_one_place() {
         let both = SecretSource { file: Some("/x".into()), env: Some("Y".into()) };
         assert!(both.read("token").unwrap_err().to_string().contains("exactly one"));

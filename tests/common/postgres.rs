@@ -104,7 +104,7 @@ impl Cluster {
         // Whose it is: a cluster whose test binary died without removing it is reaped later.
         std::fs::write(dir.join("owner"), std::process::id().to_string()).expect("write the owner file");
         let cluster = Cluster { bin, dir, port: free_port(), runner, durable };
-        // Trust on the socket (the tests' own superuser); a password over TCP (db_password tests).
+        // Trust on the socket (the tests' own superuser); a password over TCP (postgres_tls.rs).
         cluster.run(
             "initdb",
             &["-D", &cluster.data(), "-U", "postgres", "-E", "UTF8", "--locale=C", "--auth-local=trust"],
