@@ -97,9 +97,10 @@ pub fn valid_group_name(name: &str) -> bool {
 const USER_GROUPS: &str =
     "SELECT name FROM groups WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = ?1) ORDER BY name";
 
-type UserRow = (i64, String, String, bool, String);
+/// A user's row: id, username, display_name, enabled, roles (JSON).
+pub(super) type UserRow = (i64, String, String, bool, String);
 
-fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
+pub(super) fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
     User {
         rowid,
         username,

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::directory::user_of;
 use super::sql::{Arg, args};
 use super::{Db, PhoneKind, StoreError, User};
 
@@ -138,14 +139,7 @@ impl Db {
             return Ok(None);
         };
         let mut row = ScimUserRow {
-            user: User {
-                rowid,
-                username,
-                display_name,
-                enabled,
-                roles: serde_json::from_str(&roles).unwrap_or_default(),
-                groups: Vec::new(),
-            },
+            user: user_of((rowid, username, display_name, enabled, roles)),
             scim_id,
             external_id,
             doc: doc.and_then(|d| serde_json::from_str(&d).ok()),
