@@ -24,8 +24,9 @@ use crate::phone::mask_e164;
 
 /// How many texts a replica claims at once.
 const CLAIM_AT_ONCE: u32 = 32;
-/// How often an idle sender looks for texts no replica holds: another replica's that died, or
-/// its own left from before a restart. (New texts of its own wake it at once.)
+/// How often an idle sender on PostgreSQL looks for texts no replica holds: those of a replica
+/// that died. New texts of its own wake it at once. On SQLite there is no other replica: it
+/// sleeps until woken, or until the claim of a process before it runs out (idle is idle).
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
 /// Seals texts for the queue and opens them again.
@@ -108,7 +109,27 @@ impl Sender {
                 Err(err) => tracing::warn!(%err, "can't claim texts from the queue; retrying"),
             }
             // Woken by a new text, or looking again for ones that nobody holds.
-            let _ = tokio::time::timeout(POLL_EVERY, wake.notified()).await;
+            match self.next_look().await {
+                Some(after) => drop(tokio::time::timeout(after, wake.notified()).await),
+                None => wake.notified().await,
+            }
+        }
+    }
+
+    /// When to look at the queue again unless woken first: every `POLL_EVERY` on PostgreSQL;
+    /// on SQLite when a claim left by an earlier process runs out, or never.
+    async fn next_look(&self) -> Option<Duration> {
+        if self.store.is_postgres() {
+            return Some(POLL_EVERY);
+        }
+        let end = match self.store.connection().await {
+            Ok(mut db) => db.first_claim_end().await,
+            Err(err) => Err(err),
+        };
+        match end {
+            Ok(None) => None,
+            Ok(Some(end)) => Some(Duration::from_millis((end - SystemClock.now_ms()).max(0) as u64 + 1)),
+            Err(_) => Some(POLL_EVERY),
         }
     }
 

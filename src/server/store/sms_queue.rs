@@ -48,6 +48,12 @@ impl Db {
         Ok(())
     }
 
+    /// When the first claim on a queued text runs out (`None`: the queue is empty).
+    pub async fn first_claim_end(&mut self) -> Result<Option<i64>, StoreError> {
+        let (end,): (Option<i64>,) = self.query_one("SELECT MIN(claimed_until) FROM sms_queue", &[]).await?;
+        Ok(end)
+    }
+
     /// Hands back a claimed text not tried yet, for any replica to take at once.
     pub async fn release_sms(&mut self, id: i64, replica: &str) -> Result<(), StoreError> {
         self.execute("UPDATE sms_queue SET claimed_until = 0 WHERE id = ?1 AND claimed_by = ?2", args![id, replica])
