@@ -545,10 +545,15 @@ async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, R
         Engine::Sqlite => 1,
         Engine::Postgres { replicas } => replicas,
     };
-    let config = "[limits]\nenabled = false\n";
+    // `BENCH_PG_WORKERS` sets `workers` for PostgreSQL's replicas (default 1, as `serve`'s).
+    let workers = match engine {
+        Engine::Sqlite => 1,
+        Engine::Postgres { .. } => std::env::var("BENCH_PG_WORKERS").ok().and_then(|w| w.parse().ok()).unwrap_or(1),
+    };
+    let config = format!("workers = {workers}\n[limits]\nenabled = false\n");
     let backends: Vec<Backend> = std::iter::once(dir)
         .chain((1..replicas).map(|_| tempfile::tempdir().unwrap()))
-        .map(|dir| common::replica(dir, &db, config, true))
+        .map(|dir| common::replica(dir, &db, &config, true))
         .collect();
     let waiters: Waiters = Arc::default();
     for backend in &backends {

@@ -44,8 +44,8 @@ pub struct Cluster {
 
 static SHARED: OnceLock<Cluster> = OnceLock::new();
 
-/// The test binary's shared cluster, started on first use; None when PostgreSQL isn't
-/// installed (the caller skips through `needs.rs` first, so that only happens outside CI).
+/// The test binary's shared cluster, started on first use (callers check `needs::POSTGRES`
+/// first), stopped and removed when the binary exits.
 pub fn shared() -> &'static Cluster {
     extern "C" fn stop_shared() {
         if let Some(cluster) = SHARED.get() {
