@@ -258,17 +258,30 @@ on_both_engines! {
             }
         }
         assert!(shapes.windows(2).all(|w| w[0] == w[1]), "status and body shape differ: {shapes:?}");
-        let medians: Vec<Duration> = timings.into_iter().map(median).collect();
+        let medians: Vec<Duration> = timings.iter().cloned().map(median).collect();
         let fastest = *medians.iter().min().unwrap();
-        let slowest = *medians.iter().max().unwrap();
+        // Each kind against the other three of its own round, which ran just before and after
+        // it: a burst of load on the machine slows a whole round, and cancels out here.
+        let beyond_round: Vec<Duration> = (0..kinds.len())
+            .map(|kind| {
+                let excess = (0..timings[kind].len()).map(|round| {
+                    let others = (0..kinds.len()).filter(|k| *k != kind).map(|k| timings[k][round]);
+                    let others: Vec<Duration> = others.collect();
+                    timings[kind][round].saturating_sub(median(others))
+                });
+                median(excess.collect())
+            })
+            .collect();
         eprintln!(
-            "start latency medians over 300 requests each: {:?}",
+            "start latency medians over 300 requests each: {:?}; beyond the rest of their round: {beyond_round:?}",
             kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>()
         );
         // Noise on a loaded 2-core machine is a fraction of a millisecond; an SMS sent on the
-        // request path would cost far more.
-        assert!(slowest - fastest < Duration::from_micros(500).max(fastest / 4), "medians differ: {medians:?}");
-        let sent = common::outbox_codes(&server.outbox, ALEX).len();
+        // request path, or a database round trip only some numbers make, costs more.
+        let slowest = *beyond_round.iter().max().unwrap();
+        assert!(slowest < Duration::from_micros(500).max(fastest / 4), "{beyond_round:?}, medians {medians:?}");
+        // The sender works off the request path: wait for it.
+        let sent = server.codes_for(ALEX, 300).await.len();
         assert_eq!(sent, 300, "only the registered number got texts");
         assert!(common::outbox_codes(&server.outbox, "+12065550103").is_empty());
         assert!(common::outbox_codes(&server.outbox, "+12065550104").is_empty());

@@ -24,6 +24,10 @@ use crate::phone::mask_e164;
 
 /// How many texts a replica claims at once.
 const CLAIM_AT_ONCE: u32 = 32;
+/// How long a woken sender waits before it claims: the request that queued the text is answered
+/// first (the sending isn't on its thread at that moment, so its timing says nothing about the
+/// number), and under load more texts join the claim.
+const GATHER: Duration = Duration::from_millis(10);
 /// How often an idle sender on PostgreSQL looks for texts no replica holds: those of a replica
 /// that died. New texts of its own wake it at once. On SQLite there is no other replica: it
 /// sleeps until woken, or until the claim of a process before it runs out (idle is idle).
@@ -109,9 +113,15 @@ impl Sender {
                 Err(err) => tracing::warn!(%err, "can't claim texts from the queue; retrying"),
             }
             // Woken by a new text, or looking again for ones that nobody holds.
-            match self.next_look().await {
-                Some(after) => drop(tokio::time::timeout(after, wake.notified()).await),
-                None => wake.notified().await,
+            let woken = match self.next_look().await {
+                Some(after) => tokio::time::timeout(after, wake.notified()).await.is_ok(),
+                None => {
+                    wake.notified().await;
+                    true
+                }
+            };
+            if woken {
+                tokio::time::sleep(GATHER).await;
             }
         }
     }
