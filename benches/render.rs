@@ -10,6 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
+use shiftkey::config::{DisplayConfig, KioskConfig, LargeDigits};
 use shiftkey::kiosk::fixtures;
 use shiftkey::kiosk::frame;
 use shiftkey::kiosk::session_paint::SessionPainter;
@@ -70,11 +71,19 @@ fn bench_frames(
 }
 
 fn render(c: &mut Criterion) {
+    // The same forms with their digits as text: what the large digits (on at 200x60) cost.
+    let config = KioskConfig {
+        display: DisplayConfig { large_digits: LargeDigits::Off, ..Default::default() },
+        ..Default::default()
+    };
+    let text_digits = fixtures::settings_for(&config, "xterm-256color");
     let screens = [
         ("phone", fixtures::phone_typed()),
         ("code", fixtures::code_screen()),
         ("manager_menu", fixtures::manager_menu()),
         ("locked", fixtures::locked()),
+        ("phone, digits as text", fixtures::phone_typed_with(text_digits.clone())),
+        ("code, digits as text", fixtures::code_screen_with(text_digits)),
     ];
     for (width, height) in [(80u16, 24u16), (200, 60)] {
         for (name, state) in &screens {

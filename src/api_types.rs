@@ -16,7 +16,7 @@ use crate::secret::{AccessToken, OtpCode};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
-    /// E.164, e.g. `+12065550100`.
+    /// International form (`phone::has_api_form`), e.g. `+12065550100`.
     pub phone: String,
     /// The language to text the code in, a BCP 47 tag (`es`, `pt-BR`); the server's default
     /// template when it has none for it. Resends keep it.

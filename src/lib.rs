@@ -10,6 +10,7 @@ pub mod demo;
 pub mod kiosk;
 pub mod locale;
 pub mod phone;
+pub mod pin;
 pub mod preflight;
 pub mod secret;
 pub mod server;

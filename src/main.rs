@@ -362,6 +362,8 @@ fn check_config(path: Option<PathBuf>) -> Result<(), String> {
             let config = KioskConfig::from_toml(&text, &path).map_err(|e| e.to_string())?;
             let start = preflight::prepare(config, false).map_err(|e| e.to_string())?;
             println!("{}: valid kiosk config", path.display());
+            println!("display: {}", start.config.display.summary());
+            println!("branding: {}", start.config.branding.summary());
             let (kind, url) = (start.config.backend.kind, &start.config.backend.url);
             let problems = current_thread_runtime()?.block_on(start.backend.check());
             let (errors, notes): (Vec<_>, Vec<_>) =

@@ -73,6 +73,18 @@ impl LineKind {
     }
 }
 
+/// Whether `input` has the form the HTTP API takes a number in: `+`, a digit, then digits that
+/// spaces, dashes, dots or parentheses may group; at most [`MAX_INPUT_CHARS`] characters and
+/// nothing around it. `StartRequest.phone` in `assets/openapi.json` says the same as a pattern
+/// (tests/properties.rs holds them to each other).
+pub fn has_api_form(input: &str) -> bool {
+    let mut chars = input.chars();
+    input.chars().count() <= MAX_INPUT_CHARS
+        && chars.next() == Some('+')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_digit() || " ().-".contains(c))
+}
+
 /// Parses a region code such as "US" (case-insensitive).
 pub fn parse_region(code: &str) -> Result<RegionId, PhoneError> {
     RegionId::from_str(&code.trim().to_ascii_uppercase()).map_err(|_| PhoneError::UnknownRegion(code.to_string()))
@@ -167,6 +179,21 @@ impl PhoneNumber {
             return Err(PhoneError::NotANumber);
         }
         Self::parse(trimmed, "US")
+    }
+
+    /// Parses a number as the HTTP API takes it ([`has_api_form`]): a program's input, so
+    /// nothing is trimmed or guessed. What people type goes through [`PhoneNumber::parse`].
+    pub fn parse_sent(input: &str) -> Result<Self, PhoneError> {
+        if input.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if input.chars().count() > MAX_INPUT_CHARS {
+            return Err(PhoneError::TooLong);
+        }
+        if !has_api_form(input) {
+            return Err(PhoneError::NotANumber);
+        }
+        Self::parse_international(input)
     }
 
     /// Refuses numbers that cannot receive an SMS code (premium-rate, fixed-line only, ...).
@@ -302,6 +329,19 @@ impl Drop for PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_takes_a_number_as_sent_and_says_what_is_wrong_with_its_form() {
+        for sent in ["+12065550100", "+1 (206) 555-0100", "+1.206.555.0100"] {
+            assert_eq!(PhoneNumber::parse_sent(sent).unwrap().e164(), "+12065550100", "{sent:?}");
+        }
+        assert_eq!(PhoneNumber::parse_sent(""), Err(PhoneError::Empty));
+        assert_eq!(PhoneNumber::parse_sent(&format!("+1{}", "0".repeat(31))), Err(PhoneError::TooLong));
+        for sent in [" +12065550100", "+12065550100\n", "12065550100", "+1/206/555/0100", "+ 12065550100"] {
+            assert_eq!(PhoneNumber::parse_sent(sent), Err(PhoneError::NotANumber), "{sent:?}");
+        }
+        assert!(matches!(PhoneNumber::parse_sent("+1 4251234567"), Err(PhoneError::Invalid(_))));
+    }
 
     #[test]
     fn us_national_and_international_forms_agree() {

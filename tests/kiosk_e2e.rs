@@ -99,7 +99,7 @@ async fn invalid_number_and_unreachable_backend_say_so() {
     screen.wait_for("That isn't a valid mobile number for United States", WAIT).await;
     screen.send(b"\x1b");
     // A lone ESC is only read as the Esc key once no sequence follows it.
-    screen.wait_gone("425 123", WAIT).await;
+    screen.wait_gone("isn't a valid mobile number", WAIT).await;
     screen.type_text("2065550100\r").await;
     screen.wait_for("Can't reach the sign-in service — try again", WAIT).await;
     screen.wait_for("Trying again in", WAIT).await;

@@ -166,6 +166,8 @@ async fn bad_requests_get_clear_errors_and_the_kiosk_keeps_working() {
     let dir = tempfile::tempdir().unwrap();
     let setup = KioskSetup::new(dir.path(), "http://127.0.0.1:9", &["/bin/sh"], "run_as = \"root\"");
     let mut screen = setup.spawn();
+    // Below 100x30, where the typed digits are text, not large digits: this test reads them.
+    screen.resize(99, 30);
     screen.wait_for("Enter your mobile number", WAIT).await;
     let socket = setup.control.clone();
 
@@ -204,6 +206,8 @@ async fn status_reports_each_state_field_by_field() {
     let user = session_user("sk-m-status");
     let setup = KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh"], &run_as_line(&user));
     let mut screen = setup.spawn();
+    // Below 100x30, where the typed digits are text, not large digits: this test reads them.
+    screen.resize(99, 30);
     screen.wait_for("Enter your mobile number", WAIT).await;
     let idle = status_json(&setup.control);
     assert_eq!(idle["ok"], true);

@@ -21,27 +21,9 @@ fn patch_body(operations: Value) -> String {
     json!({ "schemas": [PATCH], "Operations": operations }).to_string()
 }
 
-/// Signs `e164` in through the `/v1` API; returns the access token.
-async fn sign_in(server: &ScimServer, e164: &str) -> String {
-    let url = &server.backend.url;
-    let (status, body) = common::post_json(url, "/v1/sign-in/start", json!({ "phone": e164 })).await;
-    assert_eq!(status, 202, "{body}");
-    let code = server.backend.code_for(e164);
-    let (status, grant) =
-        common::post_json(url, "/v1/sign-in/verify", json!({ "challenge_id": body["challenge_id"], "code": code }))
-            .await;
-    assert_eq!(status, 200, "{grant}");
-    grant["access_token"].as_str().unwrap().to_string()
-}
-
 async fn me(server: &ScimServer, token: &str) -> u16 {
     let url = format!("{}/v1/me", server.backend.url);
     reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16()
-}
-
-async fn id_of(server: &ScimServer, user_name: &str) -> String {
-    let found = server.call("GET", &format!("/Users?filter=userName eq \"{user_name}\""), None).await;
-    found.body["Resources"][0]["id"].as_str().unwrap_or_else(|| panic!("{user_name}: {}", found.body)).to_string()
 }
 
 fn urlencode(text: &str) -> String {
@@ -101,7 +83,7 @@ on_both_engines! {
             assert!(detail.contains("phoneNumbers[type eq \"mobile\"]"), "{detail}");
         }
         // The same rule through PATCH.
-        let id = id_of(&server, "alex").await;
+        let id = server.id_of("alex").await;
         let patch = patch_body(
             json!([{ "op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 4251234567" }]),
         );
@@ -180,7 +162,7 @@ on_both_engines! {
         assert_eq!(created.status.as_u16(), 201, "{}", created.body);
         assert_eq!(created.body["phoneNumbers"][0]["value"], "+1 206 555 0150", "read back as sent");
         let id = created.body["id"].as_str().unwrap().to_string();
-        let token = sign_in(&server, "+12065550150").await;
+        let token = server.backend.sign_in("+12065550150").await;
         assert_eq!(me(&server, &token).await, 200);
 
         let disable = patch_body(json!([{ "op": "Replace", "path": "active", "value": "False" }]));
@@ -206,8 +188,8 @@ on_both_engines! {
 
     async fn put_replaces_and_disabling_through_put_revokes_too(engine: Engine) {
         let server = ScimServer::start_on(engine);
-        let token = sign_in(&server, "+12065550100").await;
-        let id = id_of(&server, "alex").await;
+        let token = server.backend.sign_in("+12065550100").await;
+        let id = server.id_of("alex").await;
         let body = user_body(
             "alex",
             json!({ "active": false, "displayName": "Alex Rivera",
@@ -217,7 +199,7 @@ on_both_engines! {
         assert_eq!((replaced.status.as_u16(), &replaced.body["active"]), (200, &json!(false)), "{}", replaced.body);
         assert_eq!(me(&server, &token).await, 401);
         // A PUT that doesn't mention numbers or roles keeps them; [] clears them.
-        let jordan = id_of(&server, "jordan").await;
+        let jordan = server.id_of("jordan").await;
         let body = user_body("jordan", json!({ "displayName": "Jordan Lee" }));
         let kept = server.call("PUT", &format!("/Users/{jordan}"), Some(&body)).await.body;
         assert_eq!(kept["phoneNumbers"][0]["value"], "+12065550109", "{kept}");
@@ -239,7 +221,7 @@ on_both_engines! {
             serde_json::from_str::<Value>(&out).unwrap()
         };
         assert_eq!(show("alex")["sms_sign_in"]["enabled"], false, "not in the targeted group yet");
-        let alex = id_of(&server, "alex").await;
+        let alex = server.id_of("alex").await;
         let add = patch_body(json!([{ "op": "Add", "path": "members", "value": [{ "value": alex }] }]));
         assert_eq!(server.call("PATCH", &format!("/Groups/{gid}"), Some(&add)).await.status.as_u16(), 204);
         assert_eq!(show("alex")["sms_sign_in"]["enabled"], true);

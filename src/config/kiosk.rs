@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
 
-use super::{ConfigError, ConfigFile, HumanDuration, SecretSource};
+use super::{BrandingConfig, ConfigError, ConfigFile, HumanDuration, InvalidBranding, SecretSource};
 use crate::locale::Language;
 use crate::phone;
 
@@ -226,6 +226,8 @@ pub struct SessionConfig {
     /// How often a running session asks the backend whether its token still holds (a worker
     /// removed by their organisation is signed out within this).
     pub recheck: HumanDuration,
+    /// Wrong PINs at the step-away lock before the worker is signed out.
+    pub pin_attempts: u32,
 }
 
 impl Default for SessionConfig {
@@ -241,6 +243,7 @@ impl Default for SessionConfig {
             kill_grace: HumanDuration::from_secs(3),
             revoke_timeout: HumanDuration::from_secs(3),
             recheck: HumanDuration::from_secs(60),
+            pin_attempts: 3,
         }
     }
 }
@@ -252,11 +255,13 @@ pub struct KeysConfig {
     pub manager: FunctionKey,
     /// Opens the language list on the sign-in screen.
     pub language: FunctionKey,
+    /// In a session: lock it behind a PIN the worker chooses, to step away.
+    pub lock: FunctionKey,
 }
 
 impl Default for KeysConfig {
     fn default() -> Self {
-        Self { sign_out: FunctionKey(12), manager: FunctionKey(9), language: FunctionKey(2) }
+        Self { sign_out: FunctionKey(12), manager: FunctionKey(9), language: FunctionKey(2), lock: FunctionKey(11) }
     }
 }
 
@@ -321,16 +326,80 @@ pub enum GlyphSet {
     Ascii,
 }
 
+impl GlyphSet {
+    /// Every value `display.glyphs` takes (the tests go through them all).
+    pub const ALL: [GlyphSet; 4] = [GlyphSet::Auto, GlyphSet::Unicode, GlyphSet::Console, GlyphSet::Ascii];
+}
+
+/// The kiosk's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeName {
+    Default,
+    /// White and bright white on black, bold for emphasis, no dim text, and nothing said by
+    /// colour alone.
+    HighContrast,
+}
+
+impl ThemeName {
+    /// Every value `display.theme` takes (the tests go through them all).
+    pub const ALL: [ThemeName; 2] = [ThemeName::Default, ThemeName::HighContrast];
+}
+
+/// When the number and the code are drawn in large block digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LargeDigits {
+    /// On a terminal of at least 100x30.
+    Auto,
+    /// Wherever they fit.
+    On,
+    Off,
+}
+
 /// How the kiosk looks.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DisplayConfig {
     pub glyphs: GlyphSet,
+    pub theme: ThemeName,
+    /// A flat layout for console screen readers (speakup, brltty): no box drawing, one field
+    /// a line, the terminal's cursor on the field being typed into.
+    pub screen_reader: bool,
+    pub large_digits: LargeDigits,
+}
+
+impl DisplayConfig {
+    /// One line for `check-config`.
+    pub fn summary(&self) -> String {
+        let theme = match self.theme {
+            ThemeName::Default => "default",
+            ThemeName::HighContrast => "high-contrast",
+        };
+        let digits = match self.large_digits {
+            LargeDigits::Auto => "auto (at 100x30 and up)",
+            LargeDigits::On => "on",
+            LargeDigits::Off => "off",
+        };
+        let reader = if self.screen_reader { "on" } else { "off" };
+        let glyphs = match self.glyphs {
+            GlyphSet::Auto => "auto (by TERM)",
+            GlyphSet::Unicode => "unicode",
+            GlyphSet::Console => "console",
+            GlyphSet::Ascii => "ascii",
+        };
+        format!("theme {theme}, screen-reader layout {reader}, large digits {digits}, glyphs {glyphs}")
+    }
 }
 
 impl Default for DisplayConfig {
     fn default() -> Self {
-        Self { glyphs: GlyphSet::Auto }
+        Self {
+            glyphs: GlyphSet::Auto,
+            theme: ThemeName::Default,
+            screen_reader: false,
+            large_digits: LargeDigits::Auto,
+        }
     }
 }
 
@@ -350,6 +419,7 @@ pub struct KioskConfig {
     pub manager: ManagerConfig,
     pub control: ControlConfig,
     pub display: DisplayConfig,
+    pub branding: BrandingConfig,
     /// Where the audit log (JSON lines) is appended; default in the user's data dir.
     pub audit_log: Option<PathBuf>,
     /// Where the live session's crash-recovery record is kept; default in the runtime dir.
@@ -368,6 +438,7 @@ impl Default for KioskConfig {
             manager: ManagerConfig::default(),
             control: ControlConfig::default(),
             display: DisplayConfig::default(),
+            branding: BrandingConfig::default(),
             audit_log: None,
             state_dir: None,
         }
@@ -387,6 +458,8 @@ pub enum InvalidKioskConfig {
     IdleWarningTooLong { warning: HumanDuration, timeout: HumanDuration },
     #[error("{key} must be longer than 0s")]
     ZeroDuration { key: &'static str },
+    #[error("session.pin_attempts = {0} is out of range: use 1 to 10 (default 3)")]
+    PinAttempts(u32),
     #[error("keys.{0} and keys.{1} are both {2}")]
     SameKeys(&'static str, &'static str, FunctionKey),
     #[error("backend.url must be http or https, not {0}")]
@@ -395,6 +468,8 @@ pub enum InvalidKioskConfig {
     NotAUrl { url: String, reason: UrlError },
     #[error(transparent)]
     Backend(#[from] InvalidBackend),
+    #[error(transparent)]
+    Branding(#[from] InvalidBranding),
 }
 
 /// Why a URL didn't parse (`url::ParseError`, named through reqwest, which re-exports `Url`).
@@ -425,18 +500,31 @@ impl ConfigFile for KioskConfig {
                 return Err(Invalid::ZeroDuration { key });
             }
         }
-        let keys = [("sign_out", self.keys.sign_out), ("manager", self.keys.manager), ("language", self.keys.language)];
+        if !(1..=10).contains(&session.pin_attempts) {
+            return Err(Invalid::PinAttempts(session.pin_attempts));
+        }
+        let keys = [
+            ("sign_out", self.keys.sign_out),
+            ("manager", self.keys.manager),
+            ("language", self.keys.language),
+            ("lock", self.keys.lock),
+        ];
         for (index, (name, key)) in keys.iter().enumerate() {
             if let Some((other, _)) = keys[index + 1..].iter().find(|(_, other)| other == key) {
                 return Err(Invalid::SameKeys(name, other, *key));
             }
         }
         self.backend.check()?;
+        self.branding.check(self.language)?;
         match reqwest::Url::parse(&self.backend.url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
             Ok(url) => Err(Invalid::UrlScheme(url.scheme().into())),
             Err(reason) => Err(Invalid::NotAUrl { url: self.backend.url.clone(), reason }),
         }
+    }
+
+    fn read_files(&mut self, dir: &Path) -> Result<(), InvalidKioskConfig> {
+        Ok(self.branding.read_logo(dir)?)
     }
 }
 
@@ -571,6 +659,10 @@ mod tests {
         assert!(err.contains("session.max_duration must be longer than 0s"), "{err}");
         let err = kiosk("[keys]\nmanager = \"F12\"\n").unwrap_err();
         assert!(err.contains("keys.sign_out and keys.manager are both F12"), "{err}");
+        let err = kiosk("[keys]\nlock = \"F2\"\n").unwrap_err();
+        assert!(err.contains("keys.language and keys.lock are both F2"), "{err}");
+        let err = kiosk("[session]\npin_attempts = 0\n").unwrap_err();
+        assert!(err.contains("session.pin_attempts = 0 is out of range: use 1 to 10"), "{err}");
         let err = kiosk("[keys]\nlanguage = \"F9\"\n").unwrap_err();
         assert!(err.contains("keys.manager and keys.language are both F9"), "{err}");
     }
@@ -583,5 +675,38 @@ mod tests {
         assert!(kiosk("[keys]\nsign_out = \"Q\"").unwrap_err().contains("F1 to F12"));
         assert!(kiosk("language = \"xx\"").unwrap_err().contains("unknown language \"xx\""));
         assert_eq!(kiosk("language = \"pt-BR\"").unwrap().language, Language::PortugueseBrazil);
+    }
+
+    #[test]
+    fn display_keys_take_their_names_and_refuse_others() {
+        let c = kiosk("[display]\ntheme = \"high-contrast\"\nscreen_reader = true\nlarge_digits = \"on\"").unwrap();
+        assert_eq!(c.display.theme, ThemeName::HighContrast);
+        assert!(c.display.screen_reader);
+        assert_eq!(c.display.large_digits, LargeDigits::On);
+        let defaults = KioskConfig::default().display;
+        assert_eq!((defaults.theme, defaults.screen_reader), (ThemeName::Default, false));
+        assert_eq!(defaults.large_digits, LargeDigits::Auto);
+        let err = kiosk("[display]\ntheme = \"dark\"").unwrap_err();
+        assert!(err.contains("theme = \"dark\"") && err.contains("high-contrast"), "{err}");
+        let err = kiosk("[display]\nlarge_digits = \"big\"").unwrap_err();
+        assert!(err.contains("large_digits") && err.contains("auto"), "{err}");
+    }
+
+    #[test]
+    fn branding_errors_name_the_key_and_the_logo_is_read_beside_the_config() {
+        let err = kiosk("[branding]\naccent = \"pink\"").unwrap_err();
+        assert!(err.contains("branding.accent: unknown colour \"pink\""), "{err}");
+        let err = kiosk("language = \"es\"\n[branding]\nhelp.en = \"Ask\"").unwrap_err();
+        assert!(err.contains("branding.help has no text for the kiosk's language \"es\""), "{err}");
+        let err = kiosk("[branding]\ntitle.klingon = \"Qapla\"").unwrap_err();
+        assert!(err.contains("branding.title.klingon: unknown language tag"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("logo.txt"), "CONTOSO\n").unwrap();
+        let config = dir.path().join("kiosk.toml");
+        std::fs::write(&config, "[branding]\nlogo = \"logo.txt\"\n").unwrap();
+        assert_eq!(KioskConfig::load(&config).unwrap().branding.logo_lines, ["CONTOSO"]);
+        std::fs::write(dir.path().join("logo.txt"), "x\n".repeat(12)).unwrap();
+        let err = KioskConfig::load(&config).unwrap_err().to_string();
+        assert!(err.contains("branding.logo:") && err.contains("12 lines; at most 8"), "{err}");
     }
 }

@@ -5,12 +5,14 @@
 //! ("5m", "60s") parsed once here; unknown keys are errors. Nothing in here performs I/O beyond
 //! reading the files it is given.
 
+mod branding;
 mod database;
 mod kind;
 mod kiosk;
 mod server;
 mod sms_template;
 
+pub use branding::*;
 pub use database::{Database, InvalidDatabase};
 pub use kind::ConfigKind;
 pub use kiosk::*;
@@ -84,11 +86,19 @@ pub trait ConfigFile: serde::de::DeserializeOwned {
     /// Cross-field checks serde can't express.
     fn validate(&self) -> Result<(), Self::Invalid>;
 
+    /// Reads the files the config names that are part of it (the kiosk's logo), relative to
+    /// `dir`, the config file's folder; checked as they are read.
+    fn read_files(&mut self, _dir: &Path) -> Result<(), Self::Invalid> {
+        Ok(())
+    }
+
     /// Parses and validates; `path` is only used in messages.
     fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let invalid = |reason| ConfigError::Invalid { path: path.into(), reason };
-        let config: Self = toml::from_str(text).map_err(|err| invalid(InvalidConfig::Syntax(err)))?;
+        let mut config: Self = toml::from_str(text).map_err(|err| invalid(InvalidConfig::Syntax(err)))?;
         config.validate().map_err(|err| invalid(err.into()))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        config.read_files(dir).map_err(|err| invalid(err.into()))?;
         Ok(config)
     }
 

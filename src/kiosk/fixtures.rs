@@ -1,12 +1,17 @@
 //! Ready-made kiosk states, built through `update` the way events would build them: for the
 //! render benchmarks, the screen snapshots and the state machine's tests. No I/O.
+//! `screens` is every screen a worker or a manager can see, for checks that must hold on all.
+
+pub mod screens;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
 
-use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State};
+use super::state::{Answer, Effect, Event, Reply, RequestId, Settings, State, Target};
 use super::update::update;
+use super::view::targets;
 use crate::auth::{AuthError, Challenge, Grant, SignedInUser, Tokens};
 use crate::config::KioskConfig;
 use crate::locale::Language;
@@ -19,14 +24,22 @@ pub fn settings() -> Settings {
 
 /// The same kiosk, set to speak `language`.
 pub fn settings_in(language: Language) -> Settings {
-    let config = KioskConfig { language, ..KioskConfig::default() };
-    let mut settings = Settings::from_config(&config, Some("xterm-256color"));
+    settings_for(&KioskConfig { language, ..KioskConfig::default() }, "xterm-256color")
+}
+
+/// The same kiosk with `config`, on a terminal of type `term`.
+pub fn settings_for(config: &KioskConfig, term: &str) -> Settings {
+    let mut settings = Settings::from_config(config, Some(term));
     settings.kiosk_name = "store-042-till-3".into();
     settings
 }
 
 pub fn fresh() -> State {
-    State::new(settings(), None, Instant::now())
+    fresh_with(settings())
+}
+
+pub fn fresh_with(settings: Settings) -> State {
+    State::new(settings, None, Instant::now())
 }
 
 pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
@@ -35,6 +48,29 @@ pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
 
 pub fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|c| press(state, KeyCode::Char(c))).collect()
+}
+
+/// The screen taps land on: 80x24.
+pub const SCREEN: Rect = Rect { x: 0, y: 0, width: 80, height: 24 };
+
+/// A left press (`release`: a release) at (`column`, `row`) of an 80x24 screen, as foot sends
+/// a touch.
+pub fn touch(state: &mut State, column: u16, row: u16, release: bool) -> Vec<Effect> {
+    let kind = if release { MouseEventKind::Up(MouseButton::Left) } else { MouseEventKind::Down(MouseButton::Left) };
+    let mouse = MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE };
+    update(state, Event::Mouse { mouse, area: SCREEN })
+}
+
+/// A tap in the middle of `target` on an 80x24 screen: a press and a release there.
+pub fn tap(state: &mut State, target: Target) -> Vec<Effect> {
+    let (_, place) = targets::targets(state, SCREEN)
+        .into_iter()
+        .find(|(on_screen, _)| *on_screen == target)
+        .unwrap_or_else(|| panic!("{target:?} isn't on the screen"));
+    let (column, row) = (place.x + place.width / 2, place.y + place.height / 2);
+    let mut effects = touch(state, column, row, false);
+    effects.extend(touch(state, column, row, true));
+    effects
 }
 
 /// The id of the last backend request among `effects`.
@@ -85,14 +121,22 @@ pub fn grant(name: &str, roles: &[&str]) -> Grant {
 
 /// The phone screen with a number typed.
 pub fn phone_typed() -> State {
-    let mut state = fresh();
+    phone_typed_with(settings())
+}
+
+pub fn phone_typed_with(settings: Settings) -> State {
+    let mut state = fresh_with(settings);
     type_text(&mut state, "2065550100");
     state
 }
 
 /// The code screen for +1 206 555 0100.
 pub fn code_screen() -> State {
-    let mut state = phone_typed();
+    code_screen_with(settings())
+}
+
+pub fn code_screen_with(settings: Settings) -> State {
+    let mut state = phone_typed_with(settings);
     let sent = press(&mut state, KeyCode::Enter);
     code_sent(&mut state, &sent, Ok(challenge()));
     state
@@ -100,7 +144,11 @@ pub fn code_screen() -> State {
 
 /// A running session of Alex Rivera's.
 pub fn in_session() -> State {
-    let mut state = code_screen();
+    in_session_with(settings())
+}
+
+pub fn in_session_with(settings: Settings) -> State {
+    let mut state = code_screen_with(settings);
     let sent = type_text(&mut state, "123456");
     verified(&mut state, &sent, Ok(grant("Alex Rivera", &[])));
     update(&mut state, Event::SessionStarted);
@@ -109,18 +157,81 @@ pub fn in_session() -> State {
     state
 }
 
-/// The manager menu over a fresh kiosk.
-pub fn manager_menu() -> State {
-    let mut state = fresh();
-    press(&mut state, KeyCode::F(9));
-    type_text(&mut state, "2065550109");
-    let sent = press(&mut state, KeyCode::Enter);
-    code_sent(&mut state, &sent, Ok(challenge()));
-    let sent = type_text(&mut state, "123456");
-    verified(&mut state, &sent, Ok(grant("Jordan Lee", &["kiosk-manager"])));
+/// Alex's session with the lock key pressed and `typed` typed as the PIN to choose.
+pub fn pin_choosing(typed: &str) -> State {
+    pin_choosing_with(settings(), typed)
+}
+
+pub fn pin_choosing_with(settings: Settings, typed: &str) -> State {
+    let lock = settings.lock_key;
+    let mut state = in_session_with(settings);
+    press(&mut state, KeyCode::F(lock.0));
+    type_text(&mut state, typed);
     state
 }
 
+/// Alex's session behind the step-away lock with PIN `pin` (hashed as the kiosk would).
+pub fn pin_locked(pin: &str) -> State {
+    pin_locked_with(settings(), pin)
+}
+
+pub fn pin_locked_with(settings: Settings, pin: &str) -> State {
+    let mut state = pin_choosing_with(settings, pin);
+    press(&mut state, KeyCode::Enter);
+    type_text(&mut state, pin);
+    let effects = press(&mut state, KeyCode::Enter);
+    let sealed = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::SealPin(entry) => Some(crate::pin::seal(entry)),
+            _ => None,
+        })
+        .expect("the confirmed PIN is sealed");
+    update(&mut state, Event::PinSealed(sealed));
+    state
+}
+
+/// Types `pin` at the lock and carries out the comparison it asks for, as the kiosk would.
+pub fn try_pin(state: &mut State, pin: &str) -> Vec<Effect> {
+    type_text(state, pin);
+    let effects = press(state, KeyCode::Enter);
+    let right = effects.iter().find_map(|effect| match effect {
+        Effect::CheckPin { hash, entry } => Some(hash.matches(entry)),
+        _ => None,
+    });
+    match right {
+        Some(right) => update(state, Event::PinChecked(right)),
+        None => effects,
+    }
+}
+
+/// The manager menu over a fresh kiosk.
+pub fn manager_menu() -> State {
+    manager_menu_with(settings())
+}
+
+pub fn manager_menu_with(settings: Settings) -> State {
+    let mut state = fresh_with(settings);
+    manager_signs_in(&mut state, "2065550109", grant("Jordan Lee", &["kiosk-manager"]));
+    state
+}
+
+/// The manager key, then `number` and the code, and the backend grants `grant`.
+pub fn manager_signs_in(state: &mut State, number: &str, grant: Grant) {
+    press(state, KeyCode::F(state.settings.manager_key.0));
+    type_text(state, number);
+    let sent = press(state, KeyCode::Enter);
+    code_sent(state, &sent, Ok(challenge()));
+    let sent = type_text(state, "123456");
+    verified(state, &sent, Ok(grant));
+}
+
+/// Out of service, "Closed for cleaning".
 pub fn locked() -> State {
-    State::new(settings(), Some("Closed for cleaning".into()), Instant::now())
+    locked_with(settings())
+}
+
+pub fn locked_with(settings: Settings) -> State {
+    let message = settings.lock_presets[1].clone();
+    State::new(settings, Some(message), Instant::now())
 }

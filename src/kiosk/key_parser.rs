@@ -1,13 +1,15 @@
 //! The bytes a terminal sends for keys (xterm's encoding, as Linux consoles, tmux and screen
-//! send it too) turned into key events.
+//! send it too) turned into key events, and its SGR mouse reports into mouse events
+//! (`sgr_mouse`).
 //!
 //! The kiosk reads its terminal itself (see `input`): crossterm's reader reads a kilobyte a
 //! time and spins forever on a terminal that hung up (crossterm-rs/crossterm#793), neither of
 //! which a kiosk can live with. Its event types stay the vocabulary, so the events are the
 //! ones crossterm would give for the same bytes.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
+use super::sgr_mouse;
 use super::state::TerminalInput;
 
 const ESC: u8 = 0x1b;
@@ -27,9 +29,11 @@ pub struct KeyParser {
 enum Parsed {
     /// The start of something whose rest has not been read yet.
     Incomplete,
-    /// A sequence of this length that means nothing to the kiosk (a mouse report, a focus change).
+    /// A sequence of this length that means nothing to the kiosk (an X10 mouse report, a focus
+    /// change, a malformed SGR mouse report).
     Skip(usize),
     Key(usize, KeyEvent),
+    Mouse(usize, MouseEvent),
 }
 
 impl KeyParser {
@@ -43,6 +47,10 @@ impl KeyParser {
                 Parsed::Skip(len) => at += len,
                 Parsed::Key(len, key) => {
                     events.extend([TerminalInput::Key(key)]);
+                    at += len;
+                }
+                Parsed::Mouse(len, mouse) => {
+                    events.extend([TerminalInput::Mouse(mouse)]);
                     at += len;
                 }
             }
@@ -122,7 +130,8 @@ fn parse_escape(bytes: &[u8]) -> Parsed {
                 key.modifiers |= KeyModifiers::ALT;
                 Parsed::Key(len + 1, key)
             }
-            Parsed::Skip(len) => Parsed::Skip(len + 1),
+            // A mouse report starts with an escape, taken above as the Esc key.
+            Parsed::Skip(len) | Parsed::Mouse(len, _) => Parsed::Skip(len + 1),
             Parsed::Incomplete => Parsed::Incomplete,
         },
     }
@@ -200,7 +209,13 @@ fn parse_csi(bytes: &[u8]) -> Parsed {
         return Parsed::Skip(end);
     }
     let parameters = &bytes[2..end];
-    // Private sequences (SGR mouse reports, replies to queries) are not keys.
+    if let (Some(b'<'), b'M' | b'm') = (parameters.first(), last) {
+        return match sgr_mouse::parse(&parameters[1..], last) {
+            Some(mouse) => Parsed::Mouse(len, mouse),
+            None => Parsed::Skip(len),
+        };
+    }
+    // Other private sequences (replies to queries) are not keys.
     if parameters.first().is_some_and(|b| !b.is_ascii_digit() && *b != b';') {
         return Parsed::Skip(len);
     }
@@ -330,9 +345,24 @@ mod tests {
 
     #[test]
     fn what_is_not_a_key_is_skipped_and_what_follows_still_counts() {
-        // SGR and X10 mouse reports, focus in/out, a cursor-position reply, an unknown ~ key,
-        // a stray continuation byte.
-        assert_eq!(keys(b"\x1b[<0;10;5M\x1b[M !!\x1b[I\x1b[O\x1b[?1;2c\x1b[99~\x80q"), [k(KeyCode::Char('q'), NONE)]);
+        // X10 mouse reports, focus in/out, a cursor-position reply, an unknown ~ key, a
+        // malformed SGR mouse report, a stray continuation byte.
+        assert_eq!(keys(b"\x1b[M !!\x1b[I\x1b[O\x1b[?1;2c\x1b[99~\x1b[<0;0;5M\x80q"), [k(KeyCode::Char('q'), NONE)]);
+    }
+
+    #[test]
+    fn a_tap_as_foot_sends_it_is_a_press_and_a_release_between_keys() {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        let tap = |kind| TerminalInput::Mouse(MouseEvent { kind, column: 9, row: 4, modifiers: NONE });
+        assert_eq!(
+            events(&[b"1\x1b[<0;10;5M", b"\x1b[<0;10;5m2"]),
+            [
+                TerminalInput::Key(k(KeyCode::Char('1'), NONE)),
+                tap(MouseEventKind::Down(MouseButton::Left)),
+                tap(MouseEventKind::Up(MouseButton::Left)),
+                TerminalInput::Key(k(KeyCode::Char('2'), NONE)),
+            ]
+        );
     }
 
     #[test]
@@ -429,8 +459,19 @@ mod tests {
                 ])
                 .prop_map(<[u8]>::to_vec),
                 prop::collection::vec(any::<u8>(), 1..6),
+                sgr_report(),
             ];
             prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+        }
+
+        /// An SGR mouse report as a terminal sends it (a tap's press or release, a wheel, a
+        /// drag, with modifiers), or one with parameters from sensible to garbage.
+        fn sgr_report() -> impl Strategy<Value = Vec<u8>> {
+            let sent = (0u16..100, 0u16..400, 0u16..200, any::<bool>())
+                .prop_map(|(cb, x, y, release)| format!("{cb};{x};{y}{}", if release { 'm' } else { 'M' }));
+            let garbage = ("[0-9;:<=>?]{0,16}", prop::sample::select(vec!['M', 'm']))
+                .prop_map(|(parameters, last)| format!("{parameters}{last}"));
+            prop_oneof![sent, garbage].prop_map(|report| format!("\x1b[<{report}").into_bytes())
         }
 
         proptest! {
@@ -470,6 +511,31 @@ mod tests {
                     let (mut again, mut parser) = parse_in(&[&written]);
                     parser.input_drained(&mut again);
                     prop_assert_eq!(again, vec![TerminalInput::Key(key)], "{:?} was written as {:?}", key, written);
+                }
+            }
+
+            /// A report is one mouse event or none, whatever its parameters, and nothing of it
+            /// leaks out as keys; the event is what its numbers say (the session would be sent
+            /// the same report back).
+            #[test]
+            fn an_sgr_report_is_one_mouse_event_or_nothing(report in sgr_report()) {
+                let (events, _) = parse_in(&[&report, b"q"]);
+                let q = TerminalInput::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+                prop_assert_eq!(events.last(), Some(&q), "{:?} gave {:?}", String::from_utf8_lossy(&report), events);
+                prop_assert!(events.len() <= 2, "{:?} gave {:?}", String::from_utf8_lossy(&report), events);
+                if let [TerminalInput::Mouse(mouse), _] = events[..] {
+                    let numbers = |bytes: &[u8]| -> Vec<u32> {
+                        let text = String::from_utf8_lossy(&bytes[3..bytes.len() - 1]).into_owned();
+                        text.split(';').map(|n| n.parse().unwrap()).collect()
+                    };
+                    let sent_back = crate::session::mouse::mouse_bytes(
+                        &mouse,
+                        vt100::MouseProtocolMode::AnyMotion,
+                        vt100::MouseProtocolEncoding::Sgr,
+                    );
+                    let sent_back = sent_back.expect("every event the kiosk reads can be sent on");
+                    prop_assert_eq!(numbers(&sent_back), numbers(&report));
+                    prop_assert_eq!(sent_back.last(), report.last());
                 }
             }
 

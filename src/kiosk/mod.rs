@@ -13,6 +13,7 @@ mod input;
 mod key_parser;
 pub mod pacer;
 pub mod session_paint;
+mod sgr_mouse;
 pub mod state;
 pub mod status;
 pub mod update;

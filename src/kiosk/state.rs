@@ -8,11 +8,13 @@ use zeroize::Zeroizing;
 
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
+use super::view::theme::Theme;
 use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
-use crate::config::{FunctionKey, KioskConfig};
+use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
 use crate::phone::{PhoneError, PhoneNumber};
+use crate::pin::{PinEntry, PinHash, PinRule};
 use crate::secret::OtpCode;
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
@@ -36,10 +38,11 @@ pub struct RequestId(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ControlId(pub u64);
 
-/// A key from the kiosk's own terminal, or its new size.
+/// A key or mouse report from the kiosk's own terminal, or its new size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalInput {
     Key(crossterm::event::KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
     Resize { cols: u16, rows: u16 },
 }
 
@@ -47,6 +50,11 @@ pub enum TerminalInput {
 #[derive(Debug)]
 pub enum Event {
     Key(crossterm::event::KeyEvent),
+    /// Mouse input (a tap is a left press, then a release) on a screen of `area`.
+    Mouse {
+        mouse: crossterm::event::MouseEvent,
+        area: ratatui::layout::Rect,
+    },
     /// The clock moved (sent when `State::next_wakeup` asked for it).
     Tick(Instant),
     Reply(Reply),
@@ -70,6 +78,10 @@ pub enum Event {
     Control(ControlId, Request),
     /// The audit log's recent lines, newest first, for the manager's "Recent events".
     EventsLoaded(Vec<String>),
+    /// The worker's new step-away PIN, hashed (`Effect::SealPin`).
+    PinSealed(PinHash),
+    /// Whether the PIN typed at the lock is the worker's (`Effect::CheckPin`).
+    PinChecked(bool),
 }
 
 /// A backend's answer to the request `id`.
@@ -161,6 +173,8 @@ pub enum Effect {
     StartSession(Grant),
     /// Pass a key press to the session's terminal.
     ForwardKey(crossterm::event::KeyEvent),
+    /// Pass mouse input to the session's terminal, if its program asked for it.
+    ForwardMouse(crossterm::event::MouseEvent),
     Teardown(SignOutReason),
     /// Wipe the physical screen and its scrollback.
     ClearScreen,
@@ -173,6 +187,13 @@ pub enum Effect {
     /// Answer a status request, after adding what only I/O can tell (the backend probe and
     /// the audit log's last lines).
     AnswerStatus(ControlId, StatusReport),
+    /// Hash a new step-away PIN (slow on purpose: off the loop); answered by `Event::PinSealed`.
+    SealPin(PinEntry),
+    /// Compare a typed PIN with the hash; answered by `Event::PinChecked`.
+    CheckPin {
+        hash: PinHash,
+        entry: PinEntry,
+    },
 }
 
 /// Why the phone form shows an error: the view says it in the screen's language.
@@ -318,6 +339,30 @@ pub struct SessionStatus {
     pub recheck_at: Option<Instant>,
     /// That question, in flight.
     pub rechecking: Option<RequestId>,
+    /// The step-away lock (`keys.lock`): choosing a PIN, or the session covered until it is typed.
+    pub pin: Option<PinLock>,
+}
+
+/// The worker's step-away lock over their running session. The session keeps running (and its
+/// idle and maximum-duration clocks with it); its output is not shown.
+#[derive(Debug, Clone)]
+pub enum PinLock {
+    /// Choosing a PIN: typed once (`first`), then again to confirm.
+    Choosing { first: Option<PinEntry>, entry: PinEntry, problem: Option<PinProblem> },
+    /// Covered until the PIN is typed. `hash` is `None` until it is made; `checking` while a
+    /// typed PIN is compared (or waits for the hash to compare with).
+    Locked { hash: Option<PinHash>, entry: PinEntry, attempts_left: u32, checking: bool, problem: Option<PinProblem> },
+}
+
+/// What the lock screen says about the last PIN typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinProblem {
+    Rule(PinRule),
+    /// The confirmation differed from the first entry.
+    Mismatch,
+    Wrong {
+        attempts_left: u32,
+    },
 }
 
 /// When sessions end by themselves.
@@ -407,6 +452,33 @@ pub enum MenuItem {
 pub const MENU: [MenuItem; 5] =
     [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
 
+/// A place on the screen that a tap activates (where each one is: `view::targets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A key of the on-screen keypad.
+    Key(KeypadKey),
+    /// "New code" on a code screen: the R key.
+    NewCode,
+    /// "Change number" on a code screen: Esc.
+    ChangeNumber,
+    /// "Language" on the worker's sign-in screen: the language key.
+    Languages,
+    /// A row of the language list: `Settings::languages[row]`.
+    Language(usize),
+    /// A row of the manager's menu: `MENU[row]`.
+    MenuItem(usize),
+    /// A row of the manager's lock messages: a preset, or (last) one's own.
+    LockMessage(usize),
+}
+
+/// What a key of the on-screen keypad types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeypadKey {
+    Digit(char),
+    Backspace,
+    Enter,
+}
+
 impl ManagerMode {
     /// When the clock next matters for these screens.
     pub fn wakeup(&self, now: Instant, idle: Duration) -> Instant {
@@ -427,11 +499,23 @@ pub struct Settings {
     pub backend_kind: &'static str,
     /// The characters the terminal can show.
     pub glyphs: Glyphs,
+    /// The colours and text styles (`display.theme`, `branding.accent`).
+    pub theme: Theme,
+    /// The flat layout for console screen readers (`display.screen_reader`).
+    pub screen_reader: bool,
+    /// When the number and the code are drawn in large digits.
+    pub large_digits: LargeDigits,
+    /// The store's title, logo and texts (`[branding]`, the logo read at load).
+    pub branding: BrandingConfig,
     pub region: String,
     pub sign_out_key: FunctionKey,
     pub manager_key: FunctionKey,
     /// Opens the language list on the sign-in screen.
     pub language_key: FunctionKey,
+    /// Locks a running session behind a PIN the worker chooses.
+    pub lock_key: FunctionKey,
+    /// Wrong PINs at the lock before the worker is signed out.
+    pub pin_attempts: u32,
     /// The kiosk's language (`language`): every screen's until a worker picks another, and
     /// always the manager screens'.
     pub language: Language,
@@ -457,9 +541,15 @@ impl Settings {
             Language::ALL.into_iter().filter(|other| *other == language || glyphs.shows(other.script())).collect();
         Settings {
             glyphs,
+            theme: Theme::from_config(&config.display, config.branding.accent),
+            screen_reader: config.display.screen_reader,
+            large_digits: config.display.large_digits,
+            branding: config.branding.clone(),
             language,
             languages,
             language_key: config.keys.language,
+            lock_key: config.keys.lock,
+            pin_attempts: config.session.pin_attempts,
             // Parses the default language's messages: the first frame needs them anyway.
             lock_presets: [
                 crate::tr!(language, "lock-preset-out-of-service"),
@@ -543,8 +633,10 @@ pub struct State {
     /// Out of service, with the message shown: no sign-in until unlocked.
     pub locked: Option<String>,
     pub manager: Option<ManagerMode>,
-    /// When a key was last pressed on this kiosk (for `status`).
+    /// When a key was last pressed (or the screen touched) on this kiosk (for `status`).
     pub last_key_at: Instant,
+    /// The target under a finger: pressed, not yet released (drawn highlighted).
+    pub pressed: Option<Target>,
     /// The masked number of the sign-in in progress, kept for the session's status.
     pub pending_phone_masked: String,
     /// The state's label for `status`, and since when it holds.
@@ -570,6 +662,7 @@ impl State {
             locked,
             manager: None,
             last_key_at: now,
+            pressed: None,
             pending_phone_masked: String::new(),
             label_since: ("idle", now),
             requests: Requests::default(),
@@ -652,6 +745,15 @@ impl State {
                 let next = session.idle_warning_at(limits).min(now + to_next_minute.max(SECOND));
                 Some(session.recheck_at.map_or(next, |at| next.min(at)))
             }
+        }
+    }
+
+    /// Whose session is running, for the manager's menu ("Alex Rivera, +1 ••• ••• 0100").
+    pub fn session_owner(&self) -> Option<String> {
+        match &self.screen {
+            Screen::Session(view) => Some(format!("{}, {}", view.name, view.phone_masked)),
+            Screen::Welcome { name, .. } => Some(name.clone()),
+            _ => None,
         }
     }
 

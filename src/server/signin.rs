@@ -147,7 +147,7 @@ impl SignInService {
         locale: Option<&str>,
         client: &str,
     ) -> Result<ChallengeInfo, SignInError> {
-        let phone = PhoneNumber::parse_international(phone).map_err(SignInError::InvalidPhone)?;
+        let phone = PhoneNumber::parse_sent(phone).map_err(SignInError::InvalidPhone)?;
         if let Some(locale) = locale.filter(|locale| !is_language_tag(locale)) {
             return Err(SignInError::InvalidLocale(locale.chars().take(40).collect()));
         }

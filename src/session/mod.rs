@@ -4,6 +4,7 @@
 pub mod dir;
 pub mod env;
 pub mod keys;
+pub mod mouse;
 pub mod procs;
 pub mod pty;
 mod pty_io;
@@ -41,6 +42,10 @@ pub enum SignOutReason {
     /// The backend no longer accepts the session's token (the organisation removed the worker).
     Revoked,
     Recovered,
+    /// Too many wrong PINs on the step-away lock (`session.pin_attempts`).
+    PinFailed,
+    /// "Not you? Sign in" on the step-away lock: someone else needs the kiosk.
+    NotYou,
 }
 
 /// Why a session could not start.

@@ -8,6 +8,7 @@ pub mod idp;
 pub mod needs;
 pub mod postgres;
 pub mod scim;
+pub mod screen_text;
 
 pub use engine::{AdminDb, Engine, TestDb};
 
@@ -150,6 +151,19 @@ impl Backend {
             assert!(Instant::now() < deadline, "no SMS with a code for {e164} in {}", self.outbox.display());
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Signs `e164` in through the `/v1` API (start, the texted code, verify); returns the
+    /// access token.
+    pub async fn sign_in(&self, e164: &str) -> String {
+        let before = outbox_codes(&self.outbox, e164).len();
+        let (status, body) = post_json(&self.url, "/v1/sign-in/start", serde_json::json!({ "phone": e164 })).await;
+        assert_eq!(status, 202, "{body}");
+        let code = self.codes_for(e164, before + 1).pop().expect("the new code");
+        let verify = serde_json::json!({ "challenge_id": body["challenge_id"], "code": code });
+        let (status, grant) = post_json(&self.url, "/v1/sign-in/verify", verify).await;
+        assert_eq!(status, 200, "{grant}");
+        grant["access_token"].as_str().expect("a token in the grant").to_string()
     }
 
     /// The server's process id.
@@ -477,7 +491,10 @@ pub async fn sign_in(screen: &mut KioskTerminal, backend: &Backend, typed: &str,
     screen.wait_for("Enter the 6-digit code we texted to", wait).await;
     let code = backend.codes_for(e164, before + 1).pop().unwrap();
     screen.type_text(&code).await;
-    screen.wait_for(ready, wait).await
+    screen.wait_for(ready, wait).await;
+    // The session's output and the status bar are one frame, but a terminal may show a frame
+    // half-written (a pty passes writes on in pieces): wait for the bar too.
+    screen.wait_for("sign out", wait).await
 }
 
 /// A kiosk whose sessions (a shell that shows its `HOME`) run as `account`, with Alex
@@ -567,6 +584,17 @@ impl InProcess {
             assert!(Instant::now() < deadline, "no SMS with a code for {e164}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+/// A property test's run, as `shiftkey::proptest_config` does it for the unit tests:
+/// `default_cases` cases from a fixed seed in a plain `cargo test` (the suite must not flake),
+/// or `PROPTEST_CASES` cases from a random seed for a longer search.
+pub fn proptest_config(default_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    match std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()) {
+        Some(cases) => Config { cases, ..Config::default() },
+        None => Config { cases: default_cases, rng_seed: RngSeed::Fixed(0x5eed), ..Config::default() },
     }
 }
 

@@ -19,6 +19,9 @@ pub enum Need {
     /// PostgreSQL's server programs (`initdb`, `pg_ctl`), and under root the `postgres` user
     /// to run them as.
     Postgres,
+    /// Files `scripts/test` fetches (a package's data, not installed) into the target dir and
+    /// names in the environment variable `var`.
+    Fetched { var: &'static str, what: &'static str },
 }
 
 /// The target dir of this build (`CARGO_TARGET_TMPDIR` is its `tmp`).
@@ -28,6 +31,14 @@ pub fn target_dir() -> PathBuf {
 }
 
 impl Need {
+    /// The directory a fetched need is in, if it is there.
+    pub fn dir(&self) -> Option<PathBuf> {
+        match self {
+            Need::Fetched { var, .. } => std::env::var_os(var).map(PathBuf::from).filter(|dir| dir.is_dir()),
+            _ => None,
+        }
+    }
+
     /// The venv's Python for a PyPI need.
     pub fn python(&self) -> Option<PathBuf> {
         match self {
@@ -53,6 +64,7 @@ impl Need {
                     .output()
                     .is_ok_and(|o| o.status.success())
             }),
+            Need::Fetched { .. } => self.dir().is_some(),
         }
     }
 
@@ -64,6 +76,7 @@ impl Need {
             Need::PyPi { package, venv, .. } => {
                 format!("{package} from PyPI (scripts/test installs it into target/{venv})")
             }
+            Need::Fetched { var, what } => format!("{what} (scripts/test fetches them and sets {var})"),
         }
     }
 }
@@ -83,6 +96,15 @@ pub const POSTGRES: Need = Need::Postgres;
 /// The SCIM compliance checker; its venv and version are in `scripts/test`.
 pub const SCIM2_TESTER: Need =
     Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };
+
+/// schemathesis, the OpenAPI fuzzer (its `st` is beside the venv's Python); its venv and
+/// version are in `scripts/test`.
+pub const SCHEMATHESIS: Need =
+    Need::PyPi { module: "schemathesis", package: "schemathesis", venv: "venv-schemathesis" };
+
+/// Debian's console fonts (console-setup-linux's `consolefonts` directory).
+pub const CONSOLE_FONTS: Need =
+    Need::Fetched { var: "SHIFTKEY_CONSOLE_FONTS", what: "Debian's console fonts from console-setup-linux" };
 
 /// Whether the whole test can run. When a need is unmet: panics under CI, otherwise records
 /// the test as skipped and returns false — the test returns at once.

@@ -44,6 +44,12 @@ impl ScimServer {
         ScimServer { backend, token, base, client: reqwest::Client::new() }
     }
 
+    /// The SCIM id of the user with this userName.
+    pub async fn id_of(&self, user_name: &str) -> String {
+        let found = self.call("GET", &format!("/Users?filter=userName eq \"{user_name}\""), None).await;
+        found.body["Resources"][0]["id"].as_str().unwrap_or_else(|| panic!("{user_name}: {}", found.body)).to_string()
+    }
+
     /// Sends `method path` with `body` (raw JSON text, sent as `application/scim+json`, as
     /// Entra does) and the server's token.
     pub async fn call(&self, method: &str, path: &str, body: Option<&str>) -> Answer {

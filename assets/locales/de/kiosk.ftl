@@ -118,6 +118,13 @@ lock-preset-out-of-service = Außer Betrieb
 lock-preset-cleaning = Wegen Reinigung geschlossen
 lock-preset-back-soon = Zurück in 15 Minuten
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Neuer Code
+touch-change-number = Nummer ändern
+touch-language = Sprache
+
 ## The language list
 
 language-title = Sprache
@@ -154,7 +161,38 @@ demo-phone-intro = Von der Demo gesendete SMS
 demo-phone-empty = Noch keine Nachrichten
 demo-phone-to = An { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Fehler: { $message }
+field-phone = Handynummer:
+field-code = Code:
+code-expires-in-minutes = { $minutes ->
+    [one] Der Code läuft in 1 Minute ab.
+   *[other] Der Code läuft in { $minutes } Minuten ab.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal zu klein
 too-small-size = nötig { $need }, vorhanden { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } sperren
+pin-choose-title = Sitzung sperren
+pin-choose-intro = Wählen Sie eine PIN mit 4 bis 6 Ziffern und drücken Sie Enter. Sie brauchen sie, um zurückzukommen.
+pin-choose-again = Geben Sie dieselbe PIN noch einmal ein und drücken Sie Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc zurück zur Sitzung · { $key } abmelden
+pin-too-short = Eine PIN hat mindestens 4 Ziffern.
+pin-trivial = Diese PIN ist zu leicht zu erraten. Wählen Sie eine andere.
+pin-mismatch = Die beiden PINs waren nicht gleich. Wählen Sie erneut eine PIN.
+pin-locked-title = Gesperrt von { $name } — PIN eingeben
+pin-checking = PIN wird geprüft…
+pin-wrong = { $attempts ->
+    [one] Falsche PIN. Noch 1 Versuch vor der Abmeldung.
+   *[other] Falsche PIN. Noch { $attempts } Versuche vor der Abmeldung.
+}
+pin-signs-out-in = Automatische Abmeldung in { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter entsperren · { $key } Nicht Sie? Anmelden

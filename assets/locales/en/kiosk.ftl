@@ -10,7 +10,7 @@ phone-prompt = Enter your mobile number
 # $region: the region's name (region-name).
 phone-region-hint = numbers without +country are read as { $region }
 phone-hint = Enter: text me a code   Esc: clear
-# $key: the language key (F2). Where a tap target will go.
+# $key: the language key (F2). (On a touch screen, the Language button under the keypad.)
 phone-language-hint = { $key }: Language
 phone-sending = Sending you a code…
 phone-retrying = Trying again in { $seconds } s…
@@ -135,6 +135,16 @@ lock-preset-out-of-service = Out of service
 lock-preset-cleaning = Closed for cleaning
 lock-preset-back-soon = Back in 15 minutes
 
+## Touch: the keypad and buttons beside a sign-in form
+
+# The keypad's Enter key: at most 5 columns.
+keypad-enter = Enter
+# The buttons under the keypad, at most 21 columns each: a new code (the R key), back to the
+# number (Esc), the language list (the language key).
+touch-new-code = New code
+touch-change-number = Change number
+touch-language = Language
+
 ## The language list
 
 language-title = Language
@@ -174,8 +184,45 @@ demo-phone-intro = Texts sent by the demo
 demo-phone-empty = No messages yet
 demo-phone-to = To { $phone }
 
+## Errors in words, and the screen-reader layout
+
+# Before an error where colour alone can't say it's one (high contrast, a screen reader).
+error-label = Error: { $message }
+# The screen-reader layout's fields: a label, then what was typed.
+field-phone = Mobile number:
+field-code = Code:
+# The screen-reader layout says the code's time left once a minute, as a sentence.
+code-expires-in-minutes = { $minutes ->
+    [one] The code expires in 1 minute.
+   *[other] The code expires in { $minutes } minutes.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal too small
 # $need and $have: columns x rows (40x12).
 too-small-size = need { $need }, have { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } lock
+pin-choose-title = Lock your session
+pin-choose-intro = Choose a PIN of 4 to 6 digits and press Enter. You will need it to come back.
+pin-choose-again = Type the same PIN again and press Enter.
+# $digits: one star per digit typed, then _ where the next goes.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc back to your session · { $key } sign out
+pin-too-short = A PIN has at least 4 digits.
+pin-trivial = That PIN is too easy to guess. Choose another.
+pin-mismatch = The two PINs were not the same. Choose a PIN again.
+# $name: the worker's first name and initial, e.g. "Alex R."
+pin-locked-title = Locked by { $name } — enter your PIN
+pin-checking = Checking the PIN…
+pin-wrong = { $attempts ->
+    [one] Wrong PIN. 1 try left before you are signed out.
+   *[other] Wrong PIN. { $attempts } tries left before you are signed out.
+}
+# $time: "45 s" or "4 min"
+pin-signs-out-in = Signs out by itself in { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter unlock · { $key } Not you? Sign in

@@ -117,6 +117,13 @@ lock-preset-out-of-service = Fuera de servicio
 lock-preset-cleaning = Cerrado por limpieza
 lock-preset-back-soon = Volvemos en 15 minutos
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Nuevo código
+touch-change-number = Cambiar número
+touch-language = Idioma
+
 ## The language list
 
 language-title = Idioma
@@ -153,7 +160,38 @@ demo-phone-intro = SMS enviados por la demo
 demo-phone-empty = Aún no hay mensajes
 demo-phone-to = Para { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Error: { $message }
+field-phone = Número de móvil:
+field-code = Código:
+code-expires-in-minutes = { $minutes ->
+    [one] El código caduca en 1 minuto.
+   *[other] El código caduca en { $minutes } minutos.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal demasiado pequeña
 too-small-size = se necesita { $need }, hay { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } bloquear
+pin-choose-title = Bloquee su sesión
+pin-choose-intro = Elija un PIN de 4 a 6 dígitos y pulse Intro. Lo necesitará para volver.
+pin-choose-again = Escriba el mismo PIN otra vez y pulse Intro.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc volver a su sesión · { $key } salir
+pin-too-short = Un PIN tiene al menos 4 dígitos.
+pin-trivial = Ese PIN es demasiado fácil de adivinar. Elija otro.
+pin-mismatch = Los dos PIN no coinciden. Elija un PIN de nuevo.
+pin-locked-title = Bloqueado por { $name }: escriba su PIN
+pin-checking = Comprobando el PIN…
+pin-wrong = { $attempts ->
+    [one] PIN incorrecto. Queda 1 intento antes de cerrar la sesión.
+   *[other] PIN incorrecto. Quedan { $attempts } intentos antes de cerrar la sesión.
+}
+pin-signs-out-in = La sesión se cierra sola en { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Intro desbloquear · { $key } ¿No es usted? Inicie sesión

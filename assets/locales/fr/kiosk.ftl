@@ -117,6 +117,13 @@ lock-preset-out-of-service = Hors service
 lock-preset-cleaning = Fermé pour nettoyage
 lock-preset-back-soon = De retour dans 15 minutes
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = OK
+touch-new-code = Nouveau code
+touch-change-number = Changer de numéro
+touch-language = Langue
+
 ## The language list
 
 language-title = Langue
@@ -153,7 +160,38 @@ demo-phone-intro = SMS envoyés par la démo
 demo-phone-empty = Aucun message
 demo-phone-to = À { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Erreur : { $message }
+field-phone = Numéro de portable :
+field-code = Code :
+code-expires-in-minutes = { $minutes ->
+    [one] Le code expire dans 1 minute.
+   *[other] Le code expire dans { $minutes } minutes.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal trop petit
 too-small-size = il faut { $need }, il y a { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } verrouiller
+pin-choose-title = Verrouiller votre session
+pin-choose-intro = Choisissez un code PIN de 4 à 6 chiffres et appuyez sur Entrée. Il vous servira à revenir.
+pin-choose-again = Tapez le même code PIN encore une fois et appuyez sur Entrée.
+pin-field = PIN : { $digits }
+pin-choose-keys = Échap retour à votre session · { $key } déconnexion
+pin-too-short = Un code PIN a au moins 4 chiffres.
+pin-trivial = Ce code PIN est trop facile à deviner. Choisissez-en un autre.
+pin-mismatch = Les deux codes PIN sont différents. Choisissez un code PIN à nouveau.
+pin-locked-title = Verrouillé par { $name } — tapez votre code PIN
+pin-checking = Vérification du code PIN…
+pin-wrong = { $attempts ->
+    [one] Code PIN erroné. Encore 1 essai avant la déconnexion.
+   *[other] Code PIN erroné. Encore { $attempts } essais avant la déconnexion.
+}
+pin-signs-out-in = Déconnexion automatique dans { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Entrée déverrouiller · { $key } Pas vous ? Connectez-vous

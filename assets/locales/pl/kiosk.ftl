@@ -121,6 +121,13 @@ lock-preset-out-of-service = Nieczynne
 lock-preset-cleaning = Zamknięte — sprzątanie
 lock-preset-back-soon = Wracamy za 15 minut
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Nowy kod
+touch-change-number = Zmień numer
+touch-language = Język
+
 ## The language list
 
 language-title = Język
@@ -157,7 +164,41 @@ demo-phone-intro = SMS-y wysłane przez demo
 demo-phone-empty = Brak wiadomości
 demo-phone-to = Do { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Błąd: { $message }
+field-phone = Numer komórki:
+field-code = Kod:
+code-expires-in-minutes = { $minutes ->
+    [one] Kod wygaśnie za 1 minutę.
+    [few] Kod wygaśnie za { $minutes } minuty.
+    [many] Kod wygaśnie za { $minutes } minut.
+   *[other] Kod wygaśnie za { $minutes } minut.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal za mały
 too-small-size = potrzeba { $need }, jest { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } zablokuj
+pin-choose-title = Zablokuj swoją sesję
+pin-choose-intro = Wybierz PIN z 4–6 cyfr i naciśnij Enter. Będzie potrzebny, aby wrócić.
+pin-choose-again = Wpisz ten sam PIN jeszcze raz i naciśnij Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc powrót do sesji · { $key } wyloguj
+pin-too-short = PIN ma co najmniej 4 cyfry.
+pin-trivial = Ten PIN jest zbyt łatwy do odgadnięcia. Wybierz inny.
+pin-mismatch = Oba PIN-y się różnią. Wybierz PIN jeszcze raz.
+pin-locked-title = Zablokowane przez: { $name } — wpisz swój PIN
+pin-checking = Sprawdzanie PIN-u…
+pin-wrong = { $attempts ->
+    [one] Błędny PIN. Została 1 próba przed wylogowaniem.
+    [few] Błędny PIN. Zostały { $attempts } próby przed wylogowaniem.
+   *[many] Błędny PIN. Zostało { $attempts } prób przed wylogowaniem.
+}
+pin-signs-out-in = Automatyczne wylogowanie za { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter odblokuj · { $key } To nie Ty? Zaloguj się

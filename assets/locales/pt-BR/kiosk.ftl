@@ -120,6 +120,13 @@ lock-preset-out-of-service = Fora de serviço
 lock-preset-cleaning = Fechado para limpeza
 lock-preset-back-soon = Voltamos em 15 minutos
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Novo código
+touch-change-number = Trocar número
+touch-language = Idioma
+
 ## The language list
 
 language-title = Idioma
@@ -156,7 +163,38 @@ demo-phone-intro = SMS enviados pela demo
 demo-phone-empty = Nenhuma mensagem ainda
 demo-phone-to = Para { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Erro: { $message }
+field-phone = Número do celular:
+field-code = Código:
+code-expires-in-minutes = { $minutes ->
+    [one] O código expira em 1 minuto.
+   *[other] O código expira em { $minutes } minutos.
+}
+
 ## A terminal too small for the kiosk
 
 too-small = Terminal pequeno demais
 too-small-size = precisa de { $need }, tem { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } bloquear
+pin-choose-title = Bloqueie sua sessão
+pin-choose-intro = Escolha um PIN de 4 a 6 dígitos e pressione Enter. Você vai precisar dele para voltar.
+pin-choose-again = Digite o mesmo PIN outra vez e pressione Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc voltar à sua sessão · { $key } sair
+pin-too-short = Um PIN tem pelo menos 4 dígitos.
+pin-trivial = Esse PIN é fácil demais de adivinhar. Escolha outro.
+pin-mismatch = Os dois PINs não eram iguais. Escolha um PIN de novo.
+pin-locked-title = Bloqueado por { $name } — digite seu PIN
+pin-checking = Verificando o PIN…
+pin-wrong = { $attempts ->
+    [one] PIN errado. Resta 1 tentativa antes de encerrar a sessão.
+   *[other] PIN errado. Restam { $attempts } tentativas antes de encerrar a sessão.
+}
+pin-signs-out-in = A sessão se encerra sozinha em { $time }.
+pin-seconds = { $seconds } s
+pin-minutes = { $minutes } min
+pin-locked-keys = Enter desbloquear · { $key } Não é você? Entre

@@ -111,6 +111,13 @@ lock-preset-out-of-service = Tạm ngưng phục vụ
 lock-preset-cleaning = Đóng cửa để vệ sinh
 lock-preset-back-soon = Quay lại sau 15 phút
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = Enter
+touch-new-code = Mã mới
+touch-change-number = Đổi số
+touch-language = Ngôn ngữ
+
 ## The language list
 
 language-title = Ngôn ngữ
@@ -147,7 +154,32 @@ demo-phone-intro = Tin nhắn demo đã gửi
 demo-phone-empty = Chưa có tin nhắn
 demo-phone-to = Tới { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = Lỗi: { $message }
+field-phone = Số điện thoại di động:
+field-code = Mã:
+code-expires-in-minutes = Mã hết hạn sau { $minutes } phút.
+
 ## A terminal too small for the kiosk
 
 too-small = Màn hình quá nhỏ
 too-small-size = cần { $need }, hiện có { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } khóa
+pin-choose-title = Khóa phiên của bạn
+pin-choose-intro = Chọn mã PIN 4 đến 6 chữ số rồi nhấn Enter. Bạn sẽ cần nó để quay lại.
+pin-choose-again = Nhập lại cùng mã PIN rồi nhấn Enter.
+pin-field = PIN: { $digits }
+pin-choose-keys = Esc quay lại phiên · { $key } đăng xuất
+pin-too-short = Mã PIN có ít nhất 4 chữ số.
+pin-trivial = Mã PIN đó quá dễ đoán. Hãy chọn mã khác.
+pin-mismatch = Hai mã PIN không giống nhau. Hãy chọn lại mã PIN.
+pin-locked-title = Đã khóa bởi { $name } — nhập mã PIN của bạn
+pin-checking = Đang kiểm tra mã PIN…
+pin-wrong = Sai mã PIN. Còn { $attempts } lần thử trước khi bị đăng xuất.
+pin-signs-out-in = Tự động đăng xuất sau { $time }.
+pin-seconds = { $seconds } giây
+pin-minutes = { $minutes } phút
+pin-locked-keys = Enter mở khóa · { $key } Không phải bạn? Đăng nhập

@@ -111,6 +111,13 @@ lock-preset-out-of-service = 暂停服务
 lock-preset-cleaning = 清洁中，暂停使用
 lock-preset-back-soon = 15 分钟后回来
 
+## Touch: the keypad and buttons beside a sign-in form
+
+keypad-enter = 确定
+touch-new-code = 重新发送
+touch-change-number = 更换号码
+touch-language = 语言
+
 ## The language list
 
 language-title = 语言
@@ -147,7 +154,32 @@ demo-phone-intro = 演示发送的短信
 demo-phone-empty = 暂无消息
 demo-phone-to = 发送至 { $phone }
 
+## Errors in words, and the screen-reader layout
+
+error-label = 错误：{ $message }
+field-phone = 手机号码：
+field-code = 验证码：
+code-expires-in-minutes = 验证码将在 { $minutes } 分钟后过期。
+
 ## A terminal too small for the kiosk
 
 too-small = 终端太小
 too-small-size = 需要 { $need }，当前 { $have }
+
+## The step-away lock (keys.lock)
+status-lock = { $key } 锁定
+pin-choose-title = 锁定您的会话
+pin-choose-intro = 请选择 4 到 6 位数字的 PIN 码，然后按 Enter。回来时需要用到它。
+pin-choose-again = 请再次输入相同的 PIN 码，然后按 Enter。
+pin-field = PIN：{ $digits }
+pin-choose-keys = Esc 返回会话 · { $key } 退出
+pin-too-short = PIN 码至少 4 位数字。
+pin-trivial = 这个 PIN 码太容易被猜到，请另选一个。
+pin-mismatch = 两次输入的 PIN 码不一致，请重新选择。
+pin-locked-title = 已由 { $name } 锁定 — 请输入您的 PIN 码
+pin-checking = 正在核对 PIN 码…
+pin-wrong = PIN 码错误。还剩 { $attempts } 次机会，之后将退出登录。
+pin-signs-out-in = { $time }后自动退出登录。
+pin-seconds = { $seconds } 秒
+pin-minutes = { $minutes } 分钟
+pin-locked-keys = Enter 解锁 · { $key } 不是您？请登录

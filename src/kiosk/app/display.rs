@@ -7,6 +7,7 @@ use std::io::Write;
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
+use vt100::MouseProtocolMode;
 
 use super::super::frame;
 use super::super::session_paint::SessionPainter;
@@ -16,6 +17,43 @@ use super::super::view;
 /// CSI 2 J + CSI 3 J: wipe the screen and the scrollback; home the cursor; and turn off the
 /// modes a program may have left on (mouse reporting, bracketed paste).
 pub const WIPE_SCREEN: &[u8] = b"\x1b[2J\x1b[3J\x1b[H\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l";
+
+/// Mouse reporting off, whatever mode it was in (for a kiosk that panics).
+pub const MOUSE_OFF: &[u8] = b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l";
+
+/// The DEC private mode that has a terminal report `mode`'s events. X10's presses alone come
+/// from 1000 too: a session is sent only what it asked for (`session::mouse`).
+fn tracking_mode(mode: MouseProtocolMode) -> Option<u16> {
+    match mode {
+        MouseProtocolMode::None => None,
+        MouseProtocolMode::Press | MouseProtocolMode::PressRelease => Some(1000),
+        MouseProtocolMode::ButtonMotion => Some(1002),
+        MouseProtocolMode::AnyMotion => Some(1003),
+    }
+}
+
+/// The bytes that turn a terminal's mouse reporting from `from` to `to`, SGR-encoded (1006)
+/// whenever it is on: the kiosk reads no other encoding, and SGR has no column limit.
+pub fn mouse_reporting_bytes(from: MouseProtocolMode, to: MouseProtocolMode) -> Vec<u8> {
+    let (from, to) = (tracking_mode(from), tracking_mode(to));
+    let mut bytes = Vec::new();
+    if from == to {
+        return bytes;
+    }
+    if let Some(mode) = from {
+        let _ = write!(bytes, "\x1b[?{mode}l");
+    }
+    match (from, to) {
+        (_, Some(mode)) => {
+            let _ = write!(bytes, "\x1b[?{mode}h");
+            if from.is_none() {
+                bytes.extend(b"\x1b[?1006h");
+            }
+        }
+        (_, None) => bytes.extend(b"\x1b[?1006l"),
+    }
+    bytes
+}
 
 pub trait KioskDisplay {
     /// The whole screen.
@@ -30,8 +68,15 @@ pub trait KioskDisplay {
         painter: &mut SessionPainter,
     ) -> std::io::Result<bool>;
     fn resize(&mut self, painter: Option<&mut SessionPainter>, area: Rect) -> std::io::Result<()>;
-    /// Wipes the screen and its scrollback: nothing of a session may stay visible.
+    /// Wipes the screen and its scrollback: nothing of a session may stay visible. Mouse
+    /// reporting is off after it.
     fn wipe(&mut self) -> std::io::Result<()>;
+    /// Has the terminal report the mouse events of `to` instead of `from`'s. A display that
+    /// isn't a terminal has no mouse to set.
+    fn set_mouse_reporting(&mut self, from: MouseProtocolMode, to: MouseProtocolMode) -> std::io::Result<()> {
+        let _ = (from, to);
+        Ok(())
+    }
 }
 
 impl<W: Write> KioskDisplay for Terminal<CrosstermBackend<W>> {
@@ -64,6 +109,12 @@ impl<W: Write> KioskDisplay for Terminal<CrosstermBackend<W>> {
         backend.write_all(WIPE_SCREEN)?;
         Write::flush(backend)
     }
+
+    fn set_mouse_reporting(&mut self, from: MouseProtocolMode, to: MouseProtocolMode) -> std::io::Result<()> {
+        let backend = self.backend_mut();
+        backend.write_all(&mouse_reporting_bytes(from, to))?;
+        Write::flush(backend)
+    }
 }
 
 /// In-memory: ratatui draws everything, the session's rows through its terminal widget.
@@ -93,4 +144,32 @@ impl KioskDisplay for Terminal<TestBackend> {
 /// `TestBackend` never fails.
 fn infallible(never: std::convert::Infallible) -> std::io::Error {
     match never {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a terminal (vt100's, as xterm) makes of the bytes.
+    fn after(bytes: &[u8]) -> (MouseProtocolMode, vt100::MouseProtocolEncoding) {
+        let mut terminal = vt100::Parser::new(24, 80, 0);
+        terminal.process(bytes);
+        (terminal.screen().mouse_protocol_mode(), terminal.screen().mouse_protocol_encoding())
+    }
+
+    #[test]
+    fn mouse_reporting_switches_modes_and_is_sgr_whenever_on() {
+        use MouseProtocolMode::*;
+        use vt100::MouseProtocolEncoding::{Default, Sgr};
+        assert_eq!(after(&mouse_reporting_bytes(None, PressRelease)), (PressRelease, Sgr));
+        let taps_then_motion =
+            [mouse_reporting_bytes(None, PressRelease), mouse_reporting_bytes(PressRelease, AnyMotion)];
+        assert_eq!(after(&taps_then_motion.concat()), (AnyMotion, Sgr));
+        let on_and_off = [mouse_reporting_bytes(None, ButtonMotion), mouse_reporting_bytes(ButtonMotion, None)];
+        assert_eq!(after(&on_and_off.concat()), (None, Default));
+        assert_eq!(after(&mouse_reporting_bytes(None, Press)), (PressRelease, Sgr), "presses come from 1000");
+        assert!(mouse_reporting_bytes(Press, PressRelease).is_empty(), "the same mode for the terminal");
+        let wiped = [mouse_reporting_bytes(None, AnyMotion), WIPE_SCREEN.to_vec()];
+        assert_eq!(after(&wiped.concat()), (None, Default), "the wipe turns it off");
+    }
 }

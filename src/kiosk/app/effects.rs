@@ -10,8 +10,8 @@ use crate::auth::{AuthBackend, AuthError};
 use crate::kiosk::session_paint::SessionPainter;
 use crate::kiosk::state::{Answer, Effect, Event, Reply, RequestId, RevokeReason};
 use crate::kiosk::{status, view};
-use crate::session::keys;
 use crate::session::teardown::{TeardownOutcome, end_session};
+use crate::session::{keys, mouse};
 
 /// No backend request is waited for longer than this, whatever the backend's own timeouts:
 /// the kiosk doesn't stop before every request is answered.
@@ -113,6 +113,17 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                     }
                 }
             }
+            Effect::ForwardMouse(event) => {
+                if let Some(hosted) = &mut self.hosted {
+                    let screen = hosted.emulator.screen();
+                    let asked = (screen.mouse_protocol_mode(), screen.mouse_protocol_encoding());
+                    if let Some(bytes) = mouse::mouse_bytes(&event, asked.0, asked.1)
+                        && let Err(err) = hosted.session.input.write(&bytes)
+                    {
+                        tracing::warn!("{err}");
+                    }
+                }
+            }
             Effect::Teardown(reason) => {
                 let events = self.events.clone();
                 match self.hosted.take() {
@@ -130,10 +141,26 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 }
             }
             Effect::ClearScreen if !self.terminal_open => {}
-            Effect::ClearScreen => self.display.wipe()?,
+            Effect::ClearScreen => {
+                self.display.wipe()?;
+                self.mouse = vt100::MouseProtocolMode::None;
+            }
             Effect::Audit { event, detail } => self.audit.record(event, detail),
             Effect::Answer(id, answer) => self.control.answer(id, answer),
             Effect::AnswerStatus(id, report) => self.control.answer_status(id, report, &self.backend, &self.audit),
+            // Argon2 takes tens of milliseconds on purpose: never on the loop's thread.
+            Effect::SealPin(entry) => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = events.send(Event::PinSealed(crate::pin::seal(&entry)));
+                });
+            }
+            Effect::CheckPin { hash, entry } => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = events.send(Event::PinChecked(hash.matches(&entry)));
+                });
+            }
         }
         Ok(())
     }

@@ -24,6 +24,7 @@ use super::input::TerminalReader;
 use super::pacer::{FramePacer, Pace};
 use super::session_paint::SessionPainter;
 use super::state::{Event, Settings, State, TerminalInput};
+use super::update::touch::mouse_reporting;
 use super::update::update;
 use super::{status, view};
 use crate::audit::AuditLog;
@@ -108,6 +109,8 @@ struct Kiosk<B: AuthBackend + Clone, D> {
     /// False once the terminal hung up: the kiosk stops (tearing down any session) and draws
     /// nothing more, since every write would fail.
     terminal_open: bool,
+    /// The mouse events the terminal was last set to report.
+    mouse: vt100::MouseProtocolMode,
 }
 
 /// What a turn of the event loop leaves to draw.
@@ -231,6 +234,7 @@ fn init_terminal() -> std::io::Result<Term> {
     let (cols, rows) = crossterm::terminal::size()?;
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = std::io::stdout().write_all(display::MOUSE_OFF);
         ratatui::restore();
         previous_hook(info);
     }));
@@ -287,6 +291,7 @@ where
         teardown_task: None,
         revokes: JoinSet::new(),
         terminal_open: true,
+        mouse: vt100::MouseProtocolMode::None,
     };
     kiosk.audit.record("kiosk_start", serde_json::json!({ "kiosk": kiosk.config.name }));
 
@@ -304,6 +309,14 @@ where
                         // A key passed through to the session changes nothing on screen until it
                         // echoes; the echo is then drawn at once.
                         if !kiosk.dispatch_for_redraw(Event::Key(key))? {
+                            redraw = Redraw::Nothing;
+                            pacer.key_sent();
+                        }
+                    }
+                    Some(TerminalInput::Mouse(mouse)) => {
+                        // Mouse input passed through to the session is drawn when it answers.
+                        let area = kiosk.display.area();
+                        if !kiosk.dispatch_for_redraw(Event::Mouse { mouse, area })? {
                             redraw = Redraw::Nothing;
                             pacer.key_sent();
                         }
@@ -371,6 +384,11 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
         if !self.terminal_open {
             return Ok(());
         }
+        self.draw_frame(redraw)?;
+        self.set_mouse_reporting()
+    }
+
+    fn draw_frame(&mut self, redraw: Redraw) -> std::io::Result<()> {
         if let (Redraw::SessionOutput, Some(hosted)) = (redraw, &mut self.hosted)
             && self.display.draw_session_output(&self.state, hosted.emulator.screen(), &mut hosted.painter)?
         {
@@ -378,6 +396,20 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
         }
         let session = self.hosted.as_mut().map(|h| (h.emulator.screen(), &mut h.painter));
         self.display.draw(&self.state, session)
+    }
+
+    /// The terminal reports the mouse as `update` says it should for what is on screen now.
+    fn set_mouse_reporting(&mut self) -> std::io::Result<()> {
+        let session = self
+            .hosted
+            .as_ref()
+            .map_or(vt100::MouseProtocolMode::None, |hosted| hosted.emulator.screen().mouse_protocol_mode());
+        let wanted = mouse_reporting(&self.state, session);
+        if wanted != self.mouse {
+            self.display.set_mouse_reporting(self.mouse, wanted)?;
+            self.mouse = wanted;
+        }
+        Ok(())
     }
 
     fn dispatch(&mut self, event: Event) -> std::io::Result<()> {
@@ -391,8 +423,10 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
             self.state.now = Instant::now();
         }
         let effects = update(&mut self.state, event);
-        let passed_through =
-            !effects.is_empty() && effects.iter().all(|e| matches!(e, super::state::Effect::ForwardKey(_)));
+        let passed_through = !effects.is_empty()
+            && effects
+                .iter()
+                .all(|e| matches!(e, super::state::Effect::ForwardKey(_) | super::state::Effect::ForwardMouse(_)));
         for effect in effects {
             self.execute(effect)?;
         }

@@ -3,8 +3,8 @@
 //! is texted in it) and the session's, until the teardown ends the session and the default
 //! comes back (`Event::TeardownDone`).
 //!
-//! Touch will add a tap target on the sign-in screen's language line: a tap there is
-//! `open_menu`, a tap on a row `choose`. Nothing else needs to change.
+//! On a touch screen the Language button is `open_menu` and a tap on a row `choose`
+//! (`touch`).
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -209,7 +209,7 @@ mod tests {
     fn settings(language: &str, glyphs: GlyphSet) -> Settings {
         let config = KioskConfig::from_toml(&format!("language = \"{language}\""), std::path::Path::new("k.toml"))
             .expect("a valid config");
-        let config = KioskConfig { display: crate::config::DisplayConfig { glyphs }, ..config };
+        let config = KioskConfig { display: crate::config::DisplayConfig { glyphs, ..Default::default() }, ..config };
         Settings::from_config(&config, None)
     }
 

@@ -149,7 +149,8 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
+/// A menu item chosen (by its row's number, Enter on it, or a tap).
+pub fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
     let (in_session, locked) = (state.in_session(), state.locked.is_some());
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
     match item {
@@ -237,14 +238,5 @@ pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<E
 pub fn on_events_loaded(state: &mut State, loaded: Vec<String>) {
     if let Some(ManagerMode { stage: ManagerStage::Events { lines, .. }, .. }) = state.manager.as_mut() {
         *lines = loaded;
-    }
-}
-
-/// Whose session is running, for the menu ("Alex Rivera, +1 ••• ••• 0100").
-pub fn session_owner(state: &State) -> Option<String> {
-    match &state.screen {
-        Screen::Session(view) => Some(format!("{}, {}", view.name, view.phone_masked)),
-        Screen::Welcome { name, .. } => Some(name.clone()),
-        _ => None,
     }
 }

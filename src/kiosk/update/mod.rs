@@ -5,12 +5,14 @@
 //!
 //! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
 //! manager screens, `commands` what the control socket and the manager menu share (reset,
-//! lock, unlock).
+//! lock, unlock), `touch` taps and the mouse.
 
 pub mod commands;
 pub mod language;
 pub mod manager;
+pub mod pin;
 pub mod signin;
+pub mod touch;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::json;
@@ -34,6 +36,7 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => on_key(state, key),
+        Event::Mouse { mouse, area } => touch::on_mouse(state, mouse, area),
         Event::Tick(now) => {
             state.now = now;
             on_tick(state)
@@ -77,6 +80,8 @@ fn dispatch(state: &mut State, event: Event) -> Vec<Effect> {
             manager::on_events_loaded(state, lines);
             Vec::new()
         }
+        Event::PinSealed(hash) => pin::on_sealed(state, hash),
+        Event::PinChecked(right) => pin::on_checked(state, right),
         Event::Stop => on_stop(state),
     }
 }
@@ -143,10 +148,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return language::open_menu(state);
         }
     }
+    if pin::is_up(state) {
+        return pin::on_key(state, key);
+    }
     let now = state.now;
     let language = state.language;
     let region = state.settings.region.clone();
     let sign_out = KeyCode::F(state.settings.sign_out_key.0);
+    let lock = KeyCode::F(state.settings.lock_key.0);
     let State { screen, requests, settings, .. } = state;
     match screen {
         Screen::Phone(form) => {
@@ -170,7 +179,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let warned = session.idle_warning_shown(&settings.limits, now);
             session.last_input = now;
             // A key that cancels the idle warning is not meant for the session.
-            if warned { Vec::new() } else { vec![Effect::ForwardKey(key)] }
+            if warned {
+                Vec::new()
+            } else if key.code == lock {
+                pin::open(session);
+                Vec::new()
+            } else {
+                vec![Effect::ForwardKey(key)]
+            }
         }
         // Out of service: typing changes nothing; the screen already says why.
         Screen::Welcome { .. } | Screen::SigningOut | Screen::Locked => Vec::new(),
@@ -211,6 +227,7 @@ fn screen_tick(state: &mut State) -> Vec<Effect> {
                 phone_masked,
                 recheck_at,
                 rechecking: None,
+                pin: None,
             });
             Vec::new()
         }

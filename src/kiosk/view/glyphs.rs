@@ -1,7 +1,8 @@
 //! The characters a terminal can show. The views draw with Unicode; before a frame goes out,
 //! what the terminal's glyph set lacks is folded to what it has: the Linux console's fonts
-//! (Lat15, Uni2, Uni3) lack three of the kiosk's characters, and an ASCII terminal lacks the
-//! box drawing too. One place, so no view has to think about it.
+//! (Lat15, Uni2, Uni3) lack four of the kiosk's characters, and an ASCII terminal lacks the
+//! box drawing too. One place, so no view has to think about it. `tests/console_glyphs.rs`
+//! holds every screen on `TERM=linux` to the fonts themselves.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -87,13 +88,15 @@ const CONSOLE_REPERTOIRE: &str = concat!(
     "‐‑‒–—―‘’‚“”„†‡•…‰‹›€™←↑→↓▶▸◀◂●",
 );
 
-/// The three characters the console fonts lack.
+/// The characters of the kiosk's own the console fonts lack.
 fn console(symbol: &str) -> Option<&'static str> {
     Some(match symbol {
         // The code box's cursor and the input caret: the console has the underscore and the bar.
         "▁" => "_",
         "▏" => "│",
         "✓" => "*",
+        // The keypad's backspace key.
+        "⌫" => "←",
         _ => return None,
     })
 }
@@ -135,12 +138,12 @@ mod tests {
 
     #[test]
     fn the_console_loses_only_what_its_fonts_lack_and_ascii_keeps_to_ascii() {
-        let mut buffer = Buffer::with_lines(["╭─[▁] 5▏✓ •─╮"]);
+        let mut buffer = Buffer::with_lines(["╭─[▁] 5▏✓ •─⌫╮"]);
         let area = buffer.area;
         Glyphs::Console.fold(&mut buffer, area);
-        assert_eq!(buffer, Buffer::with_lines(["╭─[_] 5│* •─╮"]));
+        assert_eq!(buffer, Buffer::with_lines(["╭─[_] 5│* •─←╮"]));
         Glyphs::Ascii.fold(&mut buffer, area);
-        assert_eq!(buffer, Buffer::with_lines(["+-[_] 5|* *-+"]));
+        assert_eq!(buffer, Buffer::with_lines(["+-[_] 5|* *-<+"]));
     }
 
     /// The least a terminal must show for `text`: what folds to ASCII, else what the console

@@ -6,9 +6,9 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::buffer::CellDiffOption;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use tui_term::widget::PseudoTerminal;
 
 use crate::kiosk::state::{Screen, SessionStatus, State};
@@ -26,6 +26,7 @@ pub fn session_paintable(state: &State, screen: &vt100::Screen, area: Rect) -> b
     let Screen::Session(status) = &state.screen else { return false };
     let rows = session_area(area);
     state.manager.is_none()
+        && status.pin.is_none()
         && !status.idle_warning_shown(&state.settings.limits, state.now)
         && rows.height > 0
         && screen.size() == (rows.height, rows.width)
@@ -97,40 +98,55 @@ pub(super) fn draw_session(
         }
     }
 
-    // The sign-out key always shows, right-aligned; the kiosk name only where there is room.
+    // The sign-out key always shows, right-aligned; the lock key and the kiosk name where there
+    // is room.
     let language = state.language;
-    let key = format!(" {} ", tr!(language, "status-sign-out", key = state.settings.sign_out_key.to_string()));
+    let sign_out = tr!(language, "status-sign-out", key = state.settings.sign_out_key.to_string());
+    let lock = tr!(language, "status-lock", key = state.settings.lock_key.to_string());
     let ending_soon = status.ending_soon(state.now);
     let left_text = time_left(language, status.ends_at.saturating_duration_since(state.now));
-    // Drop detail until it fits: the kiosk name first, then the time left; never the key.
-    let room = (area.width as usize).saturating_sub(width(&key));
-    let left = [
+    let names = [
         format!(" {} · {} · {left_text} ", status.name, state.settings.kiosk_name),
         format!(" {} · {left_text} ", status.name),
         format!(" {} ", status.name),
-    ]
-    .into_iter()
-    .find(|text| width(text) <= room)
-    .unwrap_or_default();
+    ];
+    // Drop detail until it fits: the kiosk name first, then the time left, then the lock key;
+    // never the sign-out key.
+    let keys = [format!(" {lock} · {sign_out} "), format!(" {sign_out} ")];
+    let (left, key) = keys
+        .iter()
+        .flat_map(|key| names.iter().map(move |name| (name.clone(), key.clone())))
+        .find(|(name, key)| width(name) + width(key) <= area.width as usize)
+        .unwrap_or_else(|| (String::new(), keys[1].clone()));
     let gap = (area.width as usize).saturating_sub(width(&left) + width(&key));
+    let theme = state.settings.theme;
     let bar = Line::from(vec![
         Span::styled(left, Style::default().bold()),
         Span::raw(" ".repeat(gap)),
-        Span::styled(key, Style::default().bold().add_modifier(Modifier::REVERSED)),
+        Span::styled(key, theme.status_key()),
     ]);
-    let background = if ending_soon { Color::Red } else { Color::Blue };
     let bar_area = Rect { y: area.y + area.height.saturating_sub(1), height: 1.min(area.height), ..area };
-    frame.render_widget(Paragraph::new(bar).style(Style::default().bg(background).fg(Color::White)), bar_area);
+    frame.render_widget(Paragraph::new(bar).style(theme.status_bar(ending_soon)), bar_area);
 
     if status.idle_warning_shown(&state.settings.limits, state.now) {
-        let seconds =
-            status.idle_deadline(&state.settings.limits).saturating_duration_since(state.now).as_secs_f64().ceil()
-                as u64;
-        draw_idle_warning(frame, terminal_area, seconds, language);
+        let left = status.idle_deadline(&state.settings.limits).saturating_duration_since(state.now);
+        let seconds = left.as_secs_f64().ceil() as u64;
+        match state.settings.screen_reader {
+            // Every ten seconds (never more than is left), then the last ten: a screen reader
+            // speaks each change.
+            true => draw_flat_idle_warning(
+                frame,
+                terminal_area,
+                state,
+                if seconds > 10 { seconds / 10 * 10 } else { seconds },
+            ),
+            false => draw_idle_warning(frame, terminal_area, state, seconds),
+        }
     }
 }
 
-fn draw_idle_warning(frame: &mut Frame, area: Rect, seconds: u64, language: Language) {
+fn draw_idle_warning(frame: &mut Frame, area: Rect, state: &State, seconds: u64) {
+    let language = state.language;
     let width = 44.min(area.width);
     let height = 5.min(area.height);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
@@ -138,12 +154,28 @@ fn draw_idle_warning(frame: &mut Frame, area: Rect, seconds: u64, language: Lang
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .title(format!(" {} ", tr!(language, "idle-title")).bold())
-        .style(Style::default().bg(Color::Yellow).fg(Color::Black));
+        .style(state.settings.theme.idle_warning());
     let text = vec![
         Line::from(tr!(language, "idle-countdown", seconds = seconds)).bold(),
         Line::from(tr!(language, "idle-stay")),
     ];
-    frame.render_widget(Clear, popup);
+    super::clear(frame, popup, state);
     frame
         .render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }).block(block), popup);
+}
+
+/// The warning as three sentences across the foot of the session, the cursor on the countdown.
+fn draw_flat_idle_warning(frame: &mut Frame, area: Rect, state: &State, seconds: u64) {
+    let language = state.language;
+    let style = state.settings.theme.idle_warning();
+    let lines = vec![
+        Line::from(tr!(language, "idle-title")).style(style),
+        Line::from(tr!(language, "idle-countdown", seconds = seconds)).style(style),
+        Line::from(tr!(language, "idle-stay")).style(style),
+    ];
+    let height = super::flat_height(&lines, area.width).min(area.height);
+    let band = Rect { y: area.y + area.height - height, height, ..area };
+    super::clear(frame, band, state);
+    frame.buffer_mut().set_style(band, style);
+    super::render_flat(frame, band, lines, Some(super::Focus { line: 1, column: 0 }));
 }

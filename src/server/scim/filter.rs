@@ -40,32 +40,69 @@ fn quote_bare_value(raw: &str) -> Option<String> {
     (bare && !literal).then(|| format!("{attr} eq \"{value}\""))
 }
 
-/// `attr[inner].sub rest` → `attr[inner and sub rest]`, or `None` when `raw` isn't that form.
+/// `attr[inner].sub op value rest` → `attr[inner and sub op value] rest`, or `None` when `raw`
+/// isn't that form.
 fn rewrite_value_path_comparison(raw: &str) -> Option<String> {
-    let open = raw.find('[')?;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut close = None;
-    for (i, c) in raw.char_indices().skip_while(|(i, _)| *i <= open) {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            ']' if !in_string => {
-                close = Some(i);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let close = close?;
+    let mut brackets = brackets(raw);
+    let (open, _) = brackets.find(|&(_, c)| c == '[')?;
+    let (close, _) = brackets.find(|&(_, c)| c == ']')?;
     let after = raw[close + 1..].strip_prefix('.')?;
     let sub_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
     if sub_len == 0 {
         return None;
     }
     let (sub, rest) = after.split_at(sub_len);
-    Some(format!("{}[{} and {sub}{rest}]", &raw[..open], &raw[open + 1..close]))
+    let (comparison, rest) = rest.split_at(comparison_len(rest)?);
+    Some(format!("{}[{} and {sub}{comparison}]{rest}", &raw[..open], &raw[open + 1..close]))
+}
+
+/// The length of ` op value` at the start of `text`: an operator and, unless it is `pr`, a
+/// value (a JSON string, or a word such as `true`).
+fn comparison_len(text: &str) -> Option<usize> {
+    let word_end = |from: usize| text[from..].find(char::is_whitespace).map_or(text.len(), |len| from + len);
+    let skip_space = |from: usize| text.len() - text[from..].trim_start().len();
+    let op_start = skip_space(0);
+    let op_end = word_end(op_start);
+    if op_start == op_end {
+        return None;
+    }
+    if text[op_start..op_end].eq_ignore_ascii_case("pr") {
+        return Some(op_end);
+    }
+    let value_start = skip_space(op_end);
+    if text[value_start..].starts_with('"') {
+        string_len(&text[value_start..]).map(|len| value_start + len)
+    } else {
+        Some(word_end(value_start))
+    }
+}
+
+/// Where `[` and `]` are in a filter, outside its quoted strings.
+fn brackets(raw: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut string_ends_at = 0;
+    raw.char_indices().filter(move |&(i, c)| {
+        if i < string_ends_at {
+            return false;
+        }
+        if c == '"' {
+            string_ends_at = i + string_len(&raw[i..]).unwrap_or(raw.len() - i);
+        }
+        matches!(c, '[' | ']')
+    })
+}
+
+/// The length of the JSON string `text` starts with, quotes included; `None` when it doesn't end.
+fn string_len(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn unsupported(resource: Resource, raw: &str) -> ScimError {
@@ -187,6 +224,14 @@ mod tests {
             rewrite_value_path_comparison("emails[type eq \"wo]rk\"].value eq \"a\"").as_deref(),
             Some("emails[type eq \"wo]rk\" and value eq \"a\"]")
         );
+        assert_eq!(
+            rewrite_value_path_comparison("emails[type eq \"work\"].value eq \"a \\\" b\" and id eq \"c\"").as_deref(),
+            Some("emails[type eq \"work\" and value eq \"a \\\" b\"] and id eq \"c\"")
+        );
+        assert_eq!(
+            rewrite_value_path_comparison("userName eq \"[x].y\" and emails[type eq \"work\"].value pr").as_deref(),
+            Some("userName eq \"[x].y\" and emails[type eq \"work\" and value pr]")
+        );
         assert_eq!(rewrite_value_path_comparison("userName eq \"a\""), None);
     }
 
@@ -195,5 +240,101 @@ mod tests {
         assert_eq!(terms(Resource::User, "externalId eq jyoung").unwrap(), [UserTerm::ExternalId("jyoung".into())]);
         assert_eq!(quote_bare_value("active eq true"), None);
         assert_eq!(quote_bare_value("userName eq a and x"), None);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Pieces of filters, right and wrong, glued by spaces or nothing.
+        fn filter_like() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                prop::sample::select(
+                    "userName id externalId displayName emails title members.value meta.lastModified \
+                     urn:ietf:params:scim:schemas:core:2.0:User:userName"
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                )
+                .prop_map(str::to_string),
+                prop::sample::select(vec!["eq", "EQ", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"])
+                    .prop_map(str::to_string),
+                prop::sample::select(vec!["and", "or", "not", "(", ")", "[", "]", ".", "\"", "\\"])
+                    .prop_map(str::to_string),
+                any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+                prop::sample::select(vec!["true", "false", "null", "12", "-1.5e3", "jyoung", "a@b.c"])
+                    .prop_map(str::to_string),
+                "[a-zA-Z0-9_$.:-]{1,12}",
+            ];
+            let glue = prop::sample::select(vec![" ", "", "  ", "\t"]);
+            prop::collection::vec((piece, glue), 0..16)
+                .prop_map(|pieces| pieces.into_iter().map(|(piece, glue)| piece + glue).collect())
+        }
+
+        /// Equalities shiftkey supports, each with the term it is read as.
+        fn equality() -> impl Strategy<Value = (String, UserTerm)> {
+            let quoted = |v: &String| serde_json::to_string(v).unwrap();
+            (0..4usize, any::<String>(), any::<bool>()).prop_map(move |(kind, value, upper)| {
+                let (attr, term) = match kind {
+                    0 => ("userName", UserTerm::Name(value.clone())),
+                    1 => ("externalId", UserTerm::ExternalId(value.clone())),
+                    2 => ("id", UserTerm::Id(value.clone())),
+                    _ => {
+                        let text = format!("emails[type eq \"work\"].value eq {}", quoted(&value));
+                        return (text, UserTerm::WorkEmail(value));
+                    }
+                };
+                let attr = if upper { attr.to_uppercase() } else { attr.to_string() };
+                (format!("{attr} eq {}", quoted(&value)), term)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(crate::proptest_config(256))]
+
+            /// Any filter, well-formed or not: the terms it asks for, or `invalidFilter` with
+            /// a detail that names it; never a panic.
+            #[test]
+            fn any_filter_gives_terms_or_an_invalid_filter(raw in prop_oneof![filter_like(), any::<String>()]) {
+                for resource in [Resource::User, Resource::Group] {
+                    match terms(resource, &raw) {
+                        Ok(found) => prop_assert!(!found.is_empty() && found.len() <= raw.len()),
+                        Err(ScimError::InvalidFilter(detail)) => {
+                            prop_assert!(detail.contains(&format!("{raw:?}")), "{detail}");
+                        }
+                        Err(other) => prop_assert!(false, "{raw:?}: {other:?}"),
+                    }
+                }
+            }
+
+            /// Equalities joined by `and`, in any order, are read back as the same terms with
+            /// the same values, whatever the values hold. (At most one in Entra's form for a
+            /// work email: two would ask for two work emails that are the same one.)
+            #[test]
+            fn equalities_read_back_as_the_terms_they_say(
+                equalities in prop::collection::vec(equality(), 1..5).prop_filter("one work email at most", |terms| {
+                    terms.iter().filter(|(_, term)| matches!(term, UserTerm::WorkEmail(_))).count() <= 1
+                }),
+            ) {
+                let raw = equalities.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>().join(" and ");
+                let expected: Vec<UserTerm> = equalities.into_iter().map(|(_, term)| term).collect();
+                prop_assert_eq!(terms(Resource::User, &raw).map_err(|e| e.to_string()), Ok(expected), "{}", raw);
+            }
+        }
+
+        /// Nesting past the parser's limit is refused, however deep; never a stack overflow.
+        #[test]
+        fn deep_nesting_is_refused() {
+            for depth in [65, 1_000, 100_000] {
+                for raw in [
+                    format!("{}userName eq \"a\"{}", "(".repeat(depth), ")".repeat(depth)),
+                    format!("{}userName pr", "not (".repeat(depth)),
+                    format!("emails{}", "[value eq \"a\"".repeat(depth)),
+                    "userName eq \"a\" and ".repeat(depth + 1024) + "id eq \"b\"",
+                ] {
+                    assert!(matches!(terms(Resource::User, &raw), Err(ScimError::InvalidFilter(_))), "depth {depth}");
+                }
+            }
+        }
     }
 }

@@ -103,8 +103,22 @@ fn resolve(resource: Resource, raw: &str) -> Result<Target, ScimError> {
     }
 }
 
-/// Applies one operation to `doc` (the resource's kept attributes, spelled canonically).
+/// Applies one operation to `doc` (the resource's kept attributes, spelled canonically); one
+/// refused half-way leaves `doc` as it was.
 pub fn apply(
+    resource: Resource,
+    doc: &mut Map<String, Value>,
+    op: Op,
+    path: Option<&str>,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
+    let mut patched = doc.clone();
+    apply_to(resource, &mut patched, op, path, value)?;
+    *doc = patched;
+    Ok(())
+}
+
+fn apply_to(
     resource: Resource,
     doc: &mut Map<String, Value>,
     op: Op,
@@ -123,7 +137,7 @@ pub fn apply(
             if matches!(resource.attr(&key), Attr::ReadOnly) {
                 continue; // Okta sends the group's own `id` here.
             }
-            apply(resource, doc, op, Some(&key), Some(value))?;
+            apply_to(resource, doc, op, Some(&key), Some(value))?;
         }
         return Ok(());
     };
@@ -476,5 +490,173 @@ mod tests {
         let doc = json!({ "emails": [{ "value": "a@x", "primary": true }] });
         let out = patched(doc, &[("add", Some("emails"), Some(json!([{ "value": "b@x", "primary": true }])))]).unwrap();
         assert_eq!(out["emails"], json!([{ "value": "a@x" }, { "value": "b@x", "primary": true }]));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        use super::*;
+        use crate::server::scim::body::USER_SCHEMA;
+
+        fn alex() -> Map<String, Value> {
+            let doc = json!({
+                "userName": "alex", "displayName": "Alex", "active": true, "name": { "givenName": "Alex" },
+                "emails": [{ "type": "work", "value": "alex@x", "primary": true }],
+                "phoneNumbers": [{ "type": "mobile", "value": "+12065550100" }],
+            });
+            let Value::Object(doc) = doc else { unreachable!() };
+            doc
+        }
+
+        /// Pieces of PATCH paths, right and wrong, glued together.
+        fn path_like() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                prop::sample::select(
+                    "userName displayName name emails phoneNumbers roles members active id meta groups nickName \
+                     manager shoeSize givenName value type primary $ref"
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                )
+                .prop_map(str::to_string),
+                prop::sample::select(vec![
+                    ".", "[", "]", " eq ", " ne ", " pr", " and ", " or ", "not ", ":", "\"", "(", ")"
+                ])
+                .prop_map(str::to_string),
+                prop::sample::select(vec![
+                    "urn:ietf:params:scim:schemas:core:2.0:User:",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:",
+                    "urn:x:",
+                ])
+                .prop_map(str::to_string),
+                any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+                "[a-zA-Z0-9_$.:-]{1,10}",
+            ];
+            prop::collection::vec(piece, 0..10).prop_map(|pieces| pieces.concat())
+        }
+
+        /// Paths of the right form to attributes and sub-attributes that may or may not exist.
+        fn path_shaped() -> impl Strategy<Value = String> {
+            let attr = prop::sample::select(vec![
+                "userName",
+                "name",
+                "emails",
+                "phoneNumbers",
+                "active",
+                "id",
+                "meta",
+                "nickName",
+                "shoeSize",
+            ]);
+            let sub = prop::sample::select(vec!["givenName", "value", "type", "primary", "display", "nope"]);
+            let filter =
+                prop::sample::select(vec!["[type eq \"work\"]", "[value pr]", "[type eq \"x\" or primary eq true]"]);
+            (attr, prop::option::of(filter), prop::option::of(sub)).prop_map(|(attr, filter, sub)| {
+                format!("{attr}{}{}", filter.unwrap_or(""), sub.map(|s| format!(".{s}")).unwrap_or_default())
+            })
+        }
+
+        fn any_value() -> impl Strategy<Value = Option<Value>> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                ".{0,12}".prop_map(Value::String),
+            ];
+            let value = leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-zA-Z.]{1,10}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            });
+            prop::option::of(value)
+        }
+
+        /// A path to something a user keeps, in any letter case, perhaps with the schema's URN,
+        /// and where to find its value in the document afterwards.
+        fn kept_path() -> impl Strategy<Value = (String, Vec<String>)> {
+            let spelled = |name: &str, upper: bool| if upper { name.to_uppercase() } else { name.to_string() };
+            let target = prop_oneof![
+                (prop::sample::select(vec!["userName", "externalId", "displayName"]), any::<bool>())
+                    .prop_map(move |(attr, upper)| (spelled(attr, upper), vec![attr.to_string()])),
+                (prop::sample::select(vec!["givenName", "familyName", "formatted", "honorificPrefix"]), any::<bool>())
+                    .prop_map(move |(sub, upper)| {
+                        (spelled(&format!("name.{sub}"), upper), vec!["name".to_string(), sub.to_string()])
+                    }),
+                (prop::sample::select(vec!["emails", "phoneNumbers", "roles"]), any::<String>(), any::<bool>())
+                    .prop_map(move |(attr, kind, upper)| {
+                        let quoted = serde_json::to_string(&kind).unwrap();
+                        let path = format!(
+                            "{}[{} eq {quoted}].{}",
+                            spelled(attr, upper),
+                            spelled("type", upper),
+                            spelled("value", upper)
+                        );
+                        (path, vec![attr.to_string(), kind])
+                    }),
+            ];
+            (target, any::<bool>()).prop_map(|((path, at), urn)| {
+                let path = if urn { format!("{USER_SCHEMA}:{path}") } else { path };
+                (path, at)
+            })
+        }
+
+        /// What a document holds at `at`: an attribute, a sub-attribute, or the `value` of the
+        /// multi-valued item whose `type` is `at[1]`.
+        fn value_at<'a>(doc: &'a Map<String, Value>, at: &[String]) -> Option<&'a Value> {
+            let top = doc.get(&at[0])?;
+            match (at.len(), top) {
+                (1, _) => Some(top),
+                (_, Value::Array(items)) => {
+                    // Types compare without case, as the filter does.
+                    let of_type =
+                        |item: &&Value| item["type"].as_str().is_some_and(|t| t.to_lowercase() == at[1].to_lowercase());
+                    items.iter().find(of_type)?.get("value")
+                }
+                (_, _) => top.get(&at[1]),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(crate::proptest_config(256))]
+
+            /// Any operation on any path with any value: applied, or refused with a SCIM error a
+            /// client can act on (400 and a scimType), leaving the document as it was.
+            #[test]
+            fn any_path_is_applied_or_refused_changing_nothing(
+                op in prop::sample::select(vec![Op::Add, Op::Replace, Op::Remove]),
+                path in prop_oneof![path_shaped(), path_like(), any::<String>()],
+                value in any_value(),
+                start in prop_oneof![Just(alex()), Just(Map::new())],
+            ) {
+                let mut doc = start.clone();
+                if let Err(err) = apply(Resource::User, &mut doc, op, Some(&path), value) {
+                    let (status, scim_type) = err.status_and_type();
+                    prop_assert!(status == 400 && scim_type.is_some(), "{path:?}: {err:?}");
+                    prop_assert_eq!(&doc, &start, "{:?} was refused ({}) but changed the document", path, err);
+                }
+            }
+
+            /// A path to what a user keeps: a replace puts the value there, a remove takes it away.
+            #[test]
+            fn a_kept_attribute_is_replaced_and_removed_through_its_path(
+                (path, at) in kept_path(),
+                value in any::<String>(),
+            ) {
+                let mut doc = alex();
+                apply(Resource::User, &mut doc, Op::Replace, Some(&path), Some(Value::String(value.clone())))
+                    .map_err(|err| TestCaseError::fail(format!("replace {path:?}: {err}")))?;
+                prop_assert_eq!(value_at(&doc, &at), Some(&Value::String(value)), "{}", path);
+                // A multi-valued attribute's item goes whole: `emails[type eq "x"]`.
+                let remove = match path.rsplit_once("].") {
+                    Some((filtered, _)) => format!("{filtered}]"),
+                    None => path.clone(),
+                };
+                apply(Resource::User, &mut doc, Op::Remove, Some(&remove), None)
+                    .map_err(|err| TestCaseError::fail(format!("remove {remove:?}: {err}")))?;
+                prop_assert_eq!(value_at(&doc, &at), None, "{}", remove);
+            }
+        }
     }
 }
