@@ -249,9 +249,7 @@ async fn main() {
         rows.extend(sign_out(&bench).await);
     }
     if wanted("load") {
-        for (clients, row) in load(env_secs("BENCH_LOAD_SECS", 5)).await {
-            rows.push(Row { number: "8", measure: format!("backend, {clients} concurrent clients"), ..row });
-        }
+        rows.extend(load_on_each_engine(env_secs("BENCH_LOAD_SECS", 5)).await);
     }
     print_table(&rows);
 }
@@ -470,41 +468,113 @@ fn tail_outbox(path: PathBuf, waiters: Waiters) {
     });
 }
 
-/// Runs complete sign-ins (start, code from the outbox, verify, /me, sign-out) at 1, 16, 64
-/// and 256 concurrent clients for `secs` each.
-async fn load(secs: u64) -> Vec<(usize, Row)> {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("load.db");
-    let users = 256;
+/// Where the load runs: `serve` on SQLite, or `replicas` of it on one PostgreSQL database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Engine {
+    Sqlite,
+    Postgres { replicas: usize },
+}
+
+/// Measure 8 on SQLite (1, 16, 64, 256 clients), then on PostgreSQL with one and with two
+/// replicas (64, 256), and the ratio of two replicas to one.
+async fn load_on_each_engine(secs: u64) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut rates = HashMap::new();
+    let engines: [(Engine, &[usize]); 3] = [
+        (Engine::Sqlite, &[1, 16, 64, 256]),
+        (Engine::Postgres { replicas: 1 }, &[64, 256]),
+        (Engine::Postgres { replicas: 2 }, &[64, 256]),
+    ];
+    for (engine, levels) in engines {
+        if engine != Engine::Sqlite && !common::needs::requires(&[common::needs::POSTGRES]) {
+            continue;
+        }
+        for (clients, rate, row) in load(engine, levels, secs).await {
+            rates.insert((engine, clients), rate);
+            let on = match engine {
+                Engine::Sqlite => "SQLite".to_string(),
+                Engine::Postgres { replicas: 1 } => "PostgreSQL, 1 replica".to_string(),
+                Engine::Postgres { replicas } => format!("PostgreSQL, {replicas} replicas"),
+            };
+            rows.push(Row { number: "8", measure: format!("backend on {on}, {clients} concurrent clients"), ..row });
+        }
+    }
+    for clients in [64, 256] {
+        let one = rates.get(&(Engine::Postgres { replicas: 1 }, clients));
+        if let (Some(one), Some(two)) = (one, rates.get(&(Engine::Postgres { replicas: 2 }, clients))) {
+            rows.push(Row {
+                number: "8",
+                measure: format!("PostgreSQL, 2 replicas / 1 replica, {clients} clients"),
+                ours: format!("{:.2}", two / one),
+                peer: "—".into(),
+                target: "—".into(),
+                met: None,
+            });
+        }
+    }
+    rows
+}
+
+/// The load generator's directory: 256 users, each with a number of their own.
+fn load_directory() -> String {
     let mut directory = String::from("[policy]\nenabled = true\nuse_for_sign_in = true\n");
-    for i in 0..users {
+    for i in 0..256 {
         directory.push_str(&format!(
             "[[user]]\nusername = \"u{i}\"\ndisplay_name = \"User {i}\"\nmobile = \"+1 206 555 {:04}\"\n",
             1000 + i
         ));
     }
-    let mut store = shiftkey::server::store::Store::open(&db).unwrap();
-    shiftkey::server::directory::load(&mut store, &directory).unwrap();
+    directory
+}
+
+/// Runs complete sign-ins (start, code from the outbox, verify, /me, sign-out) at each number of
+/// concurrent clients for `secs` each; with several replicas, each sign-in goes to the next
+/// one (a round-robin load balancer). Returns (clients, sign-ins/s, row) per level.
+async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, Row)> {
+    let dir = tempfile::tempdir().unwrap();
+    // Durable, PostgreSQL's defaults: what a deployment runs (README).
+    let cluster = matches!(engine, Engine::Postgres { .. }).then(|| common::postgres::Cluster::start(true));
+    let db = match &cluster {
+        None => common::TestDb::sqlite(&dir.path().join("load.db")),
+        Some(cluster) => common::TestDb::in_cluster(cluster, dir.path()),
+    };
+    let store = shiftkey::server::store::Store::open(&db.location.parse().unwrap(), None).await.unwrap();
+    shiftkey::server::directory::load(&store, &load_directory()).await.unwrap();
     drop(store);
-    let config = dir.path().join("bench.toml");
-    std::fs::write(&config, "[limits]\nenabled = false\n").unwrap();
-    let backend = Backend::start_with_config(dir, db, Some(config));
+    let replicas = match engine {
+        Engine::Sqlite => 1,
+        Engine::Postgres { replicas } => replicas,
+    };
+    // `BENCH_PG_WORKERS` sets `workers` for PostgreSQL's replicas (default 1, as `serve`'s).
+    let workers = match engine {
+        Engine::Sqlite => 1,
+        Engine::Postgres { .. } => std::env::var("BENCH_PG_WORKERS").ok().and_then(|w| w.parse().ok()).unwrap_or(1),
+    };
+    let config = format!("workers = {workers}\n[limits]\nenabled = false\n");
+    let backends: Vec<Backend> = std::iter::once(dir)
+        .chain((1..replicas).map(|_| tempfile::tempdir().unwrap()))
+        .map(|dir| common::replica(dir, &db, &config, true))
+        .collect();
     let waiters: Waiters = Arc::default();
-    tail_outbox(backend.outbox.clone(), waiters.clone());
+    for backend in &backends {
+        tail_outbox(backend.outbox.clone(), waiters.clone());
+    }
+    let urls: Arc<Vec<String>> = Arc::new(backends.iter().map(|b| b.url.clone()).collect());
     let client = reqwest::Client::builder().pool_max_idle_per_host(512).build().unwrap();
     let mut rows = Vec::new();
-    for clients in [1usize, 16, 64, 256] {
+    for &clients in levels {
         let deadline = Instant::now() + Duration::from_secs(secs);
         let started = Instant::now();
         let tasks: Vec<_> = (0..clients)
             .map(|i| {
-                let (client, url, waiters) = (client.clone(), backend.url.clone(), waiters.clone());
+                let (client, urls, waiters) = (client.clone(), urls.clone(), waiters.clone());
                 tokio::spawn(async move {
                     let phone = format!("+1206555{:04}", 1000 + i);
                     let (mut done, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
                     while Instant::now() < deadline && done < 100_000 {
+                        let url = &urls[(i + (done + errors) as usize) % urls.len()];
                         let t0 = Instant::now();
-                        match sign_in_once(&client, &url, &phone, &waiters).await {
+                        match sign_in_once(&client, url, &phone, &waiters).await {
                             Ok(()) => done += 1,
                             Err(_) => errors += 1,
                         }
@@ -524,19 +594,25 @@ async fn load(secs: u64) -> Vec<(usize, Row)> {
         let rate = done as f64 / started.elapsed().as_secs_f64();
         let p50 = percentile(&mut latencies, 0.5);
         let p99 = percentile(&mut latencies, 0.99);
-        let met = (clients == 64).then_some(rate >= 2000.0 && p99 < Duration::from_millis(25) && errors == 0);
+        let (target, met) = match (engine, clients) {
+            (Engine::Sqlite, 64) => (
+                "≥ 2000/s, p99 < 25 ms, 0 errors",
+                Some(rate >= 2000.0 && p99 < Duration::from_millis(25) && errors == 0),
+            ),
+            (Engine::Postgres { replicas: 1 }, 64) => (
+                "≥ 1500/s, p99 < 50 ms, 0 errors",
+                Some(rate >= 1500.0 && p99 < Duration::from_millis(50) && errors == 0),
+            ),
+            _ => ("—", None),
+        };
+        let ours = format!("{rate:.0} sign-ins/s, p50 {} p99 {}, {errors} errors", ms(p50), ms(p99));
         rows.push((
             clients,
-            Row {
-                number: "8",
-                measure: String::new(),
-                ours: format!("{rate:.0} sign-ins/s, p50 {} p99 {}, {errors} errors", ms(p50), ms(p99)),
-                peer: "—".into(),
-                target: if clients == 64 { "≥ 2000/s, p99 < 25 ms, 0 errors".into() } else { "—".into() },
-                met,
-            },
+            rate,
+            Row { number: "8", measure: String::new(), ours, peer: "—".into(), target: target.into(), met },
         ));
     }
+    drop(backends);
     rows
 }
 

@@ -106,6 +106,8 @@ pub enum ErrorCode {
     NotFound,
     Internal,
     MethodNotAllowed,
+    /// 503: the backend can't reach its database for now; `Retry-After` says when to retry.
+    Unavailable,
     /// A code this build doesn't know (a newer server's); kept so it can be reported.
     #[serde(untagged)]
     Other(String),

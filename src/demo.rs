@@ -30,8 +30,8 @@ pub enum DemoError {
 
 /// Starts the demo backend on a free loopback port; it lives as long as the runtime.
 pub async fn start_backend() -> Result<DemoBackend, DemoError> {
-    let mut store = Store::in_memory()?;
-    directory::load(&mut store, directory::DEMO_DIRECTORY)?;
+    let store = Store::in_memory()?;
+    directory::load(&store, directory::DEMO_DIRECTORY).await?;
     let config =
         ServerConfig { listen: "127.0.0.1:0".parse().expect("a literal socket address"), ..ServerConfig::default() };
     let (sms_sender, sms) = mpsc::unbounded_channel();

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use shiftkey::audit::AuditLog;
 use shiftkey::auth::AuthBackend;
 use shiftkey::config::{
-    BackendConfig, BackendKind, ConfigError, ConfigFile, ConfigKind, KioskConfig, ServerConfig, SmsConfig,
+    BackendConfig, BackendKind, ConfigError, ConfigFile, ConfigKind, Database, KioskConfig, ServerConfig, SmsConfig,
 };
 use shiftkey::control::client;
 use shiftkey::control::protocol::Request;
@@ -102,8 +102,9 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// A SQLite file, or a postgres:// URL.
         #[arg(long)]
-        db: Option<PathBuf>,
+        db: Option<Database>,
         /// File the outbox SMS gateway appends messages to.
         #[arg(long)]
         sms_outbox: Option<PathBuf>,
@@ -160,9 +161,9 @@ fn main() -> ExitCode {
         None => run_kiosk(cli.kiosk),
         Some(Command::Kiosk(args)) => run_kiosk(args),
         Some(Command::Serve { config, listen, db, sms_outbox }) => serve(config, listen, db, sms_outbox),
-        Some(Command::Admin(Deferred(args))) => {
-            admin::run(&args).map(|out| println!("{out}")).map_err(|e| e.to_string())
-        }
+        Some(Command::Admin(Deferred(args))) => current_thread_runtime().and_then(|runtime| {
+            runtime.block_on(admin::run(&args)).map(|out| println!("{out}")).map_err(|e| e.to_string())
+        }),
         Some(Command::CheckConfig { config }) => check_config(config),
     };
     match result {
@@ -310,7 +311,7 @@ fn load_server_config(path: Option<PathBuf>) -> Result<ServerConfig, String> {
 fn serve(
     config: Option<PathBuf>,
     listen: Option<std::net::SocketAddr>,
-    db: Option<PathBuf>,
+    db: Option<Database>,
     sms_outbox: Option<PathBuf>,
 ) -> Result<(), String> {
     let _ = tracing_subscriber::fmt()
@@ -323,6 +324,8 @@ fn serve(
     if let Some(path) = sms_outbox {
         config.sms = SmsConfig::Outbox { path: Some(path) };
     }
+    // Again with the command line's values: `--db postgres://...` needs the paths a file has.
+    config.validate().map_err(|e| e.to_string())?;
     let gateway = Gateway::from_config(&config).map_err(|e| e.to_string())?;
     let outbox = config.outbox_path();
     let runtime = multi_thread_runtime(config.workers)?;
@@ -399,7 +402,7 @@ mod tests {
     fn admin_arguments_parse_though_built_late() {
         let cli = Cli::try_parse_from(["shiftkey", "admin", "--db", "d.sqlite", "user", "list", "--json"]).unwrap();
         let Some(Command::Admin(Deferred(args))) = cli.command else { panic!("not admin") };
-        assert_eq!(args.db, PathBuf::from("d.sqlite"));
+        assert_eq!(args.db, Database::Sqlite(PathBuf::from("d.sqlite")));
         assert!(args.json, "--json is global to admin's subcommands");
         let error = Cli::try_parse_from(["shiftkey", "admin", "--db", "d", "user", "frobnicate"]).err().unwrap();
         assert!(error.to_string().contains("frobnicate"), "{error}");

@@ -113,7 +113,7 @@ async fn reset_wipes_a_hostile_session_and_says_what_it_did() {
     assert_eq!(answer["outcome"]["left_alive"], serde_json::json!([]));
     hostile.assert_gone(uid);
     screen.wait_for("Enter your mobile number", WAIT).await;
-    assert_eq!(live_tokens(&backend.db, "alex"), 0);
+    assert_eq!(live_tokens(backend.db.path(), "alex"), 0);
     assert!(setup.audit_text().contains("till frozen"));
 }
 
@@ -272,8 +272,8 @@ async fn a_manager_ends_a_workers_session_from_the_kiosk_screen() {
     assert!(!Path::new(&dir).exists());
     assert_eq!(setup.audit_events("session_end")[0]["reason"], "manager_reset");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(live_tokens(&backend.db, "jordan"), 0, "the manager's token was revoked when the menu closed");
-    assert_eq!(live_tokens(&backend.db, "alex"), 0);
+    assert_eq!(live_tokens(backend.db.path(), "jordan"), 0, "the manager's token was revoked when the menu closed");
+    assert_eq!(live_tokens(backend.db.path(), "alex"), 0);
     screen.send(F12);
 }
 
@@ -302,7 +302,7 @@ async fn a_non_manager_is_refused_and_the_menu_times_out() {
     sign_in_on_manager_screen(&mut screen, &backend, "2065550100", ALEX).await;
     screen.wait_for("This number isn't a store manager", WAIT).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(live_tokens(&backend.db, "alex"), 0, "the refused sign-in's token was ended");
+    assert_eq!(live_tokens(backend.db.path(), "alex"), 0, "the refused sign-in's token was ended");
     assert_eq!(setup.audit_events("manager_refused").len(), 1);
     screen.send(b" ");
     screen.wait_gone("MANAGER", WAIT).await;
@@ -311,11 +311,11 @@ async fn a_non_manager_is_refused_and_the_menu_times_out() {
     screen.wait_for("Store manager sign-in", WAIT).await;
     sign_in_on_manager_screen(&mut screen, &backend, "2065550109", JORDAN).await;
     screen.wait_for("Signed in: Jordan Lee", WAIT).await;
-    assert_eq!(live_tokens(&backend.db, "jordan"), 1);
+    assert_eq!(live_tokens(backend.db.path(), "jordan"), 1);
     screen.wait_gone("Signed in: Jordan Lee", Duration::from_secs(6)).await;
     screen.wait_for("Enter your mobile number", WAIT).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(live_tokens(&backend.db, "jordan"), 0, "closing by timeout revoked the manager's token");
+    assert_eq!(live_tokens(backend.db.path(), "jordan"), 0, "closing by timeout revoked the manager's token");
     let closes: Vec<_> = setup.audit_events("manager_mode").into_iter().filter(|e| e["why"] == "timeout").collect();
     assert_eq!(closes.len(), 1);
 }

@@ -6,12 +6,14 @@
 //! reading the files it is given.
 
 mod branding;
+mod database;
 mod kind;
 mod kiosk;
 mod server;
 mod sms_template;
 
 pub use branding::*;
+pub use database::{Database, InvalidDatabase};
 pub use kind::ConfigKind;
 pub use kiosk::*;
 pub use server::*;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::database::Database;
 use super::sms_template::TemplateError;
 use super::{ConfigFile, HumanDuration};
 
@@ -118,8 +119,13 @@ impl Default for RateLimits {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub db: PathBuf,
-    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key".
+    /// A SQLite file, or a `postgres://` URL (README: "Several replicas on PostgreSQL").
+    pub db: Database,
+    /// PostgreSQL's password, from a file or an environment variable (else libpq's PGPASSWORD
+    /// or ~/.pgpass, or none).
+    pub db_password: Option<SecretSource>,
+    /// The HMAC key for codes; kept outside the database. Default: the db path + ".key"
+    /// (SQLite); with PostgreSQL every replica names the same key, so it must be given.
     pub key_file: Option<PathBuf>,
     pub code_lifetime: HumanDuration,
     /// Wrong codes that kill a challenge.
@@ -141,13 +147,19 @@ pub struct ServerConfig {
     /// How often what no rule needs any more is deleted: used and long-expired challenges,
     /// revoked and expired tokens, old cap events. Keeps the database's size bounded.
     pub prune_interval: HumanDuration,
+    /// This replica's name in the SMS queue's claims and audit records; default host:pid.
+    pub replica: Option<String>,
+    /// How long a replica holds the texts it took from the queue before another may send them
+    /// (it died mid-send): longer than the slowest delivery, retries included (32 s).
+    pub sms_claim_timeout: HumanDuration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
-            db: PathBuf::from("shiftkey.db"),
+            db: Database::default(),
+            db_password: None,
             key_file: None,
             code_lifetime: HumanDuration::from_secs(5 * 60),
             max_attempts: 5,
@@ -160,6 +172,8 @@ impl Default for ServerConfig {
             audit_log: None,
             workers: 1,
             prune_interval: HumanDuration::from_secs(600),
+            replica: None,
+            sms_claim_timeout: HumanDuration::from_secs(60),
         }
     }
 }
@@ -189,6 +203,17 @@ pub enum InvalidServerConfig {
     EmptyFrom,
     #[error("{key} {url:?} is not an http(s) URL")]
     NotHttpUrl { key: &'static str, url: String },
+    #[error(
+        "{key} must be given with a PostgreSQL db: there is no database file to put it beside \
+         (every replica names the same {what})"
+    )]
+    NeedsPath { key: &'static str, what: &'static str },
+    #[error("db_password is for a PostgreSQL db; a SQLite file has none")]
+    PasswordWithoutPostgres,
+    #[error("sms_claim_timeout {0} is too short: use at least 1s (default 60s)")]
+    ClaimTimeout(HumanDuration),
+    #[error("replica {0:?} must be a name of 1 to 64 characters without spaces")]
+    Replica(String),
 }
 
 impl ConfigFile for ServerConfig {
@@ -227,6 +252,27 @@ impl ConfigFile for ServerConfig {
             }
         }
         self.templates()?;
+        if self.sms_claim_timeout.0 < Duration::from_secs(1) {
+            return Err(Invalid::ClaimTimeout(self.sms_claim_timeout));
+        }
+        if let Some(name) = &self.replica
+            && (name.is_empty() || name.chars().count() > 64 || name.contains(char::is_whitespace))
+        {
+            return Err(Invalid::Replica(name.clone()));
+        }
+        if self.db.is_postgres() {
+            if self.key_file.is_none() {
+                return Err(Invalid::NeedsPath {
+                    key: "key_file",
+                    what: "key file, or codes sent by one fail on another",
+                });
+            }
+            if self.audit_log.is_none() {
+                return Err(Invalid::NeedsPath { key: "audit_log", what: "audit log (or one each)" });
+            }
+        } else if self.db_password.is_some() {
+            return Err(Invalid::PasswordWithoutPostgres);
+        }
         match &self.sms {
             SmsConfig::Twilio { account_sid, from, base_url, .. } => {
                 if !account_sid.starts_with("AC") {
@@ -252,19 +298,28 @@ fn check_url(key: &'static str, url: &str) -> Result<(), InvalidServerConfig> {
 
 impl ServerConfig {
     pub fn key_file(&self) -> PathBuf {
-        self.key_file.clone().unwrap_or_else(|| suffixed(&self.db, ".key"))
+        self.key_file.clone().unwrap_or_else(|| suffixed(self.beside(), ".key"))
     }
 
     pub fn audit_path(&self) -> PathBuf {
-        self.audit_log.clone().unwrap_or_else(|| suffixed(&self.db, ".audit.jsonl"))
+        self.audit_log.clone().unwrap_or_else(|| suffixed(self.beside(), ".audit.jsonl"))
     }
 
     /// The outbox file, when the outbox gateway is used: configured, else next to the database.
     pub fn outbox_path(&self) -> Option<PathBuf> {
         match &self.sms {
-            SmsConfig::Outbox { path } => Some(path.clone().unwrap_or_else(|| self.db.with_extension("outbox.jsonl"))),
+            SmsConfig::Outbox { path } => {
+                Some(path.clone().unwrap_or_else(|| self.beside().with_extension("outbox.jsonl")))
+            }
             _ => None,
         }
+    }
+
+    /// What default paths are named after: the SQLite file; with PostgreSQL, `shiftkey.db` in
+    /// the working directory (only the outbox falls back to it: `validate` wants the key file
+    /// and the audit log named).
+    fn beside(&self) -> &Path {
+        self.db.sqlite_path().unwrap_or(Path::new("shiftkey.db"))
     }
 }
 
@@ -348,6 +403,27 @@ mod tests {
                 .contains("not an http(s) URL")
         );
         assert!(server("[sms]\nkind = \"carrier-pigeon\"\n").unwrap_err().contains("unknown variant"));
+    }
+
+    #[test]
+    fn a_postgres_db_needs_its_key_file_and_audit_log_named() {
+        let url = "db = \"postgres://shiftkey@db.internal/shiftkey\"\n";
+        assert!(server(url).unwrap_err().contains("key_file must be given with a PostgreSQL db"));
+        let with_key = format!("{url}key_file = \"/etc/shiftkey/server.key\"\n");
+        assert!(server(&with_key).unwrap_err().contains("audit_log must be given"));
+        let config = server(&format!("{with_key}audit_log = \"/var/log/shiftkey.jsonl\"\n")).unwrap();
+        assert!(config.db.is_postgres());
+        assert!(
+            server("db_password = { env = \"PGPASS\" }").unwrap_err().contains("db_password is for a PostgreSQL db")
+        );
+        assert!(server("db = \"postgres://u:pw@h/d\"").unwrap_err().contains("keep it out of the URL"));
+    }
+
+    #[test]
+    fn the_sms_claim_and_the_replica_name_are_checked() {
+        assert!(server("sms_claim_timeout = \"0s\"").unwrap_err().contains("at least 1s"));
+        assert!(server("replica = \"two words\"").unwrap_err().contains("without spaces"));
+        assert_eq!(server("replica = \"backend-1\"").unwrap().replica.as_deref(), Some("backend-1"));
     }
 
     #[test]

@@ -13,16 +13,22 @@ use serde_json::{Value, json};
 use super::clock::{Clock, SystemClock};
 use super::otp;
 use super::store::{
-    MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User, valid_group_name,
+    Db, MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User, valid_group_name,
 };
 use crate::audit::AuditLog;
+use crate::config::Database;
 use crate::phone::{self, PhoneError, PhoneNumber};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The backend's SQLite database (created if missing).
+    /// The backend's database: a SQLite file (created if missing) or a postgres:// URL (the
+    /// password from PGPASSWORD or ~/.pgpass).
     #[arg(long)]
-    pub db: PathBuf,
+    pub db: Database,
+    /// Where the command is audited; default the SQLite file's path + ".audit.jsonl" (with
+    /// PostgreSQL there is no file to put it beside: give the path serve's audit_log names).
+    #[arg(long)]
+    pub audit_log: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -159,6 +165,8 @@ pub enum SessionsCommand {
 pub enum AdminError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("--audit-log PATH is needed with a PostgreSQL --db: there is no database file to put the log beside")]
+    NoAuditLog,
     #[error(transparent)]
     Phone(#[from] DirectoryNumberError),
     #[error("nothing to change: give --enabled, --use-for-sign-in, --target all or --target-group GROUP")]
@@ -313,10 +321,22 @@ struct UserShowJson<'a> {
 }
 
 /// Runs one admin command, audits it, and returns what to print.
-pub fn run(args: &AdminArgs) -> Result<String, AdminError> {
-    let audit = AuditLog::new(audit_path(&args.db));
-    let result =
-        Store::open(&args.db).map_err(AdminError::from).and_then(|mut store| execute(&mut store, &args.command));
+pub async fn run(args: &AdminArgs) -> Result<String, AdminError> {
+    let audit_path = match (&args.audit_log, args.db.sqlite_path()) {
+        (Some(path), _) => path.clone(),
+        (None, Some(db)) => audit_path(db),
+        (None, None) => return Err(AdminError::NoAuditLog),
+    };
+    let audit = AuditLog::new(audit_path);
+    let result = async {
+        let store = Store::open(&args.db, None).await?;
+        // One transaction: a command that fails halfway changes nothing.
+        let mut db = store.transaction().await?;
+        let answer = execute(&mut db, &args.command).await?;
+        db.commit().await?;
+        Ok::<_, AdminError>(answer)
+    }
+    .await;
     let (command, target) = describe(&args.command);
     let actor = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
@@ -394,15 +414,15 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
     }
 }
 
-fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminError> {
+async fn execute(store: &mut Db, command: &AdminCommand) -> Result<Answer, AdminError> {
     let now = SystemClock.now_ms();
     match command {
-        AdminCommand::Policy(PolicyCommand::Show) => Ok(policy_answer(&store.policy()?)),
+        AdminCommand::Policy(PolicyCommand::Show) => Ok(policy_answer(&store.policy().await?)),
         AdminCommand::Policy(PolicyCommand::Set { enabled, use_for_sign_in, target, target_group }) => {
             if enabled.is_none() && use_for_sign_in.is_none() && target.is_none() && target_group.is_empty() {
                 return Err(AdminError::NothingToChange);
             }
-            let mut policy = store.policy()?;
+            let mut policy = store.policy().await?;
             policy.enabled = enabled.unwrap_or(policy.enabled);
             policy.use_for_sign_in = use_for_sign_in.unwrap_or(policy.use_for_sign_in);
             if target.is_some() {
@@ -412,21 +432,21 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
                 policy.target_all = false;
                 policy.target_groups = target_group.clone();
             }
-            store.set_policy(&policy).map_err(|err| match err {
+            store.set_policy(&policy).await.map_err(|err| match err {
                 StoreError::NoSuchGroup(group) => AdminError::NoGroupToTarget(group),
                 other => other.into(),
             })?;
-            Ok(policy_answer(&store.policy()?))
+            Ok(policy_answer(&store.policy().await?))
         }
         AdminCommand::Group(GroupCommand::Add { group }) => {
             if !valid_group_name(group) {
                 return Err(AdminError::BadGroupName(group.clone()));
             }
-            store.add_group(group)?;
+            store.add_group(group).await?;
             Ok(Answer::new(format!("added group {group}"), &GroupJson { group }))
         }
         AdminCommand::Group(GroupCommand::List) => {
-            let groups = store.groups()?;
+            let groups = store.groups().await?;
             let text = if groups.is_empty() {
                 "no groups yet; add one with `group add GROUP`".to_string()
             } else {
@@ -444,11 +464,11 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             if display_name.trim().is_empty() {
                 return Err(AdminError::EmptyDisplayName);
             }
-            let user = store.add_user(username, display_name.trim(), roles)?;
+            let user = store.add_user(username, display_name.trim(), roles).await?;
             Ok(Answer::new(format!("added user {} ({})", user.username, user.display_name), &user))
         }
         AdminCommand::User(UserCommand::List) => {
-            let users = store.users()?;
+            let users = store.users().await?;
             let text = users
                 .iter()
                 .map(|u| {
@@ -466,30 +486,31 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
             Ok(Answer::new(text, &users))
         }
         AdminCommand::User(UserCommand::Show { username }) => {
-            let user = store.user(username)?;
-            let phones = store.phones(username)?;
-            let check = store.sign_in_check(&user, &store.policy()?)?;
+            let user = store.user(username).await?;
+            let phones = store.phones(username).await?;
+            let policy = store.policy().await?;
+            let check = store.sign_in_check(&user, &policy).await?;
             Ok(user_answer(&user, &phones, &check))
         }
         AdminCommand::User(UserCommand::Disable { username }) => {
-            let user = store.set_enabled(username, false, now)?;
+            let user = store.set_enabled(username, false, now).await?;
             Ok(Answer::new(format!("disabled {} and ended their sessions", user.username), &user))
         }
         AdminCommand::User(UserCommand::Enable { username }) => {
-            let user = store.set_enabled(username, true, now)?;
+            let user = store.set_enabled(username, true, now).await?;
             Ok(Answer::new(format!("enabled {}", user.username), &user))
         }
         AdminCommand::User(UserCommand::Delete { username }) => {
-            let user = store.atomically(|s| s.delete_user(username))?;
+            let user = store.delete_user(username).await?;
             Ok(Answer::new(format!("deleted {} and ended their sessions", user.username), &user))
         }
         AdminCommand::User(UserCommand::AddToGroup { username, group }) => {
-            store.add_to_group(username, group)?;
+            store.add_to_group(username, group).await?;
             let json = MembershipJson { username, group, removed: None };
             Ok(Answer::new(format!("{username} is in {group}"), &json))
         }
         AdminCommand::User(UserCommand::RemoveFromGroup { username, group }) => {
-            let was = store.remove_from_group(username, group)?;
+            let was = store.remove_from_group(username, group).await?;
             let text = if was {
                 format!("{username} left {group}")
             } else {
@@ -499,31 +520,31 @@ fn execute(store: &mut Store, command: &AdminCommand) -> Result<Answer, AdminErr
         }
         AdminCommand::Phone(PhoneCommand::Set { username, number, kind }) => {
             let phone = directory_number(number)?;
-            store.set_phone(username, *kind, phone.e164())?;
+            store.set_phone(username, *kind, phone.e164()).await?;
             Ok(Answer::new(
                 format!("{username}: {kind} phone set to {}", phone.e164()),
                 &PhoneJson { username: Some(username), kind: *kind, number: Some(phone.e164()) },
             ))
         }
         AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => {
-            store.remove_phone(username, *kind)?;
+            store.remove_phone(username, *kind).await?;
             let json = PhoneJson { username: Some(username), kind: *kind, number: None };
             Ok(Answer::new(format!("{username}: {kind} phone removed"), &json))
         }
         AdminCommand::Sessions(SessionsCommand::Revoke { username }) => {
-            let user = store.user(username)?;
-            let ended = store.revoke_user_tokens(user.rowid, now)?;
+            let user = store.user(username).await?;
+            let ended = store.revoke_user_tokens(user.rowid, now).await?;
             Ok(Answer::new(
                 format!("ended {ended} session(s) of {username}"),
                 &RevokedJson { username, revoked: ended },
             ))
         }
-        AdminCommand::Scim(ScimCommand::Token(command)) => scim_token(store, command, now),
+        AdminCommand::Scim(ScimCommand::Token(command)) => scim_token(store, command, now).await,
     }
 }
 
 /// SCIM tokens: 256 random bits, shown once, stored as SHA-256 like access tokens.
-fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Answer, AdminError> {
+async fn scim_token(store: &mut Db, command: &ScimTokenCommand, now: i64) -> Result<Answer, AdminError> {
     match command {
         ScimTokenCommand::Create { name } => {
             let name = match name {
@@ -532,7 +553,7 @@ fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Ans
                     name.clone()
                 }
                 None => {
-                    let taken: Vec<String> = store.scim_tokens()?.into_iter().map(|(n, _)| n).collect();
+                    let taken: Vec<String> = store.scim_tokens().await?.into_iter().map(|(n, _)| n).collect();
                     (1..)
                         .map(|i| if i == 1 { "scim".to_string() } else { format!("scim-{i}") })
                         .find(|n| !taken.contains(n))
@@ -540,7 +561,7 @@ fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Ans
                 }
             };
             let token = otp::new_token();
-            store.scim_token_create(&name, &otp::token_hash(token.expose()), now)?;
+            store.scim_token_create(&name, &otp::token_hash(token.expose()), now).await?;
             let text = format!(
                 "created SCIM token {name:?}. It is shown only this once: paste it as the Secret Token now.\n{}",
                 token.expose()
@@ -548,7 +569,7 @@ fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Ans
             Ok(Answer::new(text, &ScimTokenJson { name: &name, token: Some(token.expose()), created: None }))
         }
         ScimTokenCommand::List => {
-            let tokens = store.scim_tokens()?;
+            let tokens = store.scim_tokens().await?;
             let created = |ms: i64| {
                 let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
                 humantime::format_rfc3339_seconds(at).to_string()
@@ -569,7 +590,7 @@ fn scim_token(store: &Store, command: &ScimTokenCommand, now: i64) -> Result<Ans
             Ok(Answer::new(text, &json))
         }
         ScimTokenCommand::Revoke { name } => {
-            store.scim_token_revoke(name)?;
+            store.scim_token_revoke(name).await?;
             Ok(Answer::new(format!("revoked SCIM token {name:?}"), &ScimTokenJson { name, token: None, created: None }))
         }
     }

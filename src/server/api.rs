@@ -16,12 +16,15 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
 use super::signin::{SignInError, SignInService};
-use super::store::User;
+use super::store::{StoreError, User};
 use crate::api_types::{
     Challenge, ErrorBody, ErrorCode, Grant, Health, HealthStatus, ResendRequest, StartRequest, TokenType,
     User as UserBody, VerifyRequest,
 };
 use crate::secret::AccessToken;
+
+/// What a 503 asks a caller to wait, in seconds, while the database is away.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 1;
 
 /// Request bodies above this size get 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -73,6 +76,9 @@ impl ApiError {
                 SignInError::TooManyAttempts => (StatusCode::BAD_REQUEST, ErrorCode::TooManyAttempts),
                 SignInError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
                 SignInError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+                SignInError::Store(StoreError::Unavailable(_)) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+                }
                 SignInError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             },
             ApiError::NoBearer => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
@@ -88,6 +94,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error) = self.status_and_code();
         let message = match &self {
+            ApiError::SignIn(SignInError::Store(err @ StoreError::Unavailable(_))) => {
+                tracing::warn!(%err, "database unavailable");
+                "the sign-in service can't reach its database; retry shortly".to_string()
+            }
             // The cause stays in the server's log; callers learn only that it wasn't them.
             ApiError::SignIn(SignInError::Store(err)) => {
                 tracing::error!(%err, "store failure");
@@ -98,6 +108,7 @@ impl IntoResponse for ApiError {
         let (attempts_left, retry_after) = match self {
             ApiError::SignIn(SignInError::InvalidCode { attempts_left }) => (Some(attempts_left), None),
             ApiError::SignIn(SignInError::RateLimited { retry_after }) => (None, Some(retry_after)),
+            ApiError::SignIn(SignInError::Store(StoreError::Unavailable(_))) => (None, Some(UNAVAILABLE_RETRY_AFTER)),
             _ => (None, None),
         };
         let mut response = (status, Json(ErrorBody { attempts_left, error, message, retry_after })).into_response();
@@ -173,7 +184,7 @@ async fn start(
     headers: HeaderMap,
     ApiJson(body): ApiJson<StartRequest>,
 ) -> Result<(StatusCode, Json<Challenge>), ApiError> {
-    let challenge = service.start_in(&body.phone, body.locale.as_deref(), &client_of(&service, peer, &headers))?;
+    let challenge = service.start_in(&body.phone, body.locale.as_deref(), &client_of(&service, peer, &headers)).await?;
     Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 
@@ -183,7 +194,7 @@ async fn resend(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ResendRequest>,
 ) -> Result<(StatusCode, Json<Challenge>), ApiError> {
-    let challenge = service.resend(&body.challenge_id, &client_of(&service, peer, &headers))?;
+    let challenge = service.resend(&body.challenge_id, &client_of(&service, peer, &headers)).await?;
     Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 
@@ -191,7 +202,7 @@ async fn verify(
     State(service): State<Arc<SignInService>>,
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> Result<Json<Grant>, ApiError> {
-    let issued = service.verify(&body.challenge_id, &body.code)?;
+    let issued = service.verify(&body.challenge_id, &body.code).await?;
     Ok(Json(Grant {
         access_token: issued.token,
         expires_in: issued.expires_in,
@@ -206,12 +217,12 @@ fn user_body(user: User) -> UserBody {
 }
 
 async fn sign_out(State(service): State<Arc<SignInService>>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
-    service.sign_out(&token)?;
+    service.sign_out(&token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(State(service): State<Arc<SignInService>>, Bearer(token): Bearer) -> Result<Json<UserBody>, ApiError> {
-    Ok(Json(user_body(service.me(&token)?)))
+    Ok(Json(user_body(service.me(&token).await?)))
 }
 
 async fn healthz() -> Json<Health> {

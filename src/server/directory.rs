@@ -48,40 +48,43 @@ pub fn users(text: &str) -> Result<Vec<DirectoryUser>, DirectoryError> {
     Ok(toml::from_str::<Directory>(text)?.user)
 }
 
-/// Loads a directory file into a store.
-pub fn load(store: &mut Store, text: &str) -> Result<(), DirectoryError> {
+/// Loads a directory file into a store, all of it or (on an error) nothing.
+pub async fn load(store: &Store, text: &str) -> Result<(), DirectoryError> {
     let directory: Directory = toml::from_str(text)?;
-    store.set_policy(&Policy {
+    let mut db = store.transaction().await?;
+    db.set_policy(&Policy {
         enabled: directory.policy.enabled,
         use_for_sign_in: directory.policy.use_for_sign_in,
         target_all: true,
         target_groups: Vec::new(),
-    })?;
+    })
+    .await?;
     for user in &directory.user {
         let phone = PhoneNumber::parse_international(&user.mobile)
             .map_err(|e| DirectoryError::BadPhone { user: user.username.clone(), reason: e.to_string() })?;
-        store.add_user(&user.username, &user.display_name, &user.roles)?;
-        store.set_phone(&user.username, PhoneKind::Mobile, phone.e164())?;
+        db.add_user(&user.username, &user.display_name, &user.roles).await?;
+        db.set_phone(&user.username, PhoneKind::Mobile, phone.e164()).await?;
     }
-    Ok(())
+    Ok(db.commit().await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn demo_directory_has_two_workers_and_one_manager() {
-        let mut store = Store::in_memory().unwrap();
-        load(&mut store, DEMO_DIRECTORY).unwrap();
-        let users = store.users().unwrap();
+    #[tokio::test]
+    async fn demo_directory_has_two_workers_and_one_manager() {
+        let store = Store::in_memory().unwrap();
+        load(&store, DEMO_DIRECTORY).await.unwrap();
+        let mut db = store.connection().await.unwrap();
+        let users = db.users().await.unwrap();
         assert_eq!(users.len(), 3);
         let managers: Vec<_> = users.iter().filter(|u| u.roles.iter().any(|r| r == "kiosk-manager")).collect();
         assert_eq!(managers.len(), 1);
         for user in &users {
-            let phones = store.phones(&user.username).unwrap();
+            let phones = db.phones(&user.username).await.unwrap();
             assert!(phones[0].1.starts_with("+120655501"), "{phones:?}");
-            assert!(store.sms_sign_in_user(&phones[0].1).unwrap().is_some());
+            assert!(db.sms_sign_in_user(&phones[0].1).await.unwrap().is_some());
         }
     }
 }

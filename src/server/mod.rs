@@ -10,6 +10,7 @@ pub mod otp;
 pub mod scim;
 pub mod signin;
 pub mod sms;
+pub mod sms_queue;
 pub mod store;
 
 use std::future::Future;
@@ -31,6 +32,8 @@ use store::Store;
 pub enum ServeError {
     #[error("can't open database {path}: {source}")]
     Database { path: String, source: store::StoreError },
+    #[error(transparent)]
+    Password(#[from] crate::config::SecretError),
     #[error("can't read or create the code key {path}: {source}")]
     Key { path: String, source: std::io::Error },
     #[error("can't listen on {addr}: {source}")]
@@ -50,9 +53,12 @@ pub struct Server {
 impl Server {
     /// Opens the store and key named by `config`, and binds its listen address.
     pub async fn bind(config: ServerConfig, clock: Arc<dyn Clock>, gateway: Gateway) -> Result<Self, ServeError> {
-        let database = |source| ServeError::Database { path: config.db.display().to_string(), source };
-        let store = Store::open(&config.db).map_err(database)?;
-        Store::checkpoint_in_background(&config.db).map_err(database)?;
+        let database = |source| ServeError::Database { path: config.db.to_string(), source };
+        let password = config.db_password.as_ref().map(|p| p.read("db_password")).transpose()?;
+        let store = Store::open(&config.db, password.as_ref()).await.map_err(database)?;
+        if let Some(path) = config.db.sqlite_path() {
+            Store::checkpoint_in_background(path).map_err(database)?;
+        }
         let key_path = config.key_file();
         let key = OtpKey::load_or_create(&key_path)
             .map_err(|source| ServeError::Key { path: key_path.display().to_string(), source })?;
@@ -72,10 +78,17 @@ impl Server {
         if !config.limits.enabled {
             tracing::warn!("rate limits are OFF (limits.enabled = false): only for benchmarks");
         }
-        let audit = AuditLog::new(config.audit_path());
-        let queue = sms::spawn_sender(gateway, audit);
+        let sender = sms_queue::Sender {
+            store: store.clone(),
+            gateway,
+            audit: AuditLog::new(config.audit_path()),
+            seal: sms_queue::SmsSeal::new(&key),
+            replica: config.replica.clone().unwrap_or_else(sms_queue::default_replica_name),
+            claim_for: config.sms_claim_timeout.0,
+        };
         let prune_interval = config.prune_interval.0;
-        let service = SignInService::new(store, key, clock, config, queue)?;
+        let sms_sent_soon = sms_queue::spawn(sender);
+        let service = SignInService::new(store, key, clock, config, sms_sent_soon)?;
         Ok(Server { listener, service: Arc::new(service), prune_interval })
     }
 
@@ -92,7 +105,7 @@ impl Server {
             let mut every = tokio::time::interval_at(first, self.prune_interval);
             loop {
                 every.tick().await;
-                if let Err(err) = service.prune() {
+                if let Err(err) = service.prune().await {
                     tracing::warn!(%err, "can't prune old sign-in records");
                 }
             }

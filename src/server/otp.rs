@@ -73,6 +73,19 @@ impl OtpKey {
         self.code_mac("phone\0", e164)
     }
 
+    /// A key of its own for `purpose` (the SMS queue's seal), made from this one: whoever has
+    /// the key file has it, and the database never does.
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; KEY_LEN]> {
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_ref()).expect("HMAC takes keys of any length");
+        // A NUL can't be in a challenge id, so no derived key is ever a code's MAC.
+        mac.update(b"derive\0");
+        mac.update(purpose.as_bytes());
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+        key
+    }
+
     /// Whether `code` is the one whose MAC is stored, compared in constant time.
     pub fn code_matches(&self, challenge_id: &str, code: &OtpCode, stored: &[u8]) -> bool {
         let candidate = self.code_mac(challenge_id, code.expose());

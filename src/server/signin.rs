@@ -4,15 +4,16 @@
 //! and the abuse caps (per number, per client, per server-hour, per user failures, per
 //! challenge sends). It knows nothing of HTTP; `api.rs` turns its answers into responses.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
 use super::sms::SmsMessage;
-use super::store::{Challenge, Store, StoreError, User};
+use super::sms_queue::SmsSeal;
+use super::store::{Challenge, Db, Store, StoreError, User};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::config::{ServerConfig, SmsTemplates, TemplateError, is_language_tag, render_message};
@@ -51,12 +52,14 @@ pub struct IssuedToken {
 }
 
 pub struct SignInService {
-    store: Mutex<Store>,
+    store: Store,
     key: OtpKey,
     clock: Arc<dyn Clock>,
     config: ServerConfig,
     templates: SmsTemplates,
-    sms_queue: mpsc::UnboundedSender<SmsMessage>,
+    seal: SmsSeal,
+    /// Wakes this replica's SMS sender once a queued text is committed.
+    sms_sent_soon: Arc<Notify>,
 }
 
 fn millis(d: Duration) -> i64 {
@@ -75,15 +78,15 @@ impl SignInService {
         key: OtpKey,
         clock: Arc<dyn Clock>,
         config: ServerConfig,
-        sms_queue: mpsc::UnboundedSender<SmsMessage>,
+        sms_sent_soon: Arc<Notify>,
     ) -> Result<Self, TemplateError> {
         let templates = config.templates()?;
-        Ok(SignInService { store: Mutex::new(store), key, clock, config, templates, sms_queue })
+        let seal = SmsSeal::new(&key);
+        Ok(SignInService { store, key, clock, config, templates, seal, sms_sent_soon })
     }
 
-    pub(super) fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic while holding the lock leaves SQLite consistent (statements are atomic).
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub(super) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The audit log admin commands and SCIM changes go to.
@@ -108,11 +111,14 @@ impl SignInService {
         }
     }
 
-    /// Checks the hourly send caps and, if there is room, counts one send.
-    fn take_send(&self, store: &Store, phone_key: &[u8], client: &str, now: i64) -> Result<(), SignInError> {
+    /// Checks the hourly send caps and, if there is room, counts one send. In a transaction:
+    /// on PostgreSQL it takes the caps' lock, so replicas count and record sends one at a time
+    /// (a count and the insert after it can't interleave with another replica's) until commit.
+    async fn take_send(&self, db: &mut Db, phone_key: &[u8], client: &str, now: i64) -> Result<(), SignInError> {
         let limits = &self.config.limits;
         if limits.enabled {
-            let [per_phone, per_client, per_server] = store.sends_since(phone_key, client, now - HOUR_MS)?;
+            db.lock_send_caps().await?;
+            let [per_phone, per_client, per_server] = db.sends_since(phone_key, client, now - HOUR_MS).await?;
             for (window, cap) in [
                 (per_phone, limits.per_phone_per_hour),
                 (per_client, limits.per_client_per_hour),
@@ -123,19 +129,24 @@ impl SignInService {
                 }
             }
         }
-        store.record_send(phone_key, client, now)?;
+        db.record_send(phone_key, client, now).await?;
         Ok(())
     }
 
     /// Issues a code for a number, texted from the default template.
-    pub fn start(&self, phone: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
-        self.start_in(phone, None, client)
+    pub async fn start(&self, phone: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
+        self.start_in(phone, None, client).await
     }
 
     /// Issues a code for a number, texted from the template for `locale`; the challenge keeps
     /// the language for its resends. Unknown, disabled and untargeted numbers get an identical
     /// answer after the same work, and a challenge whose code nobody knows; no SMS goes to them.
-    pub fn start_in(&self, phone: &str, locale: Option<&str>, client: &str) -> Result<ChallengeInfo, SignInError> {
+    pub async fn start_in(
+        &self,
+        phone: &str,
+        locale: Option<&str>,
+        client: &str,
+    ) -> Result<ChallengeInfo, SignInError> {
         let phone = PhoneNumber::parse_sent(phone).map_err(SignInError::InvalidPhone)?;
         if let Some(locale) = locale.filter(|locale| !is_language_tag(locale)) {
             return Err(SignInError::InvalidLocale(locale.chars().take(40).collect()));
@@ -145,38 +156,42 @@ impl SignInService {
         let code = otp::new_code();
         let code_mac = self.key.code_mac(&challenge_id, code.expose());
         let phone_key = self.key.phone_key(phone.e164());
-        let user = self.store().atomically(|store| {
-            self.take_send(store, &phone_key, client, now)?;
-            let user = store.sms_sign_in_user(phone.e164())?;
-            let challenge = Challenge {
-                id: challenge_id.clone(),
-                user_rowid: user.as_ref().map(|u| u.rowid),
-                code_mac,
-                expires_at: now + millis(self.config.code_lifetime.0),
-                attempts: 0,
-                sends: 1,
-                last_sent_at: now,
-                used: false,
-                phone_key,
-                locale: locale.map(str::to_string),
-            };
-            store.insert_challenge(&challenge, now)?;
-            Ok::<_, SignInError>(user)
-        })?;
-        tracing::info!(phone = %phone.masked(), "sign-in started");
-        // The message is built for every number (equal work); only a real user's is sent.
+        // One transaction: the send counted against the caps, the challenge stored and its text
+        // queued, or none of them (a replica killed midway leaves no half-done challenge and
+        // no text for a code that doesn't exist). The caps' lock comes last, after the reads,
+        // so replicas hold it for as short a time as can be.
+        let mut db = self.store.transaction().await?;
+        let user = db.sms_sign_in_user(phone.e164()).await?;
+        self.take_send(&mut db, &phone_key, client, now).await?;
+        let challenge = Challenge {
+            id: challenge_id.clone(),
+            user_rowid: user.as_ref().map(|u| u.rowid),
+            code_mac,
+            expires_at: now + millis(self.config.code_lifetime.0),
+            attempts: 0,
+            sends: 1,
+            last_sent_at: now,
+            used: false,
+            phone_key,
+            locale: locale.map(str::to_string),
+        };
+        db.insert_challenge(&challenge, now).await?;
+        // The text is built and queued for every number (equal work); only a real user's is sent.
         let message = self.message(&phone, &code, locale);
-        if user.is_some() {
-            self.queue_sms(message);
-        }
+        db.enqueue_sms(&self.seal.seal(&message, user.is_some()), now).await?;
+        db.commit().await?;
+        self.sms_sent_soon.notify_one();
+        tracing::info!(phone = %phone.masked(), "sign-in started");
         Ok(self.info(challenge_id))
     }
 
     /// Sends a new code for a challenge; the old code stops working, attempts are kept.
-    pub fn resend(&self, challenge_id: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
+    pub async fn resend(&self, challenge_id: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
         let now = self.now();
-        let store = self.store();
-        let challenge = store.challenge(challenge_id)?.ok_or(SignInError::Expired)?;
+        // The challenge's row is locked until commit: two resends of it on two replicas can't
+        // both pass the cooldown and the per-challenge send count.
+        let mut db = self.store.transaction().await?;
+        let challenge = db.challenge_for_update(challenge_id).await?.ok_or(SignInError::Expired)?;
         if challenge.used {
             return Err(SignInError::Expired);
         }
@@ -193,22 +208,23 @@ impl SignInService {
             return Err(SignInError::RateLimited { retry_after: left.div_ceil(1000) });
         }
         let phone = match challenge.user_rowid {
-            Some(rowid) => store.mobile_of(rowid)?.and_then(|p| PhoneNumber::parse_international(&p).ok()),
+            Some(rowid) => db.mobile_of(rowid).await?.and_then(|p| PhoneNumber::parse_international(&p).ok()),
             None => None,
         };
+        // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
+        self.take_send(&mut db, &challenge.phone_key, client, now).await?;
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
-        // One transaction: a send counted is a code replaced, even if the server dies between.
-        store.atomically(|store| {
-            // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
-            self.take_send(store, &challenge.phone_key, client, now)?;
-            store.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now)?;
-            Ok::<_, SignInError>(())
-        })?;
-        drop(store);
-        if let Some(phone) = phone {
-            self.queue_sms(self.message(&phone, &code, challenge.locale.as_deref()));
-        }
+        db.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now).await?;
+        let locale = challenge.locale.as_deref();
+        let sealed = match &phone {
+            Some(phone) => self.seal.seal(&self.message(phone, &code, locale), true),
+            // An unknown number's challenge: a decoy, as its start queued.
+            None => self.seal.seal(&SmsMessage { to: String::new(), body: String::new() }, false),
+        };
+        db.enqueue_sms(&sealed, now).await?;
+        db.commit().await?;
+        self.sms_sent_soon.notify_one();
         Ok(self.info(challenge_id.to_string()))
     }
 
@@ -219,18 +235,18 @@ impl SignInService {
         SmsMessage { to: phone.e164().to_string(), body }
     }
 
-    fn queue_sms(&self, message: SmsMessage) {
-        if self.sms_queue.send(message).is_err() {
-            tracing::error!("the sms queue is closed; no message sent");
-        }
-    }
-
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed
     /// wrong code kills the challenge. A right code works once.
-    pub fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
+    ///
+    /// One transaction, in this order: lock the challenge's row (parallel verifies of one
+    /// challenge, on any replica, take turns from here to commit, so each reads the attempts
+    /// the one before it counted: 50 at once count as 5); lock the user's failure count (the
+    /// same across their challenges); check; then either mark the challenge used — only if
+    /// it still isn't — with the token stored, or count the wrong attempt and the failure.
+    pub async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
         let now = self.now();
-        let mut store = self.store();
-        let challenge = store.challenge(challenge_id)?.ok_or(SignInError::Expired)?;
+        let mut db = self.store.transaction().await?;
+        let challenge = db.challenge_for_update(challenge_id).await?.ok_or(SignInError::Expired)?;
         if challenge.used {
             return Err(SignInError::Expired);
         }
@@ -241,7 +257,8 @@ impl SignInService {
             return Err(SignInError::Expired);
         }
         if let Some(user_rowid) = challenge.user_rowid {
-            let failures = store.failures_since(user_rowid, now - HOUR_MS)?;
+            db.lock_user_failures(user_rowid).await?;
+            let failures = db.failures_since(user_rowid, now - HOUR_MS).await?;
             if failures.count >= self.config.limits.failures_per_user_per_hour {
                 return Err(SignInError::RateLimited { retry_after: retry_after(failures.oldest_at, now) });
             }
@@ -252,21 +269,20 @@ impl SignInService {
                 let token = otp::new_token();
                 let lifetime = self.config.token_lifetime.0;
                 let hash = otp::token_hash(token.expose());
-                let user = store
-                    .complete_sign_in(challenge_id, user_rowid, &hash, now, now + millis(lifetime))?
+                let user = db
+                    .complete_sign_in(challenge_id, user_rowid, &hash, now, now + millis(lifetime))
+                    .await?
                     .ok_or(SignInError::Expired)?;
+                db.commit().await?;
                 tracing::info!(user = %user.username, "signed in");
                 Ok(IssuedToken { token, expires_in: lifetime.as_secs(), user })
             }
             (_, user_rowid) => {
-                // One transaction: the challenge's attempts and the user's failures stay equal.
-                let attempts = store.atomically(|store| {
-                    let attempts = store.count_attempt(challenge_id)?;
-                    if let Some(user_rowid) = user_rowid {
-                        store.record_failure(user_rowid, now)?;
-                    }
-                    Ok::<_, SignInError>(attempts)
-                })?;
+                let attempts = db.count_attempt(challenge_id).await?;
+                if let Some(user_rowid) = user_rowid {
+                    db.record_failure(user_rowid, now).await?;
+                }
+                db.commit().await?;
                 let attempts_left = self.config.max_attempts.saturating_sub(attempts);
                 tracing::info!(attempts_left, "wrong code");
                 if attempts_left == 0 {
@@ -278,25 +294,27 @@ impl SignInService {
         }
     }
 
-    pub fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
-        self.store().token_user(&otp::token_hash(token.expose()), self.now())?.ok_or(SignInError::Unauthorized)
+    pub async fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
+        let mut db = self.store.connection().await?;
+        db.token_user(&otp::token_hash(token.expose()), self.now()).await?.ok_or(SignInError::Unauthorized)
     }
 
     /// Revokes a token; unknown or already revoked tokens are fine (sign-out is idempotent).
-    pub fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
-        self.store().revoke_token(&otp::token_hash(token.expose()), self.now())?;
+    pub async fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
+        let mut db = self.store.connection().await?;
+        db.revoke_token(&otp::token_hash(token.expose()), self.now()).await?;
         Ok(())
     }
 
     /// Drops what no rule needs any more: cap events and expired challenges past the caps'
     /// hour (with an hour to spare), used challenges, and tokens revoked or expired (a token
-    /// that isn't there is refused just as one revoked).
-    pub fn prune(&self) -> Result<(), SignInError> {
+    /// that isn't there is refused just as one revoked). One transaction.
+    pub async fn prune(&self) -> Result<(), SignInError> {
         let now = self.now();
-        self.store().atomically(|store| {
-            store.prune(now - 2 * HOUR_MS)?;
-            store.prune_tokens(now)
-        })?;
+        let mut db = self.store.transaction().await?;
+        db.prune(now - 2 * HOUR_MS).await?;
+        db.prune_tokens(now).await?;
+        db.commit().await?;
         Ok(())
     }
 }

@@ -1,8 +1,6 @@
-//! SMS gateways: where the reference backend's text messages go.
-//!
-//! Messages are queued and sent by a background task, off the request path, so that sign-in
-//! latency says nothing about whether a number is registered. Failed deliveries are retried
-//! with backoff on server errors and timeouts, then given up and audited.
+//! SMS gateways: where the reference backend's text messages go, once `sms_queue` has taken
+//! one from the queue. Failed deliveries are retried with backoff on server errors and
+//! timeouts, then given up (and audited by the queue).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,13 +13,14 @@ use sha2::Sha256;
 use tokio::sync::mpsc;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::audit::AuditLog;
 use crate::config::{SecretError, ServerConfig, SmsConfig};
 use crate::phone::mask_e164;
 
 /// How often a delivery is tried, and the waits between tries.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_millis(1500)];
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest one text's delivery can take: every try timing out, and the waits between.
+pub const MAX_DELIVERY: Duration = Duration::from_secs(REQUEST_TIMEOUT.as_secs() * (BACKOFF.len() as u64 + 1) + 2);
 
 /// One text message to send. The body holds the code: it is zeroized once sent.
 pub struct SmsMessage {
@@ -106,7 +105,7 @@ impl DeliveryError {
 /// A message given up on: the last try's error.
 #[derive(Debug, thiserror::Error)]
 #[error("{last} (after {tries} tries)")]
-struct GaveUp {
+pub struct GaveUp {
     last: DeliveryError,
     tries: u32,
 }
@@ -205,7 +204,7 @@ impl Gateway {
     }
 
     /// Delivers with retries; returns the last error after the last try.
-    async fn deliver(&self, message: &SmsMessage) -> Result<u32, GaveUp> {
+    pub async fn deliver(&self, message: &SmsMessage) -> Result<u32, GaveUp> {
         let mut tries = 0;
         loop {
             tries += 1;
@@ -228,27 +227,6 @@ async fn check_response(result: reqwest::Result<reqwest::Response>) -> Result<()
         // Timeouts and refused connections may pass; try again.
         Err(err) => Err(DeliveryError::Unreachable(err)),
     }
-}
-
-/// Starts the sending task and returns the queue that feeds it.
-pub fn spawn_sender(gateway: Gateway, audit: AuditLog) -> mpsc::UnboundedSender<SmsMessage> {
-    let (queue, mut messages) = mpsc::unbounded_channel::<SmsMessage>();
-    tokio::spawn(async move {
-        while let Some(message) = messages.recv().await {
-            let to = mask_e164(&message.to);
-            match gateway.deliver(&message).await {
-                Ok(tries) => tracing::info!(%to, tries, gateway = gateway.name(), "sms sent"),
-                Err(error) => {
-                    tracing::error!(%to, %error, gateway = gateway.name(), "sms not sent; giving up");
-                    audit.record(
-                        "sms_failed",
-                        serde_json::json!({ "to": to, "gateway": gateway.name(), "error": error.to_string() }),
-                    );
-                }
-            }
-        }
-    });
-    queue
 }
 
 #[cfg(test)]

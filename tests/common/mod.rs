@@ -2,14 +2,18 @@
 //! database, the admin CLI, the SMS outbox, and a pty driver that reads the screen via vt100.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod faulty;
 pub mod hostile;
 pub mod idp;
 pub mod needs;
+pub mod postgres;
 pub mod scim;
 pub mod screen_text;
 pub mod soak;
 pub mod tmpfs;
+
+pub use engine::{AdminDb, Engine, TestDb};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -22,8 +26,8 @@ use tokio::sync::mpsc;
 pub const BIN: &str = env!("CARGO_BIN_EXE_shiftkey");
 
 /// Runs `shiftkey admin --db DB ARGS...` and returns (success, stdout, stderr).
-pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(BIN).arg("admin").arg("--db").arg(db).args(args).output().expect("run shiftkey admin");
+pub fn admin<D: AdminDb + ?Sized>(db: &D, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(BIN).arg("admin").args(db.admin_args()).args(args).output().expect("run shiftkey admin");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -34,16 +38,29 @@ pub fn admin(db: &Path, args: &[&str]) -> (bool, String, String) {
 /// A `shiftkey serve` process on a free port, killed when dropped.
 pub struct Backend {
     pub dir: tempfile::TempDir,
-    pub db: PathBuf,
+    pub db: TestDb,
     pub outbox: PathBuf,
     pub url: String,
     config: Option<PathBuf>,
+    /// Whether serve writes texts to `outbox` (else to the gateway its config names).
+    use_outbox: bool,
     child: Child,
 }
 
-/// The directory every backend test starts with: the policy on and two users.
+/// The directory every backend test starts with: the policy on and two users (SQLite).
 pub fn seeded_db(dir: &Path) -> PathBuf {
-    let db = dir.join("shiftkey.db");
+    seeded(Engine::Sqlite, dir).path().into()
+}
+
+/// The directory every backend test starts with, on `engine`.
+pub fn seeded(engine: Engine, dir: &Path) -> TestDb {
+    let db = TestDb::new(engine, dir);
+    seed(&db);
+    db
+}
+
+/// Puts the directory every backend test starts with into `db`.
+pub fn seed(db: &TestDb) {
     for args in [
         &["policy", "set", "--enabled", "true", "--use-for-sign-in", "true", "--target", "all"][..],
         &["user", "add", "alex", "--display-name", "Alex Rivera"],
@@ -51,54 +68,77 @@ pub fn seeded_db(dir: &Path) -> PathBuf {
         &["user", "add", "jordan", "--display-name", "Jordan Lee", "--role", "kiosk-manager"],
         &["phone", "set", "jordan", "+1 206 555 0109"],
     ] {
-        let (ok, _, err) = admin(&db, args);
+        let (ok, _, err) = admin(db, args);
         assert!(ok, "admin {args:?} failed: {err}");
     }
-    db
 }
 
 impl Backend {
     pub fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = seeded_db(dir.path());
-        Self::start_with(dir, db)
+        Self::start_on(Engine::Sqlite)
     }
 
-    pub fn start_with(dir: tempfile::TempDir, db: PathBuf) -> Self {
+    /// A backend on `engine` with the seeded directory.
+    pub fn start_on(engine: Engine) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = seeded(engine, dir.path());
+        Self::start_with_db(dir, db)
+    }
+
+    pub fn start_with_db(dir: tempfile::TempDir, db: impl Into<TestDb>) -> Self {
         Self::start_with_config(dir, db, None)
     }
 
-    /// Starts `serve`, with `--config` when given (command-line options still win).
-    pub fn start_with_config(dir: tempfile::TempDir, db: PathBuf, config: Option<PathBuf>) -> Self {
+    /// Starts `serve`, with `--config` when given (command-line options still win). On
+    /// PostgreSQL the config gets the paths PostgreSQL needs named (`TestDb::config_lines`).
+    pub fn start_with_config(dir: tempfile::TempDir, db: impl Into<TestDb>, config: Option<PathBuf>) -> Self {
+        Self::start_with(dir, db, config, true)
+    }
+
+    fn start_with(dir: tempfile::TempDir, db: impl Into<TestDb>, config: Option<PathBuf>, outbox: bool) -> Self {
+        let db = db.into();
+        let config = match db.engine {
+            Engine::Sqlite => config,
+            Engine::Postgres => {
+                let given =
+                    config.map(|path| std::fs::read_to_string(path).expect("the test's config")).unwrap_or_default();
+                let path = dir.path().join("serve-postgres.toml");
+                std::fs::write(&path, db.config_lines() + &given).expect("write the server config");
+                Some(path)
+            }
+        };
+        Self::spawn_backend(dir, db, config, outbox)
+    }
+
+    fn spawn_backend(dir: tempfile::TempDir, db: TestDb, config: Option<PathBuf>, use_outbox: bool) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
-        let (child, url) = Self::spawn(dir.path(), &db, &outbox, config.as_deref());
-        Backend { dir, db, outbox, url, config, child }
+        let (child, url) = Self::spawn(dir.path(), &db, &outbox, use_outbox, config.as_deref());
+        Backend { dir, db, outbox, url, config, use_outbox, child }
     }
 
     /// `shiftkey serve` on a free port; the child and its URL once it listens.
-    fn spawn(dir: &Path, db: &Path, outbox: &Path, config: Option<&Path>) -> (Child, String) {
+    fn spawn(dir: &Path, db: &TestDb, outbox: &Path, use_outbox: bool, config: Option<&Path>) -> (Child, String) {
         let mut command = Command::new(BIN);
         command.arg("serve");
         if let Some(config) = config {
             command.arg("--config").arg(config);
         }
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("serve.log")).expect("log file");
-        let mut child = command
-            .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .arg("--sms-outbox")
-            .arg(outbox)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("start shiftkey serve");
+        command.args(["--listen", "127.0.0.1:0", "--db"]).arg(&db.location);
+        if use_outbox {
+            command.arg("--sms-outbox").arg(outbox);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(log).spawn().expect("start shiftkey serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().expect("serve prints its address").expect("readable stdout");
+        let first = lines
+            .next()
+            .unwrap_or_else(|| panic!("serve printed no address; its log: {}", read_log(dir)))
+            .expect("readable stdout");
         let url = first.rsplit(' ').next().expect("address at the end").to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
         let second = lines.next().expect("serve prints the outbox").expect("readable stdout");
-        assert!(second.contains(&outbox.display().to_string()), "outbox line: {second}");
+        assert!(!use_outbox || second.contains(&outbox.display().to_string()), "outbox line: {second}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         (child, url)
@@ -108,7 +148,8 @@ impl Backend {
     /// on a new port.
     pub fn restart(&mut self) {
         self.stop();
-        let (child, url) = Self::spawn(self.dir.path(), &self.db, &self.outbox, self.config.as_deref());
+        let (child, url) =
+            Self::spawn(self.dir.path(), &self.db, &self.outbox, self.use_outbox, self.config.as_deref());
         (self.child, self.url) = (child, url);
     }
 
@@ -148,7 +189,7 @@ impl Backend {
         grant["access_token"].as_str().expect("a token in the grant").to_string()
     }
 
-    /// Stops the server (the temp dir stays until the Backend is dropped).
+    /// Stops the server with SIGKILL, and reaps it (the temp dir stays until the Backend is dropped).
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -157,6 +198,33 @@ impl Backend {
     pub fn sms_count(&self) -> usize {
         std::fs::read_to_string(&self.outbox).map(|t| t.lines().count()).unwrap_or(0)
     }
+}
+
+fn read_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
+}
+
+/// `n` replicas of `serve` on one fresh PostgreSQL database with the seeded directory: each its
+/// own process, port, outbox and log; the code key and the audit log shared, as README's
+/// replica setup has them. `config` is server TOML for all of them.
+pub fn replicas(n: usize, config: &str) -> Vec<Backend> {
+    let first = tempfile::tempdir().expect("temp dir");
+    let db = seeded(Engine::Postgres, first.path());
+    let mut dirs = vec![first];
+    dirs.extend((1..n).map(|_| tempfile::tempdir().expect("temp dir")));
+    dirs.into_iter().map(|dir| replica(dir, &db, config, true)).collect()
+}
+
+/// One more replica on `db` in `dir`, with `config`; with the outbox gateway, or the config's own.
+pub fn replica(dir: tempfile::TempDir, db: &TestDb, config: &str, outbox: bool) -> Backend {
+    let path = dir.path().join("replica.toml");
+    std::fs::write(&path, config).expect("write the replica's config");
+    Backend::start_with(dir, db.clone(), Some(path), outbox)
+}
+
+/// The codes texted to `e164` by any of `backends`, oldest first within each.
+pub fn codes_sent_by(backends: &[Backend], e164: &str) -> Vec<String> {
+    backends.iter().flat_map(|b| outbox_codes(&b.outbox, e164)).collect()
 }
 
 /// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
@@ -518,7 +586,7 @@ impl KioskTerminal {
 pub struct InProcess {
     pub dir: tempfile::TempDir,
     pub url: String,
-    pub db: PathBuf,
+    pub db: TestDb,
     pub outbox: PathBuf,
     pub clock: shiftkey::server::clock::ManualClock,
 }
@@ -531,20 +599,30 @@ pub const TWO_USERS: &str = "[policy]\nenabled = true\nuse_for_sign_in = true\n\
 impl InProcess {
     /// Starts a server with `config` (server TOML; listen, db and outbox are set here).
     pub async fn start(config: &str, directory: &str) -> Self {
-        Self::start_with_sms(config, directory, None).await
+        Self::start_on(Engine::Sqlite, config, directory).await
+    }
+
+    /// As `start`, on `engine`.
+    pub async fn start_on(engine: Engine, config: &str, directory: &str) -> Self {
+        Self::start_with_sms_on(engine, config, directory, None).await
     }
 
     /// As `start`, with an `[sms]` table of the test's own instead of the outbox.
     pub async fn start_with_sms(config: &str, directory: &str, sms: Option<&str>) -> Self {
+        Self::start_with_sms_on(Engine::Sqlite, config, directory, sms).await
+    }
+
+    /// As `start_with_sms`, on `engine`.
+    pub async fn start_with_sms_on(engine: Engine, config: &str, directory: &str, sms: Option<&str>) -> Self {
         use shiftkey::config::ConfigFile;
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("shiftkey.db");
+        let db = TestDb::new(engine, dir.path());
         let outbox = dir.path().join("outbox.jsonl");
         let sms = sms.map(str::to_string).unwrap_or_else(|| format!("[sms]\nkind = \"outbox\"\npath = {outbox:?}\n"));
-        let text = format!("listen = \"127.0.0.1:0\"\ndb = {db:?}\n{config}\n{sms}");
+        let text = format!("listen = \"127.0.0.1:0\"\n{}{config}\n{sms}", db.config_lines());
         let config = shiftkey::config::ServerConfig::from_toml(&text, Path::new("test.toml")).expect("test config");
-        let mut store = shiftkey::server::store::Store::open(&db).unwrap();
-        shiftkey::server::directory::load(&mut store, directory).unwrap();
+        let store = shiftkey::server::store::Store::open(&config.db, None).await.unwrap();
+        shiftkey::server::directory::load(&store, directory).await.unwrap();
         drop(store);
         let clock = shiftkey::server::clock::ManualClock::new();
         let gateway = shiftkey::server::sms::Gateway::from_config(&config).unwrap();

@@ -16,6 +16,9 @@ pub enum Need {
     /// A Python module from PyPI in its venv under the target dir, where `scripts/test`
     /// installs it (`venv` is the venv's directory name there).
     PyPi { module: &'static str, package: &'static str, venv: &'static str },
+    /// PostgreSQL's server programs (`initdb`, `pg_ctl`), and under root the `postgres` user
+    /// to run them as.
+    Postgres,
     /// Files `scripts/test` fetches (a package's data, not installed) into the target dir and
     /// names in the environment variable `var`.
     Fetched { var: &'static str, what: &'static str },
@@ -50,6 +53,11 @@ impl Need {
         match self {
             Need::Root => nix::unistd::geteuid().is_root(),
             Need::Tool { program, .. } => on_path(program),
+            Need::Postgres => {
+                super::postgres::bin_dir().is_some()
+                    && (!nix::unistd::geteuid().is_root()
+                        || nix::unistd::User::from_name("postgres").ok().flatten().is_some())
+            }
             Need::PyPi { module, .. } => self.python().is_some_and(|python| {
                 std::process::Command::new(python)
                     .args(["-c", &format!("import {module}")])
@@ -64,6 +72,7 @@ impl Need {
         match self {
             Need::Root => "root".to_string(),
             Need::Tool { program, package } => format!("{program} (apt-get install {package})"),
+            Need::Postgres => "PostgreSQL (apt-get install postgresql)".to_string(),
             Need::PyPi { package, venv, .. } => {
                 format!("{package} from PyPI (scripts/test installs it into target/{venv})")
             }
@@ -85,6 +94,7 @@ pub const BWRAP: Need = Need::Tool { program: "bwrap", package: "bubblewrap" };
 pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
 /// libfaketime, which moves a program's wall clock (and leaves its monotonic one alone).
 pub const FAKETIME: Need = Need::Tool { program: "faketime", package: "faketime" };
+pub const POSTGRES: Need = Need::Postgres;
 /// The SCIM compliance checker; its venv and version are in `scripts/test`.
 pub const SCIM2_TESTER: Need =
     Need::PyPi { module: "scim2_tester", package: "scim2-tester", venv: "venv-scim2-tester" };

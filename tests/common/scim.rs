@@ -1,14 +1,12 @@
 //! A real `shiftkey serve` with a SCIM token, and a client for its `/scim/v2` endpoints.
 
-use std::path::Path;
-
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{Backend, admin};
+use super::{AdminDb, Backend, admin};
 
 /// Creates a SCIM token named `name` in the database; returns the token (printed once).
-pub fn create_token(db: &Path, name: &str) -> String {
+pub fn create_token<D: AdminDb + ?Sized>(db: &D, name: &str) -> String {
     let (ok, out, err) = admin(db, &["--json", "scim", "token", "create", "--name", name]);
     assert!(ok, "scim token create failed: {err}");
     let answer: Value = serde_json::from_str(&out).expect("scim token create --json prints JSON");
@@ -33,10 +31,15 @@ pub struct Answer {
 
 impl ScimServer {
     pub fn start() -> Self {
+        Self::start_on(super::Engine::Sqlite)
+    }
+
+    /// A server on `engine` with the seeded directory and an "entra" token.
+    pub fn start_on(engine: super::Engine) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = super::seeded_db(dir.path());
+        let db = super::seeded(engine, dir.path());
         let token = create_token(&db, "entra");
-        let backend = Backend::start_with(dir, db);
+        let backend = Backend::start_with_db(dir, db);
         let base = format!("{}/scim/v2", backend.url);
         ScimServer { backend, token, base, client: reqwest::Client::new() }
     }
@@ -72,7 +75,7 @@ impl ScimServer {
 
     /// The audit records SCIM wrote.
     pub fn audit(&self) -> Vec<Value> {
-        let path = self.backend.dir.path().join("shiftkey.db.audit.jsonl");
+        let path = self.backend.db.audit();
         std::fs::read_to_string(path)
             .unwrap_or_default()
             .lines()

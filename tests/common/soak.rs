@@ -197,7 +197,7 @@ pub async fn soak(cycles: usize, account: &str) -> Soak {
     let mut dirs = vec![cycle(&mut screen, &backend).await];
     let kiosk_first = settled(kiosk).await;
     let server_first = Held::of(server);
-    let db_first = pruned(&backend.db).await;
+    let db_first = pruned(backend.db.path()).await;
     let mut times = Vec::new();
     let mut kiosk_max_rss_kib = kiosk_first.rss_kib;
     for _ in 1..cycles {
@@ -209,7 +209,7 @@ pub async fn soak(cycles: usize, account: &str) -> Soak {
     let took = started.elapsed();
     let kiosk_last = settled(kiosk).await;
     let server_last = Held::of(server);
-    let db_last = pruned(&backend.db).await;
+    let db_last = pruned(backend.db.path()).await;
 
     // Nothing of any session is left: processes, zombies, files.
     assert_eq!(processes_of_uid(uid), Vec::<i32>::new(), "processes of the session user survived");

@@ -17,7 +17,7 @@ use super::patch::{self, Op};
 use super::{
     BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, list_answer, meta, respond, typed,
 };
-use crate::server::store::{GroupRecord, MAX_GROUP_NAME_CHARS, ScimGroupRow, Store, valid_group_name};
+use crate::server::store::{Db, GroupRecord, MAX_GROUP_NAME_CHARS, ScimGroupRow, valid_group_name};
 
 fn location(base: &str, id: &str) -> String {
     format!("{base}/Groups/{id}")
@@ -84,12 +84,12 @@ fn record_from(body: Map<String, Value>) -> Result<GroupRecord, ScimError> {
     })
 }
 
-fn load(store: &Store, id: &str, with_members: bool) -> Result<ScimGroupRow, ScimError> {
-    store
-        .scim_group_rowid(id)?
-        .and_then(|rowid| store.scim_group(rowid, with_members).transpose())
-        .transpose()?
-        .ok_or_else(|| ScimError::NotFound(format!("no Group with id {id:?}")))
+async fn load(db: &mut Db, id: &str, with_members: bool) -> Result<ScimGroupRow, ScimError> {
+    let row = match db.scim_group_rowid(id).await? {
+        Some(rowid) => db.scim_group(rowid, with_members).await?,
+        None => None,
+    };
+    row.ok_or_else(|| ScimError::NotFound(format!("no Group with id {id:?}")))
 }
 
 pub async fn list(
@@ -102,7 +102,8 @@ pub async fn list(
     let page = Page::from_query(query.start_index.as_deref(), query.count.as_deref())?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), GROUP_SCHEMA);
     let with_members = !selection.excludes("members");
-    let (total, rows) = state.service.store().scim_groups(&terms, page.start_index - 1, page.count, with_members)?;
+    let mut db = state.service.store().connection().await?;
+    let (total, rows) = db.scim_groups(&terms, page.start_index - 1, page.count, with_members).await?;
     let resources = rows.iter().map(|row| resource(row, &base)).collect();
     Ok(list_answer(total, &page, resources, &selection))
 }
@@ -115,7 +116,7 @@ pub async fn read(
     Query(query): Query<ResourceQuery>,
 ) -> Result<Response, ScimError> {
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), GROUP_SCHEMA);
-    let row = load(&state.service.store(), &id, !selection.excludes("members"))?;
+    let row = load(&mut state.service.store().connection().await?, &id, !selection.excludes("members")).await?;
     Ok(respond(StatusCode::OK, resource(&row, &base), &selection, None))
 }
 
@@ -132,14 +133,17 @@ pub async fn create(
         .and_then(|(_, v)| v.as_str())
         .unwrap_or_default()
         .to_string();
-    let result = record_from(body).and_then(|record| {
+    let result = async {
+        let record = record_from(body)?;
         let now = state.service.now();
-        let store = state.service.store();
-        store.atomically(|s| {
-            let rowid = s.scim_create_group(&record, now)?;
-            s.scim_group(rowid, true)?.ok_or_else(|| ScimError::NotFound("the new group vanished".into()))
-        })
-    });
+        let mut db = state.service.store().transaction().await?;
+        let rowid = db.scim_create_group(&record, now).await?;
+        let row =
+            db.scim_group(rowid, true).await?.ok_or_else(|| ScimError::NotFound("the new group vanished".into()))?;
+        db.commit().await?;
+        Ok(row)
+    }
+    .await;
     state.audit(&client, "create group", &target, &result);
     let row = result?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), GROUP_SCHEMA);
@@ -155,17 +159,19 @@ pub async fn replace(
     Query(query): Query<ResourceQuery>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let result = record_from(body).and_then(|mut record| {
+    let result = async {
+        let mut record = record_from(body)?;
         // PUT replaces the members too: none given is none kept.
         record.members.get_or_insert_with(Vec::new);
         let now = state.service.now();
-        let store = state.service.store();
-        store.atomically(|s| {
-            let row = load(s, &id, false)?;
-            s.scim_replace_group(row.rowid, &record, now)?;
-            load(s, &id, true)
-        })
-    });
+        let mut db = state.service.store().transaction().await?;
+        let row = load(&mut db, &id, false).await?;
+        db.scim_replace_group(row.rowid, &record, now).await?;
+        let row = load(&mut db, &id, true).await?;
+        db.commit().await?;
+        Ok(row)
+    }
+    .await;
     state.audit(&client, "replace group", &id, &result);
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), GROUP_SCHEMA);
     Ok(respond(StatusCode::OK, resource(&result?, &base), &selection, None))
@@ -202,8 +208,8 @@ fn members_of(value: Option<Value>) -> Result<Vec<String>, ScimError> {
 
 /// Applies a PATCH to a group: member operations straight to the store, the rest (name,
 /// externalId) through the common PATCH code.
-fn patch_group(store: &Store, id: &str, request: PatchRequest, now: i64) -> Result<(), ScimError> {
-    let row = load(store, id, false)?;
+async fn patch_group(db: &mut Db, id: &str, request: PatchRequest, now: i64) -> Result<(), ScimError> {
+    let row = load(db, id, false).await?;
     let mut doc = Map::new();
     doc.insert("displayName".into(), json!(row.name));
     if let Some(external) = &row.external_id {
@@ -219,27 +225,27 @@ fn patch_group(store: &Store, id: &str, request: PatchRequest, now: i64) -> Resu
             (op, Some(PatchPath::Attr(attr)), value) if on_members(&attr.name) && attr.sub_attr.is_none() => {
                 let members = members_of(value)?;
                 match op {
-                    Op::Add => store.scim_add_members(row.rowid, &members, now)?,
+                    Op::Add => db.scim_add_members(row.rowid, &members, now).await?,
                     // Entra's older form removes with a value list; without one, all go.
-                    Op::Remove if members.is_empty() => store.scim_clear_members(row.rowid, now)?,
-                    Op::Remove => store.scim_remove_members(row.rowid, &members, now)?,
+                    Op::Remove if members.is_empty() => db.scim_clear_members(row.rowid, now).await?,
+                    Op::Remove => db.scim_remove_members(row.rowid, &members, now).await?,
                     Op::Replace => {
-                        store.scim_clear_members(row.rowid, now)?;
-                        store.scim_add_members(row.rowid, &members, now)?;
+                        db.scim_clear_members(row.rowid, now).await?;
+                        db.scim_add_members(row.rowid, &members, now).await?;
                     }
                 }
             }
             (Op::Remove, Some(PatchPath::Value(vp)), _) if on_members(&vp.attr.name) && vp.sub_attr.is_none() => {
-                store.scim_remove_members(row.rowid, &filtered_members(&vp.filter)?, now)?;
+                db.scim_remove_members(row.rowid, &filtered_members(&vp.filter)?, now).await?;
             }
             (op, None, Some(Value::Object(mut values))) if op != Op::Remove => {
                 // Okta: {"op": "replace", "value": {"id": …, "displayName": …}}, members possibly too.
                 if let Some(key) = values.keys().find(|k| on_members(k)).cloned() {
                     let members = members_of(values.remove(&key))?;
                     if op == Op::Replace {
-                        store.scim_clear_members(row.rowid, now)?;
+                        db.scim_clear_members(row.rowid, now).await?;
                     }
-                    store.scim_add_members(row.rowid, &members, now)?;
+                    db.scim_add_members(row.rowid, &members, now).await?;
                 }
                 patch::apply(Resource::Group, &mut doc, op, None, Some(Value::Object(values)))?;
             }
@@ -253,7 +259,7 @@ fn patch_group(store: &Store, id: &str, request: PatchRequest, now: i64) -> Resu
             external_id: input.external_id,
             members: None,
         };
-        store.scim_replace_group(row.rowid, &record, now)?;
+        db.scim_replace_group(row.rowid, &record, now).await?;
     }
     Ok(())
 }
@@ -264,11 +270,14 @@ pub async fn modify(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let result = typed::<PatchRequest>(Value::Object(body)).and_then(|request| {
+    let result = async {
+        let request = typed::<PatchRequest>(Value::Object(body))?;
         let now = state.service.now();
-        let store = state.service.store();
-        store.atomically(|s| patch_group(s, &id, request, now))
-    });
+        let mut db = state.service.store().transaction().await?;
+        patch_group(&mut db, &id, request, now).await?;
+        Ok::<_, ScimError>(db.commit().await?)
+    }
+    .await;
     state.audit(&client, "modify group", &id, &result);
     result?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -279,13 +288,13 @@ pub async fn delete(
     axum::extract::State(state): State,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ScimError> {
-    let result = {
-        let store = state.service.store();
-        store.atomically(|s| {
-            let row = load(s, &id, false)?;
-            s.scim_delete_group(row.rowid).map_err(ScimError::from)
-        })
-    };
+    let result = async {
+        let mut db = state.service.store().transaction().await?;
+        let row = load(&mut db, &id, false).await?;
+        db.scim_delete_group(row.rowid).await?;
+        Ok::<_, ScimError>(db.commit().await?)
+    }
+    .await;
     state.audit(&client, "delete group", &id, &result);
     result?;
     Ok(StatusCode::NO_CONTENT)

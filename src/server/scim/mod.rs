@@ -131,6 +131,7 @@ impl ScimError {
             ScimError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             ScimError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
             ScimError::NotImplemented => (StatusCode::NOT_IMPLEMENTED, None),
+            ScimError::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, None),
             ScimError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
         }
     }
@@ -140,6 +141,10 @@ impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
         let (status, scim_type) = self.status_and_type();
         let detail = match &self {
+            ScimError::Store(err @ StoreError::Unavailable(_)) => {
+                tracing::warn!(%err, "database unavailable in SCIM");
+                "the directory can't reach its database; retry shortly".to_string()
+            }
             // The cause stays in the server's log; the client learns only that it wasn't them.
             ScimError::Store(err) => {
                 tracing::error!(%err, "store failure in SCIM");
@@ -151,6 +156,9 @@ impl IntoResponse for ScimError {
         let mut response = scim_json(status, &body);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(super::api::UNAVAILABLE_RETRY_AFTER));
         }
         response
     }
@@ -197,7 +205,7 @@ impl FromRequestParts<Arc<ScimState>> for ScimClient {
             .filter(|t| !t.is_empty())
             .ok_or(ScimError::Unauthorized)?;
         let hash = super::otp::token_hash(presented);
-        let name = state.service.store().scim_token_name(&hash)?;
+        let name = state.service.store().connection().await?.scim_token_name(&hash).await?;
         name.map(ScimClient).ok_or(ScimError::Unauthorized)
     }
 }

@@ -19,7 +19,7 @@ use super::{
     BaseUrl, Page, ScimBody, ScimClient, ScimError, Selection, State, filter, list_answer, meta, respond, typed,
 };
 use crate::server::admin::directory_number;
-use crate::server::store::{NewPhone, PhoneKind, ScimUserRow, Store, UserRecord};
+use crate::server::store::{Db, NewPhone, PhoneKind, ScimUserRow, UserRecord};
 
 /// Usernames from an identity provider are often UPNs: longer than `admin`'s 64, still one word.
 const MAX_USERNAME_CHARS: usize = 256;
@@ -217,12 +217,12 @@ fn record_from(body: Map<String, Value>, enabled_now: Option<bool>) -> Result<Us
     record(typed::<UserIn>(Value::Object(canonical))?, enabled_now)
 }
 
-fn load(store: &Store, id: &str) -> Result<ScimUserRow, ScimError> {
-    store
-        .scim_user_rowid(id)?
-        .and_then(|rowid| store.scim_user(rowid).transpose())
-        .transpose()?
-        .ok_or_else(|| ScimError::NotFound(format!("no User with id {id:?}")))
+async fn load(db: &mut Db, id: &str) -> Result<ScimUserRow, ScimError> {
+    let row = match db.scim_user_rowid(id).await? {
+        Some(rowid) => db.scim_user(rowid).await?,
+        None => None,
+    };
+    row.ok_or_else(|| ScimError::NotFound(format!("no User with id {id:?}")))
 }
 
 pub async fn list(
@@ -234,7 +234,8 @@ pub async fn list(
     let terms = filter::terms_of(Resource::User, query.filter.as_deref())?;
     let page = Page::from_query(query.start_index.as_deref(), query.count.as_deref())?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
-    let (total, rows) = state.service.store().scim_users(&terms, page.start_index - 1, page.count)?;
+    let mut db = state.service.store().connection().await?;
+    let (total, rows) = db.scim_users(&terms, page.start_index - 1, page.count).await?;
     let resources = rows.iter().map(|row| resource(row, &base)).collect();
     Ok(list_answer(total, &page, resources, &selection))
 }
@@ -246,7 +247,7 @@ pub async fn read(
     Path(id): Path<String>,
     Query(query): Query<ResourceQuery>,
 ) -> Result<Response, ScimError> {
-    let row = load(&state.service.store(), &id)?;
+    let row = load(&mut state.service.store().connection().await?, &id).await?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
     Ok(respond(StatusCode::OK, resource(&row, &base), &selection, None))
 }
@@ -260,13 +261,16 @@ pub async fn create(
 ) -> Result<Response, ScimError> {
     let user_name = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("userName")).and_then(|(_, v)| v.as_str());
     let target = user_name.unwrap_or_default().to_string();
-    let result = record_from(body, None).and_then(|record| {
+    let result = async {
+        let record = record_from(body, None)?;
         let now = state.service.now();
-        let store = state.service.store();
-        let rowid = store.atomically(|s| s.scim_create_user(&record, now).map_err(ScimError::from))?;
-        let row = store.scim_user(rowid)?.ok_or_else(|| ScimError::NotFound("the new user vanished".into()))?;
+        let mut db = state.service.store().transaction().await?;
+        let rowid = db.scim_create_user(&record, now).await?;
+        let row = db.scim_user(rowid).await?.ok_or_else(|| ScimError::NotFound("the new user vanished".into()))?;
+        db.commit().await?;
         Ok(row)
-    });
+    }
+    .await;
     state.audit(&client, "create user", &target, &result);
     let row = result?;
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
@@ -275,22 +279,22 @@ pub async fn create(
 }
 
 /// Stores a new state of an existing user, from a body read as a whole (PUT, or PATCH's result).
-fn store_replacement(
+async fn store_replacement(
     state: &super::ScimState,
     id: &str,
     body: impl FnOnce(&ScimUserRow) -> Result<Map<String, Value>, ScimError>,
 ) -> Result<ScimUserRow, ScimError> {
     let now = state.service.now();
-    let store = state.service.store();
-    store.atomically(|s| {
-        let row = load(s, id)?;
-        let record = record_from(body(&row)?, Some(row.user.enabled))?;
-        s.scim_replace_user(row.user.rowid, &record, now)?;
-        if row.user.enabled && !record.enabled {
-            tracing::info!(id, "user deactivated; their tokens are revoked");
-        }
-        load(s, id)
-    })
+    let mut db = state.service.store().transaction().await?;
+    let row = load(&mut db, id).await?;
+    let record = record_from(body(&row)?, Some(row.user.enabled))?;
+    db.scim_replace_user(row.user.rowid, &record, now).await?;
+    if row.user.enabled && !record.enabled {
+        tracing::info!(id, "user deactivated; their tokens are revoked");
+    }
+    let row = load(&mut db, id).await?;
+    db.commit().await?;
+    Ok(row)
 }
 
 /// A PUT that doesn't mention `phoneNumbers` or `roles` keeps them (RFC 7644 §3.5.1 lets an
@@ -315,7 +319,7 @@ pub async fn replace(
     Query(query): Query<ResourceQuery>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let result = store_replacement(&state, &id, |row| Ok(keep_unsent(body, &resource(row, &base))));
+    let result = store_replacement(&state, &id, |row| Ok(keep_unsent(body, &resource(row, &base)))).await;
     state.audit(&client, "replace user", &id, &result);
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
     Ok(respond(StatusCode::OK, resource(&result?, &base), &selection, None))
@@ -329,7 +333,8 @@ pub async fn modify(
     Query(query): Query<ResourceQuery>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let result = typed::<PatchRequest>(Value::Object(body)).and_then(|request| {
+    let result = async {
+        let request = typed::<PatchRequest>(Value::Object(body))?;
         store_replacement(&state, &id, |row| {
             // The resource as it reads now, its kept attributes only, patched.
             let Value::Object(current) = resource(row, &base) else { unreachable!("a resource is an object") };
@@ -340,7 +345,9 @@ pub async fn modify(
             }
             Ok(doc)
         })
-    });
+        .await
+    }
+    .await;
     state.audit(&client, "modify user", &id, &result);
     let selection = Selection::new(query.attributes.as_deref(), query.excluded_attributes.as_deref(), USER_SCHEMA);
     Ok(respond(StatusCode::OK, resource(&result?, &base), &selection, None))
@@ -351,14 +358,14 @@ pub async fn delete(
     axum::extract::State(state): State,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ScimError> {
-    let result = {
-        let store = state.service.store();
-        store.atomically(|s| {
-            let rowid =
-                s.scim_user_rowid(&id)?.ok_or_else(|| ScimError::NotFound(format!("no User with id {id:?}")))?;
-            s.scim_delete_user(rowid).map_err(ScimError::from)
-        })
-    };
+    let result = async {
+        let mut db = state.service.store().transaction().await?;
+        let rowid =
+            db.scim_user_rowid(&id).await?.ok_or_else(|| ScimError::NotFound(format!("no User with id {id:?}")))?;
+        db.scim_delete_user(rowid).await?;
+        Ok::<_, ScimError>(db.commit().await?)
+    }
+    .await;
     state.audit(&client, "delete user", &id, &result);
     result?;
     tracing::info!(id, "user deleted; their tokens are revoked");

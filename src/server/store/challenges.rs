@@ -1,8 +1,7 @@
 //! Challenges (codes as MACs, attempts, sends) and the events behind the abuse caps.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Challenge, Store, StoreError};
+use super::sql::{Lock, args};
+use super::{Challenge, Db, StoreError};
 
 /// How many events happened in a window, and when the oldest of them leaves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,110 +10,170 @@ pub struct WindowCount {
     pub oldest_at: Option<i64>,
 }
 
-impl Store {
-    pub fn insert_challenge(&self, c: &Challenge, now: i64) -> Result<(), StoreError> {
+impl WindowCount {
+    fn new(count: i64, oldest_at: Option<i64>) -> Self {
+        WindowCount { count: u32::try_from(count).unwrap_or(u32::MAX), oldest_at }
+    }
+}
+
+type ChallengeRow = (String, Option<i64>, Vec<u8>, i64, i64, i64, i64, bool, Vec<u8>, Option<String>);
+
+fn challenge_of(row: ChallengeRow) -> Challenge {
+    let (id, user_rowid, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale) = row;
+    Challenge {
+        id,
+        user_rowid,
+        code_mac,
+        expires_at,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        sends: u32::try_from(sends).unwrap_or(u32::MAX),
+        last_sent_at,
+        used,
+        phone_key,
+        locale,
+    }
+}
+
+impl Db {
+    pub async fn insert_challenge(&mut self, c: &Challenge, now: i64) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO challenges
                  (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                c.id,
+            args![
+                &c.id,
                 c.user_rowid,
-                c.code_mac,
+                &c.code_mac,
                 now,
                 c.expires_at,
                 c.attempts,
                 c.sends,
                 c.last_sent_at,
                 c.used,
-                c.phone_key,
-                c.locale
+                &c.phone_key,
+                &c.locale
             ],
-        )?;
+        )
+        .await?;
         Ok(())
     }
 
-    pub fn challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
-        Ok(self
-            .query_row(
-                "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
-                 FROM challenges WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Challenge {
-                        id: r.get(0)?,
-                        user_rowid: r.get(1)?,
-                        code_mac: r.get(2)?,
-                        expires_at: r.get(3)?,
-                        attempts: r.get(4)?,
-                        sends: r.get(5)?,
-                        last_sent_at: r.get(6)?,
-                        used: r.get(7)?,
-                        phone_key: r.get(8)?,
-                        locale: r.get(9)?,
-                    })
-                },
-            )
-            .optional()?)
+    pub async fn challenge(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        self.challenge_where(
+            "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
+             FROM challenges WHERE id = ?1",
+            id,
+        )
+        .await
+    }
+
+    /// A challenge, locked until the transaction ends: on PostgreSQL a second replica's verify
+    /// or resend of the same challenge waits here until this one has counted its attempt.
+    pub async fn challenge_for_update(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        self.challenge_where(
+            "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
+             FROM challenges WHERE id = ?1 FOR UPDATE",
+            id,
+        )
+        .await
+    }
+
+    async fn challenge_where(&mut self, sql: &str, id: &str) -> Result<Option<Challenge>, StoreError> {
+        Ok(self.query_opt::<ChallengeRow>(sql, args![id]).await?.map(challenge_of))
     }
 
     /// Replaces a challenge's code (a resend): the old code dies, attempts stay.
-    pub fn replace_code(&self, id: &str, code_mac: &[u8], expires_at: i64, now: i64) -> Result<(), StoreError> {
+    pub async fn replace_code(
+        &mut self,
+        id: &str,
+        code_mac: &[u8],
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.execute(
             "UPDATE challenges SET code_mac = ?2, expires_at = ?3, sends = sends + 1, last_sent_at = ?4 WHERE id = ?1",
-            params![id, code_mac, expires_at, now],
-        )?;
+            args![id, code_mac, expires_at, now],
+        )
+        .await?;
         Ok(())
     }
 
     /// Counts one wrong attempt and returns the new total.
-    pub fn count_attempt(&self, id: &str) -> Result<u32, StoreError> {
-        Ok(self.query_row(
-            "UPDATE challenges SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts",
-            [id],
-            |r| r.get(0),
-        )?)
+    pub async fn count_attempt(&mut self, id: &str) -> Result<u32, StoreError> {
+        let (attempts,): (i64,) = self
+            .query_one("UPDATE challenges SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts", args![id])
+            .await?;
+        Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
     }
 
     /// Records a wrong code against a user (the hourly cap across challenges).
-    pub fn record_failure(&self, user_rowid: i64, now: i64) -> Result<(), StoreError> {
-        self.execute("INSERT INTO failures (user_id, at) VALUES (?1, ?2)", params![user_rowid, now])?;
+    pub async fn record_failure(&mut self, user_rowid: i64, now: i64) -> Result<(), StoreError> {
+        self.execute("INSERT INTO failures (user_id, at) VALUES (?1, ?2)", args![user_rowid, now]).await?;
         Ok(())
+    }
+
+    /// Takes the turn to count and record one user's wrong codes (PostgreSQL: replicas verifying
+    /// codes of the same user at once take turns; held until the transaction ends).
+    pub async fn lock_user_failures(&mut self, user_rowid: i64) -> Result<(), StoreError> {
+        self.lock(Lock::UserFailures(user_rowid)).await
     }
 
     /// Wrong codes by a user since `since`.
-    pub fn failures_since(&self, user_rowid: i64, since: i64) -> Result<WindowCount, StoreError> {
-        Ok(self.query_row(
-            "SELECT COUNT(*), MIN(at) FROM failures WHERE user_id = ?1 AND at > ?2",
-            params![user_rowid, since],
-            |r| Ok(WindowCount { count: r.get(0)?, oldest_at: r.get(1)? }),
-        )?)
+    pub async fn failures_since(&mut self, user_rowid: i64, since: i64) -> Result<WindowCount, StoreError> {
+        let (count, oldest_at): (i64, Option<i64>) = self
+            .query_one(
+                "SELECT COUNT(*), MIN(at) FROM failures WHERE user_id = ?1 AND at > ?2",
+                args![user_rowid, since],
+            )
+            .await?;
+        Ok(WindowCount::new(count, oldest_at))
+    }
+
+    /// Takes the turn to count and record code sends (PostgreSQL: replicas starting sign-ins at
+    /// once take turns, so no two both see room for the last send; held until the transaction
+    /// ends).
+    pub async fn lock_send_caps(&mut self) -> Result<(), StoreError> {
+        self.lock(Lock::SendCaps).await
     }
 
     /// Records a code send (real or, for unknown numbers, pretended: caps must not tell them apart).
-    pub fn record_send(&self, phone_key: &[u8], client: &str, now: i64) -> Result<(), StoreError> {
-        self.execute("INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)", params![now, phone_key, client])?;
+    pub async fn record_send(&mut self, phone_key: &[u8], client: &str, now: i64) -> Result<(), StoreError> {
+        self.execute("INSERT INTO sends (at, phone_key, client) VALUES (?1, ?2, ?3)", args![now, phone_key, client])
+            .await?;
         Ok(())
     }
 
-    /// Sends since `since`: to this number, from this client, and in all.
-    pub fn sends_since(&self, phone_key: &[u8], client: &str, since: i64) -> Result<[WindowCount; 3], StoreError> {
-        let count = |condition: &str, value: &dyn rusqlite::ToSql| -> Result<WindowCount, StoreError> {
-            Ok(self.query_row(
-                &format!("SELECT COUNT(*), MIN(at) FROM sends WHERE at > ?1 AND {condition}"),
-                params![since, value],
-                |r| Ok(WindowCount { count: r.get(0)?, oldest_at: r.get(1)? }),
-            )?)
-        };
-        Ok([count("phone_key = ?2", &phone_key)?, count("client = ?2", &client)?, count("?2 = ?2", &0)?])
+    /// Sends since `since`: to this number, from this client, and in all (one pass over the
+    /// window: the server-wide count reads all of it anyway).
+    pub async fn sends_since(
+        &mut self,
+        phone_key: &[u8],
+        client: &str,
+        since: i64,
+    ) -> Result<[WindowCount; 3], StoreError> {
+        type Counts = (i64, Option<i64>, i64, Option<i64>, i64, Option<i64>);
+        let (phone, phone_oldest, from_client, client_oldest, all, oldest): Counts = self
+            .query_one(
+                "SELECT COUNT(*) FILTER (WHERE phone_key = ?2), MIN(at) FILTER (WHERE phone_key = ?2),
+                        COUNT(*) FILTER (WHERE client = ?3), MIN(at) FILTER (WHERE client = ?3),
+                        COUNT(*), MIN(at)
+                 FROM sends WHERE at > ?1",
+                args![since, phone_key, client],
+            )
+            .await?;
+        Ok([
+            WindowCount::new(phone, phone_oldest),
+            WindowCount::new(from_client, client_oldest),
+            WindowCount::new(all, oldest),
+        ])
     }
 
     /// Forgets what no cap or challenge needs any more: events and expired challenges older
     /// than `before`, and used challenges (a used code is refused just as a missing one).
-    pub fn prune(&self, before: i64) -> Result<(), StoreError> {
-        self.execute("DELETE FROM sends WHERE at < ?1", [before])?;
-        self.execute("DELETE FROM failures WHERE at < ?1", [before])?;
-        self.execute("DELETE FROM challenges WHERE expires_at < ?1 OR used = 1", [before])?;
+    pub async fn prune(&mut self, before: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM sends WHERE at < ?1", args![before]).await?;
+        self.execute("DELETE FROM failures WHERE at < ?1", args![before]).await?;
+        self.execute("DELETE FROM challenges WHERE expires_at < ?1 OR used = ?2", args![before, true]).await?;
         Ok(())
     }
 }

@@ -42,17 +42,18 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_thread_copies_the_wal_into_the_database() {
+    #[tokio::test]
+    async fn the_thread_copies_the_wal_into_the_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open_sqlite(&path).unwrap();
+        let mut db = store.connection().await.unwrap();
         // Only the thread may checkpoint here, so the database file grows only by its work.
-        store.conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        db.sqlite().unwrap().pragma_update(None, "wal_autocheckpoint", 0).unwrap();
         let size = || std::fs::metadata(&path).unwrap().len();
         let before = size();
         for i in 0..500 {
-            store.add_group(&format!("group-{i:04}-with-a-longer-name")).unwrap();
+            db.add_group(&format!("group-{i:04}-with-a-longer-name")).await.unwrap();
         }
         assert_eq!(size(), before, "nothing is checkpointed without the thread");
         Store::checkpoint_in_background(&path).unwrap();

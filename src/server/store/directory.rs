@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Policy, Store, StoreError, User};
+use super::sql::{Arg, args};
+use super::{Db, Policy, StoreError, User};
 
 /// The kinds of phone a user can have (Entra: Mobile, Alternate mobile, Office → Other).
 /// Only the Mobile phone signs in by SMS.
@@ -97,183 +97,207 @@ pub fn valid_group_name(name: &str) -> bool {
 const USER_GROUPS: &str =
     "SELECT name FROM groups WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = ?1) ORDER BY name";
 
-impl Store {
-    pub fn policy(&self) -> Result<Policy, StoreError> {
-        let (enabled, use_for_sign_in, target_all) =
-            self.query_row("SELECT enabled, use_for_sign_in, target_all FROM policy WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT g.name FROM policy_groups p JOIN groups g ON g.id = p.group_id ORDER BY g.name")?;
-        let target_groups = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+/// A user's row: id, username, display_name, enabled, roles (JSON).
+pub(super) type UserRow = (i64, String, String, bool, String);
+
+pub(super) fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
+    User {
+        rowid,
+        username,
+        display_name,
+        enabled,
+        roles: serde_json::from_str(&roles).unwrap_or_default(),
+        groups: Vec::new(),
+    }
+}
+
+impl Db {
+    /// The policy, in one statement (a round trip on PostgreSQL, on every start): its row, once
+    /// per targeted group, or once with no group.
+    pub async fn policy(&mut self) -> Result<Policy, StoreError> {
+        let rows: Vec<(bool, bool, bool, Option<String>)> = self
+            .query_all(
+                "SELECT p.enabled, p.use_for_sign_in, p.target_all, g.name FROM policy p
+                 LEFT JOIN policy_groups pg ON TRUE LEFT JOIN groups g ON g.id = pg.group_id
+                 WHERE p.id = 1 ORDER BY g.name",
+                &[],
+            )
+            .await?;
+        let &(enabled, use_for_sign_in, target_all, _) = rows.first().ok_or(StoreError::NoRow)?;
+        let target_groups = rows.into_iter().filter_map(|(_, _, _, group)| group).collect();
         Ok(Policy { enabled, use_for_sign_in, target_all, target_groups })
     }
 
-    /// Replaces the policy; targeted groups must exist.
-    pub fn set_policy(&mut self, policy: &Policy) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.prepare_cached("UPDATE policy SET enabled = ?1, use_for_sign_in = ?2, target_all = ?3 WHERE id = 1")?
-            .execute(params![policy.enabled, policy.use_for_sign_in, policy.target_all])?;
-        tx.prepare_cached("DELETE FROM policy_groups")?.execute([])?;
+    /// Replaces the policy; targeted groups must exist. Run it in a transaction.
+    pub async fn set_policy(&mut self, policy: &Policy) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE policy SET enabled = ?1, use_for_sign_in = ?2, target_all = ?3 WHERE id = 1",
+            args![policy.enabled, policy.use_for_sign_in, policy.target_all],
+        )
+        .await?;
+        self.execute("DELETE FROM policy_groups", &[]).await?;
         for group in &policy.target_groups {
-            let inserted = tx
-                .prepare_cached("INSERT INTO policy_groups SELECT id FROM groups WHERE name = ?1")?
-                .execute([group])?;
+            let inserted =
+                self.execute("INSERT INTO policy_groups SELECT id FROM groups WHERE name = ?1", args![group]).await?;
             if inserted == 0 {
                 return Err(StoreError::NoSuchGroup(group.clone()));
             }
         }
-        tx.commit()?;
         Ok(())
     }
 
     /// Adds a group; names are display names ("Contoso SMS Users"), unique whatever their case.
-    pub fn add_group(&self, name: &str) -> Result<(), StoreError> {
-        self.insert_group(name, None, super::now_ms())?;
+    pub async fn add_group(&mut self, name: &str) -> Result<(), StoreError> {
+        self.insert_group(name, None, super::now_ms()).await?;
         Ok(())
     }
 
     /// Inserts a group with a new SCIM id; returns its row id.
-    pub(super) fn insert_group(&self, name: &str, external_id: Option<&str>, now: i64) -> Result<i64, StoreError> {
-        let taken: Option<i64> =
-            self.query_row("SELECT id FROM groups WHERE name = ?1 COLLATE NOCASE", [name], |r| r.get(0)).optional()?;
+    pub(super) async fn insert_group(
+        &mut self,
+        name: &str,
+        external_id: Option<&str>,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let taken: Option<(i64,)> =
+            self.query_opt("SELECT id FROM groups WHERE name = ?1 COLLATE NOCASE", args![name]).await?;
         if taken.is_some() {
             return Err(StoreError::GroupExists(name.into()));
         }
-        Ok(self.query_row(
-            "INSERT INTO groups (name, scim_id, external_id, created_at, modified_at)
-             VALUES (?1, lower(hex(randomblob(16))), ?2, ?3, ?3) RETURNING id",
-            params![name, external_id, now],
-            |r| r.get(0),
-        )?)
+        let (rowid,) = self
+            .query_one(
+                "INSERT INTO groups (name, scim_id, external_id, created_at, modified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+                args![name, &super::new_scim_id(), external_id, now],
+            )
+            .await?;
+        Ok(rowid)
     }
 
     /// Groups with their member counts.
-    pub fn groups(&self) -> Result<Vec<(String, u32)>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT g.name, COUNT(ug.user_id) FROM groups g LEFT JOIN user_groups ug ON ug.group_id = g.id
-             GROUP BY g.id ORDER BY g.name",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub async fn groups(&mut self) -> Result<Vec<(String, u32)>, StoreError> {
+        let rows: Vec<(String, i64)> = self
+            .query_all(
+                "SELECT g.name, COUNT(ug.user_id) FROM groups g LEFT JOIN user_groups ug ON ug.group_id = g.id
+                 GROUP BY g.id ORDER BY g.name",
+                &[],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(name, members)| (name, u32::try_from(members).unwrap_or(u32::MAX))).collect())
     }
 
-    fn group_id(&self, name: &str) -> Result<i64, StoreError> {
-        self.query_row("SELECT id FROM groups WHERE name = ?1 COLLATE NOCASE", [name], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NoSuchGroup(name.into()))
+    async fn group_id(&mut self, name: &str) -> Result<i64, StoreError> {
+        let id: Option<(i64,)> =
+            self.query_opt("SELECT id FROM groups WHERE name = ?1 COLLATE NOCASE", args![name]).await?;
+        id.map(|(id,)| id).ok_or_else(|| StoreError::NoSuchGroup(name.into()))
     }
 
-    pub fn add_to_group(&self, username: &str, group: &str) -> Result<(), StoreError> {
-        let user = self.user(username)?;
-        let group_id = self.group_id(group)?;
+    pub async fn add_to_group(&mut self, username: &str, group: &str) -> Result<(), StoreError> {
+        let user = self.user(username).await?;
+        let group_id = self.group_id(group).await?;
         self.execute(
             "INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![user.rowid, group_id],
-        )?;
+            args![user.rowid, group_id],
+        )
+        .await?;
         Ok(())
     }
 
     /// Returns whether the user was a member.
-    pub fn remove_from_group(&self, username: &str, group: &str) -> Result<bool, StoreError> {
-        let user = self.user(username)?;
-        let group_id = self.group_id(group)?;
+    pub async fn remove_from_group(&mut self, username: &str, group: &str) -> Result<bool, StoreError> {
+        let user = self.user(username).await?;
+        let group_id = self.group_id(group).await?;
         let removed = self
-            .execute("DELETE FROM user_groups WHERE user_id = ?1 AND group_id = ?2", params![user.rowid, group_id])?;
+            .execute("DELETE FROM user_groups WHERE user_id = ?1 AND group_id = ?2", args![user.rowid, group_id])
+            .await?;
         Ok(removed > 0)
     }
 
-    pub fn add_user(&self, username: &str, display_name: &str, roles: &[String]) -> Result<User, StoreError> {
+    pub async fn add_user(&mut self, username: &str, display_name: &str, roles: &[String]) -> Result<User, StoreError> {
         let roles_json = serde_json::to_string(roles).expect("a list of strings serializes");
-        let taken: Option<i64> = self
-            .query_row("SELECT id FROM users WHERE username = ?1 COLLATE NOCASE", [username], |r| r.get(0))
-            .optional()?;
+        let taken: Option<(i64,)> =
+            self.query_opt("SELECT id FROM users WHERE username = ?1 COLLATE NOCASE", args![username]).await?;
         if taken.is_some() {
             return Err(StoreError::UserExists(username.into()));
         }
         self.execute(
             "INSERT INTO users (username, display_name, roles, scim_id, created_at, modified_at)
-             VALUES (?1, ?2, ?3, lower(hex(randomblob(16))), ?4, ?4)",
-            params![username, display_name, roles_json, super::now_ms()],
-        )?;
-        self.user(username)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            args![username, display_name, &roles_json, &super::new_scim_id(), super::now_ms()],
+        )
+        .await?;
+        self.user(username).await
     }
 
     /// Deletes a user: their tokens end with them (a signed-in kiosk's `GET /v1/me` answers
-    /// 401), and their numbers and memberships go too.
-    pub fn delete_user(&self, username: &str) -> Result<User, StoreError> {
-        let user = self.user(username)?;
-        self.delete_user_rowid(user.rowid)?;
+    /// 401), and their numbers and memberships go too. Run it in a transaction.
+    pub async fn delete_user(&mut self, username: &str) -> Result<User, StoreError> {
+        let user = self.user(username).await?;
+        self.delete_user_rowid(user.rowid).await?;
         Ok(user)
     }
 
-    pub(super) fn delete_user_rowid(&self, rowid: i64) -> Result<(), StoreError> {
-        self.execute("DELETE FROM tokens WHERE user_id = ?1", [rowid])?;
-        self.execute("UPDATE challenges SET user_id = NULL WHERE user_id = ?1", [rowid])?;
-        self.execute("DELETE FROM users WHERE id = ?1", [rowid])?;
+    pub(super) async fn delete_user_rowid(&mut self, rowid: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM tokens WHERE user_id = ?1", args![rowid]).await?;
+        self.execute("UPDATE challenges SET user_id = NULL WHERE user_id = ?1", args![rowid]).await?;
+        self.execute("DELETE FROM users WHERE id = ?1", args![rowid]).await?;
         Ok(())
     }
 
-    fn user_where(&self, condition: &str, value: &dyn rusqlite::ToSql) -> Result<Option<User>, StoreError> {
-        let row = self
-            .query_row(
-                &format!("SELECT id, username, display_name, enabled, roles FROM users WHERE {condition}"),
-                [value],
-                |r| {
-                    let roles: String = r.get(4)?;
-                    Ok(User {
-                        rowid: r.get(0)?,
-                        username: r.get(1)?,
-                        display_name: r.get(2)?,
-                        enabled: r.get(3)?,
-                        roles: serde_json::from_str(&roles).unwrap_or_default(),
-                        groups: Vec::new(),
-                    })
-                },
-            )
-            .optional()?;
-        let Some(mut user) = row else { return Ok(None) };
-        let mut stmt = self.conn.prepare_cached(USER_GROUPS)?;
-        user.groups = stmt.query_map([user.rowid], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    /// The user a query for (id, username, display_name, enabled, roles) finds, with their groups.
+    pub(super) async fn user_where(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<User>, StoreError> {
+        let Some(mut user) = self.query_opt(sql, args).await?.map(user_of) else { return Ok(None) };
+        user.groups = self.groups_of(user.rowid).await?;
         Ok(Some(user))
     }
 
-    pub fn user(&self, username: &str) -> Result<User, StoreError> {
-        self.user_where("username = ?1", &username)?.ok_or_else(|| StoreError::NoSuchUser(username.into()))
+    async fn groups_of(&mut self, user_rowid: i64) -> Result<Vec<String>, StoreError> {
+        Ok(self.query_all::<(String,)>(USER_GROUPS, args![user_rowid]).await?.into_iter().map(|(g,)| g).collect())
     }
 
-    pub(super) fn user_by_rowid(&self, rowid: i64) -> Result<Option<User>, StoreError> {
-        self.user_where("id = ?1", &rowid)
+    pub async fn user(&mut self, username: &str) -> Result<User, StoreError> {
+        self.user_where(
+            "SELECT id, username, display_name, enabled, roles FROM users WHERE username = ?1",
+            args![username],
+        )
+        .await?
+        .ok_or_else(|| StoreError::NoSuchUser(username.into()))
     }
 
-    pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT username FROM users ORDER BY username")?;
-        let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        names.iter().map(|name| self.user(name)).collect()
+    pub(super) async fn user_by_rowid(&mut self, rowid: i64) -> Result<Option<User>, StoreError> {
+        self.user_where("SELECT id, username, display_name, enabled, roles FROM users WHERE id = ?1", args![rowid])
+            .await
+    }
+
+    pub async fn users(&mut self) -> Result<Vec<User>, StoreError> {
+        let names: Vec<(String,)> = self.query_all("SELECT username FROM users ORDER BY username", &[]).await?;
+        let mut users = Vec::with_capacity(names.len());
+        for (name,) in names {
+            users.push(self.user(&name).await?);
+        }
+        Ok(users)
     }
 
     /// Enables or disables a user. Disabling also ends all their tokens.
-    pub fn set_enabled(&self, username: &str, enabled: bool, now: i64) -> Result<User, StoreError> {
-        let user = self.user(username)?;
-        self.execute("UPDATE users SET enabled = ?2 WHERE id = ?1", params![user.rowid, enabled])?;
+    pub async fn set_enabled(&mut self, username: &str, enabled: bool, now: i64) -> Result<User, StoreError> {
+        let user = self.user(username).await?;
+        self.execute("UPDATE users SET enabled = ?2 WHERE id = ?1", args![user.rowid, enabled]).await?;
         if !enabled {
-            self.revoke_user_tokens(user.rowid, now)?;
+            self.revoke_user_tokens(user.rowid, now).await?;
         }
-        self.user(username)
+        self.user(username).await
     }
 
     /// Assigns a number of the given kind to a user, replacing their previous one of that kind.
-    pub fn set_phone(&self, username: &str, kind: PhoneKind, e164: &str) -> Result<(), StoreError> {
-        let user = self.user(username)?;
-        let owner: Option<(i64, String)> = self
-            .query_row("SELECT user_id, kind FROM phones WHERE e164 = ?1", [e164], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+    pub async fn set_phone(&mut self, username: &str, kind: PhoneKind, e164: &str) -> Result<(), StoreError> {
+        let user = self.user(username).await?;
+        let owner: Option<(i64, String)> =
+            self.query_opt("SELECT user_id, kind FROM phones WHERE e164 = ?1", args![e164]).await?;
         match owner {
             Some((owner, _)) if owner != user.rowid => return Err(StoreError::PhoneTaken),
             // The same user moving the number to another kind: free its old slot first.
             Some((_, old_kind)) if old_kind != kind.as_str() => {
-                self.execute("DELETE FROM phones WHERE e164 = ?1", [e164])?;
+                self.execute("DELETE FROM phones WHERE e164 = ?1", args![e164]).await?;
             }
             _ => {}
         }
@@ -281,15 +305,17 @@ impl Store {
             "INSERT INTO phones (user_id, kind, e164) VALUES (?1, ?2, ?3)
              ON CONFLICT(user_id, kind) DO UPDATE SET e164 = excluded.e164, scim_type = NULL, as_sent = NULL,
                  is_primary = NULL, display = NULL",
-            params![user.rowid, kind.as_str(), e164],
-        )?;
+            args![user.rowid, kind.as_str(), e164],
+        )
+        .await?;
         Ok(())
     }
 
-    pub fn remove_phone(&self, username: &str, kind: PhoneKind) -> Result<(), StoreError> {
-        let user = self.user(username)?;
-        let removed =
-            self.execute("DELETE FROM phones WHERE user_id = ?1 AND kind = ?2", params![user.rowid, kind.as_str()])?;
+    pub async fn remove_phone(&mut self, username: &str, kind: PhoneKind) -> Result<(), StoreError> {
+        let user = self.user(username).await?;
+        let removed = self
+            .execute("DELETE FROM phones WHERE user_id = ?1 AND kind = ?2", args![user.rowid, kind.as_str()])
+            .await?;
         if removed == 0 {
             return Err(StoreError::NoSuchPhone { username: username.into(), kind });
         }
@@ -297,151 +323,96 @@ impl Store {
     }
 
     /// The user's numbers as (kind, E.164).
-    pub fn phones(&self, username: &str) -> Result<Vec<(PhoneKind, String)>, StoreError> {
-        let user = self.user(username)?;
-        let mut stmt = self.conn.prepare("SELECT kind, e164 FROM phones WHERE user_id = ?1 ORDER BY kind")?;
-        let rows = stmt.query_map([user.rowid], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
-        let rows: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
+    pub async fn phones(&mut self, username: &str) -> Result<Vec<(PhoneKind, String)>, StoreError> {
+        let user = self.user(username).await?;
+        let rows: Vec<(String, String)> =
+            self.query_all("SELECT kind, e164 FROM phones WHERE user_id = ?1 ORDER BY kind", args![user.rowid]).await?;
         Ok(rows.into_iter().filter_map(|(kind, e164)| Some((kind.parse().ok()?, e164))).collect())
     }
 
     /// The Mobile number of a user, by row id.
-    pub fn mobile_of(&self, user_rowid: i64) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .query_row(
+    pub async fn mobile_of(&mut self, user_rowid: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = self
+            .query_opt(
                 "SELECT e164 FROM phones WHERE user_id = ?1 AND kind = ?2",
-                params![user_rowid, PhoneKind::Mobile.as_str()],
-                |r| r.get(0),
+                args![user_rowid, PhoneKind::Mobile.as_str()],
             )
-            .optional()?)
+            .await?;
+        Ok(row.map(|(e164,)| e164))
     }
 
     /// Whether `user` may sign in by SMS, and every reason why not.
-    pub fn sign_in_check(&self, user: &User, policy: &Policy) -> Result<SignInCheck, StoreError> {
-        let mut reasons = Vec::new();
-        if !policy.enabled {
-            reasons.push(NotEnabled::PolicyDisabled);
-        }
-        if !policy.use_for_sign_in {
-            reasons.push(NotEnabled::NotForSignIn);
-        }
-        if !policy.target_all && !user.groups.iter().any(|g| policy.target_groups.contains(g)) {
-            reasons.push(NotEnabled::NotTargeted);
-        }
-        if self.mobile_of(user.rowid)?.is_none() {
-            reasons.push(NotEnabled::NoMobile);
-        }
-        if !user.enabled {
-            reasons.push(NotEnabled::UserDisabled);
-        }
-        Ok(SignInCheck { enabled: reasons.is_empty(), reasons })
+    pub async fn sign_in_check(&mut self, user: &User, policy: &Policy) -> Result<SignInCheck, StoreError> {
+        let has_mobile = self.mobile_of(user.rowid).await?.is_some();
+        Ok(sign_in_check(user, policy, has_mobile))
     }
 
-    /// The user who may sign in by SMS with this number, if any. The same queries run whether
-    /// or not the number is known, so the answer's timing says little about it.
-    pub fn sms_sign_in_user(&self, e164: &str) -> Result<Option<User>, StoreError> {
-        let policy = self.policy()?;
-        let rowid: Option<i64> = self
-            .query_row(
-                "SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2",
-                params![e164, PhoneKind::Mobile.as_str()],
-                |r| r.get(0),
+    /// The user who may sign in by SMS with this number, if any. The same statements run
+    /// whether or not the number is known (no one has row id -1), so the answer's timing says
+    /// little about it — on PostgreSQL each is a round trip.
+    pub async fn sms_sign_in_user(&mut self, e164: &str) -> Result<Option<User>, StoreError> {
+        let policy = self.policy().await?;
+        let found = self
+            .query_opt(
+                "SELECT id, username, display_name, enabled, roles FROM users
+                 WHERE id = (SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2)",
+                args![e164, PhoneKind::Mobile.as_str()],
             )
-            .optional()?;
-        let user = self.user_by_rowid(rowid.unwrap_or(-1))?;
-        let Some(user) = user else { return Ok(None) };
-        Ok(self.sign_in_check(&user, &policy)?.enabled.then_some(user))
+            .await?
+            .map(user_of);
+        let groups = self.groups_of(found.as_ref().map_or(-1, |user| user.rowid)).await?;
+        let Some(mut user) = found else { return Ok(None) };
+        user.groups = groups;
+        // Found by their mobile number, so they have one.
+        Ok(sign_in_check(&user, &policy, true).enabled.then_some(user))
     }
+}
+
+/// Whether `user` may sign in by SMS under `policy`, and every reason why not.
+fn sign_in_check(user: &User, policy: &Policy, has_mobile: bool) -> SignInCheck {
+    let mut reasons = Vec::new();
+    if !policy.enabled {
+        reasons.push(NotEnabled::PolicyDisabled);
+    }
+    if !policy.use_for_sign_in {
+        reasons.push(NotEnabled::NotForSignIn);
+    }
+    if !policy.target_all && !user.groups.iter().any(|g| policy.target_groups.contains(g)) {
+        reasons.push(NotEnabled::NotTargeted);
+    }
+    if !has_mobile {
+        reasons.push(NotEnabled::NoMobile);
+    }
+    if !user.enabled {
+        reasons.push(NotEnabled::UserDisabled);
+    }
+    SignInCheck { enabled: reasons.is_empty(), reasons }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Store;
     use super::*;
 
-    #[test]
-    fn looking_up_users_keeps_every_query_plan() {
+    #[tokio::test]
+    async fn looking_up_users_keeps_every_query_plan() {
         let store = Store::in_memory().unwrap();
-        store.add_user("a", "A", &[]).unwrap();
-        store.add_group("crew").unwrap();
-        store.add_to_group("a", "crew").unwrap();
-        let rowid = store.user("a").unwrap().rowid;
-        let counts = || {
-            let statement = store.conn.prepare_cached(USER_GROUPS).unwrap();
+        let mut db = store.connection().await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.add_group("crew").await.unwrap();
+        db.add_to_group("a", "crew").await.unwrap();
+        let rowid = db.user("a").await.unwrap().rowid;
+        let counts = |db: &Db| {
+            let statement = db.sqlite().unwrap().prepare_cached(USER_GROUPS).unwrap();
             use rusqlite::StatementStatus::{RePrepare, Run};
             (statement.get_status(Run), statement.get_status(RePrepare))
         };
-        let (runs_before, replans_before) = counts();
+        let (runs_before, replans_before) = counts(&db);
         for _ in 0..5 {
-            assert_eq!(store.user_by_rowid(rowid).unwrap().unwrap().groups, ["crew"]);
+            assert_eq!(db.user_by_rowid(rowid).await.unwrap().unwrap().groups, ["crew"]);
         }
-        let (runs, replans) = counts();
+        let (runs, replans) = counts(&db);
         assert_eq!(runs - runs_before, 5);
         assert_eq!(replans - replans_before, 0, "re-planned on every run");
-    }
-
-    fn policy_on() -> Policy {
-        Policy { enabled: true, use_for_sign_in: true, target_all: true, target_groups: vec![] }
-    }
-
-    #[test]
-    fn a_number_belongs_to_one_user_across_kinds() {
-        let store = Store::in_memory().unwrap();
-        store.add_user("a", "A", &[]).unwrap();
-        store.add_user("b", "B", &[]).unwrap();
-        store.set_phone("a", PhoneKind::Mobile, "+12065550100").unwrap();
-        assert!(matches!(store.set_phone("b", PhoneKind::Mobile, "+12065550100"), Err(StoreError::PhoneTaken)));
-        assert!(matches!(store.set_phone("b", PhoneKind::Other, "+12065550100"), Err(StoreError::PhoneTaken)));
-        store.set_phone("a", PhoneKind::AlternateMobile, "+12065550100").unwrap();
-        assert_eq!(store.phones("a").unwrap(), vec![(PhoneKind::AlternateMobile, "+12065550100".to_string())]);
-    }
-
-    #[test]
-    fn only_the_mobile_phone_signs_in() {
-        let mut store = Store::in_memory().unwrap();
-        store.set_policy(&policy_on()).unwrap();
-        store.add_user("a", "A", &[]).unwrap();
-        store.set_phone("a", PhoneKind::AlternateMobile, "+12065550100").unwrap();
-        assert!(store.sms_sign_in_user("+12065550100").unwrap().is_none());
-        store.set_phone("a", PhoneKind::Mobile, "+12065550100").unwrap();
-        assert_eq!(store.sms_sign_in_user("+12065550100").unwrap().unwrap().username, "a");
-    }
-
-    #[test]
-    fn reasons_come_in_the_troubleshooting_order() {
-        let mut store = Store::in_memory().unwrap();
-        store.add_group("tills").unwrap();
-        let user = store.add_user("a", "A", &[]).unwrap();
-        store.set_enabled("a", false, 0).unwrap();
-        let user = store.user(&user.username).unwrap();
-        let policy =
-            Policy { enabled: false, use_for_sign_in: false, target_all: false, target_groups: vec!["tills".into()] };
-        store.set_policy(&policy).unwrap();
-        let check = store.sign_in_check(&user, &store.policy().unwrap()).unwrap();
-        assert_eq!(
-            check.reasons,
-            vec![
-                NotEnabled::PolicyDisabled,
-                NotEnabled::NotForSignIn,
-                NotEnabled::NotTargeted,
-                NotEnabled::NoMobile,
-                NotEnabled::UserDisabled
-            ]
-        );
-        store.add_to_group("a", "tills").unwrap();
-        store.set_phone("a", PhoneKind::Mobile, "+12065550100").unwrap();
-        store.set_enabled("a", true, 0).unwrap();
-        store.set_policy(&Policy { enabled: true, use_for_sign_in: true, ..policy }).unwrap();
-        let check = store.sign_in_check(&store.user("a").unwrap(), &store.policy().unwrap()).unwrap();
-        assert!(check.enabled, "{check:?}");
-    }
-
-    #[test]
-    fn duplicate_username_and_group_are_refused() {
-        let store = Store::in_memory().unwrap();
-        store.add_user("a", "A", &[]).unwrap();
-        assert!(matches!(store.add_user("a", "A2", &[]), Err(StoreError::UserExists(_))));
-        store.add_group("g").unwrap();
-        assert!(matches!(store.add_group("g"), Err(StoreError::GroupExists(_))));
-        assert!(matches!(store.add_to_group("a", "nope"), Err(StoreError::NoSuchGroup(_))));
     }
 }

@@ -1,23 +1,37 @@
-//! The reference backend's SQLite store: the schema and its migrations. The queries live by
-//! subject: `directory` (policy, groups, users, phones), `challenges` (codes, attempts, rate
-//! events) and `tokens`.
+//! The reference backend's store: SQLite (the default) or PostgreSQL (several replicas). The
+//! queries are written once, against [`Db`] (`sql.rs`: the one place the engines differ), and
+//! live by subject: `directory` (policy, groups, users, phones), `challenges` (codes, attempts,
+//! rate events), `tokens`, `scim` and `sms_queue`; `migrations` is the schema, one list for
+//! both engines.
 //!
-//! Every function here is synchronous and short; callers hold the one connection's lock.
+//! A caller takes a [`Db`] — a connection, or a transaction that rolls back unless committed —
+//! runs the queries it needs on it, and lets it go: no request holds one across anything slow.
 //! No code and no token is ever written here in the clear: only MACs and hashes.
 
 mod challenges;
 mod checkpoint;
 mod directory;
+mod migrations;
 mod scim;
+mod sms_queue;
+pub(crate) mod sql;
 mod tokens;
 
 pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
+pub use sms_queue::QueuedSms;
+pub use sql::Db;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use rusqlite::{Connection, Params, Row};
+use rusqlite::Connection;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+
+use crate::config::Database;
+use sql::Engine;
 
 /// What can go wrong in the store, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +58,16 @@ pub enum StoreError {
     NoSuchPhone { username: String, kind: PhoneKind },
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[source] sqlx::Error),
+    /// The database can't be reached now (restarting, unreachable, out of connections, or a
+    /// transaction it asked to retry): the request may be tried again shortly.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("{0}")]
+    BadUrl(#[source] sqlx::Error),
+    #[error("a query that always returns a row returned none")]
+    NoRow,
     #[error("can't start the WAL checkpoint thread: {0}")]
     Checkpointer(#[source] std::io::Error),
 }
@@ -86,119 +110,40 @@ pub struct Challenge {
     pub locale: Option<String>,
 }
 
-const MIGRATIONS: &[&str] = &[
-    r#"
-    CREATE TABLE policy (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        enabled INTEGER NOT NULL,
-        use_for_sign_in INTEGER NOT NULL,
-        target_all INTEGER NOT NULL
-    );
-    INSERT INTO policy VALUES (1, 0, 0, 1);
-    CREATE TABLE users (
-        id INTEGER PRIMARY KEY,
-        username TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        enabled INTEGER NOT NULL DEFAULT 1,
-        roles TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE phones (
-        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        e164 TEXT NOT NULL UNIQUE,
-        PRIMARY KEY (user_id, kind)
-    );
-    CREATE TABLE challenges (
-        id TEXT PRIMARY KEY,
-        user_id INTEGER REFERENCES users(id),
-        code_mac BLOB NOT NULL,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        sends INTEGER NOT NULL DEFAULT 1,
-        last_sent_at INTEGER NOT NULL,
-        used INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE tokens (
-        hash BLOB PRIMARY KEY,
-        user_id INTEGER NOT NULL REFERENCES users(id),
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        revoked_at INTEGER
-    );
-    CREATE INDEX tokens_by_user ON tokens(user_id);
-"#,
-    r#"
-    CREATE TABLE groups (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE
-    );
-    CREATE TABLE user_groups (
-        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-        PRIMARY KEY (user_id, group_id)
-    );
-    CREATE TABLE policy_groups (
-        group_id INTEGER PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE
-    );
-    -- Wrong codes per user, across challenges (the hourly cap).
-    CREATE TABLE failures (
-        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        at INTEGER NOT NULL
-    );
-    CREATE INDEX failures_by_user ON failures(user_id, at);
-    -- Code sends, for the caps per number, per client address and per server-hour. The number
-    -- is kept as a keyed hash: the caps need equality, not the number.
-    CREATE TABLE sends (
-        at INTEGER NOT NULL,
-        phone_key BLOB NOT NULL,
-        client TEXT NOT NULL
-    );
-    CREATE INDEX sends_by_at ON sends(at);
-    CREATE INDEX sends_by_phone ON sends(phone_key, at);
-    CREATE INDEX sends_by_client ON sends(client, at);
-    ALTER TABLE challenges ADD COLUMN phone_key BLOB NOT NULL DEFAULT x'';
-"#,
-    // SCIM provisioning: stable random ids, what the IdP sent that the directory keeps as is,
-    // and the tokens a provisioning service presents (hashed).
-    r#"
-    ALTER TABLE users ADD COLUMN scim_id TEXT;
-    ALTER TABLE users ADD COLUMN external_id TEXT;
-    ALTER TABLE users ADD COLUMN work_email TEXT;
-    ALTER TABLE users ADD COLUMN scim_doc TEXT;
-    ALTER TABLE users ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE users ADD COLUMN modified_at INTEGER NOT NULL DEFAULT 0;
-    UPDATE users SET scim_id = lower(hex(randomblob(16)));
-    CREATE UNIQUE INDEX users_by_scim_id ON users(scim_id);
-    CREATE INDEX users_by_username_nocase ON users(username COLLATE NOCASE);
-    CREATE INDEX users_by_external_id ON users(external_id);
-    CREATE INDEX users_by_work_email ON users(work_email COLLATE NOCASE);
-    ALTER TABLE groups ADD COLUMN scim_id TEXT;
-    ALTER TABLE groups ADD COLUMN external_id TEXT;
-    ALTER TABLE groups ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE groups ADD COLUMN modified_at INTEGER NOT NULL DEFAULT 0;
-    UPDATE groups SET scim_id = lower(hex(randomblob(16)));
-    CREATE UNIQUE INDEX groups_by_scim_id ON groups(scim_id);
-    CREATE INDEX groups_by_name_nocase ON groups(name COLLATE NOCASE);
-    CREATE INDEX user_groups_by_group ON user_groups(group_id);
-    ALTER TABLE phones ADD COLUMN scim_type TEXT;
-    ALTER TABLE phones ADD COLUMN as_sent TEXT;
-    ALTER TABLE phones ADD COLUMN is_primary INTEGER;
-    ALTER TABLE phones ADD COLUMN display TEXT;
-    CREATE TABLE scim_tokens (
-        name TEXT PRIMARY KEY,
-        hash BLOB NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL
-    );
-"#,
-    r#"
-    -- The language a challenge's texts are sent in; resends keep it.
-    ALTER TABLE challenges ADD COLUMN locale TEXT;
-"#,
-];
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if retryable(&err) { StoreError::Unavailable(err) } else { StoreError::Postgres(err) }
+    }
+}
 
+/// Whether PostgreSQL failed in a way that passes: no connection (restart, network, pool
+/// exhausted), the server shutting down or starting, or a transaction it asks to retry.
+fn retryable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception; 57P0x: shutdown, crash recovery, starting up;
+            // 53300: too many connections; 40001/40P01: serialization failure, deadlock.
+            code.starts_with("08") || code.starts_with("57P") || matches!(&*code, "53300" | "40001" | "40P01")
+        }),
+        _ => false,
+    }
+}
+
+/// The connections one `serve` keeps to PostgreSQL at most.
+const POSTGRES_CONNECTIONS: u32 = 16;
+/// How long a request waits for a PostgreSQL connection before it is answered 503.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The store: cheap to clone (every clone is the same database).
+#[derive(Clone)]
 pub struct Store {
-    conn: Connection,
+    engine: Engine,
 }
 
 /// The wall clock in milliseconds, for the created and modified times the directory keeps.
@@ -207,9 +152,44 @@ fn now_ms() -> i64 {
     SystemClock.now_ms()
 }
 
+/// A new SCIM id: 128 random bits in lower-case hex.
+fn new_scim_id() -> String {
+    use rand::Rng;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens the database `db` names and brings its schema up to date: a SQLite file (created
+    /// if needed), or a PostgreSQL database (`password` if given, else libpq's PGPASSWORD or
+    /// ~/.pgpass; TLS as the URL's `sslmode` says).
+    pub async fn open(db: &Database, password: Option<&SecretString>) -> Result<Self, StoreError> {
+        match db {
+            Database::Sqlite(path) => Self::open_sqlite(path),
+            Database::Postgres(url) => {
+                let mut options: sqlx::postgres::PgConnectOptions = url.parse().map_err(StoreError::BadUrl)?;
+                if let Some(password) = password {
+                    options = options.password(password.expose_secret());
+                }
+                let options = options.application_name("shiftkey serve");
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(POSTGRES_CONNECTIONS)
+                    .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+                    // No ping before each use (a round trip per request): a connection that
+                    // died fails its query, which is answered 503, and the pool drops it.
+                    .test_before_acquire(false)
+                    .connect_with(options)
+                    .await?;
+                let store = Store { engine: Engine::Postgres(pool) };
+                migrations::run_postgres(store.transaction().await?).await?;
+                Ok(store)
+            }
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
+    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // In WAL mode NORMAL syncs at checkpoints, not every commit: a crash loses no integrity,
@@ -225,35 +205,25 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(64);
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            conn.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {}; COMMIT;", index + 1))?;
-        }
-        Ok(Store { conn })
+        migrations::run_sqlite(&conn)?;
+        Ok(Store { engine: Engine::Sqlite(Arc::new(tokio::sync::Mutex::new(conn))) })
     }
 
-    /// Runs `work` as one transaction: one commit, so one WAL write, instead of one per
-    /// statement. An error rolls it all back.
-    pub fn atomically<T, E: From<StoreError>>(&self, work: impl FnOnce(&Store) -> Result<T, E>) -> Result<T, E> {
-        let transaction = self.conn.unchecked_transaction().map_err(StoreError::from)?;
-        let result = work(self)?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(result)
+    /// A connection: each statement commits by itself.
+    pub async fn connection(&self) -> Result<Db, StoreError> {
+        self.engine.connection().await
     }
 
-    // Every statement goes through the prepared-statement cache: parsing the same SQL again on
-    // each request was a sixth of the server's time under load (BENCHMARKS.md, measure 8).
-    fn execute<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.conn.prepare_cached(sql)?.execute(params)
+    /// A transaction: [`Db::commit`] makes it permanent; dropped before that, it rolls back.
+    /// SQLite's is one commit, so one WAL write, instead of one per statement.
+    pub async fn transaction(&self) -> Result<Db, StoreError> {
+        self.engine.transaction().await
     }
 
-    fn query_row<T, P, F>(&self, sql: &str, params: P, row: F) -> rusqlite::Result<T>
-    where
-        P: Params,
-        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.conn.prepare_cached(sql)?.query_row(params, row)
+    /// Whether this store is PostgreSQL (several replicas may share it).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Postgres(_))
     }
 }

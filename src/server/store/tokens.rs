@@ -1,11 +1,13 @@
 //! Access tokens: stored as SHA-256 only, revoked one by one or all of a user's at once.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::args;
+use super::{Db, StoreError, User};
 
-use super::{Store, StoreError, User};
-
-impl Store {
-    pub fn complete_sign_in(
+impl Db {
+    /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
+    /// used meanwhile (on another replica): the `used = FALSE` condition and the row it
+    /// updates make single use hold whatever runs beside it. Run it in a transaction.
+    pub async fn complete_sign_in(
         &mut self,
         challenge_id: &str,
         user_rowid: i64,
@@ -13,50 +15,53 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<Option<User>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let marked =
-            tx.prepare_cached("UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0")?.execute([challenge_id])?;
+        let marked = self
+            .execute("UPDATE challenges SET used = TRUE WHERE id = ?1 AND used = FALSE", args![challenge_id])
+            .await?;
         if marked == 0 {
             return Ok(None);
         }
-        tx.prepare_cached("INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![token_hash, user_rowid, now, expires_at])?;
-        tx.commit()?;
-        self.user_by_rowid(user_rowid)
+        self.execute(
+            "INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            args![token_hash, user_rowid, now, expires_at],
+        )
+        .await?;
+        self.user_by_rowid(user_rowid).await
     }
 
-    /// The user a live token belongs to.
-    pub fn token_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StoreError> {
-        let rowid: Option<i64> = self
-            .query_row(
-                "SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-                params![token_hash, now],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(rowid) = rowid else { return Ok(None) };
-        Ok(self.user_by_rowid(rowid)?.filter(|u| u.enabled))
+    /// The enabled user a live token belongs to.
+    pub async fn token_user(&mut self, token_hash: &[u8], now: i64) -> Result<Option<User>, StoreError> {
+        self.user_where(
+            "SELECT id, username, display_name, enabled, roles FROM users
+             WHERE id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)
+               AND enabled = TRUE",
+            args![token_hash, now],
+        )
+        .await
     }
 
-    pub fn revoke_token(&self, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
+    pub async fn revoke_token(&mut self, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
         self.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
-            params![token_hash, now],
-        )?;
+            args![token_hash, now],
+        )
+        .await?;
         Ok(())
     }
 
     /// Forgets tokens revoked, or expired at `now`: they are refused just as unknown ones.
-    pub fn prune_tokens(&self, now: i64) -> Result<(), StoreError> {
-        self.execute("DELETE FROM tokens WHERE revoked_at IS NOT NULL OR expires_at <= ?1", [now])?;
+    pub async fn prune_tokens(&mut self, now: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM tokens WHERE revoked_at IS NOT NULL OR expires_at <= ?1", args![now]).await?;
         Ok(())
     }
 
     /// Ends every token of a user (admin "revoke sessions", disabling the user).
-    pub fn revoke_user_tokens(&self, user_rowid: i64, now: i64) -> Result<usize, StoreError> {
-        Ok(self.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-            params![user_rowid, now],
-        )?)
+    pub async fn revoke_user_tokens(&mut self, user_rowid: i64, now: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                args![user_rowid, now],
+            )
+            .await? as usize)
     }
 }

@@ -1,0 +1,216 @@
+//! The store's own rules, on both engines: what the directory, the SCIM tables and the migrations
+//! promise whatever database is underneath (uniqueness, case, orders, what a refused write
+//! leaves behind). The rules that only show over HTTP are in `security_requirements.rs`.
+
+mod common;
+
+use serde_json::json;
+use shiftkey::config::Database;
+use shiftkey::server::store::{
+    GroupRecord, NewPhone, NotEnabled, PhoneKind, Policy, Store, StoreError, UserRecord, UserTerm,
+};
+
+/// A fresh store of `engine`, and the dir its files live in.
+async fn open(engine: common::Engine) -> (tempfile::TempDir, common::TestDb, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::TestDb::new(engine, dir.path());
+    let store = Store::open(&db.location.parse::<Database>().unwrap(), None).await.unwrap();
+    (dir, db, store)
+}
+
+fn policy_on() -> Policy {
+    Policy { enabled: true, use_for_sign_in: true, target_all: true, target_groups: vec![] }
+}
+
+fn record(username: &str, phones: Vec<NewPhone>) -> UserRecord {
+    UserRecord {
+        username: username.into(),
+        display_name: username.into(),
+        enabled: true,
+        roles: vec![],
+        external_id: None,
+        work_email: None,
+        doc: json!({}),
+        phones,
+    }
+}
+
+fn mobile(e164: &str) -> NewPhone {
+    NewPhone {
+        kind: PhoneKind::Mobile,
+        e164: e164.into(),
+        scim_type: "mobile".into(),
+        as_sent: e164.into(),
+        primary: None,
+        display: None,
+    }
+}
+
+on_both_engines! {
+    async fn a_number_belongs_to_one_user_across_kinds(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.add_user("b", "B", &[]).await.unwrap();
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+        assert!(matches!(db.set_phone("b", PhoneKind::Mobile, "+12065550100").await, Err(StoreError::PhoneTaken)));
+        assert!(matches!(db.set_phone("b", PhoneKind::Other, "+12065550100").await, Err(StoreError::PhoneTaken)));
+        db.set_phone("a", PhoneKind::AlternateMobile, "+12065550100").await.unwrap();
+        assert_eq!(db.phones("a").await.unwrap(), vec![(PhoneKind::AlternateMobile, "+12065550100".to_string())]);
+    }
+
+    async fn only_the_mobile_phone_signs_in(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.set_policy(&policy_on()).await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.set_phone("a", PhoneKind::AlternateMobile, "+12065550100").await.unwrap();
+        assert!(db.sms_sign_in_user("+12065550100").await.unwrap().is_none());
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+        assert_eq!(db.sms_sign_in_user("+12065550100").await.unwrap().unwrap().username, "a");
+    }
+
+    async fn reasons_come_in_the_troubleshooting_order(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.add_group("tills").await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.set_enabled("a", false, 0).await.unwrap();
+        let user = db.user("a").await.unwrap();
+        let policy =
+            Policy { enabled: false, use_for_sign_in: false, target_all: false, target_groups: vec!["tills".into()] };
+        db.set_policy(&policy).await.unwrap();
+        let stored = db.policy().await.unwrap();
+        assert_eq!(stored, policy, "the policy reads back as written");
+        let check = db.sign_in_check(&user, &stored).await.unwrap();
+        assert_eq!(
+            check.reasons,
+            vec![
+                NotEnabled::PolicyDisabled,
+                NotEnabled::NotForSignIn,
+                NotEnabled::NotTargeted,
+                NotEnabled::NoMobile,
+                NotEnabled::UserDisabled
+            ]
+        );
+        db.add_to_group("a", "tills").await.unwrap();
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+        db.set_enabled("a", true, 0).await.unwrap();
+        db.set_policy(&Policy { enabled: true, use_for_sign_in: true, ..policy }).await.unwrap();
+        let policy = db.policy().await.unwrap();
+        let user = db.user("a").await.unwrap();
+        let check = db.sign_in_check(&user, &policy).await.unwrap();
+        assert!(check.enabled, "{check:?}");
+    }
+
+    async fn duplicate_username_and_group_are_refused_whatever_their_case(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        assert!(matches!(db.add_user("a", "A2", &[]).await, Err(StoreError::UserExists(_))));
+        assert!(matches!(db.add_user("A", "A2", &[]).await, Err(StoreError::UserExists(_))));
+        db.add_group("Tills").await.unwrap();
+        assert!(matches!(db.add_group("tills").await, Err(StoreError::GroupExists(_))));
+        assert!(matches!(db.add_to_group("a", "nope").await, Err(StoreError::NoSuchGroup(_))));
+        db.add_to_group("a", "TILLS").await.unwrap();
+        assert_eq!(db.user("a").await.unwrap().groups, ["Tills"], "a group is found whatever the case");
+    }
+
+    async fn lists_come_in_the_same_order_on_both_engines(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        // SQLite's BINARY order: upper case before lower case, byte by byte.
+        for name in ["bob", "Zed", "alex", "Ada"] {
+            db.add_user(name, name, &[]).await.unwrap();
+            db.add_group(&format!("{name} crew")).await.unwrap();
+        }
+        let users: Vec<String> = db.users().await.unwrap().into_iter().map(|u| u.username).collect();
+        assert_eq!(users, ["Ada", "Zed", "alex", "bob"]);
+        let groups: Vec<String> = db.groups().await.unwrap().into_iter().map(|(g, _)| g).collect();
+        assert_eq!(groups, ["Ada crew", "Zed crew", "alex crew", "bob crew"]);
+    }
+
+    async fn a_transaction_dropped_before_commit_leaves_nothing(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut tx = store.transaction().await.unwrap();
+        tx.add_user("a", "A", &[]).await.unwrap();
+        drop(tx);
+        let mut tx = store.transaction().await.unwrap();
+        tx.add_user("b", "B", &[]).await.unwrap();
+        tx.commit().await.unwrap();
+        let names: Vec<String> = store.connection().await.unwrap().users().await.unwrap().into_iter().map(|u| u.username).collect();
+        assert_eq!(names, ["b"]);
+    }
+
+    async fn reopening_runs_no_migration_twice(engine: Engine) {
+        let (_dir, db, store) = open(engine).await;
+        store.connection().await.unwrap().add_user("a", "A", &[]).await.unwrap();
+        drop(store);
+        let again = Store::open(&db.location.parse::<Database>().unwrap(), None).await.unwrap();
+        assert_eq!(again.connection().await.unwrap().user("a").await.unwrap().display_name, "A");
+    }
+
+    async fn two_replicas_migrating_at_once_take_turns(engine: Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = common::TestDb::new(engine, dir.path());
+        let location: Database = db.location.parse().unwrap();
+        let opens = (0..4).map(|_| {
+            let location = location.clone();
+            tokio::spawn(async move { Store::open(&location, None).await.map(|_| ()) })
+        });
+        for opened in futures_util::future::join_all(opens).await {
+            opened.unwrap().expect("every replica starts");
+        }
+    }
+
+    async fn scim_user_names_are_unique_whatever_their_case(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.scim_create_user(&record("Alex@Contoso.com", vec![]), 1).await.unwrap();
+        let again = db.scim_create_user(&record("alex@contoso.com", vec![]), 1).await;
+        assert!(matches!(again, Err(StoreError::UserExists(_))));
+        let (total, rows) = db.scim_users(&[UserTerm::Name("ALEX@CONTOSO.COM".into())], 0, 10).await.unwrap();
+        assert_eq!((total, rows[0].user.username.as_str()), (1, "Alex@Contoso.com"));
+    }
+
+    async fn a_number_held_by_another_user_is_refused_and_a_deleted_user_frees_it(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        let a = db.scim_create_user(&record("a", vec![mobile("+12065550100")]), 1).await.unwrap();
+        drop(db);
+        let b = record("b", vec![mobile("+12065550100")]);
+        let mut tx = store.transaction().await.unwrap();
+        assert!(matches!(tx.scim_create_user(&b, 1).await, Err(StoreError::PhoneTaken)));
+        drop(tx);
+        let mut db = store.connection().await.unwrap();
+        assert_eq!(db.scim_users(&[], 0, 10).await.unwrap().0, 1, "the refused user left nothing behind");
+        db.scim_delete_user(a).await.unwrap();
+        db.scim_create_user(&b, 1).await.unwrap();
+    }
+
+    async fn members_are_added_and_removed_by_scim_id(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        let a = db.scim_create_user(&record("a", vec![]), 1).await.unwrap();
+        let a_id = db.scim_user(a).await.unwrap().unwrap().scim_id;
+        assert_eq!(a_id.len(), 32, "128 bits in hex: {a_id}");
+        let group = GroupRecord { name: "Contoso SMS Users".into(), external_id: None, members: None };
+        let g = db.scim_create_group(&group, 1).await.unwrap();
+        db.scim_add_members(g, std::slice::from_ref(&a_id), 2).await.unwrap();
+        assert_eq!(db.user("a").await.unwrap().groups, ["Contoso SMS Users"]);
+        assert!(matches!(db.scim_add_members(g, &["nope".into()], 2).await, Err(StoreError::NoSuchMember(_))));
+        db.scim_remove_members(g, &[a_id], 3).await.unwrap();
+        assert_eq!(db.scim_group(g, true).await.unwrap().unwrap().members, Some(vec![]));
+    }
+
+    async fn scim_tokens_are_found_by_hash_and_revoked_by_name(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.scim_token_create("entra", b"hash", 1).await.unwrap();
+        assert!(matches!(db.scim_token_create("entra", b"other", 1).await, Err(StoreError::TokenExists(_))));
+        assert_eq!(db.scim_token_name(b"hash").await.unwrap().as_deref(), Some("entra"));
+        db.scim_token_revoke("entra").await.unwrap();
+        assert_eq!(db.scim_token_name(b"hash").await.unwrap(), None);
+        assert!(matches!(db.scim_token_revoke("entra").await, Err(StoreError::NoSuchToken(_))));
+    }
+}
