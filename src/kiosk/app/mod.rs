@@ -221,8 +221,11 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 /// Runs the kiosk on the real terminal until it is stopped. The terminal is restored on
 /// every way out.
 pub async fn run<B: AuthBackend + Clone>(backend: B, options: KioskOptions) -> std::io::Result<()> {
-    let display = init_terminal()?;
+    // The input first: it listens for window changes, and the display reads the size after
+    // it, so a resize while the kiosk starts is either in that size or a resize event to come
+    // (the other way round, one between the two was lost and the frame stayed the old size).
     let input = TerminalReader::new()?;
+    let display = init_terminal()?;
     let (stop_sender, stops) = mpsc::unbounded_channel();
     let mut signals =
         [signal(SignalKind::terminate())?, signal(SignalKind::hangup())?, signal(SignalKind::interrupt())?];
