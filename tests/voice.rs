@@ -1,11 +1,15 @@
 //! Voice: "Call me with the code" on the reference backend, over real HTTP. A resend asked for
 //! with `"channel": "voice"` is queued as a call (the outbox records the channel, texts keep
 //! theirs), counts against the same caps as texts, and a channel that is neither is a clear 400
-//! that sends nothing. (The gateways' calls: `sms_gateways.rs`.)
+//! that sends nothing. And the real kiosk in a pty, on that real server, offers "Call me with
+//! the code" only once the resend countdown is over, and signs in with the code the call read.
+//! (The gateways' calls: `sms_gateways.rs`.)
 
 mod common;
 
-use common::{InProcess, TWO_USERS, post_json};
+use std::time::Duration;
+
+use common::{Backend, F12, InProcess, KioskSetup, TWO_USERS, post_json, run_as_line, session_user};
 use serde_json::{Value, json};
 
 const ALEX: &str = "+12065550100";
@@ -93,4 +97,53 @@ async fn voice_a_channel_that_is_neither_is_a_clear_400_and_sends_nothing() {
     // Nothing was sent, and the challenge is as it was: a real resend still works.
     assert_eq!(resend(&server, &challenge, Some("voice")).await.0, 202);
     assert_eq!(lines_to(&server, ALEX, 2).await.len(), 2);
+}
+
+#[tokio::test]
+async fn voice_the_real_kiosk_offers_call_me_after_the_countdown_and_signs_in_with_the_call_s_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::seeded_db(dir.path());
+    let config = dir.path().join("serve.toml");
+    std::fs::write(&config, "resend_cooldown = \"5s\"\n").unwrap();
+    let backend = Backend::start_with_config(dir, db, Some(config));
+    let user = session_user("sk-e2e-voice");
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, &["/bin/sh"], &run_as_line(&user));
+    let mut screen = setup.spawn();
+    let wait = Duration::from_secs(10);
+    screen.wait_for("Enter your mobile number", wait).await;
+    screen.type_text("2065550100").await;
+    screen.send(b"\r");
+    let shown = screen.wait_for("New code possible in", wait).await;
+    assert!(!shown.contains("Call me"), "not during the countdown:\n{shown}");
+    screen.send(b"c");
+    let shown = screen.wait_for("Call me with the code", wait).await;
+    assert!(shown.contains("[R] Text me a new code"), "beside a new text:\n{shown}");
+    assert_eq!(common::outbox_codes(&backend.outbox, ALEX).len(), 1, "the C pressed early asked for nothing");
+    screen.send(b"c");
+    screen.wait_for("calling you", wait).await;
+    let lines = {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let text = std::fs::read_to_string(&backend.outbox).unwrap_or_default();
+            let calls: Vec<Value> = text
+                .lines()
+                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                .filter(|m| m["channel"] == "voice")
+                .collect();
+            if !calls.is_empty() || std::time::Instant::now() > deadline {
+                break calls;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    assert_eq!(lines.len(), 1, "one call");
+    assert_eq!(lines[0]["to"], ALEX);
+    let code: String = lines[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
+    screen.type_text(&code).await;
+    let shown = screen.wait_for("sign out", wait).await;
+    assert!(shown.contains("Alex Rivera"), "signed in with the call's code:\n{shown}");
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", wait).await;
+    let sent = setup.audit_events("code_sent");
+    assert!(sent.iter().any(|record| record["channel"] == "voice"), "{sent:?}");
 }
