@@ -9,7 +9,6 @@ use zeroize::Zeroizing;
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
 use super::view::theme::Theme;
-use super::ways::WayOn;
 use crate::auth::{AuthError, Challenge, Channel, Grant, TokenState, Tokens};
 use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
@@ -504,6 +503,18 @@ pub enum Target {
     MenuItem(usize),
     /// A row of the manager's lock messages: a preset, or (last) one's own.
     LockMessage(usize),
+}
+
+/// One way on from the code screen when the code is slow (`kiosk::ways`: which are offered,
+/// and each one's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WayOn {
+    /// "Text me a new code" (R).
+    NewCode,
+    /// "Call me with the code" (C): the new code read out in a call.
+    CallMe,
+    /// "Ask a store manager" (the manager key): the manager screens, where they can help.
+    AskManager,
 }
 
 /// What a key of the on-screen keypad types.

@@ -9,21 +9,11 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 
+pub use super::state::WayOn;
 use super::state::{CodeForm, Settings};
 
 /// How long after a code went out, with nothing typed, the screen asks "Still waiting?".
 pub const STILL_WAITING_AFTER: Duration = Duration::from_secs(30);
-
-/// One way on from the code screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WayOn {
-    /// "Text me a new code" (R).
-    NewCode,
-    /// "Call me with the code" (C): the new code read out in a call.
-    CallMe,
-    /// "Ask a store manager" (the manager key): the manager screens, where they can help.
-    AskManager,
-}
 
 impl WayOn {
     /// The key that takes this way; a tap on its row presses it.
