@@ -604,16 +604,21 @@ fn the_example_config_loads_and_builds() {
     }
 }
 
+/// The adapter itself (no kiosk) on `fake`, in `flow`.
+fn adapter(fake: &FakeAuth0, flow: Flow) -> shiftkey::auth::Backend {
+    use shiftkey::config::ConfigFile;
+    let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
+    let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
+    shiftkey::auth::from_config(&config.backend).unwrap()
+}
+
 /// The worker's language picks Auth0's SMS template (`x-request-language`), on a resend too.
 #[tokio::test]
 async fn the_workers_language_goes_with_the_start_and_the_resend() {
     use shiftkey::auth::AuthBackend;
-    use shiftkey::config::ConfigFile;
     let fake = FakeAuth0::start();
     for flow in [Flow::OtpChallenge, Flow::Passwordless] {
-        let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
-        let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
-        let backend = shiftkey::auth::from_config(&config.backend).unwrap();
+        let backend = adapter(&fake, flow);
         let phone = shiftkey::phone::PhoneNumber::parse(ALEX.phone, "US").unwrap();
         let challenge = backend.start_in(&phone, "es").await.unwrap();
         backend.resend(&challenge.id).await.unwrap();
@@ -630,12 +635,9 @@ async fn the_workers_language_goes_with_the_start_and_the_resend() {
 #[tokio::test]
 async fn voice_otp_challenge_calls_with_delivery_method_voice_and_passwordless_offers_no_call() {
     use shiftkey::auth::{AuthBackend, Channel};
-    use shiftkey::config::ConfigFile;
     let fake = FakeAuth0::start();
     for flow in [Flow::OtpChallenge, Flow::Passwordless] {
-        let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
-        let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
-        let backend = shiftkey::auth::from_config(&config.backend).unwrap();
+        let backend = adapter(&fake, flow);
         assert_eq!(backend.offers_voice(), flow == Flow::OtpChallenge, "{flow:?}");
         let phone = shiftkey::phone::PhoneNumber::parse(ALEX.phone, "US").unwrap();
         let challenge = backend.start_in(&phone, "fr").await.unwrap();

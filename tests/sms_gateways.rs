@@ -100,6 +100,13 @@ fn twilio_config(url: &str, dir: &std::path::Path, from: &str) -> String {
     )
 }
 
+/// The webhook's config for a gateway at `url`/sms, its secret ("hook-key") in a file in `dir`.
+fn webhook_config(url: &str, dir: &std::path::Path) -> String {
+    let secret_file = dir.join("webhook-secret");
+    std::fs::write(&secret_file, "hook-key").unwrap();
+    format!("[sms]\nkind = \"webhook\"\nurl = \"{url}/sms\"\nsecret = {{ file = {secret_file:?} }}\n")
+}
+
 /// Starts a sign-in for alex in `locale` and asks for the code again by `channel`; the challenge.
 async fn start_then_resend(server: &InProcess, locale: &str, channel: &str) -> serde_json::Value {
     let (status, started) =
@@ -177,9 +184,7 @@ async fn wait_for_audit(server: &InProcess, event: &str) -> String {
 async fn voice_the_webhook_gets_channel_voice_and_the_language() {
     let (url, received) = fake_gateway("/sms", 0, StatusCode::NO_CONTENT).await;
     let dir = tempfile::tempdir().unwrap();
-    let secret_file = dir.path().join("webhook-secret");
-    std::fs::write(&secret_file, "hook-key").unwrap();
-    let sms = format!("[sms]\nkind = \"webhook\"\nurl = \"{url}/sms\"\nsecret = {{ file = {secret_file:?} }}\n");
+    let sms = webhook_config(&url, dir.path());
     let server = InProcess::start_with_sms("resend_cooldown = \"0s\"", TWO_USERS, Some(&sms)).await;
     start_then_resend(&server, "pt-BR", "voice").await;
     let requests = wait_for(&received, 2).await;
@@ -195,9 +200,7 @@ async fn voice_the_webhook_gets_channel_voice_and_the_language() {
 async fn webhook_signature_verifies_and_a_dead_gateway_is_audited() {
     let (url, received) = fake_gateway("/sms", 0, StatusCode::NO_CONTENT).await;
     let dir = tempfile::tempdir().unwrap();
-    let secret_file = dir.path().join("webhook-secret");
-    std::fs::write(&secret_file, "hook-key").unwrap();
-    let sms = format!("[sms]\nkind = \"webhook\"\nurl = \"{url}/sms\"\nsecret = {{ file = {secret_file:?} }}\n");
+    let sms = webhook_config(&url, dir.path());
     let server = InProcess::start_with_sms("", TWO_USERS, Some(&sms)).await;
     post_json(&server.url, "/v1/sign-in/start", json!({ "phone": "+12065550100" })).await;
     let requests = wait_for(&received, 1).await;
@@ -215,7 +218,7 @@ async fn webhook_signature_verifies_and_a_dead_gateway_is_audited() {
 
     // A gateway that always fails: three tries, then an audit record (number masked).
     let (url, received) = fake_gateway("/sms", usize::MAX, StatusCode::NO_CONTENT).await;
-    let sms = format!("[sms]\nkind = \"webhook\"\nurl = \"{url}/sms\"\nsecret = {{ file = {secret_file:?} }}\n");
+    let sms = webhook_config(&url, dir.path());
     let server = InProcess::start_with_sms("", TWO_USERS, Some(&sms)).await;
     post_json(&server.url, "/v1/sign-in/start", json!({ "phone": "+12065550100" })).await;
     wait_for(&received, 3).await;
