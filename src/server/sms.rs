@@ -314,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn an_outbox_line_carries_the_channel_and_an_old_line_still_reads() {
+    fn an_outbox_line_carries_the_channel_and_the_language_as_fields_of_their_own() {
         let mut call = SmsMessage::text("+12065550100".into(), "1, 2".into());
         call.channel = Channel::Voice;
         call.language = Some("es".into());
