@@ -29,6 +29,33 @@ pub struct StartRequest {
 #[serde(deny_unknown_fields)]
 pub struct ResendRequest {
     pub challenge_id: String,
+    /// How the new code goes out; a text unless asked (and then not sent, so a server from
+    /// before voice still takes the request).
+    #[serde(default, skip_serializing_if = "Channel::is_sms")]
+    pub channel: Channel,
+}
+
+/// How a code reaches the worker: a text, or a call that reads it out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Sms,
+    Voice,
+}
+
+impl Channel {
+    pub fn is_sms(&self) -> bool {
+        *self == Channel::Sms
+    }
+
+    /// The wire name: `sms` or `voice`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Voice => "voice",
+        }
+    }
 }
 
 /// `POST /v1/sign-in/verify`.
@@ -200,6 +227,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&start).unwrap(), r#"{"phone":"+12065550100"}"#);
         let start = StartRequest { phone: "+12065550100".into(), locale: Some("pt-BR".into()) };
         assert_eq!(serde_json::to_string(&start).unwrap(), r#"{"phone":"+12065550100","locale":"pt-BR"}"#);
+        let resend = ResendRequest { challenge_id: "c".into(), channel: Channel::Sms };
+        assert_eq!(serde_json::to_string(&resend).unwrap(), r#"{"challenge_id":"c"}"#, "as before voice");
+        let resend = ResendRequest { challenge_id: "c".into(), channel: Channel::Voice };
+        assert_eq!(serde_json::to_string(&resend).unwrap(), r#"{"challenge_id":"c","channel":"voice"}"#);
         let health = Health { status: HealthStatus::Ok };
         assert_eq!(serde_json::to_string(&health).unwrap(), r#"{"status":"ok"}"#);
     }

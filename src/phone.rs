@@ -228,6 +228,12 @@ impl PhoneNumber {
     }
 
     /// `+1 ••• ••• 0100`: the country code and last four digits only.
+    /// The number's last four digits: what a worker checks it by ("the phone ending in 0100").
+    pub fn last_digits(&self) -> &str {
+        let e164 = self.e164();
+        &e164[e164.len().saturating_sub(4)..]
+    }
+
     pub fn masked(&self) -> String {
         mask_e164(&self.e164)
     }

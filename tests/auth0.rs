@@ -496,9 +496,12 @@ fn check_config_passes_a_good_config_in_either_flow_without_texting_anyone() {
         assert!(ok, "{flow:?}: {out}\n{err}");
         assert!(out.contains("valid kiosk config") && out.contains("(auth0) answers"), "{out}");
         // Only the note every provider without a token re-check gets (Auth0's access tokens are
-        // JWTs, valid until they expire).
+        // JWTs, valid until they expire), and in the classic flow that it can't call.
         let notes: Vec<&str> = out.lines().filter(|line| line.starts_with("note:")).collect();
-        assert!(notes.len() == 1 && notes[0].contains("token still holds"), "nothing else to note: {out}");
+        let expected = if flow == Flow::Passwordless { 2 } else { 1 };
+        assert!(notes.len() == expected && notes[0].contains("token still holds"), "nothing else to note: {out}");
+        let voice = notes.iter().any(|note| note.contains("can't call a worker with the code"));
+        assert_eq!(voice, flow == Flow::Passwordless, "{out}");
         // The client id was probed with a number no one can have: nothing was texted.
         let probe = &fake.requests(flow.start_path())[0];
         assert_eq!(probe.fields["phone_number"], "+0000000000000000");
@@ -601,16 +604,21 @@ fn the_example_config_loads_and_builds() {
     }
 }
 
+/// The adapter itself (no kiosk) on `fake`, in `flow`.
+fn adapter(fake: &FakeAuth0, flow: Flow) -> shiftkey::auth::Backend {
+    use shiftkey::config::ConfigFile;
+    let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
+    let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
+    shiftkey::auth::from_config(&config.backend).unwrap()
+}
+
 /// The worker's language picks Auth0's SMS template (`x-request-language`), on a resend too.
 #[tokio::test]
 async fn the_workers_language_goes_with_the_start_and_the_resend() {
     use shiftkey::auth::AuthBackend;
-    use shiftkey::config::ConfigFile;
     let fake = FakeAuth0::start();
     for flow in [Flow::OtpChallenge, Flow::Passwordless] {
-        let text = format!("[backend]\n{}\n", backend_lines(fake.url(), flow, ""));
-        let config = shiftkey::config::KioskConfig::from_toml(&text, std::path::Path::new("k.toml")).unwrap();
-        let backend = shiftkey::auth::from_config(&config.backend).unwrap();
+        let backend = adapter(&fake, flow);
         let phone = shiftkey::phone::PhoneNumber::parse(ALEX.phone, "US").unwrap();
         let challenge = backend.start_in(&phone, "es").await.unwrap();
         backend.resend(&challenge.id).await.unwrap();
@@ -618,5 +626,37 @@ async fn the_workers_language_goes_with_the_start_and_the_resend() {
         let languages: Vec<&str> =
             starts.iter().rev().take(2).map(|r| r.fields["header:x-request-language"].as_str()).collect();
         assert_eq!(languages, ["es", "es"], "{flow:?}");
+    }
+}
+
+/// Voice: "Call me with the code" is otp-challenge's `delivery_method: "voice"` on a new start
+/// (same number, same language); the classic flow can't call, so the kiosk never offers it, and
+/// asking anyway sends nothing.
+#[tokio::test]
+async fn voice_otp_challenge_calls_with_delivery_method_voice_and_passwordless_offers_no_call() {
+    use shiftkey::auth::{AuthBackend, Channel};
+    let fake = FakeAuth0::start();
+    for flow in [Flow::OtpChallenge, Flow::Passwordless] {
+        let backend = adapter(&fake, flow);
+        assert_eq!(backend.offers_voice(), flow == Flow::OtpChallenge, "{flow:?}");
+        let phone = shiftkey::phone::PhoneNumber::parse(ALEX.phone, "US").unwrap();
+        let challenge = backend.start_in(&phone, "fr").await.unwrap();
+        let before = fake.requests(flow.start_path()).len();
+        let called = backend.resend_by(&challenge.id, Channel::Voice).await;
+        let starts = fake.requests(flow.start_path());
+        match flow {
+            Flow::OtpChallenge => {
+                assert!(called.is_ok(), "{called:?}");
+                let (text, call) = (&starts[before - 1], &starts[before]);
+                assert_eq!(text.fields["delivery_method"], "text");
+                assert_eq!(call.fields["delivery_method"], "voice");
+                assert_eq!(call.fields["phone_number"], ALEX.phone);
+                assert_eq!(call.fields["header:x-request-language"], "fr", "the call in the worker's language");
+            }
+            Flow::Passwordless => {
+                assert!(called.is_err(), "the classic flow can't call");
+                assert_eq!(starts.len(), before, "nothing was sent");
+            }
+        }
     }
 }

@@ -141,7 +141,12 @@ impl Harness {
 
     /// Waits until the screen shows `text`; returns the screen.
     async fn wait_for(&mut self, text: &str) -> String {
-        let shown = tokio::time::timeout(WAIT, self.screen.wait_for(|screen| screen.contains(text)))
+        self.wait_for_within(text, WAIT).await
+    }
+
+    /// `wait_for`, for at most `limit` (of the loop's clock, which a test may pause).
+    async fn wait_for_within(&mut self, text: &str, limit: Duration) -> String {
+        let shown = tokio::time::timeout(limit, self.screen.wait_for(|screen| screen.contains(text)))
             .await
             .map(|shown| shown.map(|screen| screen.clone()));
         match shown {
@@ -229,7 +234,16 @@ fn send_code(call: Call) {
 
 /// Runs `script` beside the kiosk; the kiosk must end by itself once the script stopped it.
 async fn run<S: Future<Output = ()>>(kiosk: impl Future<Output = std::io::Result<()>>, script: S) {
-    let finished = tokio::time::timeout(WAIT * 3, async { tokio::join!(kiosk, script) }).await;
+    run_within(kiosk, script, WAIT * 3).await
+}
+
+/// `run`, all of it within `limit`.
+async fn run_within<S: Future<Output = ()>>(
+    kiosk: impl Future<Output = std::io::Result<()>>,
+    script: S,
+    limit: Duration,
+) {
+    let finished = tokio::time::timeout(limit, async { tokio::join!(kiosk, script) }).await;
     let (result, ()) = finished.expect("the kiosk stopped");
     result.expect("the loop ended without an error");
 }
@@ -330,11 +344,11 @@ async fn a_new_code_asked_for_while_one_is_checked_wins_and_the_older_grant_is_r
         let Call::Start { answer, .. } = h.start_in_flight().await else { unreachable!() };
         // A code that may be resent at once.
         answer.send(Ok(shiftkey::auth::Challenge { resend_after: Duration::ZERO, ..challenge("ch-1") })).unwrap();
-        h.wait_for("Press R to send a new code").await;
+        h.wait_for("[R] Text me a new code").await;
         h.type_text("123456");
         let verify = h.next_call("verify").await;
         h.press(KeyCode::Char('r'));
-        let Call::Resend { challenge_id, answer: resent } = h.next_call("resend").await else { unreachable!() };
+        let Call::Resend { challenge_id, answer: resent, .. } = h.next_call("resend").await else { unreachable!() };
         assert_eq!(challenge_id, "ch-1");
         h.wait_for("Sending a new code").await;
         // The older answer comes first: its grant is no one's.
@@ -511,5 +525,43 @@ async fn a_worker_switches_language_and_back_signs_in_in_it_and_the_next_one_get
         assert_eq!(started.map(|record| record["language"].clone()), Some("es".into()));
         h.stop();
     })
+    .await;
+}
+
+// ---- The ways on when the code is slow: time from the loop's own clock, paused and run ahead. ----
+
+#[tokio::test]
+async fn still_waiting_comes_30_s_after_the_code_on_the_loop_s_clock_and_call_me_asks_for_a_call() {
+    let (kiosk, mut h) = kiosk().await;
+    let limit = Duration::from_secs(120);
+    run_within(
+        kiosk,
+        async {
+            let Call::Start { answer, .. } = h.start_in_flight().await else { unreachable!() };
+            answer.send(Ok(challenge("ch-1"))).unwrap();
+            let screen = h.wait_for("Enter the 6-digit code").await;
+            assert!(!screen.contains("Call me") && !screen.contains("Still waiting"), "{screen}");
+            // From here the clock moves only from timer to timer: the loop's 1 s ticks run 30 s
+            // ahead at once, with nothing typed. Nothing sleeps for real.
+            tokio::time::pause();
+            let sent = tokio::time::Instant::now();
+            let screen = h.wait_for_within("Still waiting for the code?", limit).await;
+            let waited = sent.elapsed();
+            assert!(waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31), "after {waited:?}");
+            for text in
+                ["ending in 0100", "[R] Text me a new code", "[C] Call me with the code", "[F9] Ask a store manager"]
+            {
+                assert!(screen.contains(text), "{text:?} not in\n{screen}");
+            }
+            h.press(KeyCode::Char('c'));
+            let Call::Resend { challenge_id, channel, answer } = h.next_call("resend").await else { unreachable!() };
+            assert_eq!((challenge_id.as_str(), channel), ("ch-1", shiftkey::auth::Channel::Voice));
+            answer.send(Ok(challenge("ch-2"))).unwrap();
+            let screen = h.wait_for("calling you").await;
+            assert!(!screen.contains("Still waiting"), "a new code, a new wait: {screen}");
+            h.stop();
+        },
+        limit,
+    )
     .await;
 }

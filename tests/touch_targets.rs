@@ -2,6 +2,8 @@
 //! keypad key at least 5x3, none overlapping another, each one around what is drawn for it,
 //! and none where the keypad doesn't fit.
 
+use std::time::Duration;
+
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -9,6 +11,7 @@ use ratatui::layout::{Position, Rect};
 use shiftkey::kiosk::fixtures::{self, press, type_text};
 use shiftkey::kiosk::state::{KeypadKey, State, Target};
 use shiftkey::kiosk::view::{self, targets};
+use shiftkey::kiosk::ways::WayOn;
 
 /// Every screen with targets, built as events build them.
 fn screens() -> Vec<(&'static str, State)> {
@@ -26,6 +29,7 @@ fn screens() -> Vec<(&'static str, State)> {
     vec![
         ("phone", fixtures::phone_typed()),
         ("code", fixtures::code_screen()),
+        ("code_still_waiting", fixtures::code_screen_waited(fixtures::settings(), "", Duration::from_secs(31))),
         ("language_list", list),
         ("manager_phone", manager_phone),
         ("manager_code", manager_code),
@@ -46,6 +50,9 @@ fn letter(target: Target) -> char {
         Target::Language(row) => (b'a' + row as u8) as char,
         Target::MenuItem(row) => (b'm' + row as u8) as char,
         Target::LockMessage(row) => (b'w' + row as u8) as char,
+        Target::Way(WayOn::NewCode) => 'R',
+        Target::Way(WayOn::CallMe) => 'V',
+        Target::Way(WayOn::AskManager) => 'M',
     }
 }
 
@@ -122,6 +129,9 @@ fn the_targets_at_80x24() {
                     Some(preset) => preset.clone(),
                     None => "Your own".into(),
                 },
+                Target::Way(WayOn::NewCode) => "[R] Text me a new code".into(),
+                Target::Way(WayOn::CallMe) => "[C] Call me with the code".into(),
+                Target::Way(WayOn::AskManager) => "[F9] Ask a store manager".into(),
             };
             let label: String = label.split_whitespace().collect();
             assert!(text.contains(&label), "{name}: {target:?} at {place:?} shows {text:?}, not {label:?}");

@@ -25,7 +25,9 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::jwt::{self, IdTokenVerifier};
-use super::{AuthBackend, AuthError, BuildError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens, http};
+use super::{
+    AuthBackend, AuthError, BuildError, Challenge, Channel, Grant, Problem, SignedInUser, SignedOut, Tokens, http,
+};
 use crate::config::{Auth0Flow, BackendConfig};
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessToken, OtpCode, RefreshToken};
@@ -241,8 +243,9 @@ impl Auth0Backend {
         }
     }
 
-    /// The start request for `phone_number`: its path and JSON body.
-    fn start_request(&self, phone_number: &str) -> (&'static str, Value) {
+    /// The start request for `phone_number`, the code sent by `channel` (a call only with
+    /// otp-challenge: `offers_voice`): its path and JSON body.
+    fn start_request(&self, phone_number: &str, channel: Channel) -> (&'static str, Value) {
         let inner = &self.inner;
         let body = match &inner.flow {
             Flow::OtpChallenge { connection } => json!({
@@ -250,7 +253,10 @@ impl Auth0Backend {
                 "client_id": inner.client_id,
                 "phone_number": phone_number,
                 "allow_signup": false,
-                "delivery_method": "text",
+                "delivery_method": match channel {
+                    Channel::Sms => "text",
+                    Channel::Voice => "voice",
+                },
             }),
             Flow::Passwordless { connection } => json!({
                 "client_id": inner.client_id,
@@ -263,9 +269,14 @@ impl Auth0Backend {
     }
 
     /// Asks Auth0 to text a code to `phone`.
-    async fn send_code(&self, phone: &PhoneNumber, language: Option<&str>) -> Result<Sent, AuthError> {
+    async fn send_code(
+        &self,
+        phone: &PhoneNumber,
+        language: Option<&str>,
+        channel: Channel,
+    ) -> Result<Sent, AuthError> {
         let inner = &self.inner;
-        let (path, body) = self.start_request(phone.e164());
+        let (path, body) = self.start_request(phone.e164(), channel);
         let mut request = inner.client.post(self.url(path)).json(&body);
         // Auth0 picks the SMS template's language by this header.
         if let Some(language) = language {
@@ -394,7 +405,7 @@ impl Auth0Backend {
     /// have, which Auth0 refuses before it texts anything.
     async fn probe_start(&self) -> Option<Problem> {
         let inner = &self.inner;
-        let (path, body) = self.start_request(PROBE_NUMBER);
+        let (path, body) = self.start_request(PROBE_NUMBER, Channel::Sms);
         let url = self.url(path);
         let response = match inner.client.post(&url).json(&body).send().await {
             Ok(response) => response,
@@ -611,8 +622,13 @@ fn encode_into(out: &mut String, text: &str) {
 
 impl Auth0Backend {
     /// Sends a code to `phone`, texted in `language` where Auth0 has a template for it.
-    async fn begin(&self, phone: &PhoneNumber, language: Option<String>) -> Result<Challenge, AuthError> {
-        let sent = self.send_code(phone, language.as_deref()).await?;
+    async fn begin(
+        &self,
+        phone: &PhoneNumber,
+        language: Option<String>,
+        channel: Channel,
+    ) -> Result<Challenge, AuthError> {
+        let sent = self.send_code(phone, language.as_deref(), channel).await?;
         let id = self.remember(Pending {
             phone: phone.clone(),
             auth_session: sent.auth_session,
@@ -626,20 +642,33 @@ impl Auth0Backend {
 
 impl AuthBackend for Auth0Backend {
     async fn start(&self, phone: &PhoneNumber) -> Result<Challenge, AuthError> {
-        self.begin(phone, None).await
+        self.begin(phone, None, Channel::Sms).await
     }
 
     async fn start_in(&self, phone: &PhoneNumber, locale: &str) -> Result<Challenge, AuthError> {
-        self.begin(phone, Some(locale.to_string())).await
+        self.begin(phone, Some(locale.to_string()), Channel::Sms).await
     }
 
     /// Starts again: a new code (Auth0 keeps only the latest), a new challenge, tries anew.
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
+        self.resend_by(challenge_id, Channel::Sms).await
+    }
+
+    /// `resend`, the code read out in a call where asked: `delivery_method: "voice"`.
+    async fn resend_by(&self, challenge_id: &str, channel: Channel) -> Result<Challenge, AuthError> {
+        if channel == Channel::Voice && !self.offers_voice() {
+            return Err(AuthError::Protocol("the passwordless flow can't call with a code".into()));
+        }
         let pending = self.pending().get(challenge_id).map(|p| (p.phone.clone(), p.language.clone()));
         let Some((phone, language)) = pending else { return Err(AuthError::Expired) };
-        let challenge = self.begin(&phone, language).await?;
+        let challenge = self.begin(&phone, language, channel).await?;
         self.pending().remove(challenge_id);
         Ok(challenge)
+    }
+
+    /// Only `/otp/challenge` takes a `delivery_method`; the classic flow's `sms` connection texts.
+    fn offers_voice(&self) -> bool {
+        matches!(self.inner.flow, Flow::OtpChallenge { .. })
     }
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {

@@ -14,6 +14,7 @@ pub mod supabase;
 
 use std::time::Duration;
 
+pub use crate::api_types::Channel;
 use crate::config::{BackendConfig, BackendKind};
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessToken, OtpCode, RefreshToken};
@@ -117,6 +118,24 @@ pub trait AuthBackend: Send + Sync + 'static {
         self.start(phone)
     }
     fn resend(&self, challenge_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send;
+    /// `resend`, the code texted or read out in a call (`channel`). The kiosk asks for a call
+    /// only where `offers_voice`; a provider without calls refuses one.
+    fn resend_by(
+        &self,
+        challenge_id: &str,
+        channel: Channel,
+    ) -> impl Future<Output = Result<Challenge, AuthError>> + Send {
+        async move {
+            match channel {
+                Channel::Sms => self.resend(challenge_id).await,
+                Channel::Voice => Err(AuthError::Protocol("this sign-in service can't call with a code".into())),
+            }
+        }
+    }
+    /// Whether `resend_by` can place a call that reads the code out.
+    fn offers_voice(&self) -> bool {
+        false
+    }
     fn verify(&self, challenge_id: &str, code: &OtpCode) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     /// Ends the sign-in's tokens at the provider.
     fn sign_out(&self, tokens: &Tokens) -> impl Future<Output = Result<SignedOut, AuthError>> + Send;
@@ -221,6 +240,14 @@ impl AuthBackend for Backend {
         each_backend!(self, backend => backend.resend(challenge_id).await)
     }
 
+    async fn resend_by(&self, challenge_id: &str, channel: Channel) -> Result<Challenge, AuthError> {
+        each_backend!(self, backend => backend.resend_by(challenge_id, channel).await)
+    }
+
+    fn offers_voice(&self) -> bool {
+        each_backend!(self, backend => backend.offers_voice())
+    }
+
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
         each_backend!(self, backend => backend.verify(challenge_id, code).await)
     }
@@ -244,6 +271,13 @@ impl AuthBackend for Backend {
                 "this provider can't say whether a session's token still holds",
                 "a worker removed there stays signed in until the session ends by itself (idle timeout, \
                  session.max_duration); session.recheck doesn't apply",
+            ));
+        }
+        if !self.offers_voice() {
+            problems.push(Problem::note(
+                "this provider can't call a worker with the code",
+                "the code screen offers only a new text (\"Call me with the code\" needs backend.kind = \"shiftkey\", \
+                 or Auth0 with flow = \"otp-challenge\")",
             ));
         }
         problems

@@ -7,7 +7,7 @@ use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens};
+use super::{AuthBackend, AuthError, Challenge, Channel, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens};
 use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
 use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
@@ -149,9 +149,18 @@ impl AuthBackend for ShiftkeyBackend {
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
-        let request = ResendRequest { challenge_id: challenge_id.to_string() };
+        self.resend_by(challenge_id, Channel::Sms).await
+    }
+
+    /// The server texts the new code, or calls and reads it out (`"channel": "voice"`).
+    async fn resend_by(&self, challenge_id: &str, channel: Channel) -> Result<Challenge, AuthError> {
+        let request = ResendRequest { challenge_id: challenge_id.to_string(), channel };
         let body: api_types::Challenge = self.post_json("/v1/sign-in/resend", &request).await?;
         Ok(body.into())
+    }
+
+    fn offers_voice(&self) -> bool {
+        true
     }
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {

@@ -137,6 +137,9 @@ pub struct ServerConfig {
     /// A message template file; default `assets/sms-template.txt`. Its language versions are
     /// the files beside it named `<stem>.<lang>.<ext>` (`sms-template.es.txt`).
     pub sms_template: Option<PathBuf>,
+    /// What a voice call says (`{code}`, read digit by digit); default
+    /// `assets/voice-template.txt`, language versions beside it as for `sms_template`.
+    pub voice_template: Option<PathBuf>,
     pub sms: SmsConfig,
     pub limits: RateLimits,
     /// Where admin commands and delivery failures are audited; default the db path + ".audit.jsonl".
@@ -167,6 +170,7 @@ impl Default for ServerConfig {
             token_lifetime: HumanDuration::from_secs(12 * 3600),
             sms_host: "shiftkey.local".into(),
             sms_template: None,
+            voice_template: None,
             sms: SmsConfig::default(),
             limits: RateLimits::default(),
             audit_log: None,
@@ -252,6 +256,7 @@ impl ConfigFile for ServerConfig {
             }
         }
         self.templates()?;
+        self.voice_templates()?;
         if self.sms_claim_timeout.0 < Duration::from_secs(1) {
             return Err(Invalid::ClaimTimeout(self.sms_claim_timeout));
         }

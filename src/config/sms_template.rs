@@ -1,5 +1,6 @@
-//! The reference backend's text messages: the default template and one per language, each
-//! checked at load to make a message of at most 140 bytes with the `@host #code` line.
+//! The reference backend's messages: the texts' default template and one per language, each
+//! checked at load to make a message of at most 140 bytes with the `@host #code` line; and the
+//! voice calls' (what a call says: the code digit by digit, twice), found the same way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,11 +26,28 @@ pub const BUILT_IN_SMS_TEMPLATES: [(&str, &str); 8] = [
     ("zh-CN", include_str!("../../assets/sms-template.zh-CN.txt")),
 ];
 
+/// What a call says by default (from `assets/`): `{code}` is read digit by digit.
+pub const DEFAULT_VOICE_TEMPLATE: &str = include_str!("../../assets/voice-template.txt");
+/// The call's language versions that ship, `assets/voice-template.<tag>.txt`: used when
+/// `voice_template` isn't set. Each says the code twice (a test checks).
+pub const BUILT_IN_VOICE_TEMPLATES: [(&str, &str); 8] = [
+    ("en", include_str!("../../assets/voice-template.en.txt")),
+    ("es", include_str!("../../assets/voice-template.es.txt")),
+    ("fr", include_str!("../../assets/voice-template.fr.txt")),
+    ("de", include_str!("../../assets/voice-template.de.txt")),
+    ("pt-BR", include_str!("../../assets/voice-template.pt-BR.txt")),
+    ("pl", include_str!("../../assets/voice-template.pl.txt")),
+    ("vi", include_str!("../../assets/voice-template.vi.txt")),
+    ("zh-CN", include_str!("../../assets/voice-template.zh-CN.txt")),
+];
+
 /// Why a message template can't be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("sms_template: can't read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{key}: can't read {path}: {source}")]
+    Read { key: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{template} has no {{code}}: a call from it wouldn't say the code")]
+    NoCode { template: String },
     #[error(
         "{template} makes a {bytes}-byte message with the @{host} #code line; the limit is {MAX_MESSAGE_BYTES} bytes"
     )]
@@ -48,14 +66,19 @@ impl SmsTemplates {
     /// The template for `locale`: its own, else that of the tag less its last subtag (`pt-BR`,
     /// then `pt`), else the default.
     pub fn for_locale(&self, locale: Option<&str>) -> &str {
+        self.language_for(locale).map_or(&self.default, |tag| &self.by_language[tag])
+    }
+
+    /// The (lower-case) tag whose template `for_locale` picks; `None` for the default.
+    pub fn language_for(&self, locale: Option<&str>) -> Option<&str> {
         let mut tag = locale.unwrap_or_default().to_ascii_lowercase();
         while !tag.is_empty() {
-            if let Some(template) = self.by_language.get(&tag) {
-                return template;
+            if let Some((found, _)) = self.by_language.get_key_value(&tag) {
+                return Some(found);
             }
             tag.truncate(tag.rfind('-').unwrap_or(0));
         }
-        &self.default
+        None
     }
 
     /// The language tags with a template of their own (lower case).
@@ -85,16 +108,47 @@ pub fn render_message(template: &str, code: &OtpCode, minutes: u64, host: &str) 
     format!("{body}\n\n@{host} #{}", code.expose())
 }
 
-fn read(path: &Path) -> Result<String, TemplateError> {
-    std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.to_path_buf(), source })
+/// What a call says: `template` with the code read digit by digit ("4, 8, 1, 5, 9, 2": the
+/// pauses keep a text-to-speech voice from reading it as one number).
+pub fn render_voice(template: &str, code: &OtpCode) -> String {
+    let digits: Vec<String> = code.expose().chars().map(String::from).collect();
+    template.trim_end().replace("{code}", &digits.join(", "))
+}
+
+fn read(key: &'static str, path: &Path) -> Result<String, TemplateError> {
+    std::fs::read_to_string(path).map_err(|source| TemplateError::Read { key, path: path.to_path_buf(), source })
+}
+
+/// A template (the default, then each language's as `(tag, text, name)`): a configured file
+/// and the ones beside it, or those that ship.
+type Found = (String, Vec<(String, String, String)>);
+
+fn find(
+    key: &'static str,
+    path: Option<&Path>,
+    default: &str,
+    built_in: &[(&str, &str)],
+    asset: &str,
+) -> Result<Found, TemplateError> {
+    Ok(match path {
+        Some(path) => (read(key, path)?, beside(key, path)?),
+        None => (
+            default.to_string(),
+            built_in
+                .iter()
+                .map(|(tag, text)| (tag.to_string(), text.to_string(), format!("assets/{asset}.{tag}.txt")))
+                .collect(),
+        ),
+    })
 }
 
 /// The language versions beside a configured template: `<stem>.<tag>.<ext>` in its folder.
-fn beside(path: &Path) -> Result<Vec<(String, String, String)>, TemplateError> {
+fn beside(key: &'static str, path: &Path) -> Result<Vec<(String, String, String)>, TemplateError> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     let suffix = path.extension().and_then(|e| e.to_str()).map(|e| format!(".{e}")).unwrap_or_default();
-    let entries = std::fs::read_dir(folder).map_err(|source| TemplateError::Read { path: folder.into(), source })?;
+    let entries =
+        std::fs::read_dir(folder).map_err(|source| TemplateError::Read { key, path: folder.into(), source })?;
     let mut found = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -106,32 +160,46 @@ fn beside(path: &Path) -> Result<Vec<(String, String, String)>, TemplateError> {
             continue;
         };
         let file = entry.path();
-        found.push((tag.to_string(), read(&file)?, file.display().to_string()));
+        found.push((tag.to_string(), read(key, &file)?, file.display().to_string()));
     }
     Ok(found)
+}
+
+/// The templates found, each passed by `check`, by lower-case tag.
+fn checked(
+    (default, languages): Found,
+    key: &str,
+    check: impl Fn(&str, &str) -> Result<(), TemplateError>,
+) -> Result<SmsTemplates, TemplateError> {
+    check(&default, key)?;
+    let mut by_language = BTreeMap::new();
+    for (tag, template, name) in languages {
+        check(&template, &name)?;
+        by_language.insert(tag.to_ascii_lowercase(), template);
+    }
+    Ok(SmsTemplates { default, by_language })
 }
 
 impl ServerConfig {
     /// The message templates: `sms_template` and the language versions beside it, or the
     /// ones that ship. Each is refused if a message from it could exceed 140 bytes.
     pub fn templates(&self) -> Result<SmsTemplates, TemplateError> {
-        let (default, languages) = match &self.sms_template {
-            Some(path) => (read(path)?, beside(path)?),
-            None => (
-                DEFAULT_SMS_TEMPLATE.to_string(),
-                BUILT_IN_SMS_TEMPLATES
-                    .iter()
-                    .map(|(tag, text)| (tag.to_string(), text.to_string(), format!("assets/sms-template.{tag}.txt")))
-                    .collect(),
-            ),
-        };
-        self.check_template(&default, "sms_template")?;
-        let mut by_language = BTreeMap::new();
-        for (tag, template, name) in languages {
-            self.check_template(&template, &name)?;
-            by_language.insert(tag.to_ascii_lowercase(), template);
-        }
-        Ok(SmsTemplates { default, by_language })
+        let key = "sms_template";
+        let found =
+            find(key, self.sms_template.as_deref(), DEFAULT_SMS_TEMPLATE, &BUILT_IN_SMS_TEMPLATES, "sms-template")?;
+        checked(found, key, |template, name| self.check_template(template, name))
+    }
+
+    /// What calls say: `voice_template` and the language versions beside it, or the ones that
+    /// ship. Each is refused if it has no `{code}`.
+    pub fn voice_templates(&self) -> Result<SmsTemplates, TemplateError> {
+        let key = "voice_template";
+        let path = self.voice_template.as_deref();
+        let found = find(key, path, DEFAULT_VOICE_TEMPLATE, &BUILT_IN_VOICE_TEMPLATES, "voice-template")?;
+        checked(found, key, |template, name| match template.contains("{code}") {
+            true => Ok(()),
+            false => Err(TemplateError::NoCode { template: name.into() }),
+        })
     }
 
     /// The message `template` makes with any code, this config's lifetime and host, fits.
@@ -207,6 +275,35 @@ mod tests {
         std::fs::write(dir.path().join("sms.de.txt"), "x".repeat(120) + " {code}").unwrap();
         let err = config.templates().unwrap_err().to_string();
         assert!(err.contains("sms.de.txt makes a 152-byte message"), "{err}");
+    }
+
+    #[test]
+    fn every_call_that_ships_says_the_code_twice_digit_by_digit_in_every_kiosk_language() {
+        let templates = ServerConfig::default().voice_templates().unwrap();
+        for language in Language::ALL {
+            let template = templates.for_locale(Some(language.tag()));
+            assert_eq!(template.matches("{code}").count(), 2, "{}", language.tag());
+            assert_eq!(
+                templates.language_for(Some(language.tag())),
+                Some(language.tag().to_ascii_lowercase().as_str())
+            );
+        }
+        let said = render_voice(templates.for_locale(Some("es")), &OtpCode::new("480159"));
+        assert_eq!(said.matches("4, 8, 0, 1, 5, 9").count(), 2, "{said}");
+        assert!(said.starts_with("Tu código"), "{said}");
+        assert_eq!(templates.for_locale(Some("it")), DEFAULT_VOICE_TEMPLATE);
+        assert_eq!(templates.language_for(Some("it")), None);
+    }
+
+    #[test]
+    fn a_configured_call_without_the_code_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("call.txt");
+        std::fs::write(&path, "Code {code}, again {code}").unwrap();
+        std::fs::write(dir.path().join("call.es.txt"), "Hola").unwrap();
+        let config = ServerConfig { voice_template: Some(path), ..ServerConfig::default() };
+        let err = config.voice_templates().unwrap_err().to_string();
+        assert!(err.contains("call.es.txt has no {code}"), "{err}");
     }
 
     #[test]

@@ -142,6 +142,16 @@ pub fn code_screen_with(settings: Settings) -> State {
     state
 }
 
+/// The code screen `waited` after the code went out, with `typed` typed, on a kiosk whose
+/// backend can call (`Settings::voice`): its ways on.
+pub fn code_screen_waited(settings: Settings, typed: &str, waited: Duration) -> State {
+    let mut state = code_screen_with(Settings { voice: true, ..settings });
+    type_text(&mut state, typed);
+    let later = state.now + waited;
+    update(&mut state, Event::Tick(later));
+    state
+}
+
 /// A running session of Alex Rivera's.
 pub fn in_session() -> State {
     in_session_with(settings())

@@ -18,3 +18,4 @@ pub mod state;
 pub mod status;
 pub mod update;
 pub mod view;
+pub mod ways;

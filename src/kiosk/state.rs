@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
 use super::view::theme::Theme;
-use crate::auth::{AuthError, Challenge, Grant, TokenState, Tokens};
+use crate::auth::{AuthError, Challenge, Channel, Grant, TokenState, Tokens};
 use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
@@ -158,6 +158,8 @@ pub enum Effect {
     Resend {
         id: RequestId,
         challenge_id: String,
+        /// A text, or a call that reads the code out.
+        channel: Channel,
     },
     Verify {
         id: RequestId,
@@ -274,6 +276,8 @@ pub enum CodeNotice {
     Expired,
     TooManyAttempts,
     Resent,
+    /// A call is on its way to read the new code out.
+    Calling,
     RateLimited {
         seconds: u64,
     },
@@ -297,11 +301,16 @@ pub struct CodeForm {
     pub digits: Zeroizing<String>,
     pub expires_at: Instant,
     pub resend_at: Instant,
+    /// When the code went out: "Still waiting?" comes `ways::STILL_WAITING_AFTER` later.
+    pub sent_at: Instant,
+    /// A digit was typed since the code went out (the code came: no "Still waiting?").
+    pub typed: bool,
     pub notice: Option<CodeNotice>,
     /// The code being checked.
     pub verifying: Option<RequestId>,
-    /// A new code being asked for.
+    /// A new code being asked for, and how it is to come.
     pub resending: Option<RequestId>,
+    pub resend_channel: Channel,
 }
 
 impl CodeForm {
@@ -484,6 +493,8 @@ pub enum Target {
     NewCode,
     /// "Change number" on a code screen: Esc.
     ChangeNumber,
+    /// A row of the code screen's ways on (a new text, a call, a manager): its key.
+    Way(WayOn),
     /// "Language" on the worker's sign-in screen: the language key.
     Languages,
     /// A row of the language list: `Settings::languages[row]`.
@@ -492,6 +503,18 @@ pub enum Target {
     MenuItem(usize),
     /// A row of the manager's lock messages: a preset, or (last) one's own.
     LockMessage(usize),
+}
+
+/// One way on from the code screen when the code is slow (`kiosk::ways`: which are offered,
+/// and each one's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WayOn {
+    /// "Text me a new code" (R).
+    NewCode,
+    /// "Call me with the code" (C): the new code read out in a call.
+    CallMe,
+    /// "Ask a store manager" (the manager key): the manager screens, where they can help.
+    AskManager,
 }
 
 /// What a key of the on-screen keypad types.
@@ -537,6 +560,9 @@ pub struct Settings {
     pub language_key: FunctionKey,
     /// Locks a running session behind a PIN the worker chooses.
     pub lock_key: FunctionKey,
+    /// The backend can call a worker with the code (`AuthBackend::offers_voice`): the code
+    /// screen offers "Call me". Set by the event loop, which holds the backend.
+    pub voice: bool,
     /// Wrong PINs at the lock before the worker is signed out.
     pub pin_attempts: u32,
     /// The kiosk's language (`language`): every screen's until a worker picks another, and
@@ -572,6 +598,7 @@ impl Settings {
             languages,
             language_key: config.keys.language,
             lock_key: config.keys.lock,
+            voice: false,
             pin_attempts: config.session.pin_attempts,
             // Parses the default language's messages: the first frame needs them anyway.
             lock_presets: [

@@ -194,7 +194,8 @@ async fn resend(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ResendRequest>,
 ) -> Result<(StatusCode, Json<Challenge>), ApiError> {
-    let challenge = service.resend(&body.challenge_id, &client_of(&service, peer, &headers)).await?;
+    let client = client_of(&service, peer, &headers);
+    let challenge = service.resend_by(&body.challenge_id, body.channel, &client).await?;
     Ok((StatusCode::ACCEPTED, Json(challenge)))
 }
 

@@ -16,7 +16,8 @@ use super::sms_queue::SmsSeal;
 use super::store::{Challenge, Db, Store, StoreError, User};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
-use crate::config::{ServerConfig, SmsTemplates, TemplateError, is_language_tag, render_message};
+use crate::api_types::Channel;
+use crate::config::{ServerConfig, SmsTemplates, TemplateError, is_language_tag, render_message, render_voice};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::secret::{AccessToken, OtpCode};
 
@@ -57,6 +58,8 @@ pub struct SignInService {
     clock: Arc<dyn Clock>,
     config: ServerConfig,
     templates: SmsTemplates,
+    /// What a call says, per language.
+    voice_templates: SmsTemplates,
     seal: SmsSeal,
     /// Wakes this replica's SMS sender once a queued text is committed.
     sms_sent_soon: Arc<Notify>,
@@ -81,8 +84,9 @@ impl SignInService {
         sms_sent_soon: Arc<Notify>,
     ) -> Result<Self, TemplateError> {
         let templates = config.templates()?;
+        let voice_templates = config.voice_templates()?;
         let seal = SmsSeal::new(&key);
-        Ok(SignInService { store, key, clock, config, templates, seal, sms_sent_soon })
+        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, sms_sent_soon })
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -177,7 +181,7 @@ impl SignInService {
         };
         db.insert_challenge(&challenge, now).await?;
         // The text is built and queued for every number (equal work); only a real user's is sent.
-        let message = self.message(&phone, &code, locale);
+        let message = self.message(&phone, &code, locale, Channel::Sms);
         db.enqueue_sms(&self.seal.seal(&message, user.is_some()), now).await?;
         db.commit().await?;
         self.sms_sent_soon.notify_one();
@@ -187,6 +191,17 @@ impl SignInService {
 
     /// Sends a new code for a challenge; the old code stops working, attempts are kept.
     pub async fn resend(&self, challenge_id: &str, client: &str) -> Result<ChallengeInfo, SignInError> {
+        self.resend_by(challenge_id, Channel::Sms, client).await
+    }
+
+    /// `resend`, the code texted or read out in a call (`channel`). A call counts against the
+    /// same caps and cooldown as a text: it is one more send.
+    pub async fn resend_by(
+        &self,
+        challenge_id: &str,
+        channel: Channel,
+        client: &str,
+    ) -> Result<ChallengeInfo, SignInError> {
         let now = self.now();
         // The challenge's row is locked until commit: two resends of it on two replicas can't
         // both pass the cooldown and the per-challenge send count.
@@ -218,21 +233,34 @@ impl SignInService {
         db.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now).await?;
         let locale = challenge.locale.as_deref();
         let sealed = match &phone {
-            Some(phone) => self.seal.seal(&self.message(phone, &code, locale), true),
+            Some(phone) => self.seal.seal(&self.message(phone, &code, locale, channel), true),
             // An unknown number's challenge: a decoy, as its start queued.
-            None => self.seal.seal(&SmsMessage { to: String::new(), body: String::new() }, false),
+            None => self.seal.seal(&SmsMessage::text(String::new(), String::new()), false),
         };
         db.enqueue_sms(&sealed, now).await?;
         db.commit().await?;
         self.sms_sent_soon.notify_one();
+        tracing::info!(channel = channel.name(), "code sent again");
         Ok(self.info(challenge_id.to_string()))
     }
 
-    fn message(&self, phone: &PhoneNumber, code: &OtpCode, locale: Option<&str>) -> SmsMessage {
-        let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
-        let template = self.templates.for_locale(locale);
-        let body = render_message(template, code, minutes, &self.config.sms_host);
-        SmsMessage { to: phone.e164().to_string(), body }
+    /// The message for `phone`: a text from the SMS template for `locale`, or what a call says,
+    /// from its voice template (the code digit by digit, spoken in that template's language).
+    fn message(&self, phone: &PhoneNumber, code: &OtpCode, locale: Option<&str>, channel: Channel) -> SmsMessage {
+        let to = phone.e164().to_string();
+        match channel {
+            Channel::Sms => {
+                let minutes = self.config.code_lifetime.0.as_secs().div_ceil(60);
+                let template = self.templates.for_locale(locale);
+                SmsMessage::text(to, render_message(template, code, minutes, &self.config.sms_host))
+            }
+            Channel::Voice => SmsMessage {
+                to,
+                body: render_voice(self.voice_templates.for_locale(locale), code),
+                channel,
+                language: self.voice_templates.language_for(locale).map(String::from),
+            },
+        }
     }
 
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed

@@ -19,6 +19,7 @@ use super::clock::{Clock, SystemClock};
 use super::otp::OtpKey;
 use super::sms::{Gateway, MAX_DELIVERY, SmsMessage};
 use super::store::{QueuedSms, Store};
+use crate::api_types::Channel;
 use crate::audit::AuditLog;
 use crate::phone::mask_e164;
 
@@ -43,15 +44,19 @@ impl SmsSeal {
         SmsSeal(LessSafeKey::new(key))
     }
 
-    /// The text as the queue stores it: a random nonce, then whether to send it, the number and
-    /// the body, encrypted. A decoy (`send` false: the text an unknown number would have got)
-    /// is queued like a real one, so a start costs the same work whoever asks, and is dropped
-    /// by the sender.
+    /// The text as the queue stores it: a random nonce, then whether to send it and how, the
+    /// number and the body, encrypted. A decoy (`send` false: the text an unknown number would
+    /// have got) is queued like a real one, so a start costs the same work whoever asks, and is
+    /// dropped by the sender. A call also keeps the language it is spoken in.
     pub fn seal(&self, message: &SmsMessage, send: bool) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
-        let flag = if send { SEND } else { DECOY };
-        let mut text = Zeroizing::new(format!("{flag}{}\n{}", message.to, message.body).into_bytes());
+        let head = match (send, message.channel) {
+            (false, _) => DECOY.to_string(),
+            (true, Channel::Sms) => TEXT.to_string(),
+            (true, Channel::Voice) => format!("{CALL}{}\n", message.language.as_deref().unwrap_or_default()),
+        };
+        let mut text = Zeroizing::new(format!("{head}{}\n{}", message.to, message.body).into_bytes());
         let mut sealed = nonce.to_vec();
         self.0
             .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut *text)
@@ -68,12 +73,27 @@ impl SmsSeal {
         let mut text = Zeroizing::new(text.to_vec());
         let plain = self.0.open_in_place(nonce, Aad::empty(), &mut text).map_err(|_| Unopenable)?;
         let plain = std::str::from_utf8(plain).map_err(|_| Unopenable)?;
-        let (to, body) = plain.get(1..).and_then(|rest| rest.split_once('\n')).ok_or(Unopenable)?;
-        Ok(plain.starts_with(SEND).then(|| SmsMessage { to: to.into(), body: body.into() }))
+        let mut chars = plain.chars();
+        let flag = chars.next().ok_or(Unopenable)?;
+        let rest = chars.as_str();
+        let (channel, language, rest) = match flag {
+            DECOY => return Ok(None),
+            TEXT => (Channel::Sms, None, rest),
+            CALL => {
+                let (language, rest) = rest.split_once('\n').ok_or(Unopenable)?;
+                (Channel::Voice, Some(language).filter(|l| !l.is_empty()).map(String::from), rest)
+            }
+            _ => return Err(Unopenable),
+        };
+        let (to, body) = rest.split_once('\n').ok_or(Unopenable)?;
+        Ok(Some(SmsMessage { to: to.into(), body: body.into(), channel, language }))
     }
 }
 
-const SEND: char = 'S';
+/// The first character of a sealed text: send it as a text (what every text queued before
+/// calls were added starts with), as a call, or not at all.
+const TEXT: char = 'S';
+const CALL: char = 'V';
 const DECOY: char = 'D';
 
 /// A queued text that can't be opened.
@@ -185,20 +205,21 @@ impl Sender {
                 return;
             }
         };
-        let to = mask_e164(&message.to);
+        let (to, channel) = (mask_e164(&message.to), message.channel.name());
         match self.gateway.deliver(&message).await {
             Ok(tries) => {
-                tracing::info!(%to, tries, gateway, "sms sent");
+                tracing::info!(%to, tries, gateway, channel, "sms sent");
                 self.audit.record(
                     "sms_sent",
-                    serde_json::json!({ "to": to, "gateway": gateway, "replica": replica, "tries": tries }),
+                    serde_json::json!({ "to": to, "gateway": gateway, "channel": channel, "replica": replica, "tries": tries }),
                 );
             }
             Err(error) => {
-                tracing::error!(%to, %error, gateway, "sms not sent; giving up");
+                tracing::error!(%to, %error, gateway, channel, "sms not sent; giving up");
+                let error = error.to_string();
                 self.audit.record(
                     "sms_failed",
-                    serde_json::json!({ "to": to, "gateway": gateway, "replica": replica, "error": error.to_string() }),
+                    serde_json::json!({ "to": to, "gateway": gateway, "channel": channel, "replica": replica, "error": error }),
                 );
             }
         }
@@ -225,7 +246,23 @@ mod tests {
     use super::*;
 
     fn message() -> SmsMessage {
-        SmsMessage { to: "+12065550100".into(), body: "Your code is 123456.\n@shiftkey.local #123456".into() }
+        SmsMessage::text("+12065550100".into(), "Your code is 123456.\n@shiftkey.local #123456".into())
+    }
+
+    #[test]
+    fn a_sealed_call_opens_as_a_call_in_its_language() {
+        let seal = SmsSeal::new(&OtpKey::random());
+        let mut call = message();
+        call.channel = Channel::Voice;
+        call.language = Some("pt-br".into());
+        let opened = seal.open(&seal.seal(&call, true)).unwrap().unwrap();
+        assert_eq!((opened.channel, opened.language.as_deref()), (Channel::Voice, Some("pt-br")));
+        assert_eq!((opened.to.as_str(), opened.body.as_str()), (call.to.as_str(), call.body.as_str()));
+        let mut default = message();
+        default.channel = Channel::Voice;
+        let opened = seal.open(&seal.seal(&default, true)).unwrap().unwrap();
+        assert_eq!((opened.channel, opened.language.as_deref()), (Channel::Voice, None));
+        assert_eq!(seal.open(&seal.seal(&message(), true)).unwrap().unwrap().channel, Channel::Sms);
     }
 
     #[test]

@@ -227,14 +227,15 @@ pub fn codes_sent_by(backends: &[Backend], e164: &str) -> Vec<String> {
     backends.iter().flat_map(|b| outbox_codes(&b.outbox, e164)).collect()
 }
 
-/// The codes in an outbox file for one number, oldest first (from the `@host #code` line).
+/// The codes in an outbox file for one number, oldest first (from the `@host #code` line of
+/// its texts; calls are left out).
 pub fn outbox_codes(outbox: &Path, e164: &str) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(outbox) else {
         return Vec::new();
     };
     text.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["to"] == e164)
+        .filter(|m| m["to"] == e164 && m["channel"] != "voice")
         .filter_map(|m| m["body"].as_str()?.rsplit('#').next().map(str::to_string))
         .collect()
 }

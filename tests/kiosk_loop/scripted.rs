@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use shiftkey::auth::{AuthBackend, AuthError, Challenge, Grant, Problem, SignedInUser, SignedOut, Tokens};
+use shiftkey::auth::{AuthBackend, AuthError, Challenge, Channel, Grant, Problem, SignedInUser, SignedOut, Tokens};
 use shiftkey::phone::PhoneNumber;
 use shiftkey::secret::{AccessToken, OtpCode};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -20,8 +20,10 @@ pub enum Call {
         locale: Option<String>,
         answer: oneshot::Sender<Result<Challenge, AuthError>>,
     },
+    /// `channel`: a text, or a call.
     Resend {
         challenge_id: String,
+        channel: Channel,
         answer: oneshot::Sender<Result<Challenge, AuthError>>,
     },
     Verify {
@@ -114,9 +116,18 @@ impl AuthBackend for Scripted {
     }
 
     async fn resend(&self, challenge_id: &str) -> Result<Challenge, AuthError> {
+        self.resend_by(challenge_id, Channel::Sms).await
+    }
+
+    async fn resend_by(&self, challenge_id: &str, channel: Channel) -> Result<Challenge, AuthError> {
         let (answer, answered) = oneshot::channel();
-        let _ = self.calls.send(Call::Resend { challenge_id: challenge_id.into(), answer });
+        let _ = self.calls.send(Call::Resend { challenge_id: challenge_id.into(), channel, answer });
         answered.await.unwrap_or(Err(AuthError::Unreachable))
+    }
+
+    /// It can call: the code screen offers "Call me".
+    fn offers_voice(&self) -> bool {
+        true
     }
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {

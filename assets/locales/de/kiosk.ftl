@@ -201,3 +201,12 @@ pin-signs-out-in = Automatische Abmeldung in { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Enter entsperren · { $key } Nicht Sie? Anmelden
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Neuen Code per SMS senden
+way-call-me = Mich mit dem Code anrufen
+way-ask-manager = Eine Filialleitung um Hilfe bitten
+still-waiting = Immer noch kein Code?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Prüfen Sie, ob das Telefon mit der Endung { $digits } an ist und Empfang hat. Oder:
+code-calling = Wir rufen Sie an und lesen einen neuen Code vor

@@ -233,3 +233,12 @@ pin-signs-out-in = Signs out by itself in { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Enter unlock · { $key } Not you? Sign in
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Text me a new code
+way-call-me = Call me with the code
+way-ask-manager = Ask a store manager for help
+still-waiting = Still waiting for the code?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Check that the phone ending in { $digits } is on and has signal. Or:
+code-calling = We're calling you to read out a new code

@@ -200,3 +200,12 @@ pin-signs-out-in = La sesión se cierra sola en { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Intro desbloquear · { $key } ¿No es usted? Inicie sesión
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Envíame un código nuevo por SMS
+way-call-me = Llámame con el código
+way-ask-manager = Pide ayuda a un encargado de la tienda
+still-waiting = ¿Sigues esperando el código?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Comprueba que el teléfono que termina en { $digits } esté encendido y con cobertura. O bien:
+code-calling = Te estamos llamando para leerte un código nuevo

@@ -200,3 +200,12 @@ pin-signs-out-in = Déconnexion automatique dans { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Entrée déverrouiller · { $key } Pas vous ? Connectez-vous
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = M'envoyer un nouveau code par SMS
+way-call-me = M'appeler avec le code
+way-ask-manager = Demander de l'aide à un responsable du magasin
+still-waiting = Toujours pas de code ?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Vérifiez que le téléphone se terminant par { $digits } est allumé et capte le réseau. Sinon :
+code-calling = Nous vous appelons pour vous lire un nouveau code

@@ -207,3 +207,12 @@ pin-signs-out-in = Automatyczne wylogowanie za { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Enter odblokuj · { $key } To nie Ty? Zaloguj się
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Wyślij mi nowy kod SMS-em
+way-call-me = Zadzwoń do mnie z kodem
+way-ask-manager = Poproś kierownika sklepu o pomoc
+still-waiting = Nadal czekasz na kod?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Sprawdź, czy telefon kończący się na { $digits } jest włączony i ma zasięg. Albo:
+code-calling = Dzwonimy, aby odczytać nowy kod

@@ -203,3 +203,12 @@ pin-signs-out-in = A sessão se encerra sozinha em { $time }.
 pin-seconds = { $seconds } s
 pin-minutes = { $minutes } min
 pin-locked-keys = Enter desbloquear · { $key } Não é você? Entre
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Enviar um novo código por SMS
+way-call-me = Me ligar com o código
+way-ask-manager = Pedir ajuda a um gerente da loja
+still-waiting = Ainda esperando o código?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Verifique se o telefone com final { $digits } está ligado e com sinal. Ou:
+code-calling = Estamos ligando para ler um novo código

@@ -188,3 +188,12 @@ pin-signs-out-in = Tự động đăng xuất sau { $time }.
 pin-seconds = { $seconds } giây
 pin-minutes = { $minutes } phút
 pin-locked-keys = Enter mở khóa · { $key } Không phải bạn? Đăng nhập
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = Nhắn cho tôi mã mới
+way-call-me = Gọi cho tôi để đọc mã
+way-ask-manager = Nhờ quản lý cửa hàng giúp đỡ
+still-waiting = Vẫn chưa nhận được mã?
+# $digits: the last four digits of the number the code went to
+still-waiting-check = Hãy kiểm tra điện thoại có số đuôi { $digits } đang bật và có sóng. Hoặc:
+code-calling = Chúng tôi đang gọi để đọc mã mới cho bạn

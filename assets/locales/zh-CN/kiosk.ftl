@@ -188,3 +188,12 @@ pin-signs-out-in = { $time }后自动退出登录。
 pin-seconds = { $seconds } 秒
 pin-minutes = { $minutes } 分钟
 pin-locked-keys = Enter 解锁 · { $key } 不是您？请登录
+
+## The code screen's ways on, when the code is slow to come
+way-new-code = 短信发送新验证码
+way-call-me = 打电话告诉我验证码
+way-ask-manager = 请门店经理帮忙
+still-waiting = 还在等验证码吗？
+# $digits: the last four digits of the number the code went to
+still-waiting-check = 请检查尾号为 { $digits } 的手机已开机且有信号。或者：
+code-calling = 我们正在给您打电话，播报新的验证码

@@ -59,9 +59,10 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let start = async move { Answer::CodeSent(backend.start_in(&phone, language.tag()).await) };
                 self.request(id, code_sent, start);
             }
-            Effect::Resend { id, challenge_id } => {
+            Effect::Resend { id, challenge_id, channel } => {
                 let backend = self.backend.clone();
-                self.request(id, code_sent, async move { Answer::CodeSent(backend.resend(&challenge_id).await) });
+                let resend = async move { Answer::CodeSent(backend.resend_by(&challenge_id, channel).await) };
+                self.request(id, code_sent, resend);
             }
             Effect::Verify { id, challenge_id, code } => {
                 let backend = self.backend.clone();

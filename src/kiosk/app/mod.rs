@@ -211,6 +211,13 @@ async fn next_control(receiver: &mut Option<mpsc::Receiver<ControlRequest>>) -> 
     }
 }
 
+/// The loop's clock: tokio's, which is the system's monotonic clock — except in a test that
+/// pauses it and lets it run ahead (`tests/kiosk_loop.rs`: "Still waiting?" after 30 s without
+/// waiting 30 s). `update` gets it only as `state.now`.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -288,7 +295,9 @@ where
     // Out of service survives a restart.
     let locked = status::load_lock(&config.state_dir());
     let term = std::env::var("TERM").ok();
-    let mut state = State::new(Settings::from_config(&config, term.as_deref()), locked, Instant::now());
+    let mut settings = Settings::from_config(&config, term.as_deref());
+    settings.voice = backend.offers_voice();
+    let mut state = State::new(settings, locked, now());
     state.banner = banner;
     if demo_sms.is_some() {
         state.demo_phone = Some(Vec::new());
@@ -325,7 +334,7 @@ where
     }
 
     let mut redraw_at: Option<tokio::time::Instant> = None;
-    let mut pacer = FramePacer::new(Instant::now());
+    let mut pacer = FramePacer::new(now());
     kiosk.draw(Redraw::All)?;
 
     let looped: std::io::Result<()> = async {
@@ -384,7 +393,7 @@ where
                         if let Some(hosted) = &mut kiosk.hosted {
                             hosted.painter.take_output(&mut hosted.emulator, &bytes);
                         }
-                        redraw = match pacer.output(Instant::now()) {
+                        redraw = match pacer.output(now()) {
                             Pace::DrawNow => Redraw::SessionOutput,
                             Pace::DrawAt(at) => {
                                 redraw_at = Some(tokio::time::Instant::from_std(at));
@@ -400,7 +409,7 @@ where
                     kiosk.dispatch(Event::Faults(kiosk.faults.clone()))?;
                 }
                 sms = next_sms(&mut demo_sms) => kiosk.dispatch(Event::DemoSms { to_masked: sms.to_masked.clone(), body: sms.body.clone() })?,
-                () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(Instant::now()))?,
+                () = sleep_until(wakeup), if wakeup.is_some() => kiosk.dispatch(Event::Tick(now()))?,
                 () = sleep_until(redraw_at), if redraw_at.is_some() => redraw = Redraw::SessionOutput,
                 Some(()) = stops.recv() => kiosk.dispatch(Event::Stop)?,
             }
@@ -471,7 +480,7 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
     /// is a key going through to the session (its echo is drawn when it comes back).
     fn dispatch_for_redraw(&mut self, event: Event) -> std::io::Result<bool> {
         if !matches!(event, Event::Tick(_)) {
-            self.state.now = Instant::now();
+            self.state.now = now();
         }
         let effects = update(&mut self.state, event);
         let passed_through = !effects.is_empty()

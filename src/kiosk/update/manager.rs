@@ -63,7 +63,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             effects
         }
         ManagerStage::Code(form) => {
-            let (effects, back) = signin::code_key(form, key, now, language, requests);
+            let (effects, back) = signin::code_key(form, key, now, language, false, requests);
             if back {
                 manager.stage = ManagerStage::Phone(PhoneForm::default());
             }

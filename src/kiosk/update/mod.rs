@@ -167,7 +167,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             effects
         }
         Screen::Code(form) => {
-            let (effects, back) = signin::code_key(form, key, now, language, requests);
+            let (effects, back) = signin::code_key(form, key, now, language, settings.voice, requests);
             if back {
                 *screen = Screen::Phone(PhoneForm::default());
             }

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 use zeroize::Zeroize;
 
-use crate::auth::{AuthError, Challenge, Grant};
+use crate::auth::{AuthError, Challenge, Channel, Grant};
 use crate::kiosk::state::{CodeForm, CodeNotice, Effect, FormError, PhoneForm, Purpose, RETRY_AFTER, Requests};
 use crate::locale::Language;
 use crate::phone::{MAX_INPUT_CHARS, PhoneNumber};
@@ -86,12 +86,14 @@ pub fn phone_key(
 }
 
 /// A key on the code form. Returns the effects, and whether to go back to the phone form. A
-/// new sign-in (the code is spent) is asked for in `language`.
+/// new sign-in (the code is spent) is asked for in `language`; C asks for a call where the
+/// backend can call (`voice`).
 pub fn code_key(
     form: &mut CodeForm,
     key: KeyEvent,
     now: Instant,
     language: Language,
+    voice: bool,
     requests: &mut Requests,
 ) -> (Vec<Effect>, bool) {
     match key.code {
@@ -108,18 +110,17 @@ pub fn code_key(
             (vec![send], false)
         }
         // A new code may be asked for while one is checked: the newer request wins, and a
-        // grant for the older one is revoked when it comes.
-        KeyCode::Char('r' | 'R') if now >= form.resend_at => {
-            form.digits.zeroize();
-            form.verifying = None;
-            let id = requests.start();
-            form.resending = Some(id);
-            (vec![Effect::Resend { id, challenge_id: form.challenge_id.clone() }], false)
+        // grant for the older one is revoked when it comes. Only once the countdown is over,
+        // by text or, where the backend can, by a call.
+        KeyCode::Char('r' | 'R') if now >= form.resend_at => (vec![resend(form, Channel::Sms, requests)], false),
+        KeyCode::Char('c' | 'C') if voice && now >= form.resend_at => {
+            (vec![resend(form, Channel::Voice, requests)], false)
         }
         _ if form.verifying.is_some() => (Vec::new(), false),
         KeyCode::Char(c) if c.is_ascii_digit() && !form.dead(now) => {
             if form.digits.len() < form.code_length {
                 form.digits.push(c);
+                form.typed = true;
             }
             if form.digits.len() == form.code_length {
                 let id = requests.start();
@@ -135,6 +136,16 @@ pub fn code_key(
         }
         _ => (Vec::new(), false),
     }
+}
+
+/// Asks for the code form's new code by `channel`; the code typed so far is dropped.
+fn resend(form: &mut CodeForm, channel: Channel, requests: &mut Requests) -> Effect {
+    form.digits.zeroize();
+    form.verifying = None;
+    let id = requests.start();
+    form.resending = Some(id);
+    form.resend_channel = channel;
+    Effect::Resend { id, challenge_id: form.challenge_id.clone(), channel }
 }
 
 /// Time passing on the phone form: retry an unreachable backend (in `language`, as asked).
@@ -180,9 +191,12 @@ fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> Code
         digits: Default::default(),
         expires_at: now + challenge.expires_in,
         resend_at: now + challenge.resend_after,
+        sent_at: now,
+        typed: false,
         notice: None,
         verifying: None,
         resending: None,
+        resend_channel: Channel::Sms,
     }
 }
 
@@ -225,10 +239,14 @@ pub fn code_sent_on_code(
     form.resending = None;
     match result {
         Ok(challenge) => {
-            let phone = form.phone.clone();
+            let (phone, channel) = (form.phone.clone(), form.resend_channel);
             *form = new_code_form(phone, challenge, now);
-            form.notice = Some(CodeNotice::Resent);
-            vec![audit("code_sent", purpose, json!({ "phone": form.phone.masked(), "resend": true }))]
+            form.notice = Some(match channel {
+                Channel::Sms => CodeNotice::Resent,
+                Channel::Voice => CodeNotice::Calling,
+            });
+            let detail = json!({ "phone": form.phone.masked(), "resend": true, "channel": channel.name() });
+            vec![audit("code_sent", purpose, detail)]
         }
         Err(err) => {
             form.notice = Some(match err {

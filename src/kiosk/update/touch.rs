@@ -54,6 +54,7 @@ fn activate(state: &mut State, target: Target) -> Vec<Effect> {
         Target::Key(KeypadKey::Enter) => KeyCode::Enter,
         Target::NewCode => KeyCode::Char('r'),
         Target::ChangeNumber => KeyCode::Esc,
+        Target::Way(way) => way.key(&state.settings),
         Target::Languages => return language::open_menu(state),
         Target::Language(row) => {
             if let Some(picked) = state.settings.languages.get(row).copied() {

@@ -11,7 +11,7 @@ use ratatui::text::Line;
 use super::session::{self, SessionRows};
 use super::{
     Focus, Look, branding, clear, demo_code_line, flat_height, languages, manager, render_flat, screen_language,
-    screen_lines, too_small,
+    screen_lines, too_small, ways,
 };
 use crate::kiosk::state::{ManagerStage, Screen, SessionStatus, State};
 use crate::locale::Language;
@@ -69,7 +69,12 @@ fn screen<'a>(state: &'a State, area: Rect, language: Language, look: &Look) -> 
         }
         _ => {
             let title = branding::title(state, language);
-            (Line::from(format!("{title} · {kiosk}")).style(theme.title()), screen_lines(state, language, look, false))
+            let (mut lines, focus) = screen_lines(state, language, look, false);
+            // The code screen's ways on, after the form (the boxed layout puts them at its bottom).
+            if let Screen::Code(form) = &state.screen {
+                lines.extend(ways::lines(form, state, language).into_iter().map(|(line, _)| line));
+            }
+            (Line::from(format!("{title} · {kiosk}")).style(theme.title()), (lines, focus))
         }
     };
     let lines: Vec<Line> = std::iter::once(heading).chain(body).collect();

@@ -193,6 +193,7 @@ fn notice_words(language: Language, notice: &CodeNotice) -> (String, bool) {
         CodeNotice::Expired => (tr!(language, "code-expired"), true),
         CodeNotice::TooManyAttempts => (tr!(language, "code-too-many"), true),
         CodeNotice::Resent => (tr!(language, "code-resent"), false),
+        CodeNotice::Calling => (tr!(language, "code-calling"), false),
         CodeNotice::RateLimited { seconds } => (tr!(language, "code-rate-limited", seconds = *seconds), true),
         CodeNotice::StoreRateLimited { seconds } => (store_busy(language, *seconds), true),
         CodeNotice::CodeRejected => (tr!(language, "code-rejected"), true),
@@ -262,7 +263,10 @@ pub(super) fn code_lines<'a>(
             false => tr!(language, "code-expires-in", time = clock(left)),
         }));
         if now >= form.resend_at {
-            lines.push(Line::from(tr!(language, "code-resend-hint")));
+            // The worker's screen lists the ways on under the form instead (`ways`).
+            if who == FormFor::Manager {
+                lines.push(Line::from(tr!(language, "code-resend-hint")));
+            }
         } else if !look.flat {
             lines.push(
                 Line::from(tr!(language, "code-resend-wait", time = clock(form.resend_at - now))).style(theme.hint()),

@@ -77,8 +77,8 @@ fn label(target: Target, language: Language) -> String {
         Target::NewCode => tr!(language, "touch-new-code"),
         Target::ChangeNumber => tr!(language, "touch-change-number"),
         Target::Languages => tr!(language, "touch-language"),
-        // Not on the panel: the lists draw their own rows.
-        Target::Language(_) | Target::MenuItem(_) | Target::LockMessage(_) => String::new(),
+        // Not on the panel: the lists (and the code screen's ways on) draw their own rows.
+        Target::Language(_) | Target::MenuItem(_) | Target::LockMessage(_) | Target::Way(_) => String::new(),
     }
 }
 

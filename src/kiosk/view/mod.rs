@@ -21,6 +21,7 @@ mod rows;
 mod session;
 pub mod targets;
 pub mod theme;
+mod ways;
 mod wrap;
 
 pub use session::{draw_beside_painted_session, session_area, session_paintable};
@@ -241,8 +242,13 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     let compact = inner.height < 16;
     // The touch panel beside the form, where there is room: the text keeps the rest.
     let panel = targets::screen_panel(state, inner);
-    let text_area = panel.as_ref().map_or(inner, |panel| panel.form);
-    let padded = pad(text_area, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    let padded = targets::form_text(inner, panel.as_ref());
+    // The code screen's ways on, at the bottom of the text's area: the form's text above them.
+    let ways = match &state.screen {
+        Screen::Code(form) => ways::place(form, state, language, padded),
+        _ => Vec::new(),
+    };
+    let padded = ways::above(&ways, padded);
     // Large digits and the logo are for the sign-in forms, where they fit with them.
     let form = matches!(state.screen, Screen::Phone(_) | Screen::Code(_));
     let large_width = large_digits_width(state, area, padded.width).filter(|_| form);
@@ -262,6 +268,7 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
         content_area = Rect { y: padded.y + logo_rows, height: padded.height - logo_rows, ..padded };
     }
     frame.render_widget(paragraph(lines, padded.width), content_area);
+    ways::draw(frame, ways);
     if let Some(panel) = &panel {
         keypad::draw(frame, panel, state.pressed, language);
     }

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::widgets::Block;
 
 use super::keypad::{self, Panel};
-use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager};
+use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager, pad, ways};
 use crate::kiosk::state::{PhoneForm, Screen, SessionStatus, State, Target};
 
 const DEMO_PHONE_WIDTH: u16 = 30;
@@ -51,6 +51,14 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     keypad::place(inner, buttons)
 }
 
+/// Where the form's text goes inside the frame (`inner`): left of the touch panel if there is
+/// one, padded. The code screen's ways on take its bottom rows (`ways::place`).
+pub(super) fn form_text(inner: Rect, panel: Option<&Panel>) -> Rect {
+    let compact = inner.height < 16;
+    let text_area = panel.map_or(inner, |panel| panel.form);
+    pad(text_area, if compact { 1 } else { 3 }, if compact { 0 } else { 1 })
+}
+
 /// Every tap target on the screen `state` draws in `area`, and where it is. What is drawn over
 /// the rest (the manager screens, the language list) has the only targets.
 pub fn targets(state: &State, area: Rect) -> Vec<(Target, Rect)> {
@@ -68,6 +76,13 @@ pub fn targets(state: &State, area: Rect) -> Vec<(Target, Rect)> {
     match &state.screen {
         Screen::Phone(PhoneForm { language_menu: Some(selected), .. }) => {
             languages::targets(areas.main, state, *selected)
+        }
+        Screen::Code(form) => {
+            let panel = screen_panel(state, areas.inner);
+            let text = form_text(areas.inner, panel.as_ref());
+            let mut targets = panel.map(|panel| panel.targets).unwrap_or_default();
+            targets.extend(ways::targets(form, state, text));
+            targets
         }
         _ => screen_panel(state, areas.inner).map(|panel| panel.targets).unwrap_or_default(),
     }
