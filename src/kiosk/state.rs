@@ -311,6 +311,8 @@ pub struct CodeForm {
     /// A new code being asked for, and how it is to come.
     pub resending: Option<RequestId>,
     pub resend_channel: Channel,
+    /// How the code now on its way came: the prompt says "texted" or "read out".
+    pub sent_by: Channel,
 }
 
 impl CodeForm {

@@ -114,6 +114,11 @@ mod tests {
         assert_eq!(offered_now(&state), [], "nothing else while it is asked for");
         fixtures::code_sent(&mut state, &effects, Ok(fixtures::challenge()));
         assert_eq!(form(&state).notice, Some(CodeNotice::Calling));
+        // The prompt says how this code came: read out, not texted.
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| crate::kiosk::view::draw(frame, &state, None)).unwrap();
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("code we read out to") && !screen.contains("texted"), "{screen}");
         assert!(press(&mut state, KeyCode::Char('c')).is_empty(), "a new countdown for the next");
 
         // By tap, on its row.

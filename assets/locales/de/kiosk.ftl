@@ -68,6 +68,7 @@ store-busy = Zu viele Anmeldungen in dieser Filiale — erneut in { $minutes } m
 ## The code screen
 
 code-prompt = { $length }-stelligen Code eingeben (gesendet an { $phone })
+code-prompt-called = { $length }-stelligen Code eingeben (per Anruf an { $phone })
 code-on-its-way = Ist die Nummer registriert, ist ein Code unterwegs
 code-wrong = { $attempts_left ->
     [one] Falscher Code — noch 1 Versuch

@@ -80,6 +80,7 @@ store-busy = Too many sign-ins from this store right now — try again in { $min
 
 # $length: how many digits; $phone: the masked number (+1 ••• ••• 0100).
 code-prompt = Enter the { $length }-digit code we texted to { $phone }
+code-prompt-called = Enter the { $length }-digit code we read out to { $phone }
 # The same words for every number: whether a number is registered never shows.
 code-on-its-way = If this number is registered, a code is on its way
 code-wrong = { $attempts_left ->

@@ -67,6 +67,7 @@ store-busy = Demasiados accesos desde esta tienda — inténtalo en { $minutes }
 ## The code screen
 
 code-prompt = Escribe el código de { $length } dígitos que enviamos al { $phone }
+code-prompt-called = Escribe el código de { $length } dígitos que te leímos al { $phone }
 code-on-its-way = Si este número está registrado, el código va en camino
 code-wrong = { $attempts_left ->
     [one] Código incorrecto — te queda 1 intento

@@ -67,6 +67,7 @@ store-busy = Trop de connexions depuis ce magasin — réessayez dans { $minutes
 ## The code screen
 
 code-prompt = Saisissez le code à { $length } chiffres envoyé au { $phone }
+code-prompt-called = Saisissez le code à { $length } chiffres lu par appel au { $phone }
 code-on-its-way = Si ce numéro est enregistré, un code est en route
 code-wrong = { $attempts_left ->
     [one] Code incorrect — encore 1 essai

@@ -67,6 +67,7 @@ store-busy = Za dużo logowań z tego sklepu — spróbuj za { $minutes } min
 ## The code screen
 
 code-prompt = Wpisz { $length }-cyfrowy kod wysłany na { $phone }
+code-prompt-called = Wpisz { $length }-cyfrowy kod podany w rozmowie na { $phone }
 code-on-its-way = Jeśli ten numer jest zarejestrowany, kod jest w drodze
 code-wrong = { $attempts_left ->
     [one] Błędny kod — została 1 próba

@@ -67,6 +67,7 @@ store-busy = Acessos demais desta loja agora — tente em { $minutes } min
 ## The code screen
 
 code-prompt = Digite o código de { $length } dígitos enviado para { $phone }
+code-prompt-called = Digite o código de { $length } dígitos lido na ligação para { $phone }
 code-on-its-way = Se este número estiver cadastrado, um código está a caminho
 code-wrong = { $attempts_left ->
     [one] Código incorreto — resta 1 tentativa

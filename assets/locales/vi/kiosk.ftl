@@ -67,6 +67,7 @@ store-busy = Cửa hàng này có quá nhiều lượt đăng nhập — thử l
 ## The code screen
 
 code-prompt = Nhập mã { $length } chữ số đã gửi tới { $phone }
+code-prompt-called = Nhập mã { $length } chữ số đã đọc qua cuộc gọi tới { $phone }
 code-on-its-way = Nếu số này đã đăng ký, mã đang được gửi tới
 code-wrong = Mã không đúng — còn { $attempts_left } lần thử
 code-expired = Mã đã hết hạn. Nhấn Enter để nhận mã mới

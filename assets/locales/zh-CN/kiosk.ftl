@@ -67,6 +67,7 @@ store-busy = 本店当前登录过于频繁，请 { $minutes } 分钟后再试
 ## The code screen
 
 code-prompt = 请输入发送到 { $phone } 的 { $length } 位验证码
+code-prompt-called = 请输入电话播报到 { $phone } 的 { $length } 位验证码
 code-on-its-way = 如果此号码已注册，验证码正在发送中
 code-wrong = 验证码不正确，还可尝试 { $attempts_left } 次
 code-expired = 验证码已过期。按 Enter 获取新验证码

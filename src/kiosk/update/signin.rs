@@ -197,6 +197,7 @@ fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> Code
         verifying: None,
         resending: None,
         resend_channel: Channel::Sms,
+        sent_by: Channel::Sms,
     }
 }
 
@@ -241,6 +242,7 @@ pub fn code_sent_on_code(
         Ok(challenge) => {
             let (phone, channel) = (form.phone.clone(), form.resend_channel);
             *form = new_code_form(phone, challenge, now);
+            form.sent_by = channel;
             form.notice = Some(match channel {
                 Channel::Sms => CodeNotice::Resent,
                 Channel::Voice => CodeNotice::Calling,

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 
 use super::large_digits::{self, Cell};
 use super::{Focus, Look, branding};
+use crate::api_types::Channel;
 use crate::kiosk::state::{CodeForm, CodeNotice, FormError, PhoneForm, State};
 use crate::locale::Language;
 use crate::phone::{self, PhoneError};
@@ -211,7 +212,11 @@ pub(super) fn code_lines<'a>(
     look: &Look,
 ) -> Focus {
     let (theme, now) = (state.settings.theme, state.now);
-    let prompt = tr!(language, "code-prompt", length = form.code_length, phone = form.phone.masked());
+    let (length, phone) = (form.code_length, form.phone.masked());
+    let prompt = match form.sent_by {
+        Channel::Sms => tr!(language, "code-prompt", length = length, phone = phone),
+        Channel::Voice => tr!(language, "code-prompt-called", length = length, phone = phone),
+    };
     lines.push(Line::from(prompt).style(theme.title()));
     // The same words for every number: whether a number is registered never shows here.
     if !look.compact {
