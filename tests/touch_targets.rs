@@ -47,6 +47,7 @@ fn letter(target: Target) -> char {
         Target::NewCode => 'N',
         Target::ChangeNumber => 'C',
         Target::Languages => 'L',
+        Target::Plus => '+',
         Target::Language(row) => (b'a' + row as u8) as char,
         Target::MenuItem(row) => (b'm' + row as u8) as char,
         Target::LockMessage(row) => (b'w' + row as u8) as char,
@@ -123,6 +124,7 @@ fn the_targets_at_80x24() {
                 Target::NewCode => "New code".into(),
                 Target::ChangeNumber => "Change number".into(),
                 Target::Languages => "Language".into(),
+                Target::Plus => "+ Country code".into(),
                 Target::Language(row) => state.settings.languages[*row].native_name().into(),
                 Target::MenuItem(row) => format!("{}. ", row + 1),
                 Target::LockMessage(row) => match state.settings.lock_presets.get(*row) {
@@ -152,7 +154,10 @@ fn where_the_keypad_doesn_t_fit_the_forms_have_no_targets_and_take_keys() {
             .into_iter()
             .map(|(target, _)| target)
             .filter(|target| {
-                matches!(target, Target::Key(_) | Target::NewCode | Target::ChangeNumber | Target::Languages)
+                matches!(
+                    target,
+                    Target::Key(_) | Target::NewCode | Target::ChangeNumber | Target::Languages | Target::Plus
+                )
             })
             .collect();
         assert!(keys.is_empty(), "{name} at 40x12: {keys:?}");

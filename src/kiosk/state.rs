@@ -499,6 +499,9 @@ pub enum Target {
     Way(WayOn),
     /// "Language" on the worker's sign-in screen: the language key.
     Languages,
+    /// "+ Country code" on a number screen: the `+` key, for a number from another country
+    /// (the keypad has digits only).
+    Plus,
     /// A row of the language list: `Settings::languages[row]`.
     Language(usize),
     /// A row of the manager's menu: `MENU[row]`.

@@ -130,6 +130,7 @@ keypad-enter = Enter
 touch-new-code = Neuer Code
 touch-change-number = Nummer ändern
 touch-language = Sprache
+touch-plus = + Ländervorwahl
 
 ## The language list
 

@@ -152,6 +152,7 @@ keypad-enter = Enter
 touch-new-code = New code
 touch-change-number = Change number
 touch-language = Language
+touch-plus = + Country code
 
 ## The language list
 

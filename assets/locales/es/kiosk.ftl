@@ -129,6 +129,7 @@ keypad-enter = Enter
 touch-new-code = Nuevo código
 touch-change-number = Cambiar número
 touch-language = Idioma
+touch-plus = + Prefijo de país
 
 ## The language list
 

@@ -129,6 +129,7 @@ keypad-enter = OK
 touch-new-code = Nouveau code
 touch-change-number = Changer de numéro
 touch-language = Langue
+touch-plus = + Indicatif pays
 
 ## The language list
 

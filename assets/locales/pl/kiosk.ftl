@@ -133,6 +133,7 @@ keypad-enter = Enter
 touch-new-code = Nowy kod
 touch-change-number = Zmień numer
 touch-language = Język
+touch-plus = + Kierunkowy kraju
 
 ## The language list
 

@@ -132,6 +132,7 @@ keypad-enter = Enter
 touch-new-code = Novo código
 touch-change-number = Trocar número
 touch-language = Idioma
+touch-plus = + Código do país
 
 ## The language list
 

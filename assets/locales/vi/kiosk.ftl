@@ -123,6 +123,7 @@ keypad-enter = Enter
 touch-new-code = Mã mới
 touch-change-number = Đổi số
 touch-language = Ngôn ngữ
+touch-plus = + Mã quốc gia
 
 ## The language list
 

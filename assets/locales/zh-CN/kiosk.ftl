@@ -123,6 +123,7 @@ keypad-enter = 确定
 touch-new-code = 重新发送
 touch-change-number = 更换号码
 touch-language = 语言
+touch-plus = + 国家代码
 
 ## The language list
 

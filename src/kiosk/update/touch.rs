@@ -55,6 +55,7 @@ fn activate(state: &mut State, target: Target) -> Vec<Effect> {
         Target::NewCode => KeyCode::Char('r'),
         Target::ChangeNumber => KeyCode::Esc,
         Target::Way(way) => way.key(&state.settings),
+        Target::Plus => KeyCode::Char('+'),
         Target::Languages => return language::open_menu(state),
         Target::Language(row) => {
             if let Some(picked) = state.settings.languages.get(row).copied() {
@@ -218,6 +219,18 @@ mod tests {
         fixtures::code_sent(&mut state, &sent, Ok(fixtures::challenge()));
         tap(&mut state, Target::ChangeNumber);
         assert!(matches!(state.manager.as_ref().map(|m| &m.stage), Some(ManagerStage::Phone(_))));
+    }
+
+    #[test]
+    fn the_plus_button_types_a_plus_for_a_number_from_another_country() {
+        let mut state = fixtures::fresh();
+        assert!(targets::targets(&state, SCREEN).iter().any(|(t, _)| *t == Target::Plus));
+        tap(&mut state, Target::Plus);
+        fixtures::type_text(&mut state, "447911123456");
+        assert!(matches!(&state.screen, Screen::Phone(form) if form.input.as_str() == "+447911123456"));
+        // The manager's number screen has it too.
+        press(&mut state, KeyCode::F(9));
+        assert!(targets::targets(&state, SCREEN).iter().any(|(t, _)| *t == Target::Plus));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The touch panel beside a sign-in form: a numeric keypad — 1-9, ⌫, 0, Enter, each key 7x3 —
-//! and under it the form's buttons (New code and Change number on a code screen, Language on a
-//! worker's sign-in screen). `place` says where each one goes; the drawing and the tap targets
+//! and under it the form's buttons (New code and Change number on a code screen; "+ Country
+//! code" on a number screen, and Language on a worker's). `place` says where each one goes; the drawing and the tap targets
 //! (`targets`) both ask it, so a tap lands on what is drawn there.
 
 use ratatui::Frame;
@@ -77,6 +77,7 @@ fn label(target: Target, language: Language) -> String {
         Target::NewCode => tr!(language, "touch-new-code"),
         Target::ChangeNumber => tr!(language, "touch-change-number"),
         Target::Languages => tr!(language, "touch-language"),
+        Target::Plus => tr!(language, "touch-plus"),
         // Not on the panel: the lists (and the code screen's ways on) draw their own rows.
         Target::Language(_) | Target::MenuItem(_) | Target::LockMessage(_) | Target::Way(_) => String::new(),
     }

@@ -36,7 +36,7 @@ fn place<'a>(manager: &'a ManagerMode, state: &'a State, area: Rect) -> Placed<'
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     let inner = Block::bordered().inner(popup);
     let panel = match &manager.stage {
-        ManagerStage::Phone(_) => keypad::place(inner, &[]),
+        ManagerStage::Phone(_) => keypad::place(inner, &[Target::Plus]),
         ManagerStage::Code(_) => keypad::place(inner, &[Target::NewCode, Target::ChangeNumber]),
         _ => None,
     };

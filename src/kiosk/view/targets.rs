@@ -34,16 +34,16 @@ pub(super) fn screen_areas(state: &State, area: Rect) -> ScreenAreas {
 }
 
 /// The touch panel beside the main screen's form (`inner`), on a screen where digits are typed
-/// that has room for it: the code screen's buttons, or the worker's language button where there
-/// is a choice. The step-away PIN's screens have the keypad alone.
+/// that has room for it: the code screen's buttons, or the number screen's "+" and the worker's
+/// language button where there is a choice. The step-away PIN's screens have the keypad alone.
 pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     // The screen-reader layout draws no boxes, so no keypad either: nothing to tap.
     if state.settings.screen_reader {
         return None;
     }
     let buttons: &[Target] = match &state.screen {
-        Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Languages],
-        Screen::Phone(_) => &[],
+        Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Plus, Target::Languages],
+        Screen::Phone(_) => &[Target::Plus],
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
         Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
