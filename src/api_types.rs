@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::{AccessPass, AccessToken, OtpCode};
 
 /// `POST /v1/sign-in/start`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,6 +38,38 @@ pub struct VerifyRequest {
     pub challenge_id: String,
     #[serde(serialize_with = "expose_code")]
     pub code: OtpCode,
+}
+
+/// `POST /v1/sign-in/pass`: a temporary access pass with the number it was issued for.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassRequest {
+    pub phone: String,
+    /// As typed: case, spaces and dashes don't matter.
+    #[serde(serialize_with = "expose_pass")]
+    pub pass: AccessPass,
+}
+
+/// `POST /v1/passes` (a kiosk manager's token): issue a one-time pass for a worker's number.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuePassRequest {
+    pub phone: String,
+}
+
+/// 201 from `POST /v1/passes`: the pass, shown once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IssuedPass {
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+    /// Seconds.
+    pub expires_in: u64,
+    pub one_time: bool,
+    /// Grouped for reading aloud (`ABCDE-FGHJK`).
+    #[serde(serialize_with = "expose_pass")]
+    pub pass: AccessPass,
+    /// Whom it is for.
+    pub user: User,
 }
 
 /// 202 from start and resend: the same for every number, registered or not.
@@ -102,6 +134,12 @@ pub enum ErrorCode {
     TooManyAttempts,
     RateLimited,
     Unauthorized,
+    /// From `POST /v1/sign-in/pass`: wrong, expired, used, or no pass for that number (one answer).
+    InvalidPass,
+    /// 403: signed in, but without the role this needs.
+    Forbidden,
+    /// 404 from `POST /v1/passes`: no one the policy lets sign in has that number.
+    NoSuchUser,
     TooLarge,
     NotFound,
     Internal,
@@ -136,9 +174,13 @@ pub enum HealthStatus {
 }
 
 // Secrets have no `Serialize` of their own (nothing should write them by accident); these
-// two fields are the places that must.
+// fields are the places that must.
 fn expose_code<S: Serializer>(code: &OtpCode, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(code.expose())
+}
+
+fn expose_pass<S: Serializer>(pass: &AccessPass, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(pass.expose())
 }
 
 fn expose_token<S: Serializer>(token: &AccessToken, serializer: S) -> Result<S::Ok, S::Error> {
