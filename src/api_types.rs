@@ -40,6 +40,17 @@ pub struct VerifyRequest {
     pub code: OtpCode,
 }
 
+/// Characters in a temporary access pass (without separators), shown in groups of
+/// [`PASS_GROUP`] joined by `-`.
+pub const PASS_LENGTH: usize = 10;
+pub const PASS_GROUP: usize = 5;
+
+/// A pass's characters in their groups, `-` between (`ABCDE-FGHJK`): as issued and as shown.
+pub fn group_pass(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    chars.chunks(PASS_GROUP).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
 /// `POST /v1/sign-in/pass`: a temporary access pass with the number it was issued for.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,10 +16,7 @@ use crate::secret::AccessPass;
 
 /// Characters a pass is made of: upper-case letters and digits that can't be taken for another.
 pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-/// Characters in a pass (without the separator).
-pub const PASS_LENGTH: usize = 10;
-/// Characters per group when shown or read aloud.
-const GROUP: usize = 5;
+pub use crate::api_types::{PASS_LENGTH, group_pass};
 
 /// The role a directory user needs to issue passes on the kiosk (`POST /v1/passes`).
 pub const MANAGER_ROLE: &str = "kiosk-manager";
@@ -42,13 +39,7 @@ pub fn check_lifetime(lifetime: Duration) -> Result<Duration, BadLifetime> {
 pub fn new_pass() -> AccessPass {
     let mut rng = rand::rng();
     let raw: String = (0..PASS_LENGTH).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    AccessPass::new(grouped(&raw))
-}
-
-/// Characters grouped in fives with `-` between (what is shown; the separator is not typed).
-pub fn grouped(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
-    chars.chunks(GROUP).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    AccessPass::new(group_pass(&raw))
 }
 
 /// A typed pass as it is hashed: separators and spaces dropped, upper case (passes are

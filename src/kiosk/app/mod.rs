@@ -285,7 +285,9 @@ where
     // Out of service survives a restart.
     let locked = status::load_lock(&config.state_dir());
     let term = std::env::var("TERM").ok();
-    let mut state = State::new(Settings::from_config(&config, term.as_deref()), locked, Instant::now());
+    let mut settings = Settings::from_config(&config, term.as_deref());
+    settings.passes = backend.takes_passes();
+    let mut state = State::new(settings, locked, Instant::now());
     state.banner = banner;
     if demo_sms.is_some() {
         state.demo_phone = Some(Vec::new());

@@ -10,7 +10,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::Widget;
 
-use crate::kiosk::state::{KeypadKey, Target};
+use crate::kiosk::state::{CodeOption, KeypadKey, Target};
 use crate::locale::Language;
 use crate::tr;
 
@@ -77,6 +77,8 @@ fn label(target: Target, language: Language) -> String {
         Target::NewCode => tr!(language, "touch-new-code"),
         Target::ChangeNumber => tr!(language, "touch-change-number"),
         Target::Languages => tr!(language, "touch-language"),
+        Target::CodeOption(CodeOption::UsePass) => tr!(language, "pass-use"),
+        Target::BackToCode => tr!(language, "pass-back"),
         // Not on the panel: the lists draw their own rows.
         Target::Language(_) | Target::MenuItem(_) | Target::LockMessage(_) => String::new(),
     }

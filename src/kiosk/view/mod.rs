@@ -17,6 +17,7 @@ mod large_digits;
 mod lock;
 mod locked;
 pub mod manager;
+mod pass;
 mod rows;
 mod session;
 pub mod targets;
@@ -238,11 +239,14 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     ]);
     let block = Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(title);
     frame.render_widget(block, main);
-    let compact = inner.height < 16;
     // The touch panel beside the form, where there is room: the text keeps the rest.
-    let panel = targets::screen_panel(state, inner);
-    let text_area = panel.as_ref().map_or(inner, |panel| panel.form);
-    let padded = pad(text_area, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    let targets::TextArea { panel, padded: text_padded, compact } = targets::text_area(state, inner);
+    // A code screen's last row offers a pass (or leads back from one): the text keeps the rest.
+    let option_row = targets::code_option_row(state, text_padded);
+    let padded = match option_row {
+        Some(_) => Rect { height: text_padded.height - 1, ..text_padded },
+        None => text_padded,
+    };
     // Large digits and the logo are for the sign-in forms, where they fit with them.
     let form = matches!(state.screen, Screen::Phone(_) | Screen::Code(_));
     let large_width = large_digits_width(state, area, padded.width).filter(|_| form);
@@ -264,6 +268,9 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     frame.render_widget(paragraph(lines, padded.width), content_area);
     if let Some(panel) = &panel {
         keypad::draw(frame, panel, state.pressed, language);
+    }
+    if let Some((target, row)) = option_row {
+        pass::draw_row(frame, state, target, row, language);
     }
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language, state);

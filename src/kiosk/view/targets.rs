@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::widgets::Block;
 
 use super::keypad::{self, Panel};
-use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager};
-use crate::kiosk::state::{PhoneForm, Screen, SessionStatus, State, Target};
+use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager, pad, pass};
+use crate::kiosk::state::{CodeForm, PhoneForm, Screen, SessionStatus, State, Target};
 
 const DEMO_PHONE_WIDTH: u16 = 30;
 
@@ -44,11 +44,40 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     let buttons: &[Target] = match &state.screen {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Languages],
         Screen::Phone(_) => &[],
+        // Typing a pass, R is a letter of it: the keypad alone (the row under the text leads back).
+        Screen::Code(CodeForm { pass: Some(_), .. }) => &[],
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
         Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
     };
     keypad::place(inner, buttons)
+}
+
+/// Where the main screen's text goes inside the frame (`inner`): beside the touch panel, if
+/// there is one, and padded. `compact`: a short screen (less padding, fewer lines).
+pub(super) struct TextArea {
+    pub panel: Option<Panel>,
+    pub padded: Rect,
+    pub compact: bool,
+}
+
+pub(super) fn text_area(state: &State, inner: Rect) -> TextArea {
+    let compact = inner.height < 16;
+    let panel = screen_panel(state, inner);
+    let beside = panel.as_ref().map_or(inner, |panel| panel.form);
+    let padded = pad(beside, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    TextArea { panel, padded, compact }
+}
+
+/// The row at the bottom of a code screen's text that offers a pass (or leads back to the
+/// code from one), and what it is a target for.
+pub(super) fn code_option_row(state: &State, padded: Rect) -> Option<(Target, Rect)> {
+    let Screen::Code(form) = &state.screen else { return None };
+    if state.settings.screen_reader || padded.height < 2 {
+        return None;
+    }
+    let target = pass::row_target(state, form)?;
+    Some((target, Rect { y: padded.bottom() - 1, height: 1, ..padded }))
 }
 
 /// Every tap target on the screen `state` draws in `area`, and where it is. What is drawn over
@@ -69,7 +98,12 @@ pub fn targets(state: &State, area: Rect) -> Vec<(Target, Rect)> {
         Screen::Phone(PhoneForm { language_menu: Some(selected), .. }) => {
             languages::targets(areas.main, state, *selected)
         }
-        _ => screen_panel(state, areas.inner).map(|panel| panel.targets).unwrap_or_default(),
+        _ => {
+            let text = text_area(state, areas.inner);
+            let mut targets = text.panel.map(|panel| panel.targets).unwrap_or_default();
+            targets.extend(code_option_row(state, text.padded));
+            targets
+        }
     }
 }
 
