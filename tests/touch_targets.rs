@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::{Position, Rect};
 use shiftkey::kiosk::fixtures::{self, press, type_text};
-use shiftkey::kiosk::state::{KeypadKey, State, Target};
+use shiftkey::kiosk::state::{KeypadKey, Settings, State, Target};
 use shiftkey::kiosk::view::{self, targets};
 
 /// Every screen with targets, built as events build them.
@@ -23,6 +23,11 @@ fn screens() -> Vec<(&'static str, State)> {
     fixtures::code_sent(&mut manager_code, &sent, Ok(fixtures::challenge()));
     let mut lock_message = fixtures::manager_menu();
     press(&mut lock_message, KeyCode::Char('2'));
+    let passes = || Settings { passes: true, ..fixtures::settings() };
+    let mut pass_field = fixtures::code_screen_with(passes());
+    press(&mut pass_field, KeyCode::Char('p'));
+    let mut pass_for = fixtures::manager_menu_with(passes());
+    press(&mut pass_for, KeyCode::Char('5'));
     vec![
         ("phone", fixtures::phone_typed()),
         ("code", fixtures::code_screen()),
@@ -31,6 +36,10 @@ fn screens() -> Vec<(&'static str, State)> {
         ("manager_code", manager_code),
         ("manager_menu", fixtures::manager_menu()),
         ("manager_lock_message", lock_message),
+        ("code_pass_offered", fixtures::code_screen_with(passes())),
+        ("code_pass_field", pass_field),
+        ("manager_menu_with_passes", fixtures::manager_menu_with(passes())),
+        ("manager_pass_for", pass_for),
     ]
 }
 
@@ -46,6 +55,8 @@ fn letter(target: Target) -> char {
         Target::Language(row) => (b'a' + row as u8) as char,
         Target::MenuItem(row) => (b'm' + row as u8) as char,
         Target::LockMessage(row) => (b'w' + row as u8) as char,
+        Target::CodeOption(_) => 'P',
+        Target::BackToCode => 'B',
     }
 }
 
@@ -122,6 +133,8 @@ fn the_targets_at_80x24() {
                     Some(preset) => preset.clone(),
                     None => "Your own".into(),
                 },
+                Target::CodeOption(_) => "[P] Use a pass from your manager".into(),
+                Target::BackToCode => "[Esc] Back to the code".into(),
             };
             let label: String = label.split_whitespace().collect();
             assert!(text.contains(&label), "{name}: {target:?} at {place:?} shows {text:?}, not {label:?}");

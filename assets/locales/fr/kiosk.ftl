@@ -203,7 +203,7 @@ pin-locked-keys = Entrée déverrouiller · { $key } Pas vous ? Connectez-vous
 
 ## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
 
-pass-use = Utiliser un code d'accès de votre responsable
+pass-use = Code d'accès du responsable
 pass-back = Revenir au code
 pass-offer-hint = P : utiliser un code d'accès de votre responsable
 # $phone: the number, masked.

@@ -238,7 +238,8 @@ mod tests {
     fn the_manager_s_menu_and_lock_messages_by_tap() {
         let mut state = fixtures::manager_menu();
         assert!(tap(&mut state, Target::MenuItem(0)).is_empty(), "no session to end: nothing happens");
-        tap(&mut state, Target::MenuItem(menu(&state.settings).iter().position(|i| *i == MenuItem::Lock).unwrap()));
+        let lock = menu(&state.settings).iter().position(|i| *i == MenuItem::Lock).unwrap();
+        tap(&mut state, Target::MenuItem(lock));
         assert!(matches!(state.manager.as_ref().map(|m| &m.stage), Some(ManagerStage::LockMessage { .. })));
         let own = state.settings.lock_presets.len();
         assert!(tap(&mut state, Target::LockMessage(own)).is_empty(), "one's own message is typed");

@@ -154,7 +154,8 @@ pub(super) fn shown_lines<'a>(
     // Each character apart, the groups further apart: easy to read out and to copy.
     let spaced: Vec<String> =
         pass.expose().split('-').map(|group| group.chars().map(String::from).collect::<Vec<_>>().join(" ")).collect();
-    lines.push(Line::from(format!("   {}", spaced.join("   -   "))).style(theme.title().patch(theme.strong())));
+    let indent = if look.flat { "" } else { "   " };
+    lines.push(Line::from(format!("{indent}{}", spaced.join("   -   "))).style(theme.title().patch(theme.strong())));
     if look.spaced() {
         lines.push(Line::default());
     }
