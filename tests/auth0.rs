@@ -495,10 +495,15 @@ fn check_config_passes_a_good_config_in_either_flow_without_texting_anyone() {
         let (ok, out, err) = check_config(&config_file(dir.path(), &backend_lines(fake.url(), flow, "")));
         assert!(ok, "{flow:?}: {out}\n{err}");
         assert!(out.contains("valid kiosk config") && out.contains("(auth0) answers"), "{out}");
-        // Only the note every provider without a token re-check gets (Auth0's access tokens are
-        // JWTs, valid until they expire).
+        // Only the notes every provider without a token re-check gets (Auth0's access tokens are
+        // JWTs, valid until they expire) and without temporary access passes.
         let notes: Vec<&str> = out.lines().filter(|line| line.starts_with("note:")).collect();
-        assert!(notes.len() == 1 && notes[0].contains("token still holds"), "nothing else to note: {out}");
+        assert_eq!(notes.len(), 2, "nothing else to note: {out}");
+        assert!(notes.iter().any(|note| note.contains("token still holds")), "{out}");
+        assert!(
+            notes.iter().any(|note| note.contains("no temporary access passes: Auth0's passwordless SMS connection")),
+            "check-config says why there are no passes: {out}"
+        );
         // The client id was probed with a number no one can have: nothing was texted.
         let probe = &fake.requests(flow.start_path())[0];
         assert_eq!(probe.fields["phone_number"], "+0000000000000000");

@@ -283,6 +283,13 @@ impl AuthBackend for Backend {
 
     async fn check(&self) -> Vec<Problem> {
         let mut problems = each_backend!(self, backend => backend.check().await);
+        if let Some(why) = self.why_no_passes() {
+            problems.push(Problem::note(
+                format!("no temporary access passes: {why}"),
+                "the code screen doesn't offer \"Use a pass from your manager\" and manager mode has no \"Issue a \
+                 one-time pass\"; a worker whose text doesn't come asks for a new code",
+            ));
+        }
         if !self.rechecks_tokens() {
             problems.push(Problem::note(
                 "this provider can't say whether a session's token still holds",
@@ -307,6 +314,23 @@ impl AuthBackend for Backend {
 
     async fn issue_pass(&self, manager: &Tokens, worker: &PhoneNumber) -> Result<IssuedPass, AuthError> {
         each_backend!(self, backend => backend.issue_pass(manager, worker).await)
+    }
+}
+
+impl Backend {
+    /// Why this provider offers no temporary access passes (`check-config` says it), or `None`.
+    fn why_no_passes(&self) -> Option<&'static str> {
+        match self {
+            Backend::Shiftkey(_) => None,
+            Backend::Auth0(_) => Some("Auth0's passwordless SMS connection only sends codes"),
+            Backend::Supabase(_) => Some("Supabase Auth's phone sign-in only sends codes"),
+            Backend::Cognito(_) => Some("the Cognito user pool's SMS sign-in only sends codes"),
+            Backend::Kratos(_) => Some("Ory Kratos's code method only sends codes"),
+            Backend::Privacyidea(_) => Some(
+                "privacyIDEA's registration tokens are not used by the kiosk yet (issuing one needs an admin's \
+                 token, which the kiosk doesn't hold)",
+            ),
+        }
     }
 }
 
