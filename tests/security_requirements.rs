@@ -46,11 +46,6 @@ fn dump(server: &InProcess) -> String {
     String::from_utf8_lossy(&server.db.dump()).into_owned()
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 on_both_engines! {
     async fn req01_codes_are_six_decimal_digits_and_vary(engine: Engine) {
         let server = InProcess::start_on(engine, "", TWO_USERS).await;
@@ -258,28 +253,8 @@ on_both_engines! {
             }
         }
         assert!(shapes.windows(2).all(|w| w[0] == w[1]), "status and body shape differ: {shapes:?}");
-        let medians: Vec<Duration> = timings.iter().cloned().map(median).collect();
-        let fastest = *medians.iter().min().unwrap();
-        // Each kind against the other three of its own round, which ran just before and after
-        // it: a burst of load on the machine slows a whole round, and cancels out here.
-        let beyond_round: Vec<Duration> = (0..kinds.len())
-            .map(|kind| {
-                let excess = (0..timings[kind].len()).map(|round| {
-                    let others = (0..kinds.len()).filter(|k| *k != kind).map(|k| timings[k][round]);
-                    let others: Vec<Duration> = others.collect();
-                    timings[kind][round].saturating_sub(median(others))
-                });
-                median(excess.collect())
-            })
-            .collect();
-        eprintln!(
-            "start latency medians over 300 requests each: {:?}; beyond the rest of their round: {beyond_round:?}",
-            kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>()
-        );
-        // Noise on a loaded 2-core machine is a fraction of a millisecond; an SMS sent on the
-        // request path, or a database round trip only some numbers make, costs more.
-        let slowest = *beyond_round.iter().max().unwrap();
-        assert!(slowest < Duration::from_micros(500).max(fastest / 4), "{beyond_round:?}, medians {medians:?}");
+        let names: Vec<&str> = kinds.iter().map(|kind| kind.0).collect();
+        common::timing::assert_alike("start", &names, &timings);
         // The sender works off the request path: wait for it.
         let sent = server.codes_for(ALEX, 300).await.len();
         assert_eq!(sent, 300, "only the registered number got texts");

@@ -35,11 +35,6 @@ fn wrong(pass: &str) -> String {
     format!("{first}{}", &pass[1..])
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 on_both_engines! {
     async fn admin_creates_shows_and_revokes_a_one_time_pass(engine: Engine) {
         let backend = Backend::start_on(engine);
@@ -216,24 +211,7 @@ on_both_engines! {
             }
         }
         assert!(answers.windows(2).all(|w| w[0] == w[1]), "answers differ: {answers:?}");
-        let medians: Vec<Duration> = timings.iter().cloned().map(median).collect();
-        let fastest = *medians.iter().min().unwrap();
-        // As for start (security_requirements.rs, req10): each kind against the rest of its round.
-        let beyond_round: Vec<Duration> = (0..kinds.len())
-            .map(|kind| {
-                let excess = (0..timings[kind].len()).map(|round| {
-                    let others: Vec<Duration> =
-                        (0..kinds.len()).filter(|k| *k != kind).map(|k| timings[k][round]).collect();
-                    timings[kind][round].saturating_sub(median(others))
-                });
-                median(excess.collect())
-            })
-            .collect();
-        eprintln!(
-            "pass latency medians over 200 requests each: {:?}; beyond the rest of their round: {beyond_round:?}",
-            kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>()
-        );
-        let slowest = *beyond_round.iter().max().unwrap();
-        assert!(slowest < Duration::from_micros(500).max(fastest / 4), "{beyond_round:?}, medians {medians:?}");
+        let names: Vec<&str> = kinds.iter().map(|kind| kind.0).collect();
+        common::timing::assert_alike("pass", &names, &timings);
     }
 }
