@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{InProcess, TWO_USERS, post_json};
 use serde_json::{Value, json};
@@ -224,34 +224,23 @@ on_both_engines! {
             let (ok, _, err) = common::admin(&db, args);
             assert!(ok, "{err}");
         }
-        let client = reqwest::Client::new();
         let kinds = [
             ("registered", ALEX),
             ("unregistered", "+12065550177"),
             ("disabled", "+12065550103"),
             ("untargeted", "+12065550104"),
         ];
-        let mut shapes = Vec::new();
-        let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-        for round in 0..300 {
-            for (index, (_, phone)) in kinds.iter().enumerate() {
-                let started = Instant::now();
-                let response = client
-                    .post(format!("{}/v1/sign-in/start", server.url))
-                    .json(&json!({ "phone": phone }))
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let body: Value = response.json().await.unwrap();
-                timings[index].push(started.elapsed());
-                if round == 0 {
-                    let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
-                    keys.sort();
-                    shapes.push((status, keys, body["expires_in"].clone(), body["challenge_id"].as_str().unwrap().len()));
-                }
-            }
-        }
+        let bodies: Vec<Value> = kinds.iter().map(|(_, phone)| json!({ "phone": phone })).collect();
+        let url = format!("{}/v1/sign-in/start", server.url);
+        let (answers, timings) = common::timing::post_in_rounds(&url, &bodies, 300).await;
+        let shapes: Vec<_> = answers
+            .iter()
+            .map(|(status, body)| {
+                let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+                keys.sort();
+                (*status, keys, body["expires_in"].clone(), body["challenge_id"].as_str().unwrap().len())
+            })
+            .collect();
         assert!(shapes.windows(2).all(|w| w[0] == w[1]), "status and body shape differ: {shapes:?}");
         let names: Vec<&str> = kinds.iter().map(|kind| kind.0).collect();
         common::timing::assert_alike("start", &names, &timings);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Backend, InProcess, TWO_USERS, admin, post_json};
 use serde_json::{Value, json};
@@ -184,32 +184,15 @@ on_both_engines! {
         let (ok, _, err) = admin(&server.db, &["user", "disable", "gone"]);
         assert!(ok, "{err}");
         create(&server.db, &["alex"]);
-        let client = reqwest::Client::new();
         let kinds = [
             ("with a pass", ALEX),
             ("without one", SAM),
             ("unregistered", "+12065550177"),
             ("disabled", "+12065550103"),
         ];
-        let mut answers = Vec::new();
-        let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-        for round in 0..200 {
-            for (index, (_, phone)) in kinds.iter().enumerate() {
-                let started = Instant::now();
-                let response = client
-                    .post(format!("{}/v1/sign-in/pass", server.url))
-                    .json(&json!({ "phone": phone, "pass": "AAAAA-AAAAA" }))
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let body: Value = response.json().await.unwrap();
-                timings[index].push(started.elapsed());
-                if round == 0 {
-                    answers.push((status, body));
-                }
-            }
-        }
+        let bodies: Vec<Value> = kinds.iter().map(|(_, phone)| json!({ "phone": phone, "pass": "AAAAA-AAAAA" })).collect();
+        let url = format!("{}/v1/sign-in/pass", server.url);
+        let (answers, timings) = common::timing::post_in_rounds(&url, &bodies, 200).await;
         assert!(answers.windows(2).all(|w| w[0] == w[1]), "answers differ: {answers:?}");
         let names: Vec<&str> = kinds.iter().map(|kind| kind.0).collect();
         common::timing::assert_alike("pass", &names, &timings);

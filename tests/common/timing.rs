@@ -3,7 +3,9 @@
 //! kind compared with the others of its own round — a burst of load on the machine slows a
 //! whole round, and cancels out.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -33,4 +35,25 @@ pub fn assert_alike(what: &str, names: &[&str], timings: &[Vec<Duration>]) {
     );
     let slowest = *beyond_round.iter().max().unwrap();
     assert!(slowest < Duration::from_micros(500).max(fastest / 4), "{beyond_round:?}, medians {medians:?}");
+}
+
+/// POSTs each of `bodies` to `url`, one after another, `rounds` times over: the first round's
+/// answers (status, JSON), and each body's timings (`[kind][round]`).
+pub async fn post_in_rounds(url: &str, bodies: &[Value], rounds: usize) -> (Vec<(u16, Value)>, Vec<Vec<Duration>>) {
+    let client = reqwest::Client::new();
+    let mut answers = Vec::new();
+    let mut timings = vec![Vec::new(); bodies.len()];
+    for round in 0..rounds {
+        for (kind, body) in bodies.iter().enumerate() {
+            let started = Instant::now();
+            let response = client.post(url).json(body).send().await.unwrap();
+            let status = response.status().as_u16();
+            let answer: Value = response.json().await.unwrap();
+            timings[kind].push(started.elapsed());
+            if round == 0 {
+                answers.push((status, answer));
+            }
+        }
+    }
+    (answers, timings)
 }
