@@ -342,11 +342,22 @@ impl CodeForm {
 
 /// The temporary access pass field on the code screen: the characters typed (upper case, no
 /// separator), and the pass being checked.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PassField {
     pub typed: Zeroizing<String>,
     pub checking: Option<RequestId>,
     pub notice: Option<PassNotice>,
+}
+
+/// How many characters were typed, never which (a pass is a secret).
+impl std::fmt::Debug for PassField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassField")
+            .field("typed", &format_args!("[{} characters]", self.typed.len()))
+            .field("checking", &self.checking)
+            .field("notice", &self.notice)
+            .finish()
+    }
 }
 
 /// Why the pass field shows a notice.

@@ -112,6 +112,15 @@ mod tests {
     }
 
     #[test]
+    fn the_typed_pass_is_not_in_debug_output() {
+        let mut state = with_passes();
+        press(&mut state, KeyCode::Char('p'));
+        type_text(&mut state, "7KQ4MXRT");
+        let shown = format!("{state:?}");
+        assert!(shown.contains("[8 characters]") && !shown.contains("7KQ4M"), "{shown}");
+    }
+
+    #[test]
     fn without_passes_p_is_just_a_key_and_there_is_no_target() {
         let mut state = fixtures::code_screen();
         assert!(press(&mut state, KeyCode::Char('p')).is_empty());
