@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::{AccessPass, AccessToken, OtpCode};
 
 /// `POST /v1/sign-in/start`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -65,6 +65,49 @@ pub struct VerifyRequest {
     pub challenge_id: String,
     #[serde(serialize_with = "expose_code")]
     pub code: OtpCode,
+}
+
+/// Characters in a temporary access pass (without separators), shown in groups of
+/// [`PASS_GROUP`] joined by `-`.
+pub const PASS_LENGTH: usize = 10;
+pub const PASS_GROUP: usize = 5;
+
+/// A pass's characters in their groups, `-` between (`ABCDE-FGHJK`): as issued and as shown.
+pub fn group_pass(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    chars.chunks(PASS_GROUP).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+/// `POST /v1/sign-in/pass`: a temporary access pass with the number it was issued for.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassRequest {
+    pub phone: String,
+    /// As typed: case, spaces and dashes don't matter.
+    #[serde(serialize_with = "expose_pass")]
+    pub pass: AccessPass,
+}
+
+/// `POST /v1/passes` (a kiosk manager's token): issue a one-time pass for a worker's number.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuePassRequest {
+    pub phone: String,
+}
+
+/// 201 from `POST /v1/passes`: the pass, shown once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IssuedPass {
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+    /// Seconds.
+    pub expires_in: u64,
+    pub one_time: bool,
+    /// Grouped for reading aloud (`ABCDE-FGHJK`).
+    #[serde(serialize_with = "expose_pass")]
+    pub pass: AccessPass,
+    /// Whom it is for.
+    pub user: User,
 }
 
 /// 202 from start and resend: the same for every number, registered or not.
@@ -129,6 +172,12 @@ pub enum ErrorCode {
     TooManyAttempts,
     RateLimited,
     Unauthorized,
+    /// From `POST /v1/sign-in/pass`: wrong, expired, used, or no pass for that number (one answer).
+    InvalidPass,
+    /// 403: signed in, but without the role this needs.
+    Forbidden,
+    /// 404 from `POST /v1/passes`: no one the policy lets sign in has that number.
+    NoSuchUser,
     TooLarge,
     NotFound,
     Internal,
@@ -163,9 +212,13 @@ pub enum HealthStatus {
 }
 
 // Secrets have no `Serialize` of their own (nothing should write them by accident); these
-// two fields are the places that must.
+// fields are the places that must.
 fn expose_code<S: Serializer>(code: &OtpCode, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(code.expose())
+}
+
+fn expose_pass<S: Serializer>(pass: &AccessPass, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(pass.expose())
 }
 
 fn expose_token<S: Serializer>(token: &AccessToken, serializer: S) -> Result<S::Ok, S::Error> {

@@ -57,6 +57,11 @@ secret_string!(
 );
 
 secret_string!(
+    /// A temporary access pass (TAP) as typed or as issued: the way in when no text comes.
+    AccessPass
+);
+
+secret_string!(
     /// A provider's refresh token: kept in the kiosk's memory only (never on disk, never given to
     /// the session), revoked and zeroized at sign-out.
     RefreshToken

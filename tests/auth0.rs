@@ -495,11 +495,17 @@ fn check_config_passes_a_good_config_in_either_flow_without_texting_anyone() {
         let (ok, out, err) = check_config(&config_file(dir.path(), &backend_lines(fake.url(), flow, "")));
         assert!(ok, "{flow:?}: {out}\n{err}");
         assert!(out.contains("valid kiosk config") && out.contains("(auth0) answers"), "{out}");
-        // Only the note every provider without a token re-check gets (Auth0's access tokens are
-        // JWTs, valid until they expire), and in the classic flow that it can't call.
+        // Only the notes every provider without a token re-check gets (Auth0's access tokens are
+        // JWTs, valid until they expire), without temporary access passes, and in the classic
+        // flow that it can't call.
         let notes: Vec<&str> = out.lines().filter(|line| line.starts_with("note:")).collect();
-        let expected = if flow == Flow::Passwordless { 2 } else { 1 };
-        assert!(notes.len() == expected && notes[0].contains("token still holds"), "nothing else to note: {out}");
+        let expected = if flow == Flow::Passwordless { 3 } else { 2 };
+        assert_eq!(notes.len(), expected, "nothing else to note: {out}");
+        assert!(notes.iter().any(|note| note.contains("token still holds")), "{out}");
+        assert!(
+            notes.iter().any(|note| note.contains("no temporary access passes: Auth0's passwordless SMS connection")),
+            "check-config says why there are no passes: {out}"
+        );
         let voice = notes.iter().any(|note| note.contains("can't call a worker with the code"));
         assert_eq!(voice, flow == Flow::Passwordless, "{out}");
         // The client id was probed with a number no one can have: nothing was texted.

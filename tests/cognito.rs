@@ -249,6 +249,7 @@ async fn check_config_passes_a_good_set_up_and_says_what_to_change_otherwise() {
         out.contains("note: store managers are the members of the user pool's groups named in manager.roles"),
         "{out}"
     );
+    assert!(out.contains("note: no temporary access passes: the Cognito user pool's SMS sign-in"), "{out}");
 
     let wrong_client = fake.backend_lines("").replace(fake::CLIENT, "no_such_client");
     let (ok, _, err) = check_config(&config(wrong_client), &[]);

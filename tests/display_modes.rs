@@ -99,6 +99,9 @@ fn inside(row: &str) -> &str {
 fn focus_row_start(name: &str) -> Option<&'static str> {
     Some(match name {
         "phone_language_list" => "▶ 2  Español",
+        "code_pass_typing" | "code_pass_rejected" => "Pass:",
+        "manager_pass_for" | "manager_pass_no_user" => "Mobile number:",
+        "manager_pass_shown" => "7 K Q 4 M",
         name if name.starts_with("phone") || name == "manager_phone" => "Mobile number:",
         name if name.starts_with("code") || name == "demo" || name == "manager_code" => "Code:",
         "manager_menu_over_a_session" | "manager_lock_message" => "▶ ",
@@ -133,7 +136,7 @@ fn the_screen_reader_layout_draws_no_box_and_leaves_the_cursor_on_the_field() {
             if let Some(start) = focus_row_start(name) {
                 assert!(row.starts_with(start), "{name} {width}x{height}: the cursor is on {row:?}, not {start:?}");
             }
-            if ["Mobile number:", "Code:"].contains(&focus_row_start(name).unwrap_or_default()) {
+            if ["Mobile number:", "Code:", "Pass:"].contains(&focus_row_start(name).unwrap_or_default()) {
                 let end = row.trim_end().chars().count() as u16;
                 let at = if row.trim_end().ends_with(':') { end + 1 } else { end };
                 assert_eq!(cursor.x, at, "{name} {width}x{height}: the cursor isn't after what was typed in {row:?}");

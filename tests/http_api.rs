@@ -70,6 +70,35 @@ on_both_engines! {
             common::post_json(url, "/v1/sign-in/verify", json!({ "challenge_id": body["challenge_id"], "code": again }))
                 .await;
         let token = grant["access_token"].as_str().unwrap().to_string();
+        // Passes: jordan (a kiosk manager) issues one for alex, 201; alex signs in with it, 200;
+        // alex's token can't issue one, 403; bad number 400; no token 401; no one's number 404.
+        let issue = |phone: &str| Some(json!({ "phone": phone }).to_string());
+        let with_pass = |phone: &str, pass: &str| Some(json!({ "phone": phone, "pass": pass }).to_string());
+        let (_, issued) = {
+            let response = reqwest::Client::new()
+                .post(format!("{url}/v1/passes"))
+                .bearer_auth(&token)
+                .json(&json!({ "phone": "+12065550100" }))
+                .send()
+                .await
+                .unwrap();
+            seen.insert(("post".to_string(), "/v1/passes".to_string(), response.status().as_u16()));
+            (response.status(), response.json::<Value>().await.unwrap())
+        };
+        let pass = issued["pass"].as_str().unwrap().to_string();
+        let (status, alex) = common::post_json(url, "/v1/sign-in/pass", json!({ "phone": "+12065550100", "pass": pass })).await;
+        seen.insert(("post".to_string(), "/v1/sign-in/pass".to_string(), status));
+        let alex_token = alex["access_token"].as_str().unwrap().to_string();
+        seen.insert(call(url, "POST", "/v1/passes", issue("+12065550109"), Some(&alex_token)).await);
+        seen.insert(call(url, "POST", "/v1/passes", issue("nope"), Some(&token)).await);
+        seen.insert(call(url, "POST", "/v1/passes", issue("+12065550100"), None).await);
+        seen.insert(call(url, "POST", "/v1/passes", issue("+12065550177"), Some(&token)).await);
+        seen.insert(call(url, "POST", "/v1/passes", too_big.clone(), Some(&token)).await);
+        // Three wrong passes reach the number's hourly cap: the next is 429.
+        for _ in 0..4 {
+            seen.insert(call(url, "POST", "/v1/sign-in/pass", with_pass("+12065550177", "AAAAA-AAAAA"), None).await);
+        }
+        seen.insert(call(url, "POST", "/v1/sign-in/pass", too_big.clone(), None).await);
         // me, sign-out, openapi, healthz
         seen.insert(call(url, "GET", "/v1/me", None, Some(&token)).await);
         seen.insert(call(url, "GET", "/v1/me", None, Some("nope")).await);

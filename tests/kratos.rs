@@ -418,6 +418,7 @@ fn check_config_passes_a_kratos_offering_codes_and_notes_where_roles_come_from()
     assert!(ok, "{out}{err}");
     assert!(out.contains(&format!("backend {} (kratos) answers", fake.url())), "{out}");
     assert!(out.contains("note: managers are identities whose metadata_public.roles lists"), "{out}");
+    assert!(out.contains("note: no temporary access passes: Ory Kratos's code method only sends codes"), "{out}");
     assert_eq!(fake.flows_created(), 1, "it made a login flow to see the code method");
 }
 

@@ -30,15 +30,17 @@ fn run_size() -> (u32, Option<u64>) {
 }
 
 /// tests/openapi_fuzz.toml with the live bearer tokens the run needs, in a 0600 file in `dir`:
-/// `/v1/me` gets one to show its user with, `/v1/sign-out` one to end (and end again).
-fn config_with_tokens(dir: &Path, me: &str, sign_out: &str) -> std::path::PathBuf {
+/// `/v1/me` gets one to show its user with, `/v1/sign-out` one to end (and end again),
+/// `/v1/passes` a kiosk manager's to issue passes with.
+fn config_with_tokens(dir: &Path, me: &str, sign_out: &str, manager: &str) -> std::path::PathBuf {
     let template = include_str!("openapi_fuzz.toml");
     let path = dir.join("schemathesis.toml");
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).unwrap();
     write!(
         file,
         "{template}\n[[operations]]\ninclude-path = \"/v1/me\"\nheaders = {{ Authorization = \"Bearer {me}\" }}\n\
-         \n[[operations]]\ninclude-path = \"/v1/sign-out\"\nheaders = {{ Authorization = \"Bearer {sign_out}\" }}\n"
+         \n[[operations]]\ninclude-path = \"/v1/sign-out\"\nheaders = {{ Authorization = \"Bearer {sign_out}\" }}\n\
+         \n[[operations]]\ninclude-path = \"/v1/passes\"\nheaders = {{ Authorization = \"Bearer {manager}\" }}\n"
     )
     .unwrap();
     path
@@ -65,9 +67,10 @@ async fn schemathesis_finds_nothing_where_the_document_and_the_server_differ() {
     let backend = Backend::start_with_config(dir, db, Some(server_config));
     let me_token = backend.sign_in("+12065550100").await;
     let sign_out_token = backend.sign_in("+12065550109").await;
+    let manager_token = backend.sign_in("+12065550109").await;
 
     let work = tempfile::tempdir().unwrap();
-    let config = config_with_tokens(work.path(), &me_token, &sign_out_token);
+    let config = config_with_tokens(work.path(), &me_token, &sign_out_token, &manager_token);
     let (examples, seed) = run_size();
     let st = SCHEMATHESIS.python().unwrap().with_file_name("st");
     let mut command = tokio::process::Command::new(st);

@@ -15,6 +15,8 @@ REFUSED_FOR_FACTS = {
     "POST /v1/sign-in/start": {"invalid_phone"},
     "POST /v1/sign-in/resend": {"expired", "too_many_attempts"},
     "POST /v1/sign-in/verify": {"invalid_code", "expired", "too_many_attempts"},
+    "POST /v1/sign-in/pass": {"invalid_phone", "invalid_pass"},
+    "POST /v1/passes": {"invalid_phone"},
 }
 
 

@@ -410,6 +410,7 @@ async fn check_config_passes_a_good_config_and_says_what_is_worth_knowing() {
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("valid kiosk config") && out.contains("(privacyidea) answers"), "{out}");
     assert!(out.contains("note: managers are the users whose \"role\" attribute"), "{out}");
+    assert!(out.contains("note: no temporary access passes: privacyIDEA's registration tokens are not used"), "{out}");
     assert!(!out.contains("signature-checked"), "{out}");
     // Without the public key it passes, and says what that means.
     let plain = format!("kind = \"privacyidea\"\nurl = \"{}\"\nrealm = \"kiosk\"", lab.url);

@@ -84,6 +84,34 @@ fn code_screen() {
 }
 
 #[test]
+fn temporary_access_passes() {
+    let passes = || shiftkey::kiosk::state::Settings { passes: true, ..fixtures::settings() };
+    let mut s = fixtures::code_screen_with(passes());
+    snapshot_all_sizes("code_pass_offered", &s, None);
+    press(&mut s, KeyCode::Char('P'));
+    type_text(&mut s, "7kq4m-x");
+    snapshot_all_sizes("code_pass_typing", &s, None);
+    type_text(&mut s, "rt2p");
+    let sent = press(&mut s, KeyCode::Enter);
+    let id = fixtures::request_id(&sent).unwrap();
+    fixtures::reply(&mut s, id, shiftkey::kiosk::state::Answer::PassChecked(Err(AuthError::InvalidPass)));
+    snapshot_all_sizes("code_pass_rejected", &s, None);
+    let mut m = fixtures::manager_menu_with(passes());
+    snapshot_all_sizes("manager_menu_with_passes", &m, None);
+    press(&mut m, KeyCode::Char('5'));
+    type_text(&mut m, "2065550100");
+    let sent = press(&mut m, KeyCode::Enter);
+    let issued = shiftkey::auth::IssuedPass {
+        pass: shiftkey::secret::AccessPass::new("7KQ4M-XRT2P"),
+        expires_in: Duration::from_secs(3600),
+        user: shiftkey::auth::SignedInUser { id: "alex".into(), display_name: "Alex Rivera".into(), roles: vec![] },
+    };
+    let id = fixtures::request_id(&sent).unwrap();
+    fixtures::reply(&mut m, id, shiftkey::kiosk::state::Answer::PassIssued(Ok(issued)));
+    snapshot_all_sizes("manager_pass_shown", &m, None);
+}
+
+#[test]
 fn welcome_and_signed_out() {
     let mut s = fixtures::code_screen();
     let sent = type_text(&mut s, "123456");

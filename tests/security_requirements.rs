@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{InProcess, TWO_USERS, post_json};
 use serde_json::{Value, json};
@@ -44,11 +44,6 @@ async fn sign_in(server: &InProcess, phone: &str) -> String {
 /// Everything the database holds, as text (the file or `pg_dump`).
 fn dump(server: &InProcess) -> String {
     String::from_utf8_lossy(&server.db.dump()).into_owned()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 on_both_engines! {
@@ -229,57 +224,26 @@ on_both_engines! {
             let (ok, _, err) = common::admin(&db, args);
             assert!(ok, "{err}");
         }
-        let client = reqwest::Client::new();
         let kinds = [
             ("registered", ALEX),
             ("unregistered", "+12065550177"),
             ("disabled", "+12065550103"),
             ("untargeted", "+12065550104"),
         ];
-        let mut shapes = Vec::new();
-        let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-        for round in 0..300 {
-            for (index, (_, phone)) in kinds.iter().enumerate() {
-                let started = Instant::now();
-                let response = client
-                    .post(format!("{}/v1/sign-in/start", server.url))
-                    .json(&json!({ "phone": phone }))
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let body: Value = response.json().await.unwrap();
-                timings[index].push(started.elapsed());
-                if round == 0 {
-                    let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
-                    keys.sort();
-                    shapes.push((status, keys, body["expires_in"].clone(), body["challenge_id"].as_str().unwrap().len()));
-                }
-            }
-        }
-        assert!(shapes.windows(2).all(|w| w[0] == w[1]), "status and body shape differ: {shapes:?}");
-        let medians: Vec<Duration> = timings.iter().cloned().map(median).collect();
-        let fastest = *medians.iter().min().unwrap();
-        // Each kind against the other three of its own round, which ran just before and after
-        // it: a burst of load on the machine slows a whole round, and cancels out here.
-        let beyond_round: Vec<Duration> = (0..kinds.len())
-            .map(|kind| {
-                let excess = (0..timings[kind].len()).map(|round| {
-                    let others = (0..kinds.len()).filter(|k| *k != kind).map(|k| timings[k][round]);
-                    let others: Vec<Duration> = others.collect();
-                    timings[kind][round].saturating_sub(median(others))
-                });
-                median(excess.collect())
+        let bodies: Vec<Value> = kinds.iter().map(|(_, phone)| json!({ "phone": phone })).collect();
+        let url = format!("{}/v1/sign-in/start", server.url);
+        let (answers, timings) = common::timing::post_in_rounds(&url, &bodies, 300).await;
+        let shapes: Vec<_> = answers
+            .iter()
+            .map(|(status, body)| {
+                let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+                keys.sort();
+                (*status, keys, body["expires_in"].clone(), body["challenge_id"].as_str().unwrap().len())
             })
             .collect();
-        eprintln!(
-            "start latency medians over 300 requests each: {:?}; beyond the rest of their round: {beyond_round:?}",
-            kinds.iter().map(|k| k.0).zip(&medians).collect::<Vec<_>>()
-        );
-        // Noise on a loaded 2-core machine is a fraction of a millisecond; an SMS sent on the
-        // request path, or a database round trip only some numbers make, costs more.
-        let slowest = *beyond_round.iter().max().unwrap();
-        assert!(slowest < Duration::from_micros(500).max(fastest / 4), "{beyond_round:?}, medians {medians:?}");
+        assert!(shapes.windows(2).all(|w| w[0] == w[1]), "status and body shape differ: {shapes:?}");
+        let names: Vec<&str> = kinds.iter().map(|kind| kind.0).collect();
+        common::timing::assert_alike("start", &names, &timings);
         // The sender works off the request path: wait for it.
         let sent = server.codes_for(ALEX, 300).await.len();
         assert_eq!(sent, 300, "only the registered number got texts");

@@ -435,6 +435,7 @@ fn check_config_passes_a_good_project_and_says_where_managers_come_from() {
     assert!(ok, "{out}{err}");
     assert!(out.contains(&format!("backend {} (supabase) answers", fake.url())), "{out}");
     assert!(out.contains("note: store managers are the users whose app_metadata.roles"), "{out}");
+    assert!(out.contains("note: no temporary access passes: Supabase Auth's phone sign-in only sends codes"), "{out}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::{Position, Rect};
 use shiftkey::kiosk::fixtures::{self, press, type_text};
-use shiftkey::kiosk::state::{KeypadKey, State, Target};
+use shiftkey::kiosk::state::{KeypadKey, Settings, State, Target};
 use shiftkey::kiosk::view::{self, targets};
 use shiftkey::kiosk::ways::WayOn;
 
@@ -26,6 +26,11 @@ fn screens() -> Vec<(&'static str, State)> {
     fixtures::code_sent(&mut manager_code, &sent, Ok(fixtures::challenge()));
     let mut lock_message = fixtures::manager_menu();
     press(&mut lock_message, KeyCode::Char('2'));
+    let passes = || Settings { passes: true, ..fixtures::settings() };
+    let mut pass_field = fixtures::code_screen_with(passes());
+    press(&mut pass_field, KeyCode::Char('p'));
+    let mut pass_for = fixtures::manager_menu_with(passes());
+    press(&mut pass_for, KeyCode::Char('5'));
     vec![
         ("phone", fixtures::phone_typed()),
         ("code", fixtures::code_screen()),
@@ -35,6 +40,10 @@ fn screens() -> Vec<(&'static str, State)> {
         ("manager_code", manager_code),
         ("manager_menu", fixtures::manager_menu()),
         ("manager_lock_message", lock_message),
+        ("code_pass_offered", fixtures::code_screen_with(passes())),
+        ("code_pass_field", pass_field),
+        ("manager_menu_with_passes", fixtures::manager_menu_with(passes())),
+        ("manager_pass_for", pass_for),
     ]
 }
 
@@ -54,6 +63,8 @@ fn letter(target: Target) -> char {
         Target::Way(WayOn::NewCode) => 'R',
         Target::Way(WayOn::CallMe) => 'V',
         Target::Way(WayOn::AskManager) => 'M',
+        Target::CodeOption(_) => 'P',
+        Target::BackToCode => 'B',
     }
 }
 
@@ -134,6 +145,8 @@ fn the_targets_at_80x24() {
                 Target::Way(WayOn::NewCode) => "[R] Text me a new code".into(),
                 Target::Way(WayOn::CallMe) => "[C] Call me with the code".into(),
                 Target::Way(WayOn::AskManager) => "[F9] Ask a store manager".into(),
+                Target::CodeOption(_) => "[P] Use a pass from your manager".into(),
+                Target::BackToCode => "[Esc] Back to the code".into(),
             };
             let label: String = label.split_whitespace().collect();
             assert!(text.contains(&label), "{name}: {target:?} at {place:?} shows {text:?}, not {label:?}");

@@ -17,7 +17,7 @@ use std::time::Duration;
 pub use crate::api_types::Channel;
 use crate::config::{BackendConfig, BackendKind};
 use crate::phone::PhoneNumber;
-use crate::secret::{AccessToken, OtpCode, RefreshToken};
+use crate::secret::{AccessPass, AccessToken, OtpCode, RefreshToken};
 
 /// A code was sent (or, for unknown numbers, seemed to be).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,15 @@ impl Tokens {
 pub struct Grant {
     pub tokens: Tokens,
     pub expires_in: Duration,
+    pub user: SignedInUser,
+}
+
+/// A temporary access pass a manager issued for a worker: shown once, on the manager's screen.
+#[derive(Debug, Clone)]
+pub struct IssuedPass {
+    pub pass: AccessPass,
+    pub expires_in: Duration,
+    /// Whom it is for.
     pub user: SignedInUser,
 }
 
@@ -106,6 +115,18 @@ pub enum AuthError {
     Untrusted(String),
     #[error("the sign-in service answered unexpectedly: {0}")]
     Protocol(String),
+    /// A temporary access pass that doesn't work (wrong, expired, used, or none for the number).
+    #[error("the pass didn't work")]
+    InvalidPass,
+    /// The provider has no temporary access passes.
+    #[error("this sign-in service has no temporary access passes")]
+    PassesNotOffered,
+    /// Signed in, but without the role the request needs (issuing passes: a manager's).
+    #[error("the sign-in service refused: not a manager")]
+    Forbidden,
+    /// No one the provider lets sign in has that number.
+    #[error("no one who can sign in has that number")]
+    NoSuchUser,
 }
 
 /// An identity backend that signs people in by SMS code.
@@ -146,6 +167,29 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn still_valid(&self, tokens: &Tokens) -> impl Future<Output = Result<TokenState, AuthError>> + Send {
         let _ = tokens;
         async { Ok(TokenState::Unknown) }
+    }
+    /// Whether the provider signs in with temporary access passes (`sign_in_with_pass`) and lets
+    /// managers issue them (`issue_pass`): the kiosk offers passes only then.
+    fn takes_passes(&self) -> bool {
+        false
+    }
+    /// Signs in with a temporary access pass issued for the user of `phone`.
+    fn sign_in_with_pass(
+        &self,
+        phone: &PhoneNumber,
+        pass: &AccessPass,
+    ) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        let _ = (phone, pass);
+        async { Err(AuthError::PassesNotOffered) }
+    }
+    /// A manager (signed in with `manager`) issues a one-time pass for the worker of `worker`.
+    fn issue_pass(
+        &self,
+        manager: &Tokens,
+        worker: &PhoneNumber,
+    ) -> impl Future<Output = Result<IssuedPass, AuthError>> + Send {
+        let _ = (manager, worker);
+        async { Err(AuthError::PassesNotOffered) }
     }
     /// Whether `still_valid` can ever say more than `Unknown`.
     fn rechecks_tokens(&self) -> bool {
@@ -266,6 +310,13 @@ impl AuthBackend for Backend {
 
     async fn check(&self) -> Vec<Problem> {
         let mut problems = each_backend!(self, backend => backend.check().await);
+        if let Some(why) = self.why_no_passes() {
+            problems.push(Problem::note(
+                format!("no temporary access passes: {why}"),
+                "the code screen doesn't offer \"Use a pass from your manager\" and manager mode has no \"Issue a \
+                 one-time pass\"; a worker whose text doesn't come asks for a new code",
+            ));
+        }
         if !self.rechecks_tokens() {
             problems.push(Problem::note(
                 "this provider can't say whether a session's token still holds",
@@ -285,6 +336,35 @@ impl AuthBackend for Backend {
 
     fn rechecks_tokens(&self) -> bool {
         each_backend!(self, backend => backend.rechecks_tokens())
+    }
+
+    fn takes_passes(&self) -> bool {
+        each_backend!(self, backend => backend.takes_passes())
+    }
+
+    async fn sign_in_with_pass(&self, phone: &PhoneNumber, pass: &AccessPass) -> Result<Grant, AuthError> {
+        each_backend!(self, backend => backend.sign_in_with_pass(phone, pass).await)
+    }
+
+    async fn issue_pass(&self, manager: &Tokens, worker: &PhoneNumber) -> Result<IssuedPass, AuthError> {
+        each_backend!(self, backend => backend.issue_pass(manager, worker).await)
+    }
+}
+
+impl Backend {
+    /// Why this provider offers no temporary access passes (`check-config` says it), or `None`.
+    fn why_no_passes(&self) -> Option<&'static str> {
+        match self {
+            Backend::Shiftkey(_) => None,
+            Backend::Auth0(_) => Some("Auth0's passwordless SMS connection only sends codes"),
+            Backend::Supabase(_) => Some("Supabase Auth's phone sign-in only sends codes"),
+            Backend::Cognito(_) => Some("the Cognito user pool's SMS sign-in only sends codes"),
+            Backend::Kratos(_) => Some("Ory Kratos's code method only sends codes"),
+            Backend::Privacyidea(_) => Some(
+                "privacyIDEA's registration tokens are not used by the kiosk yet (issuing one needs an admin's \
+                 token, which the kiosk doesn't hold)",
+            ),
+        }
     }
 }
 

@@ -7,11 +7,15 @@ use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{AuthBackend, AuthError, Challenge, Channel, Grant, Problem, SignedInUser, SignedOut, TokenState, Tokens};
-use crate::api_types::{self, ErrorBody, ErrorCode, ResendRequest, StartRequest, VerifyRequest};
+use super::{
+    AuthBackend, AuthError, Challenge, Channel, Grant, IssuedPass, Problem, SignedInUser, SignedOut, TokenState, Tokens,
+};
+use crate::api_types::{
+    self, ErrorBody, ErrorCode, IssuePassRequest, PassRequest, ResendRequest, StartRequest, VerifyRequest,
+};
 use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
-use crate::secret::OtpCode;
+use crate::secret::{AccessPass, OtpCode};
 
 #[derive(Clone)]
 pub struct ShiftkeyBackend {
@@ -92,6 +96,9 @@ async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Aut
         }
         (_, Some(ErrorBody { error: ErrorCode::Expired, .. })) => AuthError::Expired,
         (_, Some(ErrorBody { error: ErrorCode::TooManyAttempts, .. })) => AuthError::TooManyAttempts,
+        (_, Some(ErrorBody { error: ErrorCode::InvalidPass, .. })) => AuthError::InvalidPass,
+        (_, Some(ErrorBody { error: ErrorCode::Forbidden, .. })) => AuthError::Forbidden,
+        (_, Some(ErrorBody { error: ErrorCode::NoSuchUser, .. })) => AuthError::NoSuchUser,
         (StatusCode::TOO_MANY_REQUESTS, body) => {
             AuthError::RateLimited { retry_after: Duration::from_secs(body.and_then(|b| b.retry_after).unwrap_or(30)) }
         }
@@ -115,6 +122,28 @@ impl From<api_types::Challenge> for Challenge {
 impl From<api_types::User> for SignedInUser {
     fn from(body: api_types::User) -> Self {
         SignedInUser { id: body.id, display_name: body.display_name, roles: body.roles }
+    }
+}
+
+impl ShiftkeyBackend {
+    /// POSTs a body holding a secret (a code, a pass) and reads the grant it gets.
+    async fn grant(&self, path: &str, request: &impl Serialize) -> Result<Grant, AuthError> {
+        // Serialized here rather than by `.json()`, so the copy holding the secret is zeroized.
+        let request = zeroize::Zeroizing::new(serde_json::to_vec(request).expect("strings serialize"));
+        let response = self
+            .client()?
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(request.to_vec())
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let body: api_types::Grant = read(response).await?;
+        Ok(Grant {
+            tokens: Tokens::access_only(body.access_token),
+            expires_in: Duration::from_secs(body.expires_in),
+            user: body.user.into(),
+        })
     }
 }
 
@@ -165,22 +194,31 @@ impl AuthBackend for ShiftkeyBackend {
 
     async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<Grant, AuthError> {
         let request = VerifyRequest { challenge_id: challenge_id.to_string(), code: code.clone() };
-        // Serialized here rather than by `.json()`, so the copy holding the code is zeroized.
-        let request = zeroize::Zeroizing::new(serde_json::to_vec(&request).expect("strings serialize"));
+        self.grant("/v1/sign-in/verify", &request).await
+    }
+
+    fn takes_passes(&self) -> bool {
+        true
+    }
+
+    async fn sign_in_with_pass(&self, phone: &PhoneNumber, pass: &AccessPass) -> Result<Grant, AuthError> {
+        let request = PassRequest { phone: phone.e164().to_string(), pass: pass.clone() };
+        self.grant("/v1/sign-in/pass", &request).await
+    }
+
+    /// `POST /v1/passes` with the manager's token.
+    async fn issue_pass(&self, manager: &Tokens, worker: &PhoneNumber) -> Result<IssuedPass, AuthError> {
+        let request = IssuePassRequest { phone: worker.e164().to_string() };
         let response = self
             .client()?
-            .post(self.url("/v1/sign-in/verify"))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(request.to_vec())
+            .post(self.url("/v1/passes"))
+            .bearer_auth(manager.access.expose())
+            .json(&request)
             .send()
             .await
             .map_err(transport_error)?;
-        let body: api_types::Grant = read(response).await?;
-        Ok(Grant {
-            tokens: Tokens::access_only(body.access_token),
-            expires_in: Duration::from_secs(body.expires_in),
-            user: body.user.into(),
-        })
+        let body: api_types::IssuedPass = read(response).await?;
+        Ok(IssuedPass { pass: body.pass, expires_in: Duration::from_secs(body.expires_in), user: body.user.into() })
     }
 
     fn rechecks_tokens(&self) -> bool {

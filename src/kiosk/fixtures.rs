@@ -76,7 +76,11 @@ pub fn tap(state: &mut State, target: Target) -> Vec<Effect> {
 /// The id of the last backend request among `effects`.
 pub fn request_id(effects: &[Effect]) -> Option<RequestId> {
     effects.iter().rev().find_map(|effect| match effect {
-        Effect::SendCode { id, .. } | Effect::Resend { id, .. } | Effect::Verify { id, .. } => Some(*id),
+        Effect::SendCode { id, .. }
+        | Effect::Resend { id, .. }
+        | Effect::Verify { id, .. }
+        | Effect::SignInWithPass { id, .. }
+        | Effect::IssuePass { id, .. } => Some(*id),
         _ => None,
     })
 }

@@ -9,13 +9,13 @@ use zeroize::Zeroizing;
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
 use super::view::theme::Theme;
-use crate::auth::{AuthError, Challenge, Channel, Grant, TokenState, Tokens};
+use crate::auth::{AuthError, Challenge, Channel, Grant, IssuedPass, TokenState, Tokens};
 use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::pin::{PinEntry, PinHash, PinRule};
-use crate::secret::OtpCode;
+use crate::secret::{AccessPass, OtpCode};
 use crate::session::SignOutReason;
 use crate::session::teardown::TeardownOutcome;
 
@@ -101,6 +101,10 @@ pub enum Answer {
     Verified(Result<Grant, AuthError>),
     /// Whether the running session's token still holds.
     StillValid(Result<TokenState, AuthError>),
+    /// The answer to a temporary access pass (`Effect::SignInWithPass`).
+    PassChecked(Result<Grant, AuthError>),
+    /// A pass a manager issued for a worker (`Effect::IssuePass`).
+    PassIssued(Result<IssuedPass, AuthError>),
 }
 
 /// Whose sign-in a form is for: a worker's, or a manager's on the manager screens.
@@ -165,6 +169,18 @@ pub enum Effect {
         id: RequestId,
         challenge_id: String,
         code: OtpCode,
+    },
+    /// Sign in with a temporary access pass typed with the number.
+    SignInWithPass {
+        id: RequestId,
+        phone: PhoneNumber,
+        pass: AccessPass,
+    },
+    /// A manager issues a one-time pass for the worker with `worker`'s number.
+    IssuePass {
+        id: RequestId,
+        manager: Tokens,
+        worker: PhoneNumber,
     },
     /// Ask whether the running session's token still holds.
     Recheck {
@@ -242,6 +258,10 @@ pub enum FormError {
     ServiceProblem,
     /// The session could not start: the system's reason (in English; it is for a manager).
     SessionFailed(String),
+    /// Issuing a pass: no one the backend lets sign in has the number.
+    NoSuchWorker,
+    /// Issuing a pass: the backend refused (its reason is in the audit log).
+    PassRefused,
 }
 
 /// The phone-number form.
@@ -313,17 +333,76 @@ pub struct CodeForm {
     pub resend_channel: Channel,
     /// How the code now on its way came: the prompt says "texted" or "read out".
     pub sent_by: Channel,
+    /// The worker chose "Use a pass from your manager": the pass is typed here instead.
+    pub pass: Option<PassField>,
 }
 
 impl CodeForm {
-    /// Whether this form's code check or new code is request `id`.
+    /// Whether this form's code check, new code or pass is request `id`.
     pub fn waits_for(&self, id: RequestId) -> bool {
-        self.verifying == Some(id) || self.resending == Some(id)
+        self.verifying == Some(id)
+            || self.resending == Some(id)
+            || self.pass.as_ref().is_some_and(|pass| pass.checking == Some(id))
     }
 
     /// The code can no longer be used: only a new code helps.
     pub fn dead(&self, now: Instant) -> bool {
         matches!(self.notice, Some(CodeNotice::Expired | CodeNotice::TooManyAttempts)) || now >= self.expires_at
+    }
+}
+
+/// The temporary access pass field on the code screen: the characters typed (upper case, no
+/// separator), and the pass being checked.
+#[derive(Default)]
+pub struct PassField {
+    pub typed: Zeroizing<String>,
+    pub checking: Option<RequestId>,
+    pub notice: Option<PassNotice>,
+}
+
+/// How many characters were typed, never which (a pass is a secret).
+impl std::fmt::Debug for PassField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassField")
+            .field("typed", &format_args!("[{} characters]", self.typed.len()))
+            .field("checking", &self.checking)
+            .field("notice", &self.notice)
+            .finish()
+    }
+}
+
+/// Why the pass field shows a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassNotice {
+    /// Wrong, expired, used, or no pass for this number (the backend says no more).
+    Rejected,
+    RateLimited {
+        seconds: u64,
+    },
+    Unreachable,
+}
+
+/// The ways on from a code screen besides typing the code, each a key and a tap target: what a
+/// list of them ("Still waiting?") shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeOption {
+    /// "Use a pass from your manager" (`P`), where the backend takes passes.
+    UsePass,
+}
+
+impl CodeOption {
+    /// The key that chooses it.
+    pub fn key(self) -> crossterm::event::KeyCode {
+        match self {
+            CodeOption::UsePass => crossterm::event::KeyCode::Char('p'),
+        }
+    }
+
+    /// Whether the code screen `form` offers it under `settings`.
+    pub fn offered(self, settings: &Settings, form: &CodeForm) -> bool {
+        match self {
+            CodeOption::UsePass => settings.passes && form.pass.is_none(),
+        }
     }
 }
 
@@ -452,6 +531,8 @@ pub struct ManagerMode {
     /// The signed-in manager's token: revoked when the screens close.
     pub tokens: Option<Tokens>,
     pub name: String,
+    /// The number the manager signed in with, masked (for the audit log).
+    pub phone_masked: String,
 }
 
 #[derive(Debug)]
@@ -472,6 +553,14 @@ pub enum ManagerStage {
         lines: Vec<String>,
         scroll: usize,
     },
+    /// "Issue a one-time pass": the worker's number.
+    PassFor(PhoneForm),
+    /// The pass issued, shown this once.
+    PassShown {
+        pass: AccessPass,
+        name: String,
+        minutes: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -480,11 +569,18 @@ pub enum MenuItem {
     Lock,
     Unlock,
     Events,
+    IssuePass,
     Back,
 }
 
-pub const MENU: [MenuItem; 5] =
-    [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::Back];
+/// Every item the manager menu can have, in order.
+pub const MENU: [MenuItem; 6] =
+    [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::IssuePass, MenuItem::Back];
+
+/// The manager menu under `settings`: "Issue a one-time pass" only where the backend takes passes.
+pub fn menu(settings: &Settings) -> Vec<MenuItem> {
+    MENU.into_iter().filter(|item| *item != MenuItem::IssuePass || settings.passes).collect()
+}
 
 /// A place on the screen that a tap activates (where each one is: `view::targets`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -504,10 +600,14 @@ pub enum Target {
     Plus,
     /// A row of the language list: `Settings::languages[row]`.
     Language(usize),
-    /// A row of the manager's menu: `MENU[row]`.
+    /// A row of the manager's menu: `menu(settings)[row]`.
     MenuItem(usize),
     /// A row of the manager's lock messages: a preset, or (last) one's own.
     LockMessage(usize),
+    /// A way on from the code screen (its key).
+    CodeOption(CodeOption),
+    /// "Back to the code" under the pass field: Esc.
+    BackToCode,
 }
 
 /// One way on from the code screen when the code is slow (`kiosk::ways`: which are offered,
@@ -583,6 +683,9 @@ pub struct Settings {
     /// The manager screens close after this long without a key.
     pub manager_idle: Duration,
     pub limits: SessionLimits,
+    /// The backend takes temporary access passes (`AuthBackend::takes_passes`): the code
+    /// screen offers one, and the manager menu issues them.
+    pub passes: bool,
 }
 
 impl Settings {
@@ -624,6 +727,8 @@ impl Settings {
                 max_duration: config.session.max_duration.0,
                 recheck: config.session.recheck.0,
             },
+            // The backend says, once it is built (`app::run_loop`).
+            passes: false,
         }
     }
 }
@@ -756,6 +861,7 @@ impl State {
         match self.manager.as_ref().map(|m| &m.stage) {
             Some(ManagerStage::Phone(form)) => form.request == Some(id),
             Some(ManagerStage::Code(form)) => form.waits_for(id),
+            Some(ManagerStage::PassFor(form)) => form.request == Some(id),
             _ => false,
         }
     }

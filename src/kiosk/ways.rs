@@ -40,7 +40,8 @@ fn idle(form: &CodeForm, now: Instant) -> bool {
 /// The ways the worker's code screen lists now, in order.
 pub fn offered(form: &CodeForm, settings: &Settings, now: Instant) -> Vec<WayOn> {
     let mut ways = Vec::new();
-    if !idle(form, now) {
+    // Typing a pass instead: its letters include R and C, and its own row leads back.
+    if !idle(form, now) || form.pass.is_some() {
         return ways;
     }
     if now >= form.resend_at {

@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clock::{Clock, SystemClock};
-use super::otp;
+use super::otp::{self, OtpKey};
+use super::pass;
 use super::store::{
     Db, MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, Policy, SignInCheck, Store, StoreError, User, valid_group_name,
 };
@@ -29,6 +30,10 @@ pub struct AdminArgs {
     /// PostgreSQL there is no file to put it beside: give the path serve's audit_log names).
     #[arg(long)]
     pub audit_log: Option<PathBuf>,
+    /// The code key passes are hashed with (`tap create`): the file serve's `key_file` names;
+    /// default the SQLite file's path + ".key" (created if missing, as serve does).
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -53,6 +58,9 @@ pub enum AdminCommand {
     /// A user's signed-in sessions (tokens).
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Temporary access passes: a way in when the text doesn't come.
+    #[command(subcommand)]
+    Tap(TapCommand),
     /// Provisioning from Entra ID or Okta (SCIM 2.0 at /scim/v2).
     #[command(subcommand)]
     Scim(ScimCommand),
@@ -63,6 +71,34 @@ pub enum ScimCommand {
     /// The bearer tokens a provisioning service presents.
     #[command(subcommand)]
     Token(ScimTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TapCommand {
+    /// Issue a pass for a user, replacing any they had; it is printed once, and only its keyed
+    /// hash is stored.
+    Create {
+        username: String,
+        /// How long it works: 10m to 24h.
+        #[arg(long, default_value = "1h", value_parser = parse_lifetime)]
+        lifetime: std::time::Duration,
+        /// It works once (the default).
+        #[arg(long, conflicts_with = "multi_use")]
+        one_time: bool,
+        /// It works any number of times until it expires.
+        #[arg(long)]
+        multi_use: bool,
+    },
+    /// Whether a user has a live pass, and until when (never the pass).
+    Show { username: String },
+    /// End a user's pass.
+    Revoke { username: String },
+}
+
+fn parse_lifetime(text: &str) -> Result<std::time::Duration, String> {
+    let lifetime = humantime::parse_duration(text.trim())
+        .map_err(|err| format!("{err}; write it like \"30m\", \"1h\" or \"8h\""))?;
+    pass::check_lifetime(lifetime).map_err(|err| err.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +217,12 @@ pub enum AdminError {
     EmptyDisplayName,
     #[error("no group named {0:?}; create it first with `group add {hint}`", hint = shell_word(.0))]
     NoGroupToTarget(String),
+    #[error("--key-file PATH is needed with a PostgreSQL --db: give the key_file serve's config names")]
+    NoKeyFile,
+    #[error("can't read or create the code key {path}: {source}")]
+    Key { path: String, source: std::io::Error },
+    #[error("{username} can't sign in by SMS, so a pass wouldn't let them in either:\n{reasons}")]
+    CantSignIn { username: String, reasons: String },
 }
 
 const EXAMPLE_NUMBER: &str = "\"+1 206 555 0100\"";
@@ -307,6 +349,27 @@ struct ScimTokenJson<'a> {
     created: Option<String>,
 }
 
+/// `tap create`, `tap show` and `tap revoke`.
+#[derive(Serialize, Default)]
+struct TapJson<'a> {
+    username: &'a str,
+    /// Only from create: the one time it is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass: Option<&'a str>,
+    live: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    one_time: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uses: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued_by: Option<&'a str>,
+    /// Only from revoke: whether there was a live pass to end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked: Option<bool>,
+}
+
 #[derive(Serialize)]
 struct RevokedJson<'a> {
     username: &'a str,
@@ -328,19 +391,23 @@ pub async fn run(args: &AdminArgs) -> Result<String, AdminError> {
         (None, None) => return Err(AdminError::NoAuditLog),
     };
     let audit = AuditLog::new(audit_path);
+    let actor = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| nix::unistd::getuid().to_string());
+    let context = Context {
+        key_file: args.key_file.clone().or_else(|| args.db.sqlite_path().map(|db| suffixed(db, ".key"))),
+        actor: actor.clone(),
+    };
     let result = async {
         let store = Store::open(&args.db, None).await?;
         // One transaction: a command that fails halfway changes nothing.
         let mut db = store.transaction().await?;
-        let answer = execute(&mut db, &args.command).await?;
+        let answer = execute(&mut db, &args.command, &context).await?;
         db.commit().await?;
         Ok::<_, AdminError>(answer)
     }
     .await;
     let (command, target) = describe(&args.command);
-    let actor = std::env::var("SUDO_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| nix::unistd::getuid().to_string());
     match &result {
         Ok(_) => audit.record("admin", json!({ "actor": actor, "command": command, "target": target, "ok": true })),
         Err(err) => audit.record(
@@ -354,9 +421,19 @@ pub async fn run(args: &AdminArgs) -> Result<String, AdminError> {
 
 /// The audit log of a database: the same place `serve` uses by default.
 pub fn audit_path(db: &std::path::Path) -> PathBuf {
+    suffixed(db, ".audit.jsonl")
+}
+
+fn suffixed(db: &std::path::Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
-    name.push(".audit.jsonl");
+    name.push(suffix);
     PathBuf::from(name)
+}
+
+/// What a command may need beyond the database: the code key's file, and who runs it.
+struct Context {
+    key_file: Option<PathBuf>,
+    actor: String,
 }
 
 /// Masks anything that looks like a phone number in a message (for the audit log).
@@ -407,6 +484,12 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
         AdminCommand::Phone(PhoneCommand::Set { username, kind, .. }) => ("phone set", json!([username, kind])),
         AdminCommand::Phone(PhoneCommand::Remove { username, kind }) => ("phone remove", json!([username, kind])),
         AdminCommand::Sessions(SessionsCommand::Revoke { username }) => ("sessions revoke", json!(username)),
+        // The pass itself is never audited.
+        AdminCommand::Tap(TapCommand::Create { username, lifetime, multi_use, .. }) => {
+            ("tap create", json!({ "username": username, "lifetime_s": lifetime.as_secs(), "one_time": !multi_use }))
+        }
+        AdminCommand::Tap(TapCommand::Show { username }) => ("tap show", json!(username)),
+        AdminCommand::Tap(TapCommand::Revoke { username }) => ("tap revoke", json!(username)),
         // The token itself is never audited: only its name.
         AdminCommand::Scim(ScimCommand::Token(ScimTokenCommand::Create { name })) => ("scim token create", json!(name)),
         AdminCommand::Scim(ScimCommand::Token(ScimTokenCommand::List)) => ("scim token list", Value::Null),
@@ -414,7 +497,7 @@ fn describe(command: &AdminCommand) -> (&'static str, Value) {
     }
 }
 
-async fn execute(store: &mut Db, command: &AdminCommand) -> Result<Answer, AdminError> {
+async fn execute(store: &mut Db, command: &AdminCommand, context: &Context) -> Result<Answer, AdminError> {
     let now = SystemClock.now_ms();
     match command {
         AdminCommand::Policy(PolicyCommand::Show) => Ok(policy_answer(&store.policy().await?)),
@@ -540,6 +623,85 @@ async fn execute(store: &mut Db, command: &AdminCommand) -> Result<Answer, Admin
             ))
         }
         AdminCommand::Scim(ScimCommand::Token(command)) => scim_token(store, command, now).await,
+        AdminCommand::Tap(command) => tap(store, command, context, now).await,
+    }
+}
+
+/// Temporary access passes: only for users SMS sign-in lets in (a pass goes with their number).
+async fn tap(store: &mut Db, command: &TapCommand, context: &Context, now: i64) -> Result<Answer, AdminError> {
+    match command {
+        TapCommand::Create { username, lifetime, multi_use, .. } => {
+            let user = store.user(username).await?;
+            let policy = store.policy().await?;
+            let check = store.sign_in_check(&user, &policy).await?;
+            if !check.enabled {
+                let reasons = check
+                    .reasons
+                    .iter()
+                    .map(|reason| format!("  - {reason} (fix: shiftkey admin --db DB {})", fix_for(*reason, username)));
+                return Err(AdminError::CantSignIn {
+                    username: username.clone(),
+                    reasons: reasons.collect::<Vec<_>>().join("\n"),
+                });
+            }
+            let path = context.key_file.as_ref().ok_or(AdminError::NoKeyFile)?;
+            let key = OtpKey::load_or_create(path)
+                .map_err(|source| AdminError::Key { path: path.display().to_string(), source })?;
+            let issued_by = format!("admin {}", context.actor);
+            let issued = pass::issue(store, &key, &user, *lifetime, !multi_use, &issued_by, now).await?;
+            let expires = pass::rfc3339(issued.expires_at);
+            let kind = if issued.one_time { "one-time" } else { "multi-use" };
+            let text = format!(
+                "pass for {username} ({kind}, until {expires}). It is shown only this once: give it to them now.\n{}",
+                issued.pass.expose()
+            );
+            let json = TapJson {
+                username,
+                pass: Some(issued.pass.expose()),
+                live: true,
+                expires_at: Some(expires),
+                one_time: Some(issued.one_time),
+                uses: None,
+                issued_by: Some(&issued_by),
+                revoked: None,
+            };
+            Ok(Answer::new(text, &json))
+        }
+        TapCommand::Show { username } => {
+            let user = store.user(username).await?;
+            let stored = store.pass_of(user.rowid).await?.filter(|stored| stored.is_live(now));
+            let Some(stored) = stored else {
+                let json = TapJson { username, live: false, ..TapJson::default() };
+                return Ok(Answer::new(format!("{username} has no live pass"), &json));
+            };
+            let expires = pass::rfc3339(stored.expires_at);
+            let kind = if stored.one_time { "one-time" } else { "multi-use" };
+            let text = format!(
+                "{username} has a live {kind} pass until {expires}, issued by {}, used {} time(s)",
+                stored.issued_by, stored.uses
+            );
+            let json = TapJson {
+                username,
+                live: true,
+                expires_at: Some(expires),
+                one_time: Some(stored.one_time),
+                uses: Some(stored.uses),
+                issued_by: Some(&stored.issued_by),
+                ..TapJson::default()
+            };
+            Ok(Answer::new(text, &json))
+        }
+        TapCommand::Revoke { username } => {
+            let user = store.user(username).await?;
+            let had = store.pass_of(user.rowid).await?.is_some_and(|stored| stored.is_live(now));
+            store.delete_pass(user.rowid).await?;
+            let text = if had {
+                format!("revoked {username}'s pass")
+            } else {
+                format!("{username} had no live pass; nothing changed")
+            };
+            Ok(Answer::new(text, &TapJson { username, revoked: Some(had), ..TapJson::default() }))
+        }
     }
 }
 

@@ -15,11 +15,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
-use super::signin::{SignInError, SignInService};
+use super::signin::{IssuedToken, SignInError, SignInService};
 use super::store::{StoreError, User};
 use crate::api_types::{
-    Challenge, ErrorBody, ErrorCode, Grant, Health, HealthStatus, ResendRequest, StartRequest, TokenType,
-    User as UserBody, VerifyRequest,
+    Challenge, ErrorBody, ErrorCode, Grant, Health, HealthStatus, IssuePassRequest, IssuedPass, PassRequest,
+    ResendRequest, StartRequest, TokenType, User as UserBody, VerifyRequest,
 };
 use crate::secret::AccessToken;
 
@@ -35,6 +35,8 @@ pub fn router(service: Arc<SignInService>) -> Router {
         .route("/v1/sign-in/start", post(start))
         .route("/v1/sign-in/resend", post(resend))
         .route("/v1/sign-in/verify", post(verify))
+        .route("/v1/sign-in/pass", post(sign_in_with_pass))
+        .route("/v1/passes", post(issue_pass))
         .route("/v1/sign-out", post(sign_out))
         .route("/v1/me", get(me))
         .route("/v1/openapi.json", get(openapi))
@@ -76,6 +78,9 @@ impl ApiError {
                 SignInError::TooManyAttempts => (StatusCode::BAD_REQUEST, ErrorCode::TooManyAttempts),
                 SignInError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
                 SignInError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+                SignInError::InvalidPass => (StatusCode::BAD_REQUEST, ErrorCode::InvalidPass),
+                SignInError::NotManager => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+                SignInError::NoSuchWorker => (StatusCode::NOT_FOUND, ErrorCode::NoSuchUser),
                 SignInError::Store(StoreError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
                 }
@@ -203,13 +208,47 @@ async fn verify(
     State(service): State<Arc<SignInService>>,
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> Result<Json<Grant>, ApiError> {
-    let issued = service.verify(&body.challenge_id, &body.code).await?;
-    Ok(Json(Grant {
+    Ok(Json(grant(service.verify(&body.challenge_id, &body.code).await?)))
+}
+
+/// A pass instead of a code: the same grant as verify.
+async fn sign_in_with_pass(
+    State(service): State<Arc<SignInService>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PassRequest>,
+) -> Result<Json<Grant>, ApiError> {
+    let client = client_of(&service, peer, &headers);
+    Ok(Json(grant(service.sign_in_with_pass(&body.phone, &body.pass, &client).await?)))
+}
+
+fn grant(issued: IssuedToken) -> Grant {
+    Grant {
         access_token: issued.token,
         expires_in: issued.expires_in,
         token_type: TokenType::Bearer,
         user: user_body(issued.user),
-    }))
+    }
+}
+
+/// A kiosk manager issues a one-time pass for a worker's number.
+async fn issue_pass(
+    State(service): State<Arc<SignInService>>,
+    Bearer(token): Bearer,
+    ApiJson(body): ApiJson<IssuePassRequest>,
+) -> Result<(StatusCode, Json<IssuedPass>), ApiError> {
+    let (worker, issued) = service.issue_pass(&token, &body.phone).await?;
+    let expires_in = ((issued.expires_at - service.now()).max(0) as u64).div_ceil(1000);
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedPass {
+            expires_at: super::pass::rfc3339(issued.expires_at),
+            expires_in,
+            one_time: issued.one_time,
+            pass: issued.pass,
+            user: user_body(worker),
+        }),
+    ))
 }
 
 /// A directory user as the API shows it: the username is the id.

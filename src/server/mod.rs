@@ -7,6 +7,7 @@ pub mod api;
 pub mod clock;
 pub mod directory;
 pub mod otp;
+pub mod pass;
 pub mod scim;
 pub mod signin;
 pub mod sms;

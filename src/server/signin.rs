@@ -1,4 +1,5 @@
-//! The sign-in service: start, resend, verify, sign-out and "who am I", over the store.
+//! The sign-in service: start, resend, verify, sign-in with a pass, a manager's pass, sign-out
+//! and "who am I", over the store.
 //!
 //! This is where the code rules live (expiry, attempts, single use, binding to a challenge)
 //! and the abuse caps (per number, per client, per server-hour, per user failures, per
@@ -11,6 +12,7 @@ use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
+use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
 use super::sms_queue::SmsSeal;
 use super::store::{Challenge, Db, Store, StoreError, User};
@@ -19,7 +21,7 @@ use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
 use crate::config::{ServerConfig, SmsTemplates, TemplateError, is_language_tag, render_message, render_voice};
 use crate::phone::{PhoneError, PhoneNumber};
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::{AccessPass, AccessToken, OtpCode};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -40,6 +42,13 @@ pub enum SignInError {
     RateLimited { retry_after: u64 },
     #[error("no valid token")]
     Unauthorized,
+    /// Wrong, expired, used or revoked pass, or a number without one: one answer for all.
+    #[error("that pass doesn't work: check it with your manager, or ask for a new one")]
+    InvalidPass,
+    #[error("only a kiosk manager (role \"{MANAGER_ROLE}\") can issue passes")]
+    NotManager,
+    #[error("no one the SMS sign-in policy lets in has that number; check it, or see `shiftkey admin user show`")]
+    NoSuchWorker,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -294,16 +303,14 @@ impl SignInService {
         let right = otp::is_well_formed(code) && self.key.code_matches(challenge_id, code, &challenge.code_mac);
         match (right, challenge.user_rowid) {
             (true, Some(user_rowid)) => {
-                let token = otp::new_token();
-                let lifetime = self.config.token_lifetime.0;
-                let hash = otp::token_hash(token.expose());
+                let (token, hash, expires_at) = self.new_token(now);
                 let user = db
-                    .complete_sign_in(challenge_id, user_rowid, &hash, now, now + millis(lifetime))
+                    .complete_sign_in(challenge_id, user_rowid, &hash, now, expires_at)
                     .await?
                     .ok_or(SignInError::Expired)?;
                 db.commit().await?;
                 tracing::info!(user = %user.username, "signed in");
-                Ok(IssuedToken { token, expires_in: lifetime.as_secs(), user })
+                Ok(IssuedToken { token, expires_in: self.config.token_lifetime.0.as_secs(), user })
             }
             (_, user_rowid) => {
                 let attempts = db.count_attempt(challenge_id).await?;
@@ -320,6 +327,87 @@ impl SignInService {
                 }
             }
         }
+    }
+
+    /// Signs in with a temporary access pass. Unknown, disabled and untargeted numbers, numbers
+    /// without a pass, and wrong, expired or used passes all get the same answer after the same
+    /// work (a pass row read, a MAC, a failure recorded); wrong passes count per number and
+    /// per client against the hourly caps, so a pass can't be guessed (49 bits, 20 an hour).
+    pub async fn sign_in_with_pass(
+        &self,
+        phone: &str,
+        typed: &AccessPass,
+        client: &str,
+    ) -> Result<IssuedToken, SignInError> {
+        let phone = PhoneNumber::parse_sent(phone).map_err(SignInError::InvalidPhone)?;
+        let now = self.now();
+        let phone_key = self.key.phone_key(phone.e164());
+        let mut db = self.store.transaction().await?;
+        let user = db.sms_sign_in_user(phone.e164()).await?;
+        let rowid = user.as_ref().map_or(-1, |user| user.rowid);
+        let stored = db.pass_of(rowid).await?;
+        db.lock_pass_caps().await?;
+        let [per_phone, per_client] = db.pass_failures_since(&phone_key, client, now - HOUR_MS).await?;
+        let limits = &self.config.limits;
+        let mut caps = vec![(per_phone, limits.failures_per_user_per_hour)];
+        if limits.enabled {
+            caps.push((per_client, limits.per_client_per_hour));
+        }
+        if let Some((window, _)) = caps.into_iter().find(|(window, cap)| window.count >= *cap) {
+            return Err(SignInError::RateLimited { retry_after: retry_after(window.oldest_at, now) });
+        }
+        let mac = pass::pass_mac(&self.key, rowid, typed);
+        // Compared in constant time, against nothing real when there is no pass (the same work).
+        let stored_mac = stored.as_ref().map_or(&[0u8; 32][..], |stored| &stored.mac[..]);
+        let matches = bool::from(subtle::ConstantTimeEq::ct_eq(&mac[..], stored_mac));
+        let live = stored.is_some_and(|stored| stored.is_live(now));
+        if matches && live && user.is_some() && db.use_pass(rowid, &mac, now).await? {
+            let (token, hash, expires_at) = self.new_token(now);
+            let user = db.insert_token(rowid, &hash, now, expires_at).await?.ok_or(SignInError::InvalidPass)?;
+            db.commit().await?;
+            tracing::info!(user = %user.username, "signed in with a pass");
+            return Ok(IssuedToken { token, expires_in: self.config.token_lifetime.0.as_secs(), user });
+        }
+        db.record_pass_failure(&phone_key, client, now).await?;
+        db.commit().await?;
+        tracing::info!(phone = %phone.masked(), "wrong pass");
+        Err(SignInError::InvalidPass)
+    }
+
+    /// A store manager issues a one-time pass (default lifetime) for the worker with `phone`:
+    /// the manager's token must be live and carry the manager role; the worker must be someone
+    /// the policy lets sign in. Audited with both masked numbers.
+    pub async fn issue_pass(&self, manager: &AccessToken, phone: &str) -> Result<(User, IssuedPass), SignInError> {
+        let manager = self.me(manager).await?;
+        if !manager.roles.iter().any(|role| role == MANAGER_ROLE) {
+            return Err(SignInError::NotManager);
+        }
+        let phone = PhoneNumber::parse_sent(phone).map_err(SignInError::InvalidPhone)?;
+        let now = self.now();
+        let mut db = self.store.transaction().await?;
+        let worker = db.sms_sign_in_user(phone.e164()).await?.ok_or(SignInError::NoSuchWorker)?;
+        let manager_phone = db.mobile_of(manager.rowid).await?.and_then(|p| PhoneNumber::parse_international(&p).ok());
+        let issued_by = format!("manager {}", manager.username);
+        let issued = pass::issue(&mut db, &self.key, &worker, pass::DEFAULT_LIFETIME, true, &issued_by, now).await?;
+        db.commit().await?;
+        self.audit_log().record(
+            "pass_issued",
+            serde_json::json!({
+                "by": manager.username,
+                "by_phone": manager_phone.map(|p| p.masked()),
+                "for": worker.username,
+                "phone": phone.masked(),
+                "expires_at": pass::rfc3339(issued.expires_at),
+            }),
+        );
+        Ok((worker, issued))
+    }
+
+    /// A new token, its hash, and when it expires.
+    fn new_token(&self, now: i64) -> (AccessToken, Vec<u8>, i64) {
+        let token = otp::new_token();
+        let hash = otp::token_hash(token.expose());
+        (token, hash, now + millis(self.config.token_lifetime.0))
     }
 
     pub async fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
@@ -342,6 +430,7 @@ impl SignInService {
         let mut db = self.store.transaction().await?;
         db.prune(now - 2 * HOUR_MS).await?;
         db.prune_tokens(now).await?;
+        db.prune_passes(now - 2 * HOUR_MS).await?;
         db.commit().await?;
         Ok(())
     }

@@ -134,7 +134,8 @@ impl From<PathBuf> for TestDb {
     }
 }
 
-/// What `shiftkey admin` is told about a database: `--db`, and `--audit-log` for PostgreSQL.
+/// What `shiftkey admin` is told about a database: `--db`, and `--audit-log` and `--key-file`
+/// for PostgreSQL.
 pub trait AdminDb {
     fn admin_args(&self) -> Vec<OsString>;
 }
@@ -155,7 +156,7 @@ impl AdminDb for TestDb {
     fn admin_args(&self) -> Vec<OsString> {
         let mut args = vec!["--db".into(), self.location.clone().into()];
         if self.engine == Engine::Postgres {
-            args.extend(["--audit-log".into(), self.audit().into()]);
+            args.extend(["--audit-log".into(), self.audit().into(), "--key-file".into(), self.key().into()]);
         }
         args
     }

@@ -11,6 +11,7 @@ pub mod postgres;
 pub mod scim;
 pub mod screen_text;
 pub mod soak;
+pub mod timing;
 pub mod tmpfs;
 
 pub use engine::{AdminDb, Engine, TestDb};

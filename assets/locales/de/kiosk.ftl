@@ -212,3 +212,27 @@ still-waiting = Immer noch kein Code?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Prüfen Sie, ob das Telefon mit der Endung { $digits } an ist und Empfang hat. Oder:
 code-calling = Wir rufen Sie an und lesen einen neuen Code vor
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Pass von der Leitung verwenden
+pass-back = Zurück zum Code
+pass-offer-hint = P: Pass von der Leitung verwenden
+# $phone: the number, masked.
+pass-prompt = Pass eingeben, den die Leitung für { $phone } ausgestellt hat
+# $length: the pass's characters (10).
+pass-hint = { $length } Buchstaben und Ziffern; Groß-/Kleinschreibung und Bindestriche egal
+field-pass = Pass:
+pass-rejected = Dieser Pass hat nicht funktioniert — bitte mit der Leitung prüfen
+pass-checking = Pass wird geprüft…
+pass-back-hint = Esc: zurück zum Code
+menu-issue-pass = Einmalpass ausstellen
+manager-pass-title = Einmalpass ausstellen
+manager-pass-prompt = Mobilnummer der Mitarbeiterin / des Mitarbeiters: Anmeldung damit und mit dem Pass
+manager-pass-issuing = Pass wird ausgestellt…
+# $name: the worker's display name.
+manager-pass-for = Einmalpass für { $name }
+manager-pass-valid = Gilt einmal, in den nächsten { $minutes } Minuten. Wird nur jetzt gezeigt: vorlesen oder abschreiben lassen.
+manager-pass-done-hint = Enter oder Esc: fertig (der Pass verschwindet vom Bildschirm)
+manager-pass-no-user = Niemand, der sich hier anmelden darf, hat diese Nummer
+manager-pass-refused = Der Anmeldedienst hat keinen Pass ausgestellt

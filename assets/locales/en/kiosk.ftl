@@ -244,3 +244,27 @@ still-waiting = Still waiting for the code?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Check that the phone ending in { $digits } is on and has signal. Or:
 code-calling = We're calling you to read out a new code
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Use a pass from your manager
+pass-back = Back to the code
+pass-offer-hint = P: use a pass from your manager
+# $phone: the number, masked.
+pass-prompt = Type the pass your manager gave you for { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } letters and digits; capitals and dashes don't matter
+field-pass = Pass:
+pass-rejected = That pass didn't work — check it with your manager
+pass-checking = Checking the pass…
+pass-back-hint = Esc: back to the code
+menu-issue-pass = Issue a one-time pass
+manager-pass-title = Issue a one-time pass
+manager-pass-prompt = The worker's mobile number: they sign in with it and the pass
+manager-pass-issuing = Issuing a pass…
+# $name: the worker's display name.
+manager-pass-for = One-time pass for { $name }
+manager-pass-valid = Works once, for the next { $minutes } minutes. Shown only now: read it out or let them copy it.
+manager-pass-done-hint = Enter or Esc: done (the pass leaves the screen)
+manager-pass-no-user = No one who may sign in here has that number
+manager-pass-refused = The sign-in service didn't issue a pass

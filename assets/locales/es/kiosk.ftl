@@ -211,3 +211,27 @@ still-waiting = ¿Sigues esperando el código?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Comprueba que el teléfono que termina en { $digits } esté encendido y con cobertura. O bien:
 code-calling = Te estamos llamando para leerte un código nuevo
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Usar un pase de tu encargado
+pass-back = Volver al código
+pass-offer-hint = P: usar un pase de tu encargado
+# $phone: the number, masked.
+pass-prompt = Escribe el pase que te dio tu encargado para { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } letras y números; mayúsculas y guiones no importan
+field-pass = Pase:
+pass-rejected = Ese pase no funcionó — compruébalo con tu encargado
+pass-checking = Comprobando el pase…
+pass-back-hint = Esc: volver al código
+menu-issue-pass = Emitir un pase de un solo uso
+manager-pass-title = Emitir un pase de un solo uso
+manager-pass-prompt = El móvil del trabajador: inicia sesión con él y el pase
+manager-pass-issuing = Emitiendo un pase…
+# $name: the worker's display name.
+manager-pass-for = Pase de un solo uso para { $name }
+manager-pass-valid = Sirve una vez, durante los próximos { $minutes } minutos. Solo se muestra ahora: léelo en voz alta o deja que lo copien.
+manager-pass-done-hint = Enter o Esc: listo (el pase desaparece de la pantalla)
+manager-pass-no-user = Nadie que pueda iniciar sesión aquí tiene ese número
+manager-pass-refused = El servicio de inicio de sesión no emitió el pase

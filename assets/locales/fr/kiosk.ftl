@@ -211,3 +211,27 @@ still-waiting = Toujours pas de code ?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Vérifiez que le téléphone se terminant par { $digits } est allumé et capte le réseau. Sinon :
 code-calling = Nous vous appelons pour vous lire un nouveau code
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Code d'accès du responsable
+pass-back = Revenir au code
+pass-offer-hint = P : utiliser un code d'accès de votre responsable
+# $phone: the number, masked.
+pass-prompt = Saisissez le code d'accès donné par votre responsable pour le { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } lettres et chiffres ; majuscules et tirets sans importance
+field-pass = Code d'accès :
+pass-rejected = Ce code d'accès n'a pas marché — vérifiez-le avec votre responsable
+pass-checking = Vérification du code d'accès…
+pass-back-hint = Échap : revenir au code
+menu-issue-pass = Émettre un code d'accès à usage unique
+manager-pass-title = Émettre un code d'accès à usage unique
+manager-pass-prompt = Le mobile de l'employé : il se connecte avec ce numéro et le code
+manager-pass-issuing = Émission du code d'accès…
+# $name: the worker's display name.
+manager-pass-for = Code d'accès à usage unique pour { $name }
+manager-pass-valid = Valable une fois, pendant les { $minutes } prochaines minutes. Affiché seulement maintenant : lisez-le ou laissez-le le recopier.
+manager-pass-done-hint = Entrée ou Échap : terminé (le code quitte l'écran)
+manager-pass-no-user = Personne pouvant se connecter ici n'a ce numéro
+manager-pass-refused = Le service de connexion n'a pas émis de code d'accès

@@ -218,3 +218,27 @@ still-waiting = Nadal czekasz na kod?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Sprawdź, czy telefon kończący się na { $digits } jest włączony i ma zasięg. Albo:
 code-calling = Dzwonimy, aby odczytać nowy kod
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Użyj przepustki od kierownika
+pass-back = Wróć do kodu
+pass-offer-hint = P: użyj przepustki od kierownika
+# $phone: the number, masked.
+pass-prompt = Wpisz przepustkę od kierownika dla { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } liter i cyfr; wielkość liter i myślniki nie mają znaczenia
+field-pass = Przepustka:
+pass-rejected = Ta przepustka nie zadziałała — sprawdź ją z kierownikiem
+pass-checking = Sprawdzanie przepustki…
+pass-back-hint = Esc: wróć do kodu
+menu-issue-pass = Wydaj jednorazową przepustkę
+manager-pass-title = Wydaj jednorazową przepustkę
+manager-pass-prompt = Numer komórkowy pracownika: loguje się nim i przepustką
+manager-pass-issuing = Wydawanie przepustki…
+# $name: the worker's display name.
+manager-pass-for = Jednorazowa przepustka dla { $name }
+manager-pass-valid = Działa raz, przez następne { $minutes } min. Widoczna tylko teraz: przeczytaj ją lub daj przepisać.
+manager-pass-done-hint = Enter lub Esc: gotowe (przepustka znika z ekranu)
+manager-pass-no-user = Nikt, kto może się tu zalogować, nie ma tego numeru
+manager-pass-refused = Usługa logowania nie wydała przepustki

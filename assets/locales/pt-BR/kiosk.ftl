@@ -214,3 +214,27 @@ still-waiting = Ainda esperando o código?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Verifique se o telefone com final { $digits } está ligado e com sinal. Ou:
 code-calling = Estamos ligando para ler um novo código
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Usar um passe do seu gerente
+pass-back = Voltar ao código
+pass-offer-hint = P: usar um passe do seu gerente
+# $phone: the number, masked.
+pass-prompt = Digite o passe que seu gerente deu para { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } letras e números; maiúsculas e hífens não importam
+field-pass = Passe:
+pass-rejected = Esse passe não funcionou — confira com seu gerente
+pass-checking = Conferindo o passe…
+pass-back-hint = Esc: voltar ao código
+menu-issue-pass = Emitir um passe de uso único
+manager-pass-title = Emitir um passe de uso único
+manager-pass-prompt = O celular do funcionário: ele entra com ele e o passe
+manager-pass-issuing = Emitindo um passe…
+# $name: the worker's display name.
+manager-pass-for = Passe de uso único para { $name }
+manager-pass-valid = Vale uma vez, pelos próximos { $minutes } minutos. Mostrado só agora: leia em voz alta ou deixe copiar.
+manager-pass-done-hint = Enter ou Esc: pronto (o passe sai da tela)
+manager-pass-no-user = Ninguém que pode entrar aqui tem esse número
+manager-pass-refused = O serviço de login não emitiu o passe

@@ -199,3 +199,27 @@ still-waiting = Vẫn chưa nhận được mã?
 # $digits: the last four digits of the number the code went to
 still-waiting-check = Hãy kiểm tra điện thoại có số đuôi { $digits } đang bật và có sóng. Hoặc:
 code-calling = Chúng tôi đang gọi để đọc mã mới cho bạn
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = Dùng mã tạm từ quản lý
+pass-back = Quay lại mã
+pass-offer-hint = P: dùng mã tạm từ quản lý
+# $phone: the number, masked.
+pass-prompt = Nhập mã tạm quản lý đã cấp cho { $phone }
+# $length: the pass's characters (10).
+pass-hint = { $length } chữ và số; không phân biệt hoa thường và dấu gạch
+field-pass = Mã tạm:
+pass-rejected = Mã tạm không dùng được — hãy kiểm tra với quản lý
+pass-checking = Đang kiểm tra mã tạm…
+pass-back-hint = Esc: quay lại mã
+menu-issue-pass = Cấp mã tạm dùng một lần
+manager-pass-title = Cấp mã tạm dùng một lần
+manager-pass-prompt = Số di động của nhân viên: họ đăng nhập bằng số này và mã tạm
+manager-pass-issuing = Đang cấp mã tạm…
+# $name: the worker's display name.
+manager-pass-for = Mã tạm dùng một lần cho { $name }
+manager-pass-valid = Dùng được một lần, trong { $minutes } phút tới. Chỉ hiện lúc này: đọc to hoặc để họ chép lại.
+manager-pass-done-hint = Enter hoặc Esc: xong (mã tạm rời khỏi màn hình)
+manager-pass-no-user = Không ai được đăng nhập ở đây có số này
+manager-pass-refused = Dịch vụ đăng nhập không cấp mã tạm

@@ -199,3 +199,27 @@ still-waiting = 还在等验证码吗？
 # $digits: the last four digits of the number the code went to
 still-waiting-check = 请检查尾号为 { $digits } 的手机已开机且有信号。或者：
 code-calling = 我们正在给您打电话，播报新的验证码
+
+## Temporary access passes: the worker's field on the code screen, the manager's "Issue a one-time pass"
+
+pass-use = 使用店长给的临时通行码
+pass-back = 返回验证码
+pass-offer-hint = P：使用店长给的临时通行码
+# $phone: the number, masked.
+pass-prompt = 输入店长为 { $phone } 签发的临时通行码
+# $length: the pass's characters (10).
+pass-hint = { $length } 位字母和数字；不区分大小写，短横线可省略
+field-pass = 通行码：
+pass-rejected = 该通行码无效 — 请与店长核对
+pass-checking = 正在核对通行码…
+pass-back-hint = Esc：返回验证码
+menu-issue-pass = 签发一次性通行码
+manager-pass-title = 签发一次性通行码
+manager-pass-prompt = 员工的手机号：员工用它和通行码登录
+manager-pass-issuing = 正在签发通行码…
+# $name: the worker's display name.
+manager-pass-for = { $name } 的一次性通行码
+manager-pass-valid = 仅可使用一次，{ $minutes } 分钟内有效。只显示这一次：请读给员工或让其抄下。
+manager-pass-done-hint = Enter 或 Esc：完成（通行码随即从屏幕清除）
+manager-pass-no-user = 可在此登录的人中没有这个号码
+manager-pass-refused = 登录服务未签发通行码

@@ -69,6 +69,18 @@ impl<B: AuthBackend + Clone, D: KioskDisplay> Kiosk<B, D> {
                 let verified = |err| Answer::Verified(Err(err));
                 self.request(id, verified, async move { Answer::Verified(backend.verify(&challenge_id, &code).await) });
             }
+            Effect::SignInWithPass { id, phone, pass } => {
+                let backend = self.backend.clone();
+                let checked = |err| Answer::PassChecked(Err(err));
+                let ask = async move { Answer::PassChecked(backend.sign_in_with_pass(&phone, &pass).await) };
+                self.request(id, checked, ask);
+            }
+            Effect::IssuePass { id, manager, worker } => {
+                let backend = self.backend.clone();
+                let issued = |err| Answer::PassIssued(Err(err));
+                let ask = async move { Answer::PassIssued(backend.issue_pass(&manager, &worker).await) };
+                self.request(id, issued, ask);
+            }
             Effect::Recheck { id } => {
                 // Asked only in a session: its tokens are the hosted session's.
                 match &self.hosted {

@@ -297,6 +297,7 @@ where
     let term = std::env::var("TERM").ok();
     let mut settings = Settings::from_config(&config, term.as_deref());
     settings.voice = backend.offers_voice();
+    settings.passes = backend.takes_passes();
     let mut state = State::new(settings, locked, now());
     state.banner = banner;
     if demo_sms.is_some() {

@@ -7,10 +7,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 
-use super::{commands, signin};
+use super::{commands, issue_pass, signin};
 use crate::auth::{AuthError, Challenge, Grant};
 use crate::kiosk::state::{
-    DiscardReason, Effect, MENU, ManagerMode, ManagerStage, MenuItem, PhoneForm, Purpose, RevokeReason, Screen, State,
+    DiscardReason, Effect, ManagerMode, ManagerStage, MenuItem, PhoneForm, Purpose, RevokeReason, Screen, State, menu,
 };
 
 const CUSTOM_MESSAGE_CHARS: usize = 60;
@@ -27,6 +27,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         last_key: state.now,
         tokens: None,
         name: String::new(),
+        phone_masked: String::new(),
     });
     vec![Effect::Audit { event: "manager_mode", detail: json!({ "action": "open" }) }]
 }
@@ -49,8 +50,17 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let region = state.settings.region.clone();
     let language = state.settings.language;
     let presets = state.settings.lock_presets.len();
+    let items = menu(&state.settings);
     if key.code == KeyCode::F(state.settings.manager_key.0) {
         return close(state, "manager key");
+    }
+    if let Some(ManagerStage::PassFor(_) | ManagerStage::PassShown { .. }) = state.manager.as_ref().map(|m| &m.stage) {
+        if let Some(manager) = state.manager.as_mut() {
+            manager.last_key = now;
+        }
+        let effects = issue_pass::on_key(state, key);
+        state.abandon_orphans(DiscardReason::Cancelled);
+        return effects;
     }
     let State { manager, requests, .. } = state;
     let Some(manager) = manager.as_mut() else { return Vec::new() };
@@ -73,18 +83,21 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         ManagerStage::Refused => close(state, "refused"),
         ManagerStage::Menu { selected } => match key.code {
             KeyCode::Up => {
-                *selected = selected.checked_sub(1).unwrap_or(MENU.len() - 1);
+                *selected = selected.checked_sub(1).unwrap_or(items.len() - 1);
                 Vec::new()
             }
             KeyCode::Down | KeyCode::Tab => {
-                *selected = (*selected + 1) % MENU.len();
+                *selected = (*selected + 1) % items.len();
                 Vec::new()
             }
             KeyCode::Enter => {
-                let item = MENU[*selected];
+                let item = items[*selected];
                 choose(state, item)
             }
-            KeyCode::Char(c @ '1'..='5') => choose(state, MENU[c as usize - '1' as usize]),
+            KeyCode::Char(c @ '1'..='9') => match items.get(c as usize - '1' as usize) {
+                Some(item) => choose(state, *item),
+                None => Vec::new(),
+            },
             KeyCode::Esc => close(state, "back"),
             _ => Vec::new(),
         },
@@ -123,6 +136,8 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        // Handled above (`issue_pass`).
+        ManagerStage::PassFor(_) | ManagerStage::PassShown { .. } => Vec::new(),
         ManagerStage::Events { lines, scroll } => match key.code {
             KeyCode::Up => {
                 *scroll = scroll.saturating_sub(1);
@@ -172,6 +187,10 @@ pub fn choose(state: &mut State, item: MenuItem) -> Vec<Effect> {
             manager.stage = ManagerStage::Events { lines: Vec::new(), scroll: 0 };
             vec![Effect::LoadEvents]
         }
+        MenuItem::IssuePass => {
+            issue_pass::open(state);
+            Vec::new()
+        }
         MenuItem::Back => close(state, "back"),
         // Not available now (no session, not locked): nothing happens.
         MenuItem::EndSession | MenuItem::Unlock => Vec::new(),
@@ -220,11 +239,13 @@ pub fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<E
     let roles = state.settings.manager_roles.clone();
     let Some(manager) = state.manager.as_mut() else { return Vec::new() };
     let ManagerStage::Code(form) = &mut manager.stage else { return Vec::new() };
+    let phone_masked = form.phone.masked();
     let (grant, mut effects) = signin::verified_on_code(form, result, Purpose::Manager);
     let Some(grant) = grant else { return effects };
     if grant.user.roles.iter().any(|role| roles.contains(role)) {
         effects.push(Effect::Audit { event: "manager_sign_in", detail: json!({ "user": grant.user.id }) });
         manager.name = grant.user.display_name.clone();
+        manager.phone_masked = phone_masked;
         manager.tokens = Some(grant.tokens);
         manager.stage = ManagerStage::Menu { selected: 0 };
     } else {

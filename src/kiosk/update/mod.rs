@@ -4,14 +4,16 @@
 //! out the effects.
 //!
 //! `signin` holds the two forms, `language` the worker's choice of language, `manager` the
-//! manager screens, `commands` what the control socket and the manager menu share (reset,
-//! lock, unlock), `touch` taps and the mouse, `faults` what the kiosk does while it can't write its
+//! manager screens (`issue_pass` its "Issue a one-time pass"), `commands` what the control socket and the manager menu share (reset,
+//! lock, unlock), `pass` the temporary access pass on the code screen, `touch` taps and the mouse, `faults` what the kiosk does while it can't write its
 //! audit log or state dir.
 
 pub mod commands;
 pub mod faults;
+pub mod issue_pass;
 pub mod language;
 pub mod manager;
+pub mod pass;
 pub mod pin;
 pub mod signin;
 pub mod touch;
@@ -166,6 +168,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.abandon_orphans(DiscardReason::Cancelled);
             effects
         }
+        Screen::Code(form) if form.pass.is_some() => {
+            let effects = pass::key(form, key, requests);
+            state.abandon_orphans(DiscardReason::Cancelled);
+            effects
+        }
+        Screen::Code(form)
+            if matches!(key.code, KeyCode::Char(c) if KeyCode::Char(c.to_ascii_lowercase()) == CodeOption::UsePass.key())
+                && CodeOption::UsePass.offered(settings, form) =>
+        {
+            pass::open(form);
+            Vec::new()
+        }
         Screen::Code(form) => {
             let (effects, back) = signin::code_key(form, key, now, language, settings.voice, requests);
             if back {
@@ -274,14 +288,23 @@ fn on_reply(state: &mut State, Reply { id, answer }: Reply) -> Vec<Effect> {
         (Answer::Verified(result), true) => manager::on_verified(state, result),
         (Answer::CodeSent(result), false) => on_code_sent(state, result),
         (Answer::Verified(result), false) => on_verified(state, result),
+        (Answer::PassChecked(result), _) => on_pass_checked(state, result),
+        (Answer::PassIssued(result), _) => issue_pass::on_issued(state, result),
     }
 }
 
 /// An answer no one waits for: a code sent is simply not shown; a grant is revoked.
 fn discard(answer: Answer, reason: DiscardReason) -> Vec<Effect> {
     match answer {
-        Answer::Verified(Ok(grant)) => vec![Effect::Revoke(grant.tokens, RevokeReason::GrantDiscarded(reason))],
-        Answer::Verified(Err(_)) | Answer::CodeSent(_) | Answer::StillValid(_) => Vec::new(),
+        Answer::Verified(Ok(grant)) | Answer::PassChecked(Ok(grant)) => {
+            vec![Effect::Revoke(grant.tokens, RevokeReason::GrantDiscarded(reason))]
+        }
+        // A pass issued for a manager who left: never shown; it expires unused (or the next replaces it).
+        Answer::Verified(Err(_))
+        | Answer::PassChecked(Err(_))
+        | Answer::PassIssued(_)
+        | Answer::CodeSent(_)
+        | Answer::StillValid(_) => Vec::new(),
     }
 }
 
@@ -325,22 +348,34 @@ fn on_code_sent(state: &mut State, result: Result<Challenge, AuthError>) -> Vec<
 }
 
 fn on_verified(state: &mut State, result: Result<Grant, AuthError>) -> Vec<Effect> {
-    let now = state.now;
     let Screen::Code(form) = &mut state.screen else {
         return Vec::new();
     };
     let masked = form.phone.masked();
     let (grant, mut effects) = signin::verified_on_code(form, result, Purpose::Worker);
-    if let Some(grant) = grant {
-        state.pending_phone_masked = masked;
-        state.screen = Screen::Welcome { name: grant.user.display_name.clone(), since: now, session_ready: false };
-        // The codes on the demo phone are spent: don't leave them on screen.
-        if let Some(messages) = &mut state.demo_phone {
-            messages.clear();
-        }
-        effects.push(Effect::StartSession(grant));
-    }
+    effects.extend(grant.map(|grant| welcome(state, grant, masked)));
     effects
+}
+
+fn on_pass_checked(state: &mut State, result: Result<Grant, AuthError>) -> Vec<Effect> {
+    let Screen::Code(form) = &mut state.screen else {
+        return Vec::new();
+    };
+    let masked = form.phone.masked();
+    let (grant, mut effects) = pass::checked(form, result);
+    effects.extend(grant.map(|grant| welcome(state, grant, masked)));
+    effects
+}
+
+/// A worker's grant: "Welcome", and the session started behind it.
+fn welcome(state: &mut State, grant: Grant, masked: String) -> Effect {
+    state.pending_phone_masked = masked;
+    state.screen = Screen::Welcome { name: grant.user.display_name.clone(), since: state.now, session_ready: false };
+    // The codes on the demo phone are spent: don't leave them on screen.
+    if let Some(messages) = &mut state.demo_phone {
+        messages.clear();
+    }
+    Effect::StartSession(grant)
 }
 
 #[cfg(test)]

@@ -46,8 +46,19 @@ pub fn phone_key(
         *form = PhoneForm::default();
         return Vec::new();
     }
+    let Some(phone) = edit_phone(form, key, region) else { return Vec::new() };
+    let masked = phone.masked();
+    let (id, send) = send_code(requests, phone, language);
+    form.request = Some(id);
+    let detail = json!({ "phone": masked, "language": language.tag() });
+    vec![audit("sign_in_start", purpose, detail), send]
+}
+
+/// A key typing a number into `form` (nothing while it is being sent): the number, kept as
+/// the form's `pending`, once Enter finds it valid; else an error on the form, or nothing.
+pub fn edit_phone(form: &mut PhoneForm, key: KeyEvent, region: &str) -> Option<PhoneNumber> {
     if form.sending() {
-        return Vec::new();
+        return None;
     }
     match key.code {
         KeyCode::Char(c) if c.is_ascii_digit() || "+-() .".contains(c) => {
@@ -55,34 +66,23 @@ pub fn phone_key(
                 form.input.push(c);
             }
             form.error = None;
-            Vec::new()
         }
-        KeyCode::Char(_) => {
-            form.error = Some(FormError::DigitsOnly);
-            Vec::new()
-        }
+        KeyCode::Char(_) => form.error = Some(FormError::DigitsOnly),
         KeyCode::Backspace => {
             form.input.pop();
             form.error = None;
-            Vec::new()
         }
         KeyCode::Enter => match PhoneNumber::parse(&form.input, region) {
             Ok(phone) => {
                 form.error = None;
                 form.pending = Some(phone.clone());
-                let masked = phone.masked();
-                let (id, send) = send_code(requests, phone, language);
-                form.request = Some(id);
-                let detail = json!({ "phone": masked, "language": language.tag() });
-                vec![audit("sign_in_start", purpose, detail), send]
+                return Some(phone);
             }
-            Err(err) => {
-                form.error = Some(FormError::Phone(err));
-                Vec::new()
-            }
+            Err(err) => form.error = Some(FormError::Phone(err)),
         },
-        _ => Vec::new(),
+        _ => {}
     }
+    None
 }
 
 /// A key on the code form. Returns the effects, and whether to go back to the phone form. A
@@ -198,6 +198,7 @@ fn new_code_form(phone: PhoneNumber, challenge: Challenge, now: Instant) -> Code
         resending: None,
         resend_channel: Channel::Sms,
         sent_by: Channel::Sms,
+        pass: None,
     }
 }
 

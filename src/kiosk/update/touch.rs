@@ -13,7 +13,7 @@ use ratatui::layout::{Position, Rect};
 use vt100::MouseProtocolMode;
 
 use super::{language, manager};
-use crate::kiosk::state::{Effect, KeypadKey, MENU, ManagerStage, Screen, SessionStatus, State, Target};
+use crate::kiosk::state::{Effect, KeypadKey, ManagerStage, Screen, SessionStatus, State, Target, menu};
 use crate::kiosk::view::{session_area, targets};
 
 /// Mouse input at (`mouse.column`, `mouse.row`) of a screen of `area`.
@@ -53,8 +53,9 @@ fn activate(state: &mut State, target: Target) -> Vec<Effect> {
         Target::Key(KeypadKey::Backspace) => KeyCode::Backspace,
         Target::Key(KeypadKey::Enter) => KeyCode::Enter,
         Target::NewCode => KeyCode::Char('r'),
-        Target::ChangeNumber => KeyCode::Esc,
+        Target::ChangeNumber | Target::BackToCode => KeyCode::Esc,
         Target::Way(way) => way.key(&state.settings),
+        Target::CodeOption(option) => option.key(),
         Target::Plus => KeyCode::Char('+'),
         Target::Languages => return language::open_menu(state),
         Target::Language(row) => {
@@ -64,7 +65,7 @@ fn activate(state: &mut State, target: Target) -> Vec<Effect> {
             return Vec::new();
         }
         Target::MenuItem(row) => {
-            let Some(item) = MENU.get(row).copied() else { return Vec::new() };
+            let Some(item) = menu(&state.settings).get(row).copied() else { return Vec::new() };
             if let Some(ManagerStage::Menu { selected }) = state.manager.as_mut().map(|m| &mut m.stage) {
                 *selected = row;
             }
@@ -251,7 +252,8 @@ mod tests {
     fn the_manager_s_menu_and_lock_messages_by_tap() {
         let mut state = fixtures::manager_menu();
         assert!(tap(&mut state, Target::MenuItem(0)).is_empty(), "no session to end: nothing happens");
-        tap(&mut state, Target::MenuItem(MENU.iter().position(|i| *i == MenuItem::Lock).unwrap()));
+        let lock = menu(&state.settings).iter().position(|i| *i == MenuItem::Lock).unwrap();
+        tap(&mut state, Target::MenuItem(lock));
         assert!(matches!(state.manager.as_ref().map(|m| &m.stage), Some(ManagerStage::LockMessage { .. })));
         let own = state.settings.lock_presets.len();
         assert!(tap(&mut state, Target::LockMessage(own)).is_empty(), "one's own message is typed");

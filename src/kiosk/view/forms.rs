@@ -50,7 +50,7 @@ fn branding_line<'a>(
 
 /// The field: "Label: value" in the flat layout (the cursor after it), large digits where the
 /// look allows and they fit, else `small` (the boxed layout's own line). Returns the focus.
-fn field<'a>(
+pub(super) fn field<'a>(
     lines: &mut Vec<Line<'a>>,
     look: &Look,
     theme: super::theme::Theme,
@@ -149,7 +149,7 @@ pub(super) fn phone_lines<'a>(
 }
 
 /// The phone form's error, in `language`.
-fn form_error(language: Language, error: &FormError) -> String {
+pub(super) fn form_error(language: Language, error: &FormError) -> String {
     match error {
         FormError::DigitsOnly => tr!(language, "error-digits-only"),
         FormError::Phone(error) => phone_error(language, error),
@@ -159,6 +159,8 @@ fn form_error(language: Language, error: &FormError) -> String {
         FormError::Unreachable => tr!(language, "service-unreachable"),
         FormError::ServiceProblem => tr!(language, "error-service-problem"),
         FormError::SessionFailed(reason) => tr!(language, "error-session-failed", error = reason.as_str()),
+        FormError::NoSuchWorker => tr!(language, "manager-pass-no-user"),
+        FormError::PassRefused => tr!(language, "manager-pass-refused"),
     }
 }
 
@@ -211,6 +213,9 @@ pub(super) fn code_lines<'a>(
     who: FormFor,
     look: &Look,
 ) -> Focus {
+    if let Some(pass) = &form.pass {
+        return super::pass::lines(lines, form, pass, state, language, look);
+    }
     let (theme, now) = (state.settings.theme, state.now);
     let (length, phone) = (form.code_length, form.phone.masked());
     let prompt = match form.sent_by {
@@ -279,6 +284,10 @@ pub(super) fn code_lines<'a>(
         }
     }
     lines.push(Line::from(tr!(language, "code-back-hint")).style(theme.hint()));
+    // The boxed layout offers a pass on a row of its own, a tap target (`pass::draw_row`).
+    if look.flat {
+        lines.extend(super::pass::offer_line(state, form, language));
+    }
     if who == FormFor::Worker && !look.compact {
         branding_line(lines, state, language, |b| b.privacy.as_ref(), theme.hint());
     }

@@ -10,7 +10,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::Widget;
 
-use crate::kiosk::state::{KeypadKey, Target};
+use crate::kiosk::state::{CodeOption, KeypadKey, Target};
 use crate::locale::Language;
 use crate::tr;
 
@@ -78,6 +78,8 @@ fn label(target: Target, language: Language) -> String {
         Target::ChangeNumber => tr!(language, "touch-change-number"),
         Target::Languages => tr!(language, "touch-language"),
         Target::Plus => tr!(language, "touch-plus"),
+        Target::CodeOption(CodeOption::UsePass) => tr!(language, "pass-use"),
+        Target::BackToCode => tr!(language, "pass-back"),
         // Not on the panel: the lists (and the code screen's ways on) draw their own rows.
         Target::Language(_) | Target::MenuItem(_) | Target::LockMessage(_) | Target::Way(_) => String::new(),
     }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use super::forms::{FormFor, code_lines, error_words, phone_lines};
 use super::keypad::{self, Panel};
 use super::{Focus, Look, clear, rows};
-use crate::kiosk::state::{MENU, ManagerMode, ManagerStage, MenuItem, State, Target};
+use crate::kiosk::state::{ManagerMode, ManagerStage, MenuItem, State, Target, menu};
 use crate::locale::Language;
 use crate::tr;
 
@@ -36,7 +36,7 @@ fn place<'a>(manager: &'a ManagerMode, state: &'a State, area: Rect) -> Placed<'
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     let inner = Block::bordered().inner(popup);
     let panel = match &manager.stage {
-        ManagerStage::Phone(_) => keypad::place(inner, &[Target::Plus]),
+        ManagerStage::Phone(_) | ManagerStage::PassFor(_) => keypad::place(inner, &[Target::Plus]),
         ManagerStage::Code(_) => keypad::place(inner, &[Target::NewCode, Target::ChangeNumber]),
         _ => None,
     };
@@ -141,7 +141,7 @@ fn stage_lines<'a>(
             if spaced {
                 lines.push(Line::default());
             }
-            for (index, item) in MENU.iter().enumerate() {
+            for (index, item) in menu(&state.settings).iter().enumerate() {
                 rows.push((lines.len(), Target::MenuItem(index)));
                 let (label, available) = item_label(*item, state, language);
                 let marker = if index == *selected { "▶ " } else { "  " };
@@ -184,6 +184,10 @@ fn stage_lines<'a>(
             lines.push(choice(state, *selected == own_row, pressed(Target::LockMessage(own_row)), own));
             lines.push(Line::from(tr!(language, "manager-lock-hint")).style(theme.hint()));
         }
+        ManagerStage::PassFor(form) => focus = super::pass::issue_lines(&mut lines, form, state, language, look),
+        ManagerStage::PassShown { pass, name, minutes } => {
+            focus = super::pass::shown_lines(&mut lines, pass, name, *minutes, state, language, look)
+        }
         ManagerStage::Events { lines: events, scroll } => {
             lines.push(Line::from(tr!(language, "manager-events-title")).style(theme.strong()));
             if events.is_empty() {
@@ -221,6 +225,7 @@ fn item_label(item: MenuItem, state: &State, language: Language) -> (String, boo
             None => (tr!(language, "menu-unlock-none"), false),
         },
         MenuItem::Events => (tr!(language, "menu-events"), true),
+        MenuItem::IssuePass => (tr!(language, "menu-issue-pass"), true),
         MenuItem::Back => (tr!(language, "menu-back"), true),
     }
 }

@@ -17,6 +17,7 @@ mod large_digits;
 mod lock;
 mod locked;
 pub mod manager;
+mod pass;
 mod rows;
 mod session;
 pub mod targets;
@@ -239,11 +240,12 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     ]);
     let block = Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(title);
     frame.render_widget(block, main);
-    let compact = inner.height < 16;
     // The touch panel beside the form, where there is room: the text keeps the rest.
-    let panel = targets::screen_panel(state, inner);
-    let padded = targets::form_text(inner, panel.as_ref());
-    // The code screen's ways on, at the bottom of the text's area: the form's text above them.
+    let targets::TextArea { panel, padded: text_padded, compact } = targets::text_area(state, inner);
+    // A code screen's last row offers a pass (or leads back from one); its ways on go above
+    // that row, at the bottom of the rest; the form's text above them.
+    let option_row = targets::code_option_row(state, text_padded);
+    let padded = targets::above_option_row(option_row.as_ref(), text_padded);
     let ways = match &state.screen {
         Screen::Code(form) => ways::place(form, state, language, padded),
         _ => Vec::new(),
@@ -271,6 +273,9 @@ fn draw_screen(frame: &mut Frame, state: &State, session: Option<&vt100::Screen>
     ways::draw(frame, ways);
     if let Some(panel) = &panel {
         keypad::draw(frame, panel, state.pressed, language);
+    }
+    if let Some((target, row)) = option_row {
+        pass::draw_row(frame, state, target, row, language);
     }
     if let (Some(side), Some(messages)) = (phone_area, &state.demo_phone) {
         draw_demo_phone(frame, side, messages, language, state);

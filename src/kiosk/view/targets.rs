@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::widgets::Block;
 
 use super::keypad::{self, Panel};
-use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager, pad, ways};
-use crate::kiosk::state::{PhoneForm, Screen, SessionStatus, State, Target};
+use super::{MIN_HEIGHT, MIN_WIDTH, languages, manager, pad, pass, ways};
+use crate::kiosk::state::{CodeForm, PhoneForm, Screen, SessionStatus, State, Target};
 
 const DEMO_PHONE_WIDTH: u16 = 30;
 
@@ -44,6 +44,8 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     let buttons: &[Target] = match &state.screen {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Plus, Target::Languages],
         Screen::Phone(_) => &[Target::Plus],
+        // Typing a pass, R is a letter of it: the keypad alone (the row under the text leads back).
+        Screen::Code(CodeForm { pass: Some(_), .. }) => &[],
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
         Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
@@ -51,12 +53,40 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     keypad::place(inner, buttons)
 }
 
-/// Where the form's text goes inside the frame (`inner`): left of the touch panel if there is
-/// one, padded. The code screen's ways on take its bottom rows (`ways::place`).
-pub(super) fn form_text(inner: Rect, panel: Option<&Panel>) -> Rect {
+/// Where the main screen's text goes inside the frame (`inner`): beside the touch panel, if
+/// there is one, and padded. `compact`: a short screen (less padding, fewer lines).
+pub(super) struct TextArea {
+    pub panel: Option<Panel>,
+    pub padded: Rect,
+    pub compact: bool,
+}
+
+pub(super) fn text_area(state: &State, inner: Rect) -> TextArea {
     let compact = inner.height < 16;
-    let text_area = panel.map_or(inner, |panel| panel.form);
-    pad(text_area, if compact { 1 } else { 3 }, if compact { 0 } else { 1 })
+    let panel = screen_panel(state, inner);
+    let beside = panel.as_ref().map_or(inner, |panel| panel.form);
+    let padded = pad(beside, if compact { 1 } else { 3 }, if compact { 0 } else { 1 });
+    TextArea { panel, padded, compact }
+}
+
+/// The row at the bottom of a code screen's text that offers a pass (or leads back to the
+/// code from one), and what it is a target for.
+pub(super) fn code_option_row(state: &State, padded: Rect) -> Option<(Target, Rect)> {
+    let Screen::Code(form) = &state.screen else { return None };
+    if state.settings.screen_reader || padded.height < 2 {
+        return None;
+    }
+    let target = pass::row_target(state, form)?;
+    Some((target, Rect { y: padded.bottom() - 1, height: 1, ..padded }))
+}
+
+/// What is left of a code screen's text above its last row (the pass's): the ways on go at
+/// its bottom (`ways::place`), the form's text above them.
+pub(super) fn above_option_row(option_row: Option<&(Target, Rect)>, padded: Rect) -> Rect {
+    match option_row {
+        Some(_) => Rect { height: padded.height - 1, ..padded },
+        None => padded,
+    }
 }
 
 /// Every tap target on the screen `state` draws in `area`, and where it is. What is drawn over
@@ -78,10 +108,11 @@ pub fn targets(state: &State, area: Rect) -> Vec<(Target, Rect)> {
             languages::targets(areas.main, state, *selected)
         }
         Screen::Code(form) => {
-            let panel = screen_panel(state, areas.inner);
-            let text = form_text(areas.inner, panel.as_ref());
-            let mut targets = panel.map(|panel| panel.targets).unwrap_or_default();
-            targets.extend(ways::targets(form, state, text));
+            let text = text_area(state, areas.inner);
+            let option_row = code_option_row(state, text.padded);
+            let mut targets = text.panel.map(|panel| panel.targets).unwrap_or_default();
+            targets.extend(ways::targets(form, state, above_option_row(option_row.as_ref(), text.padded)));
+            targets.extend(option_row);
             targets
         }
         _ => screen_panel(state, areas.inner).map(|panel| panel.targets).unwrap_or_default(),

@@ -11,7 +11,7 @@ pub struct WindowCount {
 }
 
 impl WindowCount {
-    fn new(count: i64, oldest_at: Option<i64>) -> Self {
+    pub(super) fn new(count: i64, oldest_at: Option<i64>) -> Self {
         WindowCount { count: u32::try_from(count).unwrap_or(u32::MAX), oldest_at }
     }
 }

@@ -264,6 +264,46 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     CREATE INDEX sms_queue_by_claim ON sms_queue(claimed_until, id);
 "#,
     },
+    // Temporary access passes (`server::pass`): at most one per user, as a keyed hash; and the
+    // wrong passes typed, per number (keyed hash) and client, for their caps.
+    Migration {
+        sqlite: r#"
+    CREATE TABLE passes (
+        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        pass_mac BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        one_time INTEGER NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0,
+        issued_by TEXT NOT NULL
+    );
+    CREATE TABLE pass_failures (
+        at INTEGER NOT NULL,
+        phone_key BLOB NOT NULL,
+        client TEXT NOT NULL
+    );
+    CREATE INDEX pass_failures_by_phone ON pass_failures(phone_key, at);
+    CREATE INDEX pass_failures_by_client ON pass_failures(client, at);
+"#,
+        postgres: r#"
+    CREATE TABLE passes (
+        user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        pass_mac BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        one_time BOOLEAN NOT NULL,
+        uses BIGINT NOT NULL DEFAULT 0,
+        issued_by TEXT COLLATE "C" NOT NULL
+    );
+    CREATE TABLE pass_failures (
+        at BIGINT NOT NULL,
+        phone_key BYTEA NOT NULL,
+        client TEXT COLLATE "C" NOT NULL
+    );
+    CREATE INDEX pass_failures_by_phone ON pass_failures(phone_key, at);
+    CREATE INDEX pass_failures_by_client ON pass_failures(client, at);
+"#,
+    },
 ];
 
 /// Brings a SQLite database's schema up to date, each step in a transaction of its own.

@@ -1,7 +1,7 @@
 //! The reference backend's store: SQLite (the default) or PostgreSQL (several replicas). The
 //! queries are written once, against [`Db`] (`sql.rs`: the one place the engines differ), and
 //! live by subject: `directory` (policy, groups, users, phones), `challenges` (codes, attempts,
-//! rate events), `tokens`, `scim` and `sms_queue`; `migrations` is the schema, one list for
+//! rate events), `tokens`, `passes` (temporary access passes), `scim` and `sms_queue`; `migrations` is the schema, one list for
 //! both engines.
 //!
 //! A caller takes a [`Db`] — a connection, or a transaction that rolls back unless committed —
@@ -12,12 +12,14 @@ mod challenges;
 mod checkpoint;
 mod directory;
 mod migrations;
+mod passes;
 mod scim;
 mod sms_queue;
 pub(crate) mod sql;
 mod tokens;
 
 pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
+pub use passes::{NewPass, StoredPass};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
 pub use sms_queue::QueuedSms;
 pub use sql::Db;

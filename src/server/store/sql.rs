@@ -166,6 +166,8 @@ pub enum Lock {
     SendCaps,
     /// One user's wrong-code count across their challenges.
     UserFailures(i64),
+    /// The wrong-pass caps (per number, per client): counted and recorded in one turn.
+    PassCaps,
 }
 
 impl Lock {
@@ -175,6 +177,7 @@ impl Lock {
         match self {
             Lock::Migrations => BASE | 1,
             Lock::SendCaps => BASE | 2,
+            Lock::PassCaps => BASE | 3,
             Lock::UserFailures(user) => (BASE + (1 << 48)) | (user & 0xffff_ffff_ffff),
         }
     }
@@ -395,7 +398,8 @@ mod tests {
 
     #[test]
     fn lock_keys_differ_by_kind_and_user() {
-        let keys = [Lock::Migrations, Lock::SendCaps, Lock::UserFailures(1), Lock::UserFailures(2)].map(Lock::key);
+        let keys = [Lock::Migrations, Lock::SendCaps, Lock::PassCaps, Lock::UserFailures(1), Lock::UserFailures(2)]
+            .map(Lock::key);
         let distinct: std::collections::HashSet<_> = keys.iter().collect();
         assert_eq!(distinct.len(), keys.len());
     }

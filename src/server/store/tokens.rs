@@ -21,6 +21,17 @@ impl Db {
         if marked == 0 {
             return Ok(None);
         }
+        self.insert_token(user_rowid, token_hash, now, expires_at).await
+    }
+
+    /// Stores a new token's hash for a user; the user it is for, `None` if they are gone.
+    pub async fn insert_token(
+        &mut self,
+        user_rowid: i64,
+        token_hash: &[u8],
+        now: i64,
+        expires_at: i64,
+    ) -> Result<Option<User>, StoreError> {
         self.execute(
             "INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
             args![token_hash, user_rowid, now, expires_at],
