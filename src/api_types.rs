@@ -71,6 +71,9 @@ pub struct VerifyRequest {
 /// [`PASS_GROUP`] joined by `-`.
 pub const PASS_LENGTH: usize = 10;
 pub const PASS_GROUP: usize = 5;
+/// Characters a pass is made of: upper-case letters and digits that can't be taken for another
+/// (no 0/O, 1/I/L). The backend draws passes from it; the kiosk's pass keyboard has a key for each.
+pub const PASS_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 /// A pass's characters in their groups, `-` between (`ABCDE-FGHJK`): as issued and as shown.
 pub fn group_pass(raw: &str) -> String {

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, F12, KioskSetup, KioskTerminal, run_as_line, session_user, sign_in};
+use common::{Backend, F12, KioskSetup, KioskTerminal, admin, run_as_line, session_user, sign_in};
 use vt100::{MouseProtocolEncoding, MouseProtocolMode};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -105,6 +105,16 @@ async fn wait_lit(screen: &mut KioskTerminal, (row, column): (u16, u16), lit: bo
     }
 }
 
+/// Alex's number tapped on the keypad, and Enter: the code screen.
+async fn alex_s_number_by_taps(screen: &mut KioskTerminal) {
+    for digit in "2065550100".chars() {
+        tap(screen, &digit.to_string());
+    }
+    screen.wait_for("(206) 555-0100", WAIT).await;
+    tap(screen, "Enter");
+    screen.wait_for("Enter the 6-digit code we texted to", WAIT).await;
+}
+
 #[tokio::test]
 async fn a_worker_signs_in_by_taps_alone() {
     let backend = Backend::start();
@@ -115,12 +125,7 @@ async fn a_worker_signs_in_by_taps_alone() {
     narrower(&mut screen).await;
 
     // Every byte from here to the session is a mouse report: not a key is pressed.
-    for digit in "2065550100".chars() {
-        tap(&mut screen, &digit.to_string());
-    }
-    screen.wait_for("(206) 555-0100", WAIT).await;
-    tap(&mut screen, "Enter");
-    screen.wait_for("Enter the 6-digit code we texted to", WAIT).await;
+    alex_s_number_by_taps(&mut screen).await;
     let code = backend.code_for("+12065550100");
     for digit in code.chars() {
         tap(&mut screen, &digit.to_string());
@@ -129,6 +134,56 @@ async fn a_worker_signs_in_by_taps_alone() {
     assert!(shown.contains("Alex Rivera"), "the status bar names the worker:\n{shown}");
     assert_eq!(setup.audit_events("sign_in").len(), 1);
     assert_eq!(setup.audit_events("session_start").len(), 1);
+
+    screen.send(F12);
+    screen.wait_for("Enter your mobile number", WAIT).await;
+}
+
+/// Where `text` starts on screen: (row, column). Panics with the screen when it isn't there.
+fn text_at(screen: &vt100::Screen, text: &str) -> (u16, u16) {
+    let text: Vec<char> = text.chars().collect();
+    for (row, line) in cells(screen).iter().enumerate() {
+        if let Some(start) = line.windows(text.len()).position(|window| window == &text[..]) {
+            return (row as u16, start as u16);
+        }
+    }
+    panic!("{:?} isn't on screen:\n{}", text.iter().collect::<String>(), screen.contents());
+}
+
+#[tokio::test]
+async fn a_worker_signs_in_with_a_pass_by_taps_alone() {
+    let backend = Backend::start();
+    let (ok, out, err) = admin(&backend.db, &["tap", "create", "alex"]);
+    assert!(ok, "tap create: {err}");
+    let pass = out.trim_end().lines().last().expect("the pass").to_string();
+    let user = session_user("sk-e2e-touchpass");
+    let command = &["/bin/sh", "-c", "echo PASS-TAPPED-IN; exec /bin/sh"];
+    let setup = KioskSetup::new(backend.dir.path(), &backend.url, command, &run_as_line(&user));
+    let mut screen = setup.spawn();
+    narrower(&mut screen).await;
+
+    // Every byte from here to the session is a mouse report: not a key is pressed.
+    alex_s_number_by_taps(&mut screen).await;
+    let offer = text_at(screen.parsed(), "[P] Use a pass from your manager");
+    tap_at(&mut screen, offer);
+    screen.wait_for("Type the pass your manager gave you", WAIT).await;
+    // A slip of the finger, taken back with ⌫; then the pass, letter by letter.
+    let wrong = if pass.starts_with('Z') { "Y" } else { "Z" };
+    tap(&mut screen, wrong);
+    screen.wait_for(&format!("{wrong}▁···-·····"), WAIT).await;
+    tap(&mut screen, "⌫");
+    screen.wait_for("▁····-·····", WAIT).await;
+    for c in pass.chars().filter(|c| *c != '-') {
+        tap(&mut screen, &c.to_string());
+    }
+    screen.wait_for(&pass, WAIT).await;
+    tap(&mut screen, "Enter");
+    screen.wait_for("PASS-TAPPED-IN", WAIT).await;
+    // The session's rows and the status bar are written apart: wait for the bar too.
+    screen.wait_for("Alex Rivera", WAIT).await;
+    let sign_ins = setup.audit_events("sign_in");
+    assert_eq!(sign_ins.len(), 1);
+    assert_eq!(sign_ins[0]["with"].as_str(), Some("pass"), "{sign_ins:?}");
 
     screen.send(F12);
     screen.wait_for("Enter your mobile number", WAIT).await;

@@ -626,6 +626,8 @@ pub enum WayOn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeypadKey {
     Digit(char),
+    /// A letter of the pass keyboard (upper case), typed as its key.
+    Letter(char),
     Backspace,
     Enter,
 }

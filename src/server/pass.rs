@@ -14,9 +14,8 @@ use super::otp::OtpKey;
 use super::store::{Db, NewPass, StoreError, User};
 use crate::secret::AccessPass;
 
-/// Characters a pass is made of: upper-case letters and digits that can't be taken for another.
-pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-pub use crate::api_types::{PASS_LENGTH, group_pass};
+/// Characters a pass is made of (shared with the kiosk's pass keyboard).
+pub use crate::api_types::{PASS_ALPHABET as ALPHABET, PASS_LENGTH, group_pass};
 
 /// The role a directory user needs to issue passes on the kiosk (`POST /v1/passes`).
 pub const MANAGER_ROLE: &str = "kiosk-manager";

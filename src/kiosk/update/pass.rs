@@ -215,4 +215,26 @@ mod tests {
         let Screen::Code(form) = &state.screen else { panic!() };
         assert!(form.pass.is_none());
     }
+
+    #[test]
+    fn the_pass_keyboard_types_a_pass_by_touch_alone() {
+        use crate::kiosk::state::KeypadKey::{Backspace, Digit, Enter, Letter};
+        let key = |c: char| Target::Key(if c.is_ascii_digit() { Digit(c) } else { Letter(c) });
+        let mut state = with_passes();
+        tap(&mut state, Target::CodeOption(CodeOption::UsePass));
+        for c in "7KQ4MXRT2A".chars() {
+            assert!(tap(&mut state, key(c)).is_empty(), "{c}");
+        }
+        assert_eq!(field(&state).typed.as_str(), "7KQ4MXRT2A");
+        tap(&mut state, Target::Key(Backspace));
+        tap(&mut state, key('P'));
+        assert_eq!(field(&state).typed.as_str(), "7KQ4MXRT2P");
+        let sent = tap(&mut state, Target::Key(Enter));
+        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "7KQ4M-XRT2P".into())));
+        // R and P are letters here, not a new code or another pass field.
+        assert!(tap(&mut state, Target::Key(Backspace)).is_empty() && field(&state).typed.len() == 10);
+        tap(&mut state, Target::BackToCode);
+        let shown = targets::targets(&state, SCREEN);
+        assert!(!shown.iter().any(|(target, _)| matches!(target, Target::Key(Letter(_)))), "no letters for a code");
+    }
 }

@@ -49,7 +49,7 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent, area: Rect) -> Vec<Effect>
 /// A tap on `target`: what its key does, or what choosing its row does.
 fn activate(state: &mut State, target: Target) -> Vec<Effect> {
     let key = match target {
-        Target::Key(KeypadKey::Digit(digit)) => KeyCode::Char(digit),
+        Target::Key(KeypadKey::Digit(c) | KeypadKey::Letter(c)) => KeyCode::Char(c),
         Target::Key(KeypadKey::Backspace) => KeyCode::Backspace,
         Target::Key(KeypadKey::Enter) => KeyCode::Enter,
         Target::NewCode => KeyCode::Char('r'),

@@ -35,7 +35,8 @@ pub(super) fn screen_areas(state: &State, area: Rect) -> ScreenAreas {
 
 /// The touch panel beside the main screen's form (`inner`), on a screen where digits are typed
 /// that has room for it: the code screen's buttons, or the number screen's "+" and the worker's
-/// language button where there is a choice. The step-away PIN's screens have the keypad alone.
+/// language button where there is a choice. The step-away PIN's screens have the keypad alone;
+/// the pass field has the pass keyboard.
 pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     // The screen-reader layout draws no boxes, so no keypad either: nothing to tap.
     if state.settings.screen_reader {
@@ -44,8 +45,9 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
     let buttons: &[Target] = match &state.screen {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Plus, Target::Languages],
         Screen::Phone(_) => &[Target::Plus],
-        // Typing a pass, R is a letter of it: the keypad alone (the row under the text leads back).
-        Screen::Code(CodeForm { pass: Some(_), .. }) => &[],
+        // Typing a pass: the pass keyboard, no buttons (R is a letter of it; the row under the
+        // text leads back).
+        Screen::Code(CodeForm { pass: Some(_), .. }) => return keypad::place_pass(inner),
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
         Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
