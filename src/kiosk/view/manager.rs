@@ -26,7 +26,9 @@ struct Placed<'a> {
 
 /// Little room inside the box: only what must be there is drawn.
 fn look(inner: Rect) -> Look {
-    Look { compact: inner.height < 14, flat: false, large_width: None }
+    // Room for large text (the issued pass): the text's width inside its padding.
+    let compact = inner.height < 14;
+    Look { compact, flat: false, large_width: (!compact).then(|| inner.width.saturating_sub(2)) }
 }
 
 fn place<'a>(manager: &'a ManagerMode, state: &'a State, area: Rect) -> Placed<'a> {

@@ -14,6 +14,7 @@ pub mod glyphs;
 mod keypad;
 mod languages;
 mod large_digits;
+mod large_letters;
 mod lock;
 mod locked;
 pub mod manager;

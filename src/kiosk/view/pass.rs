@@ -135,7 +135,8 @@ pub(super) fn issue_lines<'a>(
     focus
 }
 
-/// The pass a manager issued, this once: spaced out to be read aloud, with how long it lasts.
+/// The pass a manager issued, this once: in large letters where there is room, and spaced out
+/// to be read aloud, with how long it lasts.
 pub(super) fn shown_lines<'a>(
     lines: &mut Vec<Line<'a>>,
     pass: &AccessPass,
@@ -155,7 +156,13 @@ pub(super) fn shown_lines<'a>(
     let spaced: Vec<String> =
         pass.expose().split('-').map(|group| group.chars().map(String::from).collect::<Vec<_>>().join(" ")).collect();
     let indent = if look.flat { "" } else { "   " };
-    lines.push(Line::from(format!("{indent}{}", spaced.join("   -   "))).style(theme.title().patch(theme.strong())));
+    let style = theme.title().patch(theme.strong());
+    // Large too, where there is room: the worker may copy it from the screen.
+    let width = look.large_width.filter(|_| !look.flat).map(|width| width.saturating_sub(indent.len() as u16));
+    for row in width.and_then(|width| super::large_letters::rows(pass.expose(), width)).unwrap_or_default() {
+        lines.push(Line::from(format!("{indent}{row}")).style(style));
+    }
+    lines.push(Line::from(format!("{indent}{}", spaced.join("   -   "))).style(style));
     if look.spaced() {
         lines.push(Line::default());
     }
