@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(rows.len(), HEIGHT);
         assert!(rows.iter().all(|row| row.chars().count() == 65), "{rows:?}");
         // The top rows' blocks: 7 K Q 4 M - X R T 2 P.
-        assert_eq!(rows[0].chars().filter(|c| *c == '█').count(), [5, 2, 3, 1, 2, 0, 2, 4, 5, 3, 4].iter().sum());
+        assert_eq!(
+            rows[0].chars().filter(|c| *c == '█').count(),
+            [5, 2, 3, 1, 2, 0, 2, 4, 5, 3, 4].iter().sum::<usize>()
+        );
         assert!(super::rows(pass, 64).is_none());
         assert!(super::rows("7kq", 80).is_none(), "lower case has no large form");
     }
