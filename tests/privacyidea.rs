@@ -169,11 +169,8 @@ async fn an_expired_code_is_refused_and_a_new_one_works() {
     screen.wait_for(PHONE_FORM, WAIT).await;
 }
 
-/// The adapter itself, for what the kiosk's own countdown hides: privacyIDEA refuses the right
-/// code once it expired, and the adapter calls that expired, not wrong.
-#[tokio::test]
-async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
-    let Some(lab) = lab::lab() else { return };
+/// The adapter itself, for the lab, its answers' signatures checked.
+fn adapter(lab: &Lab) -> shiftkey::auth::Backend {
     let config = BackendConfig {
         kind: BackendKind::Privacyidea,
         url: lab.url.clone(),
@@ -181,7 +178,15 @@ async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
         public_key: Some(lab.public_key.clone()),
         ..Default::default()
     };
-    let backend = shiftkey::auth::from_config(&config).unwrap();
+    shiftkey::auth::from_config(&config).unwrap()
+}
+
+/// The adapter itself, for what the kiosk's own countdown hides: privacyIDEA refuses the right
+/// code once it expired, and the adapter calls that expired, not wrong.
+#[tokio::test]
+async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
+    let Some(lab) = lab::lab() else { return };
+    let backend = adapter(lab);
     let phone = PhoneNumber::parse(lab::KAI.typed, "US").unwrap();
     let challenge = {
         let _short = lab.lifetime.write().await;
@@ -203,14 +208,7 @@ async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
 #[tokio::test]
 async fn a_registration_code_signs_in_once_and_wrong_or_unknown_passes_are_refused_alike() {
     let Some(lab) = lab::lab() else { return };
-    let config = BackendConfig {
-        kind: BackendKind::Privacyidea,
-        url: lab.url.clone(),
-        realm: Some("kiosk".into()),
-        public_key: Some(lab.public_key.clone()),
-        ..Default::default()
-    };
-    let backend = shiftkey::auth::from_config(&config).unwrap();
+    let backend = adapter(lab);
     assert!(backend.takes_passes() && !backend.issues_passes());
     let format = backend.pass_format();
     assert!(format.length == 24 && format.case_sensitive, "{format:?}");
