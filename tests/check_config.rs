@@ -164,13 +164,15 @@ async fn every_backend_kind_gets_the_same_verdict_from_check_config_and_a_kiosk_
 }
 
 /// A provider's own keys are checked the same way by both: a missing required key, a key of
-/// another kind.
+/// another kind, a pass length out of range.
 #[tokio::test]
 async fn a_providers_missing_or_foreign_key_is_refused_by_both_alike() {
     let backend = Backend::start();
     for (lines, expected) in [
         ("kind = \"auth0\"\nconnection = \"db\"", "backend.client_id is required for kind = \"auth0\""),
         ("kind = \"kratos\"\nrealm = \"kiosk\"", "backend.realm is not a key of kind = \"kratos\""),
+        ("kind = \"shiftkey\"\npass_length = 24", "backend.pass_length is not a key of kind = \"shiftkey\""),
+        ("kind = \"privacyidea\"\nrealm = \"kiosk\"\npass_length = 40", "backend.pass_length must be 6 to 32, not 40"),
     ] {
         let files = Files::new();
         let config = files.kiosk_config(&format!("{lines}\nurl = \"{}\"", backend.url), run_as_here(), "");

@@ -16,7 +16,7 @@ use lab::{Lab, Worker};
 use shiftkey::auth::{AuthBackend, AuthError};
 use shiftkey::config::{BackendConfig, BackendKind, ConfigFile, KioskConfig};
 use shiftkey::phone::PhoneNumber;
-use shiftkey::secret::OtpCode;
+use shiftkey::secret::{AccessPass, OtpCode};
 
 const WAIT: Duration = Duration::from_secs(15);
 const F9: &[u8] = b"\x1b[20~";
@@ -169,11 +169,8 @@ async fn an_expired_code_is_refused_and_a_new_one_works() {
     screen.wait_for(PHONE_FORM, WAIT).await;
 }
 
-/// The adapter itself, for what the kiosk's own countdown hides: privacyIDEA refuses the right
-/// code once it expired, and the adapter calls that expired, not wrong.
-#[tokio::test]
-async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
-    let Some(lab) = lab::lab() else { return };
+/// The adapter itself, for the lab, its answers' signatures checked.
+fn adapter(lab: &Lab) -> shiftkey::auth::Backend {
     let config = BackendConfig {
         kind: BackendKind::Privacyidea,
         url: lab.url.clone(),
@@ -181,7 +178,15 @@ async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
         public_key: Some(lab.public_key.clone()),
         ..Default::default()
     };
-    let backend = shiftkey::auth::from_config(&config).unwrap();
+    shiftkey::auth::from_config(&config).unwrap()
+}
+
+/// The adapter itself, for what the kiosk's own countdown hides: privacyIDEA refuses the right
+/// code once it expired, and the adapter calls that expired, not wrong.
+#[tokio::test]
+async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
+    let Some(lab) = lab::lab() else { return };
+    let backend = adapter(lab);
     let phone = PhoneNumber::parse(lab::KAI.typed, "US").unwrap();
     let challenge = {
         let _short = lab.lifetime.write().await;
@@ -196,6 +201,80 @@ async fn privacyidea_refuses_a_right_code_after_its_lifetime_as_expired() {
     tokio::time::sleep(challenge.expires_in + Duration::from_millis(1500)).await;
     let refused = backend.verify(&challenge.id, &OtpCode::new(code)).await.unwrap_err();
     assert_eq!(refused, AuthError::Expired);
+}
+
+/// A registration token is a pass: through the adapter, it signs its worker in once; a wrong
+/// pass, an unknown number and a used pass are refused alike.
+#[tokio::test]
+async fn a_registration_code_signs_in_once_and_wrong_or_unknown_passes_are_refused_alike() {
+    let Some(lab) = lab::lab() else { return };
+    let backend = adapter(lab);
+    assert!(backend.takes_passes() && !backend.issues_passes());
+    let format = backend.pass_format();
+    assert!(format.length == 24 && format.case_sensitive, "{format:?}");
+    let phone = PhoneNumber::parse(lab::LENA.typed, "US").unwrap();
+    let code = lab.enroll_registration(lab::LENA.e164).await;
+    assert_eq!(code.len(), 24, "privacyIDEA's default length: {code}");
+    // No SMS token yet, only the pass: a start still reads as a code sent (the code screen
+    // offers the pass), and no text goes out.
+    backend.start(&phone).await.expect("a start with only a registration token");
+    assert!(lab.texts_to(lab::LENA.e164).is_empty());
+
+    // The right pass in the wrong case (the codes are case-sensitive), and one character off.
+    let swapped: String = code
+        .chars()
+        .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+        .collect();
+    let off = format!("{}{}", &code[..23], if code.ends_with('x') { 'y' } else { 'x' });
+    for wrong in [swapped, off] {
+        let refused = backend.sign_in_with_pass(&phone, &AccessPass::new(wrong)).await.unwrap_err();
+        assert_eq!(refused, AuthError::InvalidPass);
+    }
+    let nobody = PhoneNumber::parse(lab::NOBODY_TYPED, "US").unwrap();
+    let unknown = backend.sign_in_with_pass(&nobody, &AccessPass::new(code.clone())).await.unwrap_err();
+    assert_eq!(unknown, AuthError::InvalidPass, "an unknown number reads as a wrong pass");
+
+    let grant = backend.sign_in_with_pass(&phone, &AccessPass::new(code.clone())).await.unwrap();
+    assert_eq!(grant.user.id, lab::LENA.id.to_string());
+    assert_eq!(grant.user.display_name, lab::LENA.name());
+    assert!(!grant.tokens.access.expose().contains(&code), "the session's token is not the pass");
+    let again = backend.sign_in_with_pass(&phone, &AccessPass::new(code)).await.unwrap_err();
+    assert_eq!(again, AuthError::InvalidPass, "privacyIDEA deleted the token after its one use");
+}
+
+/// An admin issued a registration code before the worker came (so privacyIDEA has no SMS token
+/// for them yet): the real kiosk still reaches the code screen, and the pass, typed with its
+/// case, signs in once; the second time it is refused.
+#[tokio::test]
+async fn a_worker_signs_in_on_the_kiosk_with_a_registration_code_once() {
+    let Some(lab) = lab::lab() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (setup, mut screen) = kiosk(dir.path(), &backend(&lab.url, lab));
+    screen.wait_for(PHONE_FORM, WAIT).await;
+    let code = lab.enroll_registration(lab::MO.e164).await;
+
+    for attempt in 0..2 {
+        ask_for_code(lab, &mut screen, lab::MO.typed, CODE_FORM).await;
+        screen.send(b"p");
+        let field = screen.wait_for("Type the pass your manager gave you", WAIT).await;
+        assert!(field.contains("24 characters; capitals matter"), "{field}");
+        screen.type_text(&code).await;
+        // The field shows it whole, case and punctuation kept, in fives.
+        screen.wait_for(&shiftkey::api_types::group_pass(&code), WAIT).await;
+        screen.send(b"\r");
+        if attempt == 0 {
+            let shown = screen.wait_for("TOKENFILE=", WAIT).await;
+            assert_eq!(value_after(&shown, "USERID="), lab::MO.id.to_string());
+            screen.send(F12);
+            screen.wait_for(PHONE_FORM, WAIT).await;
+        } else {
+            screen.wait_for("That pass didn't work", WAIT).await;
+        }
+    }
+    wait_for_audit(&setup, "sign_in_failed", 1).await;
+    let sign_ins = setup.audit_events("sign_in");
+    assert_eq!((sign_ins.len(), sign_ins[0]["with"].as_str()), (1, Some("pass")), "{sign_ins:?}");
+    assert!(!setup.audit_text().contains(&code), "the pass is in no audit record");
 }
 
 #[tokio::test]
@@ -410,7 +489,12 @@ async fn check_config_passes_a_good_config_and_says_what_is_worth_knowing() {
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("valid kiosk config") && out.contains("(privacyidea) answers"), "{out}");
     assert!(out.contains("note: managers are the users whose \"role\" attribute"), "{out}");
-    assert!(out.contains("note: no temporary access passes: privacyIDEA's registration tokens are not used"), "{out}");
+    assert!(!out.contains("no temporary access passes"), "{out}");
+    assert!(
+        out.contains("note: temporary access passes are issued in privacyIDEA: an admin enrolls a registration token"),
+        "{out}"
+    );
+    assert!(out.contains("(24 characters, backend.pass_length)"), "{out}");
     assert!(!out.contains("signature-checked"), "{out}");
     // Without the public key it passes, and says what that means.
     let plain = format!("kind = \"privacyidea\"\nurl = \"{}\"\nrealm = \"kiosk\"", lab.url);

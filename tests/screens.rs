@@ -85,7 +85,7 @@ fn code_screen() {
 
 #[test]
 fn temporary_access_passes() {
-    let passes = || shiftkey::kiosk::state::Settings { passes: true, ..fixtures::settings() };
+    let passes = || shiftkey::kiosk::state::Settings { passes: true, issues_passes: true, ..fixtures::settings() };
     let mut s = fixtures::code_screen_with(passes());
     snapshot_all_sizes("code_pass_offered", &s, None);
     press(&mut s, KeyCode::Char('P'));

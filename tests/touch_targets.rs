@@ -26,7 +26,7 @@ fn screens() -> Vec<(&'static str, State)> {
     fixtures::code_sent(&mut manager_code, &sent, Ok(fixtures::challenge()));
     let mut lock_message = fixtures::manager_menu();
     press(&mut lock_message, KeyCode::Char('2'));
-    let passes = || Settings { passes: true, ..fixtures::settings() };
+    let passes = || Settings { passes: true, issues_passes: true, ..fixtures::settings() };
     let mut pass_field = fixtures::code_screen_with(passes());
     press(&mut pass_field, KeyCode::Char('p'));
     let mut pass_for = fixtures::manager_menu_with(passes());

@@ -15,6 +15,7 @@ pub mod supabase;
 use std::time::Duration;
 
 pub use crate::api_types::Channel;
+use crate::api_types::PASS_LENGTH;
 use crate::config::{BackendConfig, BackendKind};
 use crate::phone::PhoneNumber;
 use crate::secret::{AccessPass, AccessToken, OtpCode, RefreshToken};
@@ -67,6 +68,25 @@ pub struct IssuedPass {
     pub expires_in: Duration,
     /// Whom it is for.
     pub user: SignedInUser,
+}
+
+/// What a provider's temporary access passes look like, for the kiosk's pass field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassFormat {
+    /// Characters in a pass (without the `-` the field shows between groups).
+    pub length: usize,
+    /// Whether `a` and `A` are different characters: if not, the field types capitals.
+    pub case_sensitive: bool,
+    /// Whether a pass may hold ASCII punctuation (`{`, `@`, `-`, …) besides letters and digits:
+    /// if not, the field ignores it (a `-` typed from the grouping, say).
+    pub punctuation: bool,
+}
+
+/// The reference backend's passes: [`PASS_LENGTH`] characters, case-insensitive.
+impl Default for PassFormat {
+    fn default() -> Self {
+        PassFormat { length: PASS_LENGTH, case_sensitive: false, punctuation: false }
+    }
 }
 
 /// Whether a session's token still holds, as the provider sees it.
@@ -168,10 +188,19 @@ pub trait AuthBackend: Send + Sync + 'static {
         let _ = tokens;
         async { Ok(TokenState::Unknown) }
     }
-    /// Whether the provider signs in with temporary access passes (`sign_in_with_pass`) and lets
-    /// managers issue them (`issue_pass`): the kiosk offers passes only then.
+    /// Whether the provider signs in with temporary access passes (`sign_in_with_pass`): the
+    /// code screen offers a pass only then.
     fn takes_passes(&self) -> bool {
         false
+    }
+    /// Whether a kiosk manager can issue a pass (`issue_pass`): the manager menu offers it only
+    /// then. A provider whose passes an admin issues elsewhere takes them but doesn't issue them.
+    fn issues_passes(&self) -> bool {
+        self.takes_passes()
+    }
+    /// What the provider's passes look like (the pass field's length and case).
+    fn pass_format(&self) -> PassFormat {
+        PassFormat::default()
     }
     /// Signs in with a temporary access pass issued for the user of `phone`.
     fn sign_in_with_pass(
@@ -342,6 +371,14 @@ impl AuthBackend for Backend {
         each_backend!(self, backend => backend.takes_passes())
     }
 
+    fn issues_passes(&self) -> bool {
+        each_backend!(self, backend => backend.issues_passes())
+    }
+
+    fn pass_format(&self) -> PassFormat {
+        each_backend!(self, backend => backend.pass_format())
+    }
+
     async fn sign_in_with_pass(&self, phone: &PhoneNumber, pass: &AccessPass) -> Result<Grant, AuthError> {
         each_backend!(self, backend => backend.sign_in_with_pass(phone, pass).await)
     }
@@ -360,10 +397,8 @@ impl Backend {
             Backend::Supabase(_) => Some("Supabase Auth's phone sign-in only sends codes"),
             Backend::Cognito(_) => Some("the Cognito user pool's SMS sign-in only sends codes"),
             Backend::Kratos(_) => Some("Ory Kratos's code method only sends codes"),
-            Backend::Privacyidea(_) => Some(
-                "privacyIDEA's registration tokens are not used by the kiosk yet (issuing one needs an admin's \
-                 token, which the kiosk doesn't hold)",
-            ),
+            // Registration tokens, issued in privacyIDEA (its `check` says so).
+            Backend::Privacyidea(_) => None,
         }
     }
 }

@@ -38,16 +38,18 @@ use zeroize::Zeroizing;
 use self::answers::{Answer, Outcome, Refusal, code_refused, outcome, scrub, signed_in_user, start_refused};
 use self::signature::ResponseKey;
 use self::unknown::Unknown;
-use super::{AuthBackend, AuthError, BuildError, Challenge, Grant, Problem, SignedOut, Tokens, http};
+use super::{AuthBackend, AuthError, BuildError, Challenge, Grant, PassFormat, Problem, SignedOut, Tokens, http};
 use crate::config::BackendConfig;
 use crate::phone::PhoneNumber;
-use crate::secret::{AccessToken, OtpCode};
+use crate::secret::{AccessPass, AccessToken, OtpCode};
 
 /// privacyIDEA's own default `sms.providerTimeout`, until a challenge has said otherwise.
 const DEFAULT_CODE_LIFETIME: Duration = Duration::from_secs(300);
 /// privacyIDEA has no resend cooldown: the kiosk keeps one, so the send cap isn't spent in
 /// seconds.
 const RESEND_AFTER: Duration = Duration::from_secs(30);
+/// privacyIDEA's registration codes: `registration.length`'s default.
+const DEFAULT_PASS_LENGTH: usize = 24;
 /// privacyIDEA issues no token: the session lasts as the kiosk's own limits say.
 const GRANT_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
@@ -88,6 +90,8 @@ struct Inner {
     realm: String,
     roles_attribute: String,
     code_length: usize,
+    /// Of a registration code (`backend.pass_length`).
+    pass_length: usize,
     service_token: Option<SecretString>,
     key: Option<ResponseKey>,
     state: Mutex<State>,
@@ -182,6 +186,7 @@ impl PrivacyideaBackend {
                 realm: realm.to_string(),
                 roles_attribute: roles_attribute.to_string(),
                 code_length: config.code_length_or(6),
+                pass_length: config.pass_length.unwrap_or(DEFAULT_PASS_LENGTH),
                 service_token,
                 key,
                 state: Mutex::default(),
@@ -326,6 +331,17 @@ impl AuthBackend for PrivacyideaBackend {
                 tracing::warn!(phone = %phone.masked(), "privacyIDEA knows this number but has no SMS token for it");
                 self.unknown_number(phone, began).await
             }
+            // No token of the number's took the empty PIN: it has only a registration token (a
+            // pass an admin issued before its first sign-in), or the realm lacks otppin=none.
+            // The code screen, where the pass is typed, as for an unknown number.
+            Outcome::Reject(Refusal::NotOpen) => {
+                tracing::warn!(
+                    phone = %phone.masked(),
+                    "privacyIDEA sends this number no code without a PIN: it has no SMS token (only a pass), \
+                     or the realm lacks the otppin=none policy"
+                );
+                self.unknown_number(phone, began).await
+            }
             Outcome::Reject(refusal) => Err(start_refused(refusal, phone)),
             // passthru or passOnNoToken let an empty code in: never a sign-in.
             Outcome::Accept(_) => Err(AuthError::Protocol(
@@ -387,6 +403,48 @@ impl AuthBackend for PrivacyideaBackend {
             Outcome::Challenge { .. } => {
                 Err(AuthError::Protocol("privacyIDEA answered a code with a new challenge".into()))
             }
+            Outcome::Error { code, status } => {
+                Err(AuthError::Protocol(format!("privacyIDEA error {code} (HTTP {status})")))
+            }
+        }
+    }
+
+    /// A registration token (privacyIDEA deletes it after one sign-in) is the pass: its code
+    /// checked like a texted one, without a challenge.
+    fn takes_passes(&self) -> bool {
+        true
+    }
+
+    /// Enrolling a registration token takes an admin's rights: passes are issued in privacyIDEA.
+    fn issues_passes(&self) -> bool {
+        false
+    }
+
+    fn pass_format(&self) -> PassFormat {
+        // registration.contents "cn" (the default) only requires a letter and a digit: the
+        // code may hold any ASCII punctuation too.
+        PassFormat { length: self.inner.pass_length, case_sensitive: true, punctuation: true }
+    }
+
+    /// `/validate/check` with the registration code as `pass`. Every refusal, and a number
+    /// privacyIDEA doesn't know, is the same `InvalidPass`.
+    async fn sign_in_with_pass(&self, phone: &PhoneNumber, pass: &AccessPass) -> Result<Grant, AuthError> {
+        let fields = [("user", phone.e164()), ("realm", self.inner.realm.as_str()), ("pass", pass.expose())];
+        let answer = self.post("validate/check", &fields, false).await?;
+        match outcome(&answer) {
+            Outcome::Accept(detail) => Ok(Grant {
+                tokens: Tokens::access_only(AccessToken::new(random_text(32))),
+                expires_in: GRANT_LIFETIME,
+                user: signed_in_user(&detail, phone, &self.inner.realm, &self.inner.roles_attribute)?,
+            }),
+            Outcome::Reject(refusal) => {
+                if let Refusal::Other(message) = &refusal {
+                    tracing::info!(message = %scrub(message, phone), "privacyIDEA refused a pass");
+                }
+                Err(AuthError::InvalidPass)
+            }
+            // A token whose PIN the pass happened to be: no sign-in either.
+            Outcome::UnknownUser | Outcome::Hidden | Outcome::Challenge { .. } => Err(AuthError::InvalidPass),
             Outcome::Error { code, status } => {
                 Err(AuthError::Protocol(format!("privacyIDEA error {code} (HTTP {status})")))
             }
@@ -491,6 +549,15 @@ impl AuthBackend for PrivacyideaBackend {
                 "use https:// (and backend.ca_file for a private CA)",
             ));
         }
+        problems.push(Problem::note(
+            format!(
+                "temporary access passes are issued in privacyIDEA: an admin enrolls a registration token for \
+                 the worker ({} characters, backend.pass_length), which the worker types on the kiosk once",
+                self.inner.pass_length
+            ),
+            "manager mode has no \"Issue a one-time pass\" (it needs an admin's token); set the enrollment policy \
+             registration.contents = -s so passes are letters and digits (easier to read out, and to type by touch)",
+        ));
         problems.push(Problem::note(
             format!(
                 "managers are the users whose {:?} attribute holds a manager.roles value",

@@ -60,6 +60,10 @@ pub enum Auth0Flow {
     Passwordless,
 }
 
+/// The lengths `backend.pass_length` may have (`InvalidBackend::PassLength` says them): a pass
+/// one can read out, that fits the field.
+pub const PASS_LENGTHS: std::ops::RangeInclusive<usize> = 6..=32;
+
 /// The identity provider the kiosk signs people in against. Every kind takes `url`, `timeout`
 /// and `ca_file`; the other keys belong to some kinds only (`BackendConfig::check`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -92,6 +96,9 @@ pub struct BackendConfig {
     pub service_token: Option<SecretSource>,
     /// privacyIDEA: the server's public key (PEM): every response's signature is checked.
     pub public_key: Option<PathBuf>,
+    /// privacyIDEA: the length of its registration codes (the temporary access passes), as its
+    /// `registration.length` enrollment policy sets it; unset, privacyIDEA's default (24).
+    pub pass_length: Option<usize>,
 }
 
 impl Default for BackendConfig {
@@ -115,6 +122,7 @@ impl Default for BackendConfig {
             roles_attribute: None,
             service_token: None,
             public_key: None,
+            pass_length: None,
         }
     }
 }
@@ -128,6 +136,8 @@ pub enum InvalidBackend {
     NotForKind { kind: BackendKind, key: &'static str, keys: String },
     #[error("backend.code_length must be 4 to 10, not {0}")]
     CodeLength(usize),
+    #[error("backend.pass_length must be 6 to 32, not {0}")]
+    PassLength(usize),
     #[error("backend.timeout must be between 1s and 60s, not {0}")]
     Timeout(HumanDuration),
 }
@@ -144,7 +154,9 @@ impl BackendConfig {
             BackendKind::Supabase => (&["api_key", "roles_claim"], &["api_key"]),
             BackendKind::Cognito => (&["client_id", "client_secret", "user_pool_id"], &["client_id", "user_pool_id"]),
             BackendKind::Kratos => (&["roles_claim"], &[]),
-            BackendKind::Privacyidea => (&["realm", "roles_attribute", "service_token", "public_key"], &["realm"]),
+            BackendKind::Privacyidea => {
+                (&["realm", "roles_attribute", "service_token", "public_key", "pass_length"], &["realm"])
+            }
         }
     }
 
@@ -165,6 +177,7 @@ impl BackendConfig {
             ("roles_attribute", self.roles_attribute.is_some()),
             ("service_token", self.service_token.is_some()),
             ("public_key", self.public_key.is_some()),
+            ("pass_length", self.pass_length.is_some()),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
@@ -180,6 +193,9 @@ impl BackendConfig {
     pub fn check(&self) -> Result<(), InvalidBackend> {
         if let Some(length) = self.code_length.filter(|length| !(4..=10).contains(length)) {
             return Err(InvalidBackend::CodeLength(length));
+        }
+        if let Some(length) = self.pass_length.filter(|length| !PASS_LENGTHS.contains(length)) {
+            return Err(InvalidBackend::PassLength(length));
         }
         if !(1..=60).contains(&self.timeout.0.as_secs()) {
             return Err(InvalidBackend::Timeout(self.timeout));

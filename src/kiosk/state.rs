@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::status::StatusReport;
 use super::view::glyphs::Glyphs;
 use super::view::theme::Theme;
-use crate::auth::{AuthError, Challenge, Channel, Grant, IssuedPass, TokenState, Tokens};
+use crate::auth::{AuthError, Challenge, Channel, Grant, IssuedPass, PassFormat, TokenState, Tokens};
 use crate::config::{BrandingConfig, FunctionKey, KioskConfig, LargeDigits};
 use crate::control::protocol::{ControlAnswer, Request};
 use crate::locale::Language;
@@ -351,8 +351,8 @@ impl CodeForm {
     }
 }
 
-/// The temporary access pass field on the code screen: the characters typed (upper case, no
-/// separator), and the pass being checked.
+/// The temporary access pass field on the code screen: the characters typed (no separator; upper
+/// case unless the backend's passes are case-sensitive), and the pass being checked.
 #[derive(Default)]
 pub struct PassField {
     pub typed: Zeroizing<String>,
@@ -577,9 +577,9 @@ pub enum MenuItem {
 pub const MENU: [MenuItem; 6] =
     [MenuItem::EndSession, MenuItem::Lock, MenuItem::Unlock, MenuItem::Events, MenuItem::IssuePass, MenuItem::Back];
 
-/// The manager menu under `settings`: "Issue a one-time pass" only where the backend takes passes.
+/// The manager menu under `settings`: "Issue a one-time pass" only where the backend issues passes.
 pub fn menu(settings: &Settings) -> Vec<MenuItem> {
-    MENU.into_iter().filter(|item| *item != MenuItem::IssuePass || settings.passes).collect()
+    MENU.into_iter().filter(|item| *item != MenuItem::IssuePass || settings.issues_passes).collect()
 }
 
 /// A place on the screen that a tap activates (where each one is: `view::targets`).
@@ -686,8 +686,13 @@ pub struct Settings {
     pub manager_idle: Duration,
     pub limits: SessionLimits,
     /// The backend takes temporary access passes (`AuthBackend::takes_passes`): the code
-    /// screen offers one, and the manager menu issues them.
+    /// screen offers one.
     pub passes: bool,
+    /// A manager can issue one on the kiosk (`AuthBackend::issues_passes`): the manager menu
+    /// offers it.
+    pub issues_passes: bool,
+    /// What the backend's passes look like (`AuthBackend::pass_format`): the pass field's.
+    pub pass_format: PassFormat,
 }
 
 impl Settings {
@@ -731,6 +736,8 @@ impl Settings {
             },
             // The backend says, once it is built (`app::run_loop`).
             passes: false,
+            issues_passes: false,
+            pass_format: PassFormat::default(),
         }
     }
 }

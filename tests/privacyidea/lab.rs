@@ -4,8 +4,9 @@
 //! SMS gateway that is a route of this test process (so tests read the codes from it).
 //!
 //! Where it differs from lab.sh: an admin token from `pi-manage api createtoken` instead of an
-//! admin account (it is the service token too), no explicit token enrolment (the just-in-time
-//! event covers `/validate/triggerchallenge` as well), the send cap's threshold 4, the
+//! admin account (it is the service token too), no explicit SMS token enrolment (the just-in-time
+//! event covers `/validate/triggerchallenge` as well; registration tokens, the passes, are
+//! enrolled by the tests that use them), the send cap's threshold 4, the
 //! `auth_max_fail` window 12 minutes, and a second realm (`kiosk-hidden`) that hides its errors.
 //!
 //! One server per test binary, started by the first test that asks (about 10-20 s). It dies
@@ -85,6 +86,8 @@ workers! {
     IVAN = 12, "0112", "Ivan", "Horvat", "cashier";
     JIN = 13, "0113", "Jin", "Park", "cashier";
     KAI = 14, "0114", "Kai", "Lund", "cashier";
+    LENA = 15, "0115", "Lena", "Berg", "cashier";
+    MO = 16, "0116", "Mo", "Farouk", "cashier";
 }
 
 /// A number no user store has.
@@ -329,6 +332,19 @@ impl Lab {
     /// The gateway refuses to text `e164` from now on.
     pub fn refuse_texts_to(&self, e164: &str) {
         self.gateway.refused.lock().unwrap().insert(e164.to_string());
+    }
+
+    /// `POST /token/init` type=registration for `e164` as the admin, as an admin issues a
+    /// worker a temporary access pass: the registration code (privacyIDEA's default, 24
+    /// letters and digits).
+    pub async fn enroll_registration(&self, e164: &str) -> String {
+        let answer = admin_call(&self.url, &self.admin_token, reqwest::Method::POST, "/token/init", |r| {
+            r.form(&[("type", "registration"), ("user", e164), ("realm", "kiosk")])
+        })
+        .await
+        .unwrap_or_else(|e| panic!("token/init registration: {e}"));
+        assert_eq!(answer["result"]["status"], true, "{answer}");
+        answer["detail"]["registrationcode"].as_str().expect("a registration code").to_string()
     }
 
     /// `POST /system/setConfig` as the admin.

@@ -222,6 +222,7 @@ pass-offer-hint = P: Pass von der Leitung verwenden
 pass-prompt = Pass eingeben, den die Leitung für { $phone } ausgestellt hat
 # $length: the pass's characters (10).
 pass-hint = { $length } Buchstaben und Ziffern; Groß-/Kleinschreibung und Bindestriche egal
+pass-hint-exact = { $length } Zeichen; Groß-/Kleinschreibung zählt
 field-pass = Pass:
 pass-rejected = Dieser Pass hat nicht funktioniert — bitte mit der Leitung prüfen
 pass-checking = Pass wird geprüft…

@@ -254,6 +254,7 @@ pass-offer-hint = P: use a pass from your manager
 pass-prompt = Type the pass your manager gave you for { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } letters and digits; capitals and dashes don't matter
+pass-hint-exact = { $length } characters; capitals matter
 field-pass = Pass:
 pass-rejected = That pass didn't work — check it with your manager
 pass-checking = Checking the pass…

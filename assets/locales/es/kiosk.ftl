@@ -221,6 +221,7 @@ pass-offer-hint = P: usar un pase de tu encargado
 pass-prompt = Escribe el pase que te dio tu encargado para { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } letras y números; mayúsculas y guiones no importan
+pass-hint-exact = { $length } caracteres; las mayúsculas importan
 field-pass = Pase:
 pass-rejected = Ese pase no funcionó — compruébalo con tu encargado
 pass-checking = Comprobando el pase…

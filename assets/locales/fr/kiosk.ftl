@@ -221,6 +221,7 @@ pass-offer-hint = P : utiliser un code d'accès de votre responsable
 pass-prompt = Saisissez le code d'accès donné par votre responsable pour le { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } lettres et chiffres ; majuscules et tirets sans importance
+pass-hint-exact = { $length } caractères ; les majuscules comptent
 field-pass = Code d'accès :
 pass-rejected = Ce code d'accès n'a pas marché — vérifiez-le avec votre responsable
 pass-checking = Vérification du code d'accès…

@@ -228,6 +228,7 @@ pass-offer-hint = P: użyj przepustki od kierownika
 pass-prompt = Wpisz przepustkę od kierownika dla { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } liter i cyfr; wielkość liter i myślniki nie mają znaczenia
+pass-hint-exact = { $length } znaków; wielkość liter ma znaczenie
 field-pass = Przepustka:
 pass-rejected = Ta przepustka nie zadziałała — sprawdź ją z kierownikiem
 pass-checking = Sprawdzanie przepustki…

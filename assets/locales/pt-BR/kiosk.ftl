@@ -224,6 +224,7 @@ pass-offer-hint = P: usar um passe do seu gerente
 pass-prompt = Digite o passe que seu gerente deu para { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } letras e números; maiúsculas e hífens não importam
+pass-hint-exact = { $length } caracteres; maiúsculas importam
 field-pass = Passe:
 pass-rejected = Esse passe não funcionou — confira com seu gerente
 pass-checking = Conferindo o passe…

@@ -209,6 +209,7 @@ pass-offer-hint = P: dùng mã tạm từ quản lý
 pass-prompt = Nhập mã tạm quản lý đã cấp cho { $phone }
 # $length: the pass's characters (10).
 pass-hint = { $length } chữ và số; không phân biệt hoa thường và dấu gạch
+pass-hint-exact = { $length } ký tự; phân biệt chữ hoa và chữ thường
 field-pass = Mã tạm:
 pass-rejected = Mã tạm không dùng được — hãy kiểm tra với quản lý
 pass-checking = Đang kiểm tra mã tạm…

@@ -209,6 +209,7 @@ pass-offer-hint = P：使用店长给的临时通行码
 pass-prompt = 输入店长为 { $phone } 签发的临时通行码
 # $length: the pass's characters (10).
 pass-hint = { $length } 位字母和数字；不区分大小写，短横线可省略
+pass-hint-exact = { $length } 个字符；区分大小写
 field-pass = 通行码：
 pass-rejected = 该通行码无效 — 请与店长核对
 pass-checking = 正在核对通行码…

@@ -298,6 +298,8 @@ where
     let mut settings = Settings::from_config(&config, term.as_deref());
     settings.voice = backend.offers_voice();
     settings.passes = backend.takes_passes();
+    settings.issues_passes = backend.issues_passes();
+    settings.pass_format = backend.pass_format();
     let mut state = State::new(settings, locked, now());
     state.banner = banner;
     if demo_sms.is_some() {

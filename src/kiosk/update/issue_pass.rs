@@ -99,7 +99,7 @@ mod tests {
     use crate::secret::AccessPass;
 
     fn menu_with_passes() -> State {
-        fixtures::manager_menu_with(Settings { passes: true, ..fixtures::settings() })
+        fixtures::manager_menu_with(Settings { passes: true, issues_passes: true, ..fixtures::settings() })
     }
 
     fn stage(state: &State) -> &ManagerStage {
@@ -117,11 +117,14 @@ mod tests {
     #[test]
     fn the_menu_offers_passes_only_where_the_backend_takes_them() {
         assert!(!menu(&fixtures::settings()).contains(&MenuItem::IssuePass));
-        let with = menu(&Settings { passes: true, ..fixtures::settings() });
+        let with = menu(&Settings { passes: true, issues_passes: true, ..fixtures::settings() });
         assert_eq!(with.iter().position(|item| *item == MenuItem::IssuePass), Some(4));
         let mut state = fixtures::manager_menu();
         press(&mut state, KeyCode::Char('5'));
         assert!(state.manager.is_none(), "without passes, 5 is still Back");
+        // privacyIDEA: passes are taken on the code screen but issued by an admin elsewhere.
+        let taken_only = menu(&Settings { passes: true, issues_passes: false, ..fixtures::settings() });
+        assert!(!taken_only.contains(&MenuItem::IssuePass), "{taken_only:?}");
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             effects
         }
         Screen::Code(form) if form.pass.is_some() => {
-            let effects = pass::key(form, key, requests);
+            let effects = pass::key(form, key, settings.pass_format, requests);
             state.abandon_orphans(DiscardReason::Cancelled);
             effects
         }

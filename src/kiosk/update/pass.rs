@@ -1,14 +1,15 @@
 //! "Use a pass from your manager" on the code screen: the worker types the temporary access
 //! pass a manager or an admin issued instead of the texted code, into a field of its own
-//! (letters in upper case whatever was typed; the grouping is the view's). Offered only where
+//! (as long as the backend's passes, `Settings::pass_format`; letters in upper case whatever was
+//! typed unless its passes are case-sensitive; punctuation only where they may hold it; the
+//! grouping is the view's). Offered only where
 //! the backend takes passes (`Settings::passes`).
 
 use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 use zeroize::Zeroize;
 
-use crate::api_types::{PASS_LENGTH, group_pass};
-use crate::auth::{AuthError, Grant};
+use crate::auth::{AuthError, Grant, PassFormat};
 use crate::kiosk::state::{CodeForm, Effect, PassField, PassNotice, Requests};
 use crate::secret::AccessPass;
 
@@ -21,8 +22,8 @@ pub fn open(form: &mut CodeForm) {
 }
 
 /// A key in the pass field: Esc goes back to the code (a pass being checked is then no one's),
-/// Enter with the whole pass checks it.
-pub fn key(form: &mut CodeForm, key: KeyEvent, requests: &mut Requests) -> Vec<Effect> {
+/// Enter with the whole pass checks it (as typed, without the view's grouping).
+pub fn key(form: &mut CodeForm, key: KeyEvent, format: PassFormat, requests: &mut Requests) -> Vec<Effect> {
     let Some(field) = &mut form.pass else { return Vec::new() };
     if key.code == KeyCode::Esc {
         field.typed.zeroize();
@@ -33,9 +34,9 @@ pub fn key(form: &mut CodeForm, key: KeyEvent, requests: &mut Requests) -> Vec<E
         return Vec::new();
     }
     match key.code {
-        KeyCode::Char(c) if c.is_ascii_alphanumeric() => {
-            if field.typed.len() < PASS_LENGTH {
-                field.typed.push(c.to_ascii_uppercase());
+        KeyCode::Char(c) if c.is_ascii_alphanumeric() || (format.punctuation && c.is_ascii_punctuation()) => {
+            if field.typed.len() < format.length {
+                field.typed.push(if format.case_sensitive { c } else { c.to_ascii_uppercase() });
             }
             field.notice = None;
             Vec::new()
@@ -45,10 +46,10 @@ pub fn key(form: &mut CodeForm, key: KeyEvent, requests: &mut Requests) -> Vec<E
             field.notice = None;
             Vec::new()
         }
-        KeyCode::Enter if field.typed.len() == PASS_LENGTH => {
+        KeyCode::Enter if field.typed.len() == format.length => {
             let id = requests.start();
             field.checking = Some(id);
-            let pass = AccessPass::new(group_pass(&field.typed));
+            let pass = AccessPass::new(field.typed.as_str());
             vec![Effect::SignInWithPass { id, phone: form.phone.clone(), pass }]
         }
         _ => Vec::new(),
@@ -86,7 +87,7 @@ mod tests {
 
     use crossterm::event::KeyCode;
 
-    use crate::auth::AuthError;
+    use crate::auth::{AuthError, PassFormat};
     use crate::kiosk::fixtures::{self, SCREEN, grant, press, reply, request_id, tap, type_text};
     use crate::kiosk::state::{
         Answer, CodeOption, DiscardReason, Effect, PassNotice, RevokeReason, Screen, Settings, State, Target,
@@ -131,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_pass_is_upper_case_grouped_and_checked_with_the_number() {
+    fn a_typed_pass_is_upper_case_and_checked_with_the_number() {
         let mut state = with_passes();
         press(&mut state, KeyCode::Char('P'));
         assert!(type_text(&mut state, "7kq4m-xrt2").is_empty());
@@ -140,7 +141,7 @@ mod tests {
         type_text(&mut state, "pq");
         assert_eq!(field(&state).typed.as_str(), "7KQ4MXRT2P", "at most ten");
         let sent = press(&mut state, KeyCode::Enter);
-        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "7KQ4M-XRT2P".into())));
+        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "7KQ4MXRT2P".into())), "as typed, ungrouped");
         assert!(type_text(&mut state, "AB").is_empty() && field(&state).typed.len() == 10, "no typing while checked");
 
         let effects = reply(&mut state, request_id(&sent).unwrap(), Answer::PassChecked(Ok(grant("Alex Rivera", &[]))));
@@ -153,6 +154,21 @@ mod tests {
         let audit = audit.expect("the sign-in is audited");
         assert_eq!((audit["with"].as_str(), audit["phone"].as_str()), (Some("pass"), Some("+1 ••• ••• 0100")));
         assert!(!audit.to_string().contains("7KQ4M"), "the pass isn't audited: {audit}");
+    }
+
+    #[test]
+    fn a_case_sensitive_format_keeps_case_and_takes_its_length() {
+        let format = PassFormat { length: 24, case_sensitive: true, punctuation: true };
+        let mut state =
+            fixtures::code_screen_with(Settings { passes: true, pass_format: format, ..fixtures::settings() });
+        press(&mut state, KeyCode::Char('p'));
+        type_text(&mut state, "aB3{E-fG7h J~kLm");
+        assert!(press(&mut state, KeyCode::Enter).is_empty(), "15 characters aren't a 24-character pass");
+        assert_eq!(field(&state).typed.as_str(), "aB3{E-fG7hJ~kLm", "case and punctuation kept, no space");
+        type_text(&mut state, "N9pQrStUvWxYz");
+        assert_eq!(field(&state).typed.as_str(), "aB3{E-fG7hJ~kLmN9pQrStUv", "at most 24");
+        let sent = press(&mut state, KeyCode::Enter);
+        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "aB3{E-fG7hJ~kLmN9pQrStUv".into())));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::forms::{error_words, field, form_error};
 use super::{Focus, Look};
-use crate::api_types::{PASS_GROUP, PASS_LENGTH, group_pass};
+use crate::api_types::{PASS_GROUP, group_pass};
 use crate::kiosk::state::{CodeForm, CodeOption, PassField, PassNotice, PhoneForm, State, Target};
 use crate::locale::Language;
 use crate::phone;
@@ -26,14 +26,20 @@ pub(super) fn lines<'a>(
     look: &Look,
 ) -> Focus {
     let theme = state.settings.theme;
+    let format = state.settings.pass_format;
     lines.push(Line::from(tr!(language, "pass-prompt", phone = form.phone.masked())).style(theme.title()));
     if !look.compact {
-        lines.push(Line::from(tr!(language, "pass-hint", length = PASS_LENGTH)).style(theme.hint()));
+        let hint = if format.case_sensitive {
+            tr!(language, "pass-hint-exact", length = format.length)
+        } else {
+            tr!(language, "pass-hint", length = format.length)
+        };
+        lines.push(Line::from(hint).style(theme.hint()));
     }
     if look.spaced() {
         lines.push(Line::default());
     }
-    let shown = shown(&pass.typed, pass.checking.is_none());
+    let shown = shown(&pass.typed, format.length, pass.checking.is_none());
     let small = Line::from(vec![Span::raw(" ▸ "), Span::styled(shown.clone(), theme.strong())]);
     let typed = group_pass(&pass.typed);
     let focus = field(lines, look, theme, || tr!(language, "field-pass"), &typed, None, small);
@@ -57,11 +63,11 @@ pub(super) fn lines<'a>(
     focus
 }
 
-/// The pass as typed, in its groups, the places still to type shown as `·` (the caret on the
-/// next one while typing).
-fn shown(typed: &str, caret: bool) -> String {
+/// The pass as typed, in its groups, the places still to type (of `length`) shown as `·` (the
+/// caret on the next one while typing).
+fn shown(typed: &str, length: usize, caret: bool) -> String {
     let mut out = String::new();
-    for index in 0..PASS_LENGTH {
+    for index in 0..length {
         if index > 0 && index % PASS_GROUP == 0 {
             out.push('-');
         }
@@ -184,8 +190,10 @@ mod tests {
 
     #[test]
     fn the_field_shows_groups_and_what_is_left() {
-        assert_eq!(shown("", true), "▁····-·····");
-        assert_eq!(shown("ABCDEF", true), "ABCDE-F▁···");
-        assert_eq!(shown("ABCDEFGHJK", false), "ABCDE-FGHJK");
+        assert_eq!(shown("", 10, true), "▁····-·····");
+        assert_eq!(shown("ABCDEF", 10, true), "ABCDE-F▁···");
+        assert_eq!(shown("ABCDEFGHJK", 10, false), "ABCDE-FGHJK");
+        // privacyIDEA's registration codes: 24 characters, case kept, still in fives.
+        assert_eq!(shown("aBcDeFg", 24, true), "aBcDe-Fg▁··-·····-·····-····");
     }
 }
