@@ -89,6 +89,15 @@ impl Default for PassFormat {
     }
 }
 
+impl PassFormat {
+    /// Whether the touch panel's pass keyboard (capitals and digits, typed as capitals) can
+    /// type such a pass: not one with lower case or punctuation (privacyIDEA's), which is
+    /// typed on a keyboard.
+    pub fn on_pass_keys(&self) -> bool {
+        !self.case_sensitive && !self.punctuation
+    }
+}
+
 /// Whether a session's token still holds, as the provider sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenState {

@@ -246,11 +246,22 @@ mod tests {
         tap(&mut state, key('P'));
         assert_eq!(field(&state).typed.as_str(), "7KQ4MXRT2P");
         let sent = tap(&mut state, Target::Key(Enter));
-        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "7KQ4M-XRT2P".into())));
+        assert_eq!(pass_sent(&sent), Some(("+12065550100".into(), "7KQ4MXRT2P".into())));
         // R and P are letters here, not a new code or another pass field.
         assert!(tap(&mut state, Target::Key(Backspace)).is_empty() && field(&state).typed.len() == 10);
         tap(&mut state, Target::BackToCode);
         let shown = targets::targets(&state, SCREEN);
         assert!(!shown.iter().any(|(target, _)| matches!(target, Target::Key(Letter(_)))), "no letters for a code");
+    }
+
+    #[test]
+    fn no_pass_keyboard_for_a_pass_with_lower_case_or_punctuation() {
+        let mut state = with_passes();
+        state.settings.pass_format = crate::auth::PassFormat { length: 24, case_sensitive: true, punctuation: true };
+        tap(&mut state, Target::CodeOption(CodeOption::UsePass));
+        assert!(field(&state).typed.is_empty(), "the field is open");
+        let shown = targets::targets(&state, SCREEN);
+        assert!(!shown.iter().any(|(target, _)| matches!(target, Target::Key(_))), "{shown:?}");
+        assert!(shown.iter().any(|(target, _)| *target == Target::BackToCode), "the way back stays");
     }
 }

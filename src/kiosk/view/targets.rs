@@ -46,8 +46,11 @@ pub(super) fn screen_panel(state: &State, inner: Rect) -> Option<Panel> {
         Screen::Phone(_) if state.settings.languages.len() > 1 => &[Target::Plus, Target::Languages],
         Screen::Phone(_) => &[Target::Plus],
         // Typing a pass: the pass keyboard, no buttons (R is a letter of it; the row under the
-        // text leads back).
-        Screen::Code(CodeForm { pass: Some(_), .. }) => return keypad::place_pass(inner),
+        // text leads back); none for a pass it can't type.
+        Screen::Code(CodeForm { pass: Some(_), .. }) if state.settings.pass_format.on_pass_keys() => {
+            return keypad::place_pass(inner);
+        }
+        Screen::Code(CodeForm { pass: Some(_), .. }) => return None,
         Screen::Code(_) => &[Target::NewCode, Target::ChangeNumber],
         Screen::Session(SessionStatus { pin: Some(_), .. }) => &[],
         _ => return None,
