@@ -124,10 +124,11 @@ impl SignInService {
         }
     }
 
-    /// Checks the hourly send caps and, if there is room, counts one send. In a transaction:
-    /// on PostgreSQL it takes the caps' lock, so replicas count and record sends one at a time
-    /// (a count and the insert after it can't interleave with another replica's) until commit.
-    async fn take_send(&self, db: &mut Db, phone_key: &[u8], client: &str, now: i64) -> Result<(), SignInError> {
+    /// Checks the hourly send caps for one more send. In a transaction: on PostgreSQL it takes
+    /// the caps' lock, so replicas count and record sends one at a time (a count and the insert
+    /// after it can't interleave with another replica's) until commit; the caller records the
+    /// send in the same transaction.
+    async fn check_send_caps(&self, db: &mut Db, phone_key: &[u8], client: &str, now: i64) -> Result<(), SignInError> {
         let limits = &self.config.limits;
         if limits.enabled {
             db.lock_send_caps().await?;
@@ -142,7 +143,6 @@ impl SignInService {
                 }
             }
         }
-        db.record_send(phone_key, client, now).await?;
         Ok(())
     }
 
@@ -175,7 +175,7 @@ impl SignInService {
         // so replicas hold it for as short a time as can be.
         let mut db = self.store.transaction().await?;
         let user = db.sms_sign_in_user(phone.e164()).await?;
-        self.take_send(&mut db, &phone_key, client, now).await?;
+        self.check_send_caps(&mut db, &phone_key, client, now).await?;
         let challenge = Challenge {
             id: challenge_id.clone(),
             user_rowid: user.as_ref().map(|u| u.rowid),
@@ -188,10 +188,9 @@ impl SignInService {
             phone_key,
             locale: locale.map(str::to_string),
         };
-        db.insert_challenge(&challenge, now).await?;
         // The text is built and queued for every number (equal work); only a real user's is sent.
         let message = self.message(&phone, &code, locale, Channel::Sms);
-        db.enqueue_sms(&self.seal.seal(&message, user.is_some()), now).await?;
+        db.open_challenge(&challenge, client, &self.seal.seal(&message, user.is_some()), now).await?;
         db.commit().await?;
         self.sms_sent_soon.notify_one();
         tracing::info!(phone = %phone.masked(), "sign-in started");
@@ -236,7 +235,8 @@ impl SignInService {
             None => None,
         };
         // Unknown numbers count too (their challenge keeps the number's key), so caps can't tell them apart.
-        self.take_send(&mut db, &challenge.phone_key, client, now).await?;
+        self.check_send_caps(&mut db, &challenge.phone_key, client, now).await?;
+        db.record_send(&challenge.phone_key, client, now).await?;
         let code = otp::new_code();
         let mac = self.key.code_mac(challenge_id, code.expose());
         db.replace_code(challenge_id, &mac, now + millis(self.config.code_lifetime.0), now).await?;

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -92,13 +93,21 @@ pub fn valid_group_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
-/// A user's groups. Not written as a JOIN: SQLite (built with STAT4) re-plans that form on
-/// every run, which cost a tenth of the server's time under load; this form keeps its plan.
-const USER_GROUPS: &str =
-    "SELECT name FROM groups WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = ?1) ORDER BY name";
+/// The columns of a user of the table `users` and their groups, read in one statement (one round
+/// trip on PostgreSQL, where a sign-in reads a user three times): those of [`UserRow`], then the
+/// group names in order, joined by newlines (no group name holds one), NULL for none; both
+/// engines know `string_agg` with `ORDER BY` (SQLite since 3.44). The groups are not a JOIN:
+/// SQLite (built with STAT4) re-plans that form on every run, which cost a tenth of the
+/// server's time under load; this form keeps its plan.
+const USER_COLUMNS: &str = "users.id, users.username, users.display_name, users.enabled, users.roles,
+    (SELECT string_agg(name, '\n' ORDER BY name) FROM groups
+     WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = users.id))";
 
 /// A user's row: id, username, display_name, enabled, roles (JSON).
 pub(super) type UserRow = (i64, String, String, bool, String);
+
+/// A row of [`USER_COLUMNS`].
+type UserWithGroupsRow = (i64, String, String, bool, String, Option<String>);
 
 pub(super) fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
     User {
@@ -109,6 +118,20 @@ pub(super) fn user_of((rowid, username, display_name, enabled, roles): UserRow) 
         roles: serde_json::from_str(&roles).unwrap_or_default(),
         groups: Vec::new(),
     }
+}
+
+/// Names joined by newlines (`string_agg`'s answer) as a list; NULL is none.
+fn split_names(joined: Option<String>) -> Vec<String> {
+    joined.map_or_else(Vec::new, |joined| joined.split('\n').map(String::from).collect())
+}
+
+fn user_with_groups((rowid, username, display_name, enabled, roles, groups): UserWithGroupsRow) -> User {
+    User { groups: split_names(groups), ..user_of((rowid, username, display_name, enabled, roles)) }
+}
+
+/// `SELECT` [`USER_COLUMNS`] `FROM users WHERE {condition}`.
+pub(super) fn select_user_where(condition: &str) -> String {
+    format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}")
 }
 
 impl Db {
@@ -245,28 +268,22 @@ impl Db {
     }
 
     /// The user a query for (id, username, display_name, enabled, roles) finds, with their groups.
-    pub(super) async fn user_where(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<User>, StoreError> {
-        let Some(mut user) = self.query_opt(sql, args).await?.map(user_of) else { return Ok(None) };
-        user.groups = self.groups_of(user.rowid).await?;
-        Ok(Some(user))
+    /// The user a `WHERE` condition on `users` finds, with their groups (one statement).
+    pub(super) async fn user_where(&mut self, condition: &str, args: &[Arg<'_>]) -> Result<Option<User>, StoreError> {
+        self.user_where_sql(&select_user_where(condition), args).await
     }
 
-    async fn groups_of(&mut self, user_rowid: i64) -> Result<Vec<String>, StoreError> {
-        Ok(self.query_all::<(String,)>(USER_GROUPS, args![user_rowid]).await?.into_iter().map(|(g,)| g).collect())
+    /// The user a statement ending in [`select_user_where`] finds, with their groups.
+    pub(super) async fn user_where_sql(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<User>, StoreError> {
+        Ok(self.query_opt(sql, args).await?.map(user_with_groups))
     }
 
     pub async fn user(&mut self, username: &str) -> Result<User, StoreError> {
-        self.user_where(
-            "SELECT id, username, display_name, enabled, roles FROM users WHERE username = ?1",
-            args![username],
-        )
-        .await?
-        .ok_or_else(|| StoreError::NoSuchUser(username.into()))
+        self.user_where("username = ?1", args![username]).await?.ok_or_else(|| StoreError::NoSuchUser(username.into()))
     }
 
     pub(super) async fn user_by_rowid(&mut self, rowid: i64) -> Result<Option<User>, StoreError> {
-        self.user_where("SELECT id, username, display_name, enabled, roles FROM users WHERE id = ?1", args![rowid])
-            .await
+        self.user_where("id = ?1", args![rowid]).await
     }
 
     pub async fn users(&mut self) -> Result<Vec<User>, StoreError> {
@@ -347,22 +364,42 @@ impl Db {
         Ok(sign_in_check(user, policy, has_mobile))
     }
 
-    /// The user who may sign in by SMS with this number, if any. The same statements run
-    /// whether or not the number is known (no one has row id -1), so the answer's timing says
-    /// little about it — on PostgreSQL each is a round trip.
+    /// The user who may sign in by SMS with this number, if any: the policy and the number's
+    /// user with their groups in one statement (one round trip on PostgreSQL, on every start).
+    /// The same statement runs whether or not the number is known, so the answer's timing says
+    /// little about it.
     pub async fn sms_sign_in_user(&mut self, e164: &str) -> Result<Option<User>, StoreError> {
-        let policy = self.policy().await?;
-        let found = self
-            .query_opt(
-                "SELECT id, username, display_name, enabled, roles FROM users
-                 WHERE id = (SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2)",
-                args![e164, PhoneKind::Mobile.as_str()],
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT p.enabled, p.use_for_sign_in, p.target_all,
+                        (SELECT string_agg(name, '\n' ORDER BY name) FROM groups
+                         WHERE id IN (SELECT group_id FROM policy_groups)),
+                        {USER_COLUMNS}
+                 FROM policy p LEFT JOIN users ON users.id = (SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2)
+                 WHERE p.id = 1"
             )
-            .await?
-            .map(user_of);
-        let groups = self.groups_of(found.as_ref().map_or(-1, |user| user.rowid)).await?;
-        let Some(mut user) = found else { return Ok(None) };
-        user.groups = groups;
+        });
+        type Row = (
+            bool,
+            bool,
+            bool,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<bool>,
+            Option<String>,
+            Option<String>,
+        );
+        let (enabled, use_for_sign_in, target_all, targets, id, username, display_name, user_enabled, roles, groups): Row =
+            self.query_one(&SQL, args![e164, PhoneKind::Mobile.as_str()]).await?;
+        let policy = Policy { enabled, use_for_sign_in, target_all, target_groups: split_names(targets) };
+        let (Some(id), Some(username), Some(display_name), Some(user_enabled), Some(roles)) =
+            (id, username, display_name, user_enabled, roles)
+        else {
+            return Ok(None);
+        };
+        let user = user_with_groups((id, username, display_name, user_enabled, roles, groups));
         // Found by their mobile number, so they have one.
         Ok(sign_in_check(&user, &policy, true).enabled.then_some(user))
     }
@@ -399,17 +436,19 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let mut db = store.connection().await.unwrap();
         db.add_user("a", "A", &[]).await.unwrap();
-        db.add_group("crew").await.unwrap();
-        db.add_to_group("a", "crew").await.unwrap();
+        for group in ["crew", "bakery"] {
+            db.add_group(group).await.unwrap();
+            db.add_to_group("a", group).await.unwrap();
+        }
         let rowid = db.user("a").await.unwrap().rowid;
         let counts = |db: &Db| {
-            let statement = db.sqlite().unwrap().prepare_cached(USER_GROUPS).unwrap();
+            let statement = db.sqlite().unwrap().prepare_cached(&select_user_where("id = ?1")).unwrap();
             use rusqlite::StatementStatus::{RePrepare, Run};
             (statement.get_status(Run), statement.get_status(RePrepare))
         };
         let (runs_before, replans_before) = counts(&db);
         for _ in 0..5 {
-            assert_eq!(db.user_by_rowid(rowid).await.unwrap().unwrap().groups, ["crew"]);
+            assert_eq!(db.user_by_rowid(rowid).await.unwrap().unwrap().groups, ["bakery", "crew"]);
         }
         let (runs, replans) = counts(&db);
         assert_eq!(runs - runs_before, 5);

@@ -272,6 +272,12 @@ impl Db {
         }
     }
 
+    /// Whether this is PostgreSQL: where one statement can do what SQLite needs several for
+    /// (data-modifying `WITH`), and each statement saved is a round trip.
+    pub(super) fn is_postgres(&self) -> bool {
+        matches!(self.conn, Conn::Postgres(_) | Conn::PostgresTransaction(_))
+    }
+
     /// The SQLite connection, for what only SQLite has (checkpoints, query plans).
     pub(super) fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match &self.conn {

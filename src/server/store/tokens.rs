@@ -1,12 +1,16 @@
 //! Access tokens: stored as SHA-256 only, revoked one by one or all of a user's at once.
 
+use std::sync::LazyLock;
+
+use super::directory::select_user_where;
 use super::sql::args;
 use super::{Db, StoreError, User};
 
 impl Db {
     /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
     /// used meanwhile (on another replica): the `used = FALSE` condition and the row it
-    /// updates make single use hold whatever runs beside it. Run it in a transaction.
+    /// updates make single use hold whatever runs beside it. Run it in a transaction. On
+    /// PostgreSQL one statement (a round trip instead of three, on every sign-in).
     pub async fn complete_sign_in(
         &mut self,
         challenge_id: &str,
@@ -15,6 +19,19 @@ impl Db {
         now: i64,
         expires_at: i64,
     ) -> Result<Option<User>, StoreError> {
+        if self.is_postgres() {
+            static SQL: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "WITH marked AS (UPDATE challenges SET used = TRUE WHERE id = ?1 AND used = FALSE RETURNING id),
+                          token AS (INSERT INTO tokens (hash, user_id, created_at, expires_at)
+                                    SELECT ?2, ?3, ?4, ?5 FROM marked)
+                     {}",
+                    select_user_where("id = ?3 AND EXISTS (SELECT 1 FROM marked)")
+                )
+            });
+            let args = args![challenge_id, token_hash, user_rowid, now, expires_at];
+            return self.user_where_sql(&SQL, args).await;
+        }
         let marked = self
             .execute("UPDATE challenges SET used = TRUE WHERE id = ?1 AND used = FALSE", args![challenge_id])
             .await?;
@@ -43,8 +60,7 @@ impl Db {
     /// The enabled user a live token belongs to.
     pub async fn token_user(&mut self, token_hash: &[u8], now: i64) -> Result<Option<User>, StoreError> {
         self.user_where(
-            "SELECT id, username, display_name, enabled, roles FROM users
-             WHERE id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)
+            "id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)
                AND enabled = TRUE",
             args![token_hash, now],
         )
