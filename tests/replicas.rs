@@ -71,6 +71,33 @@ async fn fifty_parallel_wrong_guesses_over_two_replicas_count_as_five() {
 }
 
 #[tokio::test]
+async fn a_users_wrong_codes_on_several_challenges_over_two_replicas_stop_at_the_cap() {
+    if !needs::requires(&[needs::POSTGRES]) {
+        return;
+    }
+    let pair = replicas(2, "[limits]\nfailures_per_user_per_hour = 6\n");
+    let mut challenges = Vec::new();
+    for i in 0..4 {
+        challenges.push(start(&pair, &pair[i % 2].url, ALEX).await);
+    }
+    // Five wrong guesses at each of the four challenges at once: the user's count (one lock
+    // per user, taken in the statement that locks the challenge) lets six through in all.
+    let guesses = (0..20).map(|i| {
+        let url = pair[i % 2].url.clone();
+        let (challenge, code) = challenges[i % 4].clone();
+        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000);
+        tokio::spawn(async move { verify(&url, &challenge, &guess).await })
+    });
+    let answers: Vec<(u16, Value)> =
+        futures_util::future::join_all(guesses).await.into_iter().map(Result::unwrap).collect();
+    let limited = answers.iter().filter(|(status, _)| *status == 429).count();
+    assert_eq!(limited, 14, "six counted, the rest refused by the cap: {answers:?}");
+    assert_eq!(rows(&pair[0], "failures"), 6, "the user's failure count holds six, not twenty");
+    let (challenge, code) = &challenges[0];
+    assert_eq!(verify(&pair[1].url, challenge, code).await.0, 429, "the right code waits out the cap too");
+}
+
+#[tokio::test]
 async fn a_right_code_sent_to_both_replicas_at_once_signs_in_once() {
     if !needs::requires(&[needs::POSTGRES]) {
         return;

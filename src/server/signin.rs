@@ -283,7 +283,7 @@ impl SignInService {
     pub async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
         let now = self.now();
         let mut db = self.store.transaction().await?;
-        let challenge = db.challenge_for_update(challenge_id).await?.ok_or(SignInError::Expired)?;
+        let challenge = db.challenge_to_verify(challenge_id).await?.ok_or(SignInError::Expired)?;
         if challenge.used {
             return Err(SignInError::Expired);
         }
@@ -294,7 +294,6 @@ impl SignInService {
             return Err(SignInError::Expired);
         }
         if let Some(user_rowid) = challenge.user_rowid {
-            db.lock_user_failures(user_rowid).await?;
             let failures = db.failures_since(user_rowid, now - HOUR_MS).await?;
             if failures.count >= self.config.limits.failures_per_user_per_hour {
                 return Err(SignInError::RateLimited { retry_after: retry_after(failures.oldest_at, now) });

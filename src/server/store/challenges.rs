@@ -119,6 +119,32 @@ impl Db {
         .await
     }
 
+    /// A challenge to check a code against, locked until the transaction ends as
+    /// [`Db::challenge_for_update`] locks it, and then the turn to count and record its user's
+    /// wrong codes (replicas verifying codes of one user at once take turns) — in that order,
+    /// so verifies of one user's challenges can't deadlock. On PostgreSQL one statement (a
+    /// round trip instead of two, on every sign-in): the challenge's row is locked in a
+    /// `WITH` before the user's advisory lock is taken in the query around it.
+    pub async fn challenge_to_verify(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        if !self.is_postgres() {
+            // SQLite's writers take turns (one connection): the row and the count are held.
+            return self.challenge_for_update(id).await;
+        }
+        let user_lock_base = Lock::UserFailures(0).key();
+        let row: Option<ChallengeRow> = self
+            .query_opt(
+                "WITH c AS MATERIALIZED (
+                     SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
+                     FROM challenges WHERE id = ?1 FOR UPDATE)
+                 SELECT c.*, CASE WHEN c.user_id IS NOT NULL
+                                  THEN pg_advisory_xact_lock(?2 | (c.user_id & 281474976710655)) END
+                 FROM c",
+                args![id, user_lock_base],
+            )
+            .await?;
+        Ok(row.map(challenge_of))
+    }
+
     async fn challenge_where(&mut self, sql: &str, id: &str) -> Result<Option<Challenge>, StoreError> {
         Ok(self.query_opt::<ChallengeRow>(sql, args![id]).await?.map(challenge_of))
     }
@@ -151,12 +177,6 @@ impl Db {
     pub async fn record_failure(&mut self, user_rowid: i64, now: i64) -> Result<(), StoreError> {
         self.execute("INSERT INTO failures (user_id, at) VALUES (?1, ?2)", args![user_rowid, now]).await?;
         Ok(())
-    }
-
-    /// Takes the turn to count and record one user's wrong codes (PostgreSQL: replicas verifying
-    /// codes of the same user at once take turns; held until the transaction ends).
-    pub async fn lock_user_failures(&mut self, user_rowid: i64) -> Result<(), StoreError> {
-        self.lock(Lock::UserFailures(user_rowid)).await
     }
 
     /// Wrong codes by a user since `since`.

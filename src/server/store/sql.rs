@@ -171,8 +171,9 @@ pub enum Lock {
 }
 
 impl Lock {
-    /// The advisory lock's key: a constant per kind, the user id in the low 48 bits.
-    fn key(self) -> i64 {
+    /// The advisory lock's key: a constant per kind, the user id in the low 48 bits (a
+    /// statement that takes `UserFailures` itself computes the same key from `UserFailures(0)`).
+    pub(super) fn key(self) -> i64 {
         const BASE: i64 = 0x736b << 48; // "sk"
         match self {
             Lock::Migrations => BASE | 1,
