@@ -554,10 +554,11 @@ const OPEN_LOOP_CLIENTS: usize = 64;
 /// Runs complete sign-ins (start, code from the outbox, verify, /me, sign-out) on `engine`:
 /// first at each number of concurrent clients for `secs` each, each client starting its next
 /// sign-in when its last is done (closed loop: sign-ins a second; the latency there is only
-/// clients / rate, so it isn't reported); then at a fixed offered rate (open loop: latency) —
-/// the engine's target rate, or PostgreSQL's with one replica for two. With several replicas
-/// each sign-in goes to the next one (a round-robin load balancer). Returns (clients,
-/// sign-ins/s, row) per closed-loop level, and the open loop's row (clients 0).
+/// clients / rate, so it isn't reported); then at fixed offered rates (open loop: latency) —
+/// the engine's target rate (PostgreSQL's with one replica for two), and on PostgreSQL 1,000 a
+/// second too. With several replicas each sign-in goes to the next one (a round-robin load
+/// balancer). Returns (clients, sign-ins/s, row) per closed-loop level, and per open-loop rate
+/// (clients 0, the rate offered).
 async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, Row)> {
     let dir = tempfile::tempdir().unwrap();
     // Durable, PostgreSQL's defaults: what a deployment runs (README).
@@ -605,18 +606,28 @@ async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, R
         let ours = format!("{rate:.0} sign-ins/s, {errors} errors");
         rows.push((clients, rate, Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met }));
     }
-    let offered = target.as_ref().map_or(1500.0, |target| target.rate);
-    let run = generator.open_loop(offered, OPEN_LOOP_CLIENTS, Duration::from_secs(secs)).await;
-    let (target, met) = match &target {
-        Some(target) => (
-            format!("p99 < {} ms, 0 errors", target.p99.as_millis()),
-            Some(run.p99 < target.p99 && run.errors == 0 && run.achieved >= 0.97 * offered),
-        ),
-        None => ("—".to_string(), None),
-    };
-    let ours =
-        format!("p50 {} p99 {}; {:.0} sign-ins/s done, {} errors", ms(run.p50), ms(run.p99), run.achieved, run.errors);
-    rows.push((0, offered, Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met }));
+    // The target's rate (PostgreSQL's with one replica for two), and on PostgreSQL 1,000 a
+    // second too: its latency below what it can do, not only queued.
+    let target_rate = target.as_ref().map_or(1500.0, |target| target.rate);
+    let below = matches!(engine, Engine::Postgres { .. }).then_some(1000.0);
+    for offered in std::iter::once(target_rate).chain(below) {
+        let run = generator.open_loop(offered, OPEN_LOOP_CLIENTS, Duration::from_secs(secs)).await;
+        let (target, met) = match &target {
+            Some(target) if offered == target.rate => (
+                format!("p99 < {} ms, 0 errors", target.p99.as_millis()),
+                Some(run.p99 < target.p99 && run.errors == 0 && run.achieved >= 0.97 * offered),
+            ),
+            _ => ("—".to_string(), None),
+        };
+        let ours = format!(
+            "p50 {} p99 {}; {:.0} sign-ins/s done, {} errors",
+            ms(run.p50),
+            ms(run.p99),
+            run.achieved,
+            run.errors
+        );
+        rows.push((0, offered, Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met }));
+    }
     drop(backends);
     rows
 }
