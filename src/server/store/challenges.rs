@@ -1,6 +1,8 @@
 //! Challenges (codes as MACs, attempts, sends) and the events behind the abuse caps.
 
-use super::sql::{Lock, args};
+use std::sync::LazyLock;
+
+use super::sql::{Arg, Lock, args};
 use super::{Challenge, Db, StoreError};
 
 /// How many events happened in a window, and when the oldest of them leaves it.
@@ -14,6 +16,27 @@ impl WindowCount {
     pub(super) fn new(count: i64, oldest_at: Option<i64>) -> Self {
         WindowCount { count: u32::try_from(count).unwrap_or(u32::MAX), oldest_at }
     }
+}
+
+/// A challenge's row, its values `?1`..`?11` as [`challenge_args`] gives them.
+const INSERT_CHALLENGE: &str = "INSERT INTO challenges
+     (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+fn challenge_args(c: &Challenge, now: i64) -> [Arg<'_>; 11] {
+    [
+        Arg::from(c.id.as_str()),
+        Arg::from(c.user_rowid),
+        Arg::from(c.code_mac.as_slice()),
+        Arg::from(now),
+        Arg::from(c.expires_at),
+        Arg::from(c.attempts),
+        Arg::from(c.sends),
+        Arg::from(c.last_sent_at),
+        Arg::from(c.used),
+        Arg::from(c.phone_key.as_slice()),
+        Arg::from(c.locale.as_deref()),
+    ]
 }
 
 type ChallengeRow = (String, Option<i64>, Vec<u8>, i64, i64, i64, i64, bool, Vec<u8>, Option<String>);
@@ -47,55 +70,19 @@ impl Db {
     ) -> Result<(), StoreError> {
         if !self.is_postgres() {
             self.record_send(&c.phone_key, client, now).await?;
-            self.insert_challenge(c, now).await?;
+            self.execute(INSERT_CHALLENGE, &challenge_args(c, now)).await?;
             return self.enqueue_sms(sealed, now).await;
         }
-        self.execute(
-            "WITH send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?10, ?12)),
-                  text AS (INSERT INTO sms_queue (sealed, queued_at) VALUES (?13, ?4))
-             INSERT INTO challenges
-                 (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            args![
-                &c.id,
-                c.user_rowid,
-                &c.code_mac,
-                now,
-                c.expires_at,
-                c.attempts,
-                c.sends,
-                c.last_sent_at,
-                c.used,
-                &c.phone_key,
-                &c.locale,
-                client,
-                sealed
-            ],
-        )
-        .await?;
-        Ok(())
-    }
-
-    pub async fn insert_challenge(&mut self, c: &Challenge, now: i64) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO challenges
-                 (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            args![
-                &c.id,
-                c.user_rowid,
-                &c.code_mac,
-                now,
-                c.expires_at,
-                c.attempts,
-                c.sends,
-                c.last_sent_at,
-                c.used,
-                &c.phone_key,
-                &c.locale
-            ],
-        )
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?10, ?12)),
+                      text AS (INSERT INTO sms_queue (sealed, queued_at) VALUES (?13, ?4))
+                 {INSERT_CHALLENGE}"
+            )
+        });
+        let mut all = challenge_args(c, now).to_vec();
+        all.extend([Arg::from(client), Arg::from(sealed)]);
+        self.execute(&SQL, &all).await?;
         Ok(())
     }
 

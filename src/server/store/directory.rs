@@ -103,6 +103,15 @@ const USER_COLUMNS: &str = "users.id, users.username, users.display_name, users.
     (SELECT string_agg(name, '\n' ORDER BY name) FROM groups
      WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = users.id))";
 
+/// The policy's columns (`policy p`): enabled, use_for_sign_in, target_all, and the targeted
+/// groups' names as [`USER_COLUMNS`] gives a user's.
+const POLICY_COLUMNS: &str = "p.enabled, p.use_for_sign_in, p.target_all,
+    (SELECT string_agg(name, '\n' ORDER BY name) FROM groups WHERE id IN (SELECT group_id FROM policy_groups))";
+
+fn policy_of(enabled: bool, use_for_sign_in: bool, target_all: bool, targets: Option<String>) -> Policy {
+    Policy { enabled, use_for_sign_in, target_all, target_groups: split_names(targets) }
+}
+
 /// A user's row: id, username, display_name, enabled, roles (JSON).
 pub(super) type UserRow = (i64, String, String, bool, String);
 
@@ -138,17 +147,10 @@ impl Db {
     /// The policy, in one statement (a round trip on PostgreSQL, on every start): its row, once
     /// per targeted group, or once with no group.
     pub async fn policy(&mut self) -> Result<Policy, StoreError> {
-        let rows: Vec<(bool, bool, bool, Option<String>)> = self
-            .query_all(
-                "SELECT p.enabled, p.use_for_sign_in, p.target_all, g.name FROM policy p
-                 LEFT JOIN policy_groups pg ON TRUE LEFT JOIN groups g ON g.id = pg.group_id
-                 WHERE p.id = 1 ORDER BY g.name",
-                &[],
-            )
-            .await?;
-        let &(enabled, use_for_sign_in, target_all, _) = rows.first().ok_or(StoreError::NoRow)?;
-        let target_groups = rows.into_iter().filter_map(|(_, _, _, group)| group).collect();
-        Ok(Policy { enabled, use_for_sign_in, target_all, target_groups })
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT {POLICY_COLUMNS} FROM policy p WHERE p.id = 1"));
+        let (enabled, use_for_sign_in, target_all, targets) = self.query_one(&SQL, &[]).await?;
+        Ok(policy_of(enabled, use_for_sign_in, target_all, targets))
     }
 
     /// Replaces the policy; targeted groups must exist. Run it in a transaction.
@@ -371,10 +373,7 @@ impl Db {
     pub async fn sms_sign_in_user(&mut self, e164: &str) -> Result<Option<User>, StoreError> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT p.enabled, p.use_for_sign_in, p.target_all,
-                        (SELECT string_agg(name, '\n' ORDER BY name) FROM groups
-                         WHERE id IN (SELECT group_id FROM policy_groups)),
-                        {USER_COLUMNS}
+                "SELECT {POLICY_COLUMNS}, {USER_COLUMNS}
                  FROM policy p LEFT JOIN users ON users.id = (SELECT user_id FROM phones WHERE e164 = ?1 AND kind = ?2)
                  WHERE p.id = 1"
             )
@@ -393,7 +392,7 @@ impl Db {
         );
         let (enabled, use_for_sign_in, target_all, targets, id, username, display_name, user_enabled, roles, groups): Row =
             self.query_one(&SQL, args![e164, PhoneKind::Mobile.as_str()]).await?;
-        let policy = Policy { enabled, use_for_sign_in, target_all, target_groups: split_names(targets) };
+        let policy = policy_of(enabled, use_for_sign_in, target_all, targets);
         let (Some(id), Some(username), Some(display_name), Some(user_enabled), Some(roles)) =
             (id, username, display_name, user_enabled, roles)
         else {
