@@ -58,7 +58,7 @@ impl Server {
         let password = config.db_password.as_ref().map(|p| p.read("db_password")).transpose()?;
         let store = Store::open(&config.db, password.as_ref()).await.map_err(database)?;
         if let Some(path) = config.db.sqlite_path() {
-            Store::checkpoint_in_background(path).map_err(database)?;
+            store.checkpoint_in_background(path).await.map_err(database)?;
         }
         let key_path = config.key_file();
         let key = OtpKey::load_or_create(&key_path)

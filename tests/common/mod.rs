@@ -10,6 +10,7 @@ pub mod needs;
 pub mod postgres;
 pub mod scim;
 pub mod screen_text;
+pub mod slow_sync;
 pub mod soak;
 pub mod timing;
 pub mod tmpfs;
@@ -45,6 +46,8 @@ pub struct Backend {
     config: Option<PathBuf>,
     /// Whether serve writes texts to `outbox` (else to the gateway its config names).
     use_outbox: bool,
+    /// More environment for the serve process (`slow_sync`'s, say).
+    env: Vec<(String, String)>,
     child: Child,
 }
 
@@ -112,15 +115,39 @@ impl Backend {
     }
 
     fn spawn_backend(dir: tempfile::TempDir, db: TestDb, config: Option<PathBuf>, use_outbox: bool) -> Self {
+        Self::spawn_backend_with_env(dir, db, config, use_outbox, Vec::new())
+    }
+
+    fn spawn_backend_with_env(
+        dir: tempfile::TempDir,
+        db: TestDb,
+        config: Option<PathBuf>,
+        use_outbox: bool,
+        env: Vec<(String, String)>,
+    ) -> Self {
         let outbox = dir.path().join("outbox.jsonl");
-        let (child, url) = Self::spawn(dir.path(), &db, &outbox, use_outbox, config.as_deref());
-        Backend { dir, db, outbox, url, config, use_outbox, child }
+        let (child, url) = Self::spawn(dir.path(), &db, &outbox, use_outbox, config.as_deref(), &env);
+        Backend { dir, db, outbox, url, config, use_outbox, env, child }
+    }
+
+    /// A backend with the seeded directory (SQLite) whose serve process has `env` besides.
+    pub fn start_with_env(env: Vec<(String, String)>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = seeded(Engine::Sqlite, dir.path());
+        Self::spawn_backend_with_env(dir, db, None, true, env)
     }
 
     /// `shiftkey serve` on a free port; the child and its URL once it listens.
-    fn spawn(dir: &Path, db: &TestDb, outbox: &Path, use_outbox: bool, config: Option<&Path>) -> (Child, String) {
+    fn spawn(
+        dir: &Path,
+        db: &TestDb,
+        outbox: &Path,
+        use_outbox: bool,
+        config: Option<&Path>,
+        env: &[(String, String)],
+    ) -> (Child, String) {
         let mut command = Command::new(BIN);
-        command.arg("serve");
+        command.arg("serve").envs(env.iter().map(|(k, v)| (k, v)));
         if let Some(config) = config {
             command.arg("--config").arg(config);
         }
@@ -150,7 +177,7 @@ impl Backend {
     pub fn restart(&mut self) {
         self.stop();
         let (child, url) =
-            Self::spawn(self.dir.path(), &self.db, &self.outbox, self.use_outbox, self.config.as_deref());
+            Self::spawn(self.dir.path(), &self.db, &self.outbox, self.use_outbox, self.config.as_deref(), &self.env);
         (self.child, self.url) = (child, url);
     }
 

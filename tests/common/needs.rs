@@ -94,6 +94,8 @@ pub const BWRAP: Need = Need::Tool { program: "bwrap", package: "bubblewrap" };
 pub const USERADD: Need = Need::Tool { program: "useradd", package: "passwd" };
 /// libfaketime, which moves a program's wall clock (and leaves its monotonic one alone).
 pub const FAKETIME: Need = Need::Tool { program: "faketime", package: "faketime" };
+/// A C compiler, for `slow_sync.c` (and the bundled C the build needs anyway).
+pub const CC: Need = Need::Tool { program: "cc", package: "gcc" };
 pub const POSTGRES: Need = Need::Postgres;
 /// The SCIM compliance checker; its venv and version are in `scripts/test`.
 pub const SCIM2_TESTER: Need =

@@ -287,6 +287,13 @@ impl Db {
         }
     }
 
+    pub(super) fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.conn {
+            Conn::Sqlite { conn, .. } => Some(conn),
+            _ => None,
+        }
+    }
+
     /// Makes the transaction's changes permanent; a `Db` dropped before this rolls them back.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         match &mut self.conn {
