@@ -25,6 +25,10 @@ use super::{Store, StoreError};
 /// automatic checkpoint's (4 MiB at 4 KiB pages).
 pub const CHECKPOINT_PAST: c_int = 1000;
 
+/// The thread's rest after each checkpoint: under load it runs at most this often (as it did
+/// on a timer before), leaving the CPU to requests; a wake meanwhile waits for it.
+const REST: Duration = Duration::from_millis(100);
+
 /// Past this the thread has fallen behind (a reader held it back, or it is gone): the commit
 /// copies the WAL back itself, as SQLite's automatic checkpoint would, so the WAL can't grow
 /// without end.
@@ -49,6 +53,7 @@ impl Store {
                     if let Err(err) = done {
                         tracing::warn!(path = %path.display(), %err, "WAL checkpoint failed; trying again at the next commit");
                     }
+                    std::thread::sleep(REST);
                 }
             })
             .map_err(StoreError::Checkpointer)?;
