@@ -44,7 +44,7 @@ impl Held {
     }
 }
 
-/// The database's size on disk (with its WAL) and its rows that grow with sign-ins.
+/// The database's size (its pages, and its WAL file apart) and its rows that grow with sign-ins.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DbSize {
     /// The database's own size (pages × page size), wherever its pages are: the file or the WAL.

@@ -144,8 +144,8 @@ pub(super) fn select_user_where(condition: &str) -> String {
 }
 
 impl Db {
-    /// The policy, in one statement (a round trip on PostgreSQL, on every start): its row, once
-    /// per targeted group, or once with no group.
+    /// The policy, in one statement (a round trip on PostgreSQL, on every start): its row, with
+    /// the targeted groups' names joined in one column ([`POLICY_COLUMNS`]).
     pub async fn policy(&mut self) -> Result<Policy, StoreError> {
         static SQL: LazyLock<String> =
             LazyLock::new(|| format!("SELECT {POLICY_COLUMNS} FROM policy p WHERE p.id = 1"));
