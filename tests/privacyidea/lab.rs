@@ -240,14 +240,7 @@ impl Lab {
             command.args(args).env("PRIVACYIDEA_CONFIGFILE", &config).current_dir(&dir);
             run(&mut command, &format!("pi-manage {}", args.join(" ")))
         };
-        // The tables first, alone: every pi-manage registers this node in them when they exist
-        // (a SELECT, then an INSERT), so two side by side could both insert it (UNIQUE
-        // constraint failed: nodename.id, seen under load). Once the row is there, the rest
-        // only update it and may run side by side.
-        finish(pi_manage(&["setup", "create_tables"])?, "pi-manage setup create_tables")?;
-        let enckey = pi_manage(&["setup", "create_enckey"])?;
-        let audit_keys = pi_manage(&["setup", "create_audit_keys"])?;
-        // A key pair that is not the server's.
+        // A key pair that is not the server's (no database: it runs beside the rest).
         let other_key = dir.join("etc/other-public.pem");
         let mut other = Command::new(venv().join("bin/python"));
         other.arg("-c").arg(format!(
@@ -258,8 +251,15 @@ impl Lab {
             other_key.display()
         ));
         let other = run(&mut other, "a second RSA key")?;
+        // Every pi-manage, once the tables exist, registers this node at start: privacyIDEA's
+        // create_app merges a `nodename` row, a SELECT then an INSERT. Two first registrations
+        // side by side both insert (UNIQUE constraint failed: nodename.id, seen under load). So
+        // the tables alone (it finds no table, registers nothing), then create_enckey alone (the
+        // first registration), and only then the rest side by side: they update the row.
+        finish(pi_manage(&["setup", "create_tables"])?, "pi-manage setup create_tables")?;
         // A token's nonce comes from the key file's "HSM": after create_enckey.
-        finish(enckey, "pi-manage setup create_enckey")?;
+        finish(pi_manage(&["setup", "create_enckey"])?, "pi-manage setup create_enckey")?;
+        let audit_keys = pi_manage(&["setup", "create_audit_keys"])?;
         let token = pi_manage(&["api", "createtoken", "-r", "admin", "-u", "kiosk-svc"])?;
         finish(audit_keys, "pi-manage setup create_audit_keys")?;
         finish(other, "a second RSA key")?;
