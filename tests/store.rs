@@ -7,7 +7,8 @@ mod common;
 use serde_json::json;
 use shiftkey::config::Database;
 use shiftkey::server::store::{
-    GroupRecord, NewPhone, NotEnabled, PhoneKind, Policy, Store, StoreError, UserRecord, UserTerm,
+    Challenge, CodeAttempt, GroupRecord, NewPhone, NotEnabled, PhoneKind, Policy, Store, StoreError, UserRecord,
+    UserTerm, Verdict,
 };
 
 /// A fresh store of `engine`, and the dir its files live in.
@@ -32,6 +33,24 @@ fn record(username: &str, phones: Vec<NewPhone>) -> UserRecord {
         work_email: None,
         doc: json!({}),
         phones,
+    }
+}
+
+/// The code MAC every test challenge stores: a typed code is "right" when its MAC is this.
+const RIGHT: &[u8] = b"right code's mac";
+
+fn challenge(id: &str, user_rowid: Option<i64>, expires_at: i64) -> Challenge {
+    Challenge {
+        id: id.into(),
+        user_rowid,
+        code_mac: RIGHT.to_vec(),
+        expires_at,
+        attempts: 0,
+        sends: 1,
+        last_sent_at: 1,
+        used: false,
+        phone_key: id.as_bytes().to_vec(),
+        locale: None,
     }
 }
 
@@ -128,6 +147,63 @@ on_both_engines! {
         assert_eq!(users, ["Ada", "Zed", "alex", "bob"]);
         let groups: Vec<String> = db.groups().await.unwrap().into_iter().map(|(g, _)| g).collect();
         assert_eq!(groups, ["Ada crew", "Zed crew", "alex crew", "bob crew"]);
+    }
+
+    async fn each_verdict_of_a_typed_code_and_what_it_writes(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        let user = db.user("a").await.unwrap();
+        db.open_challenge(&challenge("next", Some(user.rowid), 1_000), "client", b"sealed", 1).await.unwrap();
+        for (id, user_rowid) in [("mine", Some(user.rowid)), ("old", Some(user.rowid)), ("decoy", None)] {
+            let challenge = challenge(id, user_rowid, if id == "old" { 5 } else { 1_000 });
+            db.open_challenge(&challenge, "client", b"sealed", 1).await.unwrap();
+        }
+        // SQLite's one connection: held here, it would keep the verifies waiting.
+        drop(db);
+        let db = || async { store.connection().await.unwrap() };
+        let (max_attempts, failures_cap) = (3, 3);
+        let verify = |id: &'static str, mac: Option<&'static [u8]>, now: i64, token: &'static [u8]| {
+            let store = store.clone();
+            async move {
+                let attempt = CodeAttempt {
+                    challenge_id: id,
+                    code_mac: mac,
+                    now,
+                    max_attempts,
+                    failures_cap,
+                    failures_since: 0,
+                    token_hash: token,
+                    token_expires_at: 5_000,
+                };
+                store.verify_code(&attempt).await.unwrap()
+            }
+        };
+        assert_eq!(verify("nobody's", Some(RIGHT), 10, b"t0").await, Verdict::Expired);
+        assert_eq!(verify("old", Some(RIGHT), 10, b"t0").await, Verdict::Expired, "past its expiry");
+        assert_eq!(verify("mine", Some(b"wrong"), 10, b"t0").await, Verdict::Wrong { attempts: 1 });
+        assert_eq!(verify("mine", None, 11, b"t0").await, Verdict::Wrong { attempts: 2 }, "a malformed code counts");
+        assert_eq!(
+            verify("decoy", Some(RIGHT), 12, b"t0").await,
+            Verdict::Wrong { attempts: 1 },
+            "no code is right for a number nobody has"
+        );
+        let failures = db().await.failures_since(user.rowid, 0).await.unwrap();
+        assert_eq!((failures.count, failures.oldest_at), (2, Some(10)), "the decoy's wrong code is no one's failure");
+        assert_eq!(db().await.token_user(b"t1", 20).await.unwrap(), None);
+        assert_eq!(verify("mine", Some(RIGHT), 20, b"t1").await, Verdict::SignedIn(user.clone()));
+        assert_eq!(db().await.token_user(b"t1", 20).await.unwrap(), Some(user.clone()), "the token is stored");
+        assert_eq!(verify("mine", Some(RIGHT), 21, b"t2").await, Verdict::Expired, "a code works once");
+        assert_eq!(db().await.token_user(b"t2", 21).await.unwrap(), None);
+        // A third wrong code reaches the user's cap (3): the next check stops before the code.
+        assert_eq!(verify("next", Some(b"wrong"), 30, b"t3").await, Verdict::Wrong { attempts: 1 });
+        assert_eq!(verify("next", Some(RIGHT), 31, b"t3").await, Verdict::RateLimited { oldest_at: Some(10) });
+        assert_eq!(db().await.token_user(b"t3", 31).await.unwrap(), None, "the cap holds even for the right code");
+        assert_eq!(db().await.failures_since(user.rowid, 0).await.unwrap().count, 3, "a refused check writes nothing");
+        // The decoy's attempts run out like any challenge's.
+        assert_eq!(verify("decoy", None, 40, b"t4").await, Verdict::Wrong { attempts: 2 });
+        assert_eq!(verify("decoy", None, 41, b"t4").await, Verdict::Wrong { attempts: 3 });
+        assert_eq!(verify("decoy", Some(RIGHT), 42, b"t4").await, Verdict::TooManyAttempts);
     }
 
     async fn a_transaction_dropped_before_commit_leaves_nothing(engine: Engine) {

@@ -1,9 +1,10 @@
 //! The sign-in service: start, resend, verify, sign-in with a pass, a manager's pass, sign-out
 //! and "who am I", over the store.
 //!
-//! This is where the code rules live (expiry, attempts, single use, binding to a challenge)
-//! and the abuse caps (per number, per client, per server-hour, per user failures, per
-//! challenge sends). It knows nothing of HTTP; `api.rs` turns its answers into responses.
+//! This is where the abuse caps live (per number, per client, per server-hour, per challenge
+//! sends) and where codes are made; a typed code's rules (expiry, attempts, single use, the
+//! user's wrong-code cap) are checked inside the store's transaction (`store::verify`). It
+//! knows nothing of HTTP; `api.rs` turns its answers into responses.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use super::otp::{self, OtpKey};
 use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
 use super::sms_queue::SmsSeal;
-use super::store::{Challenge, Db, Store, StoreError, User};
+use super::store::{Challenge, CodeAttempt, Db, Store, StoreError, User, Verdict};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
@@ -172,8 +173,10 @@ impl SignInService {
         // One transaction: the send counted against the caps, the challenge stored and its text
         // queued, or none of them (a replica killed midway leaves no half-done challenge and
         // no text for a code that doesn't exist). The caps' lock comes last, after the reads,
-        // so replicas hold it for as short a time as can be.
-        let mut db = self.store.transaction().await?;
+        // so replicas hold it for as short a time as can be. With the caps off there is nothing
+        // to count, and on PostgreSQL the challenge, its send and its text are one statement
+        // (`open_challenge`), atomic without a transaction's two round trips.
+        let mut db = self.store.transaction_if(self.config.limits.enabled).await?;
         let user = db.sms_sign_in_user(phone.e164()).await?;
         self.check_send_caps(&mut db, &phone_key, client, now).await?;
         let challenge = Challenge {
@@ -273,50 +276,30 @@ impl SignInService {
     }
 
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed
-    /// wrong code kills the challenge. A right code works once.
-    ///
-    /// One transaction, in this order: lock the challenge's row (parallel verifies of one
-    /// challenge, on any replica, take turns from here to commit, so each reads the attempts
-    /// the one before it counted: 50 at once count as 5); lock the user's failure count (the
-    /// same across their challenges); check; then either mark the challenge used — only if
-    /// it still isn't — with the token stored, or count the wrong attempt and the failure.
+    /// wrong code kills the challenge. A right code works once. The rules are checked in the
+    /// store's one transaction (`store::verify`, where their order is explained); here their
+    /// verdict becomes an answer.
     pub async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
         let now = self.now();
-        let mut db = self.store.transaction().await?;
-        let challenge = db.challenge_to_verify(challenge_id).await?.ok_or(SignInError::Expired)?;
-        if challenge.used {
-            return Err(SignInError::Expired);
-        }
-        if challenge.attempts >= self.config.max_attempts {
-            return Err(SignInError::TooManyAttempts);
-        }
-        if now >= challenge.expires_at {
-            return Err(SignInError::Expired);
-        }
-        if let Some(user_rowid) = challenge.user_rowid {
-            let failures = db.failures_since(user_rowid, now - HOUR_MS).await?;
-            if failures.count >= self.config.limits.failures_per_user_per_hour {
-                return Err(SignInError::RateLimited { retry_after: retry_after(failures.oldest_at, now) });
-            }
-        }
-        let right = otp::is_well_formed(code) && self.key.code_matches(challenge_id, code, &challenge.code_mac);
-        match (right, challenge.user_rowid) {
-            (true, Some(user_rowid)) => {
-                let (token, hash, expires_at) = self.new_token(now);
-                let user = db
-                    .complete_sign_in(challenge_id, user_rowid, &hash, now, expires_at)
-                    .await?
-                    .ok_or(SignInError::Expired)?;
-                db.commit().await?;
+        let code_mac = otp::is_well_formed(code).then(|| self.key.code_mac(challenge_id, code.expose()));
+        // Made before the check (a random draw and a hash), so the check is one step.
+        let (token, hash, expires_at) = self.new_token(now);
+        let attempt = CodeAttempt {
+            challenge_id,
+            code_mac: code_mac.as_deref(),
+            now,
+            max_attempts: self.config.max_attempts,
+            failures_cap: self.config.limits.failures_per_user_per_hour,
+            failures_since: now - HOUR_MS,
+            token_hash: &hash,
+            token_expires_at: expires_at,
+        };
+        match self.store.verify_code(&attempt).await? {
+            Verdict::SignedIn(user) => {
                 tracing::info!(user = %user.username, "signed in");
                 Ok(IssuedToken { token, expires_in: self.config.token_lifetime.0.as_secs(), user })
             }
-            (_, user_rowid) => {
-                let attempts = db.count_attempt(challenge_id).await?;
-                if let Some(user_rowid) = user_rowid {
-                    db.record_failure(user_rowid, now).await?;
-                }
-                db.commit().await?;
+            Verdict::Wrong { attempts } => {
                 let attempts_left = self.config.max_attempts.saturating_sub(attempts);
                 tracing::info!(attempts_left, "wrong code");
                 if attempts_left == 0 {
@@ -324,6 +307,11 @@ impl SignInService {
                 } else {
                     Err(SignInError::InvalidCode { attempts_left })
                 }
+            }
+            Verdict::Expired => Err(SignInError::Expired),
+            Verdict::TooManyAttempts => Err(SignInError::TooManyAttempts),
+            Verdict::RateLimited { oldest_at } => {
+                Err(SignInError::RateLimited { retry_after: retry_after(oldest_at, now) })
             }
         }
     }

@@ -59,7 +59,8 @@ fn challenge_of(row: ChallengeRow) -> Challenge {
 
 impl Db {
     /// Stores a new challenge with its first send counted against the caps and its text queued
-    /// (`sealed`). Run it in a transaction. On PostgreSQL one statement (a round trip instead of
+    /// (`sealed`). Run it in a transaction, except on PostgreSQL without caps to count
+    /// ([`super::Store::transaction_if`]): there it is one statement (a round trip instead of
     /// three, on every start); on SQLite, where a statement is no round trip, the three inserts.
     pub async fn open_challenge(
         &mut self,
@@ -95,8 +96,9 @@ impl Db {
         .await
     }
 
-    /// A challenge, locked until the transaction ends: on PostgreSQL a second replica's verify
-    /// or resend of the same challenge waits here until this one has counted its attempt.
+    /// A challenge, locked until the transaction ends: on PostgreSQL a second replica's resend
+    /// of the same challenge waits here until this one has counted its send (and a verify, in
+    /// `shiftkey_verify`, until it has counted its attempt).
     pub async fn challenge_for_update(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {
         self.challenge_where(
             "SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
@@ -104,32 +106,6 @@ impl Db {
             id,
         )
         .await
-    }
-
-    /// A challenge to check a code against, locked until the transaction ends as
-    /// [`Db::challenge_for_update`] locks it, and then the turn to count and record its user's
-    /// wrong codes (replicas verifying codes of one user at once take turns) — in that order,
-    /// so verifies of one user's challenges can't deadlock. On PostgreSQL one statement (a
-    /// round trip instead of two, on every sign-in): the challenge's row is locked in a
-    /// `WITH` before the user's advisory lock is taken in the query around it.
-    pub async fn challenge_to_verify(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {
-        if !self.is_postgres() {
-            // SQLite's writers take turns (one connection): the row and the count are held.
-            return self.challenge_for_update(id).await;
-        }
-        let user_lock_base = Lock::UserFailures(0).key();
-        let row: Option<ChallengeRow> = self
-            .query_opt(
-                "WITH c AS MATERIALIZED (
-                     SELECT id, user_id, code_mac, expires_at, attempts, sends, last_sent_at, used, phone_key, locale
-                     FROM challenges WHERE id = ?1 FOR UPDATE)
-                 SELECT c.*, CASE WHEN c.user_id IS NOT NULL
-                                  THEN pg_advisory_xact_lock(?2 | (c.user_id & 281474976710655)) END
-                 FROM c",
-                args![id, user_lock_base],
-            )
-            .await?;
-        Ok(row.map(challenge_of))
     }
 
     async fn challenge_where(&mut self, sql: &str, id: &str) -> Result<Option<Challenge>, StoreError> {

@@ -99,7 +99,7 @@ pub fn valid_group_name(name: &str) -> bool {
 /// engines know `string_agg` with `ORDER BY` (SQLite since 3.44). The groups are not a JOIN:
 /// SQLite (built with STAT4) re-plans that form on every run, which cost a tenth of the
 /// server's time under load; this form keeps its plan.
-const USER_COLUMNS: &str = "users.id, users.username, users.display_name, users.enabled, users.roles,
+pub(super) const USER_COLUMNS: &str = "users.id, users.username, users.display_name, users.enabled, users.roles,
     (SELECT string_agg(name, '\n' ORDER BY name) FROM groups
      WHERE id IN (SELECT group_id FROM user_groups WHERE user_id = users.id))";
 
@@ -116,7 +116,7 @@ fn policy_of(enabled: bool, use_for_sign_in: bool, target_all: bool, targets: Op
 pub(super) type UserRow = (i64, String, String, bool, String);
 
 /// A row of [`USER_COLUMNS`].
-type UserWithGroupsRow = (i64, String, String, bool, String, Option<String>);
+pub(super) type UserWithGroupsRow = (i64, String, String, bool, String, Option<String>);
 
 pub(super) fn user_of((rowid, username, display_name, enabled, roles): UserRow) -> User {
     User {
@@ -134,7 +134,7 @@ fn split_names(joined: Option<String>) -> Vec<String> {
     joined.map_or_else(Vec::new, |joined| joined.split('\n').map(String::from).collect())
 }
 
-fn user_with_groups((rowid, username, display_name, enabled, roles, groups): UserWithGroupsRow) -> User {
+pub(super) fn user_with_groups((rowid, username, display_name, enabled, roles, groups): UserWithGroupsRow) -> User {
     User { groups: split_names(groups), ..user_of((rowid, username, display_name, enabled, roles)) }
 }
 

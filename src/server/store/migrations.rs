@@ -304,6 +304,63 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     CREATE INDEX pass_failures_by_client ON pass_failures(client, at);
 "#,
     },
+    // Checking a code, as store/verify.rs's steps (where SQLite runs them a statement at a time)
+    // in one function: a verify is one statement on PostgreSQL, its own transaction, one round
+    // trip. VOLATILE, so each statement in it reads what was committed when it starts: the
+    // count made after waiting for the user's lock sees the wrong codes of the verify it waited
+    // for. The MACs compared are keyed: how long `=` takes says nothing of the code.
+    Migration {
+        sqlite: "/* PostgreSQL only: SQLite runs store/verify.rs's steps itself. */",
+        postgres: r#"
+    CREATE FUNCTION shiftkey_verify(
+        p_challenge TEXT, p_mac BYTEA, p_now BIGINT, p_max_attempts BIGINT, p_failures_cap BIGINT,
+        p_failures_since BIGINT, p_user_lock_base BIGINT, p_token_hash BYTEA, p_token_expires_at BIGINT,
+        OUT verdict TEXT, OUT n BIGINT, OUT signed_in BIGINT)
+    LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+        c challenges%ROWTYPE;
+        wrong_codes BIGINT;
+    BEGIN
+        SELECT * INTO c FROM challenges WHERE id = p_challenge FOR UPDATE;
+        IF NOT FOUND OR c.used THEN
+            verdict := 'expired';
+            RETURN;
+        END IF;
+        IF c.attempts >= p_max_attempts THEN
+            verdict := 'too_many_attempts';
+            RETURN;
+        END IF;
+        IF p_now >= c.expires_at THEN
+            verdict := 'expired';
+            RETURN;
+        END IF;
+        IF c.user_id IS NOT NULL THEN
+            PERFORM pg_advisory_xact_lock(p_user_lock_base | (c.user_id & 281474976710655));
+            SELECT COUNT(*), MIN(at) INTO wrong_codes, n
+                FROM failures WHERE user_id = c.user_id AND at > p_failures_since;
+            IF wrong_codes >= p_failures_cap THEN
+                verdict := 'rate_limited';
+                RETURN;
+            END IF;
+            n := NULL;
+        END IF;
+        IF p_mac IS NOT NULL AND c.code_mac = p_mac AND c.user_id IS NOT NULL THEN
+            UPDATE challenges SET used = TRUE WHERE id = p_challenge;
+            INSERT INTO tokens (hash, user_id, created_at, expires_at)
+                VALUES (p_token_hash, c.user_id, p_now, p_token_expires_at);
+            verdict := 'signed_in';
+            signed_in := c.user_id;
+            RETURN;
+        END IF;
+        UPDATE challenges SET attempts = attempts + 1 WHERE id = p_challenge RETURNING attempts INTO n;
+        IF c.user_id IS NOT NULL THEN
+            INSERT INTO failures (user_id, at) VALUES (c.user_id, p_now);
+        END IF;
+        verdict := 'wrong';
+    END
+    $$;
+"#,
+    },
 ];
 
 /// Brings a SQLite database's schema up to date, each step in a transaction of its own.

@@ -17,12 +17,14 @@ mod scim;
 mod sms_queue;
 pub(crate) mod sql;
 mod tokens;
+mod verify;
 
 pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
 pub use passes::{NewPass, StoredPass};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
 pub use sms_queue::QueuedSms;
 pub use sql::Db;
+pub use verify::{CodeAttempt, Verdict};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -70,6 +72,8 @@ pub enum StoreError {
     BadUrl(#[source] sqlx::Error),
     #[error("a query that always returns a row returned none")]
     NoRow,
+    #[error("the database's shiftkey_verify answered {0:?}, which this serve doesn't know")]
+    UnknownVerdict(String),
     #[error("can't start the WAL checkpoint thread: {0}")]
     Checkpointer(#[source] std::io::Error),
 }
@@ -222,6 +226,13 @@ impl Store {
     /// SQLite's is one commit, so one WAL write, instead of one per statement.
     pub async fn transaction(&self) -> Result<Db, StoreError> {
         self.engine.transaction().await
+    }
+
+    /// A transaction where it costs nothing (SQLite: one commit instead of one per statement),
+    /// and on PostgreSQL only if `needed`: where the writes a caller makes are one statement
+    /// there (atomic by itself), a BEGIN and a COMMIT would only be two more round trips.
+    pub async fn transaction_if(&self, needed: bool) -> Result<Db, StoreError> {
+        if needed || !self.is_postgres() { self.transaction().await } else { self.connection().await }
     }
 
     /// Whether this store is PostgreSQL (several replicas may share it).

@@ -1,16 +1,13 @@
 //! Access tokens: stored as SHA-256 only, revoked one by one or all of a user's at once.
 
-use std::sync::LazyLock;
-
-use super::directory::select_user_where;
 use super::sql::args;
 use super::{Db, StoreError, User};
 
 impl Db {
     /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
     /// used meanwhile (on another replica): the `used = FALSE` condition and the row it
-    /// updates make single use hold whatever runs beside it. Run it in a transaction. On
-    /// PostgreSQL one statement (a round trip instead of three, on every sign-in).
+    /// updates make single use hold whatever runs beside it. Run it in a transaction (SQLite's
+    /// verify: PostgreSQL's does the same in `shiftkey_verify`).
     pub async fn complete_sign_in(
         &mut self,
         challenge_id: &str,
@@ -19,19 +16,6 @@ impl Db {
         now: i64,
         expires_at: i64,
     ) -> Result<Option<User>, StoreError> {
-        if self.is_postgres() {
-            static SQL: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "WITH marked AS (UPDATE challenges SET used = TRUE WHERE id = ?1 AND used = FALSE RETURNING id),
-                          token AS (INSERT INTO tokens (hash, user_id, created_at, expires_at)
-                                    SELECT ?2, ?3, ?4, ?5 FROM marked)
-                     {}",
-                    select_user_where("id = ?3 AND EXISTS (SELECT 1 FROM marked)")
-                )
-            });
-            let args = args![challenge_id, token_hash, user_rowid, now, expires_at];
-            return self.user_where_sql(&SQL, args).await;
-        }
         let marked = self
             .execute("UPDATE challenges SET used = TRUE WHERE id = ?1 AND used = FALSE", args![challenge_id])
             .await?;
