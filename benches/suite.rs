@@ -2,7 +2,9 @@
 //! stores feel, beside the tools they know, and prints a table. See BENCHMARKS.md.
 //!
 //! Environment: BENCH_IDLE_SECS (default 60) for the idle-CPU windows, BENCH_LOAD_SECS
-//! (default 5) per concurrency level, TUIGREET (path) to use an installed tuigreet.
+//! (default 5) per concurrency level, TUIGREET (path) to use an installed tuigreet,
+//! BENCH_PG_WORKERS (`workers` of PostgreSQL's replicas), BENCH_PG_OPTIONS (more `-c name=value`
+//! server options for the PostgreSQL clusters).
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -154,6 +154,11 @@ impl Cluster {
         if !self.durable {
             options.push_str(" -c fsync=off -c full_page_writes=off -c synchronous_commit=off");
         }
+        // More server options for a look inside (BENCHMARKS.md: `pg_stat_statements`).
+        if let Ok(extra) = std::env::var("BENCH_PG_OPTIONS") {
+            options.push(' ');
+            options.push_str(&extra);
+        }
         let log = self.dir.join("server.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-l", &log, "-o", &options, "-w", "-t", "60", "start"], &[]);
     }
