@@ -7,7 +7,7 @@ mod common;
 use serde_json::json;
 use shiftkey::config::Database;
 use shiftkey::server::store::{
-    Challenge, CodeAttempt, GroupRecord, NewPhone, NotEnabled, PhoneKind, Policy, Store, StoreError, UserRecord,
+    CodeAttempt, Db, GroupRecord, NewPhone, NotEnabled, Opening, PhoneKind, Policy, Store, StoreError, UserRecord,
     UserTerm, Verdict,
 };
 
@@ -39,19 +39,22 @@ fn record(username: &str, phones: Vec<NewPhone>) -> UserRecord {
 /// The code MAC every test challenge stores: a typed code is "right" when its MAC is this.
 const RIGHT: &[u8] = b"right code's mac";
 
-fn challenge(id: &str, user_rowid: Option<i64>, expires_at: i64) -> Challenge {
-    Challenge {
-        id: id.into(),
-        user_rowid,
-        code_mac: RIGHT.to_vec(),
+/// Opens challenge `id` for the number `e164`, expiring at `expires_at`: its user's if the
+/// policy lets them sign in, no one's otherwise. Returns whose it is.
+async fn open_challenge(db: &mut Db, id: &str, e164: &str, expires_at: i64) -> Option<i64> {
+    let opening = Opening {
+        id,
+        e164,
+        code_mac: RIGHT,
         expires_at,
-        attempts: 0,
-        sends: 1,
-        last_sent_at: 1,
-        used: false,
-        phone_key: id.as_bytes().to_vec(),
+        phone_key: id.as_bytes(),
         locale: None,
-    }
+        client: "client",
+        text: b"the text",
+        decoy: b"the decoy",
+        now: 1,
+    };
+    db.open_challenge(&opening).await.unwrap()
 }
 
 fn mobile(e164: &str) -> NewPhone {
@@ -122,6 +125,58 @@ on_both_engines! {
         assert!(check.enabled, "{check:?}");
     }
 
+    async fn a_start_finds_whom_the_sign_in_check_allows_and_queues_their_text(engine: Engine) {
+        // Every policy (on or off, for sign-in or not, everyone or none, one or two groups
+        // targeted) against every kind of user (enabled or not; in neither, either or both
+        // groups): the database's rule that opens challenges and `sign_in_check`'s, which
+        // explains it, agree, and only a challenge opened for someone queues the real text.
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        for group in ["tills", "doors"] {
+            db.add_group(group).await.unwrap();
+        }
+        let memberships: [&[&str]; 4] = [&[], &["tills"], &["doors"], &["tills", "doors"]];
+        let mut users = Vec::new();
+        for (i, (enabled, groups)) in [true, false].into_iter().flat_map(|e| memberships.map(|g| (e, g))).enumerate() {
+            let (name, e164) = (format!("u{i}"), format!("+1206555010{i}"));
+            db.add_user(&name, &name, &[]).await.unwrap();
+            db.set_phone(&name, PhoneKind::Mobile, &e164).await.unwrap();
+            for group in groups {
+                db.add_to_group(&name, group).await.unwrap();
+            }
+            db.set_enabled(&name, enabled, 0).await.unwrap();
+            users.push((db.user(&name).await.unwrap(), e164));
+        }
+        let targets: [&[&str]; 3] = [&[], &["tills"], &["tills", "doors"]];
+        let (mut allowed, mut refused) = (0, 0);
+        for bits in 0..8 {
+            for target_groups in targets {
+                let policy = Policy {
+                    enabled: bits & 1 != 0,
+                    use_for_sign_in: bits & 2 != 0,
+                    target_all: bits & 4 != 0,
+                    target_groups: target_groups.iter().map(|g| g.to_string()).collect(),
+                };
+                db.set_policy(&policy).await.unwrap();
+                for (user, e164) in &users {
+                    let rule = db.sign_in_check(user, &policy).await.unwrap().enabled;
+                    let found = db.sms_sign_in_user(e164).await.unwrap().map(|u| u.rowid);
+                    assert_eq!(found, rule.then_some(user.rowid), "{policy:?} {user:?}");
+                    let id = format!("{bits}{}-{}", target_groups.len(), user.username);
+                    assert_eq!(open_challenge(&mut db, &id, e164, 1_000).await, found, "{policy:?} {user:?}");
+                    let queued = db.claim_sms("test", 1, i64::MAX, 10).await.unwrap();
+                    let sealed: Vec<&[u8]> = queued.iter().map(|(_, sealed)| sealed.as_slice()).collect();
+                    let expected: &[u8] = if rule { b"the text" } else { b"the decoy" };
+                    assert_eq!(sealed, [expected], "{policy:?} {user:?}");
+                    if rule { allowed += 1 } else { refused += 1 }
+                }
+            }
+        }
+        // Both answers happen, each more than once: enabled, on, for sign-in, and targeted by
+        // everyone (3 policies × 4 users) or by a group of theirs (1 × 2 + 1 × 3).
+        assert_eq!((allowed, refused), (17, 175));
+    }
+
     async fn duplicate_username_and_group_are_refused_whatever_their_case(engine: Engine) {
         let (_dir, _db, store) = open(engine).await;
         let mut db = store.connection().await.unwrap();
@@ -152,13 +207,16 @@ on_both_engines! {
     async fn each_verdict_of_a_typed_code_and_what_it_writes(engine: Engine) {
         let (_dir, _db, store) = open(engine).await;
         let mut db = store.connection().await.unwrap();
+        db.set_policy(&policy_on()).await.unwrap();
         db.add_user("a", "A", &[]).await.unwrap();
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
         let user = db.user("a").await.unwrap();
-        db.open_challenge(&challenge("next", Some(user.rowid), 1_000), "client", b"sealed", 1).await.unwrap();
-        for (id, user_rowid) in [("mine", Some(user.rowid)), ("old", Some(user.rowid)), ("decoy", None)] {
-            let challenge = challenge(id, user_rowid, if id == "old" { 5 } else { 1_000 });
-            db.open_challenge(&challenge, "client", b"sealed", 1).await.unwrap();
+        for (id, e164, expires_at) in
+            [("next", "+12065550100", 1_000), ("mine", "+12065550100", 1_000), ("old", "+12065550100", 5)]
+        {
+            assert_eq!(open_challenge(&mut db, id, e164, expires_at).await, Some(user.rowid));
         }
+        assert_eq!(open_challenge(&mut db, "decoy", "+12065550199", 1_000).await, None, "a number nobody has");
         // SQLite's one connection: held here, it would keep the verifies waiting.
         drop(db);
         let db = || async { store.connection().await.unwrap() };

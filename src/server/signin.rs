@@ -16,7 +16,7 @@ use super::otp::{self, OtpKey};
 use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
 use super::sms_queue::SmsSeal;
-use super::store::{Challenge, CodeAttempt, Db, Store, StoreError, User, Verdict};
+use super::store::{CodeAttempt, Db, Opening, Store, StoreError, User, Verdict};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
@@ -172,28 +172,27 @@ impl SignInService {
         let phone_key = self.key.phone_key(phone.e164());
         // One transaction: the send counted against the caps, the challenge stored and its text
         // queued, or none of them (a replica killed midway leaves no half-done challenge and
-        // no text for a code that doesn't exist). The caps' lock comes last, after the reads,
-        // so replicas hold it for as short a time as can be. With the caps off there is nothing
-        // to count, and on PostgreSQL the challenge, its send and its text are one statement
-        // (`open_challenge`), atomic without a transaction's two round trips.
+        // no text for a code that doesn't exist). With the caps off there is nothing to count,
+        // and on PostgreSQL finding the number's user, the challenge, its send and its text are
+        // one statement (`open_challenge`), atomic without a transaction's two round trips.
         let mut db = self.store.transaction_if(self.config.limits.enabled).await?;
-        let user = db.sms_sign_in_user(phone.e164()).await?;
         self.check_send_caps(&mut db, &phone_key, client, now).await?;
-        let challenge = Challenge {
-            id: challenge_id.clone(),
-            user_rowid: user.as_ref().map(|u| u.rowid),
-            code_mac,
-            expires_at: now + millis(self.config.code_lifetime.0),
-            attempts: 0,
-            sends: 1,
-            last_sent_at: now,
-            used: false,
-            phone_key,
-            locale: locale.map(str::to_string),
-        };
-        // The text is built and queued for every number (equal work); only a real user's is sent.
+        // The text is built and sealed for every number, as itself and as a decoy (equal work);
+        // the store queues the decoy for a number no one may sign in with.
         let message = self.message(&phone, &code, locale, Channel::Sms);
-        db.open_challenge(&challenge, client, &self.seal.seal(&message, user.is_some()), now).await?;
+        let opening = Opening {
+            id: &challenge_id,
+            e164: phone.e164(),
+            code_mac: &code_mac,
+            expires_at: now + millis(self.config.code_lifetime.0),
+            phone_key: &phone_key,
+            locale,
+            client,
+            text: &self.seal.seal(&message, true),
+            decoy: &self.seal.seal(&message, false),
+            now,
+        };
+        db.open_challenge(&opening).await?;
         db.commit().await?;
         self.sms_sent_soon.notify_one();
         tracing::info!(phone = %phone.masked(), "sign-in started");

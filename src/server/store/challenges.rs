@@ -2,7 +2,8 @@
 
 use std::sync::LazyLock;
 
-use super::sql::{Arg, Lock, args};
+use super::directory::sms_signer;
+use super::sql::{Lock, args};
 use super::{Challenge, Db, StoreError};
 
 /// How many events happened in a window, and when the oldest of them leaves it.
@@ -18,26 +19,26 @@ impl WindowCount {
     }
 }
 
-/// A challenge's row, its values `?1`..`?11` as [`challenge_args`] gives them.
-const INSERT_CHALLENGE: &str = "INSERT INTO challenges
-     (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-
-fn challenge_args(c: &Challenge, now: i64) -> [Arg<'_>; 11] {
-    [
-        Arg::from(c.id.as_str()),
-        Arg::from(c.user_rowid),
-        Arg::from(c.code_mac.as_slice()),
-        Arg::from(now),
-        Arg::from(c.expires_at),
-        Arg::from(c.attempts),
-        Arg::from(c.sends),
-        Arg::from(c.last_sent_at),
-        Arg::from(c.used),
-        Arg::from(c.phone_key.as_slice()),
-        Arg::from(c.locale.as_deref()),
-    ]
+/// A sign-in's challenge as it opens: whose it is, the store finds from the number.
+pub struct Opening<'a> {
+    pub id: &'a str,
+    /// The number typed, E.164: its user, if the policy lets them sign in, gets the challenge.
+    pub e164: &'a str,
+    pub code_mac: &'a [u8],
+    pub expires_at: i64,
+    pub phone_key: &'a [u8],
+    pub locale: Option<&'a str>,
+    /// Who asked, for the caps' count of sends.
+    pub client: &'a str,
+    /// The code's text, sealed to be sent, and the same sealed as a decoy: the queue gets the
+    /// first if the number has someone to sign in, else the second.
+    pub text: &'a [u8],
+    pub decoy: &'a [u8],
+    pub now: i64,
 }
+
+const CHALLENGE_COLUMNS: &str =
+    "id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale";
 
 type ChallengeRow = (String, Option<i64>, Vec<u8>, i64, i64, i64, i64, bool, Vec<u8>, Option<String>);
 
@@ -58,33 +59,44 @@ fn challenge_of(row: ChallengeRow) -> Challenge {
 }
 
 impl Db {
-    /// Stores a new challenge with its first send counted against the caps and its text queued
-    /// (`sealed`). Run it in a transaction, except on PostgreSQL without caps to count
-    /// ([`super::Store::transaction_if`]): there it is one statement (a round trip instead of
-    /// three, on every start); on SQLite, where a statement is no round trip, the three inserts.
-    pub async fn open_challenge(
-        &mut self,
-        c: &Challenge,
-        client: &str,
-        sealed: &[u8],
-        now: i64,
-    ) -> Result<(), StoreError> {
+    /// Opens a sign-in: finds who may sign in with the number ([`sms_signer`]), stores the
+    /// challenge as theirs (no one's if nobody may: a code nobody knows), counts its first send
+    /// against the caps and queues its text (the decoy for no one). Returns whose it is. Run it
+    /// in a transaction, except on PostgreSQL without caps to count
+    /// ([`super::Store::transaction_if`]): there it is one statement, a start's only round trip;
+    /// on SQLite, where a statement is no round trip, a lookup and three inserts.
+    pub async fn open_challenge(&mut self, o: &Opening<'_>) -> Result<Option<i64>, StoreError> {
         if !self.is_postgres() {
-            self.record_send(&c.phone_key, client, now).await?;
-            self.execute(INSERT_CHALLENGE, &challenge_args(c, now)).await?;
-            return self.enqueue_sms(sealed, now).await;
+            static SIGNER: LazyLock<String> = LazyLock::new(|| sms_signer("?1"));
+            let signer = self.query_opt::<(i64,)>(&SIGNER, args![o.e164]).await?.map(|(id,)| id);
+            self.record_send(o.phone_key, o.client, o.now).await?;
+            static INSERT: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "INSERT INTO challenges ({CHALLENGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, ?4, FALSE, ?6, ?7)"
+                )
+            });
+            self.execute(&INSERT, args![o.id, signer, o.code_mac, o.now, o.expires_at, o.phone_key, o.locale]).await?;
+            self.enqueue_sms(if signer.is_some() { o.text } else { o.decoy }, o.now).await?;
+            return Ok(signer);
         }
+        // Data-modifying `WITH`s run once each whether or not anything reads them; `signer` is
+        // read twice from one snapshot.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "WITH send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?10, ?12)),
-                      text AS (INSERT INTO sms_queue (sealed, queued_at) VALUES (?13, ?4))
-                 {INSERT_CHALLENGE}"
+                "WITH signer AS ({signer}),
+                      send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?6, ?8)),
+                      text AS (INSERT INTO sms_queue (sealed, queued_at)
+                               VALUES (CASE WHEN EXISTS (SELECT 1 FROM signer) THEN ?9 ELSE ?10 END, ?4))
+                 INSERT INTO challenges ({CHALLENGE_COLUMNS})
+                 VALUES (?1, (SELECT id FROM signer), ?3, ?4, ?5, 0, 1, ?4, FALSE, ?6, ?7)
+                 RETURNING user_id",
+                signer = sms_signer("?2")
             )
         });
-        let mut all = challenge_args(c, now).to_vec();
-        all.extend([Arg::from(client), Arg::from(sealed)]);
-        self.execute(&SQL, &all).await?;
-        Ok(())
+        let args =
+            args![o.id, o.e164, o.code_mac, o.now, o.expires_at, o.phone_key, o.locale, o.client, o.text, o.decoy];
+        let (signer,): (Option<i64>,) = self.query_one(&SQL, args).await?;
+        Ok(signer)
     }
 
     pub async fn challenge(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {

@@ -19,6 +19,7 @@ pub(crate) mod sql;
 mod tokens;
 mod verify;
 
+pub use challenges::Opening;
 pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
 pub use passes::{NewPass, StoredPass};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
