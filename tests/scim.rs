@@ -164,16 +164,24 @@ on_both_engines! {
         let id = created.body["id"].as_str().unwrap().to_string();
         let token = server.backend.sign_in("+12065550150").await;
         assert_eq!(me(&server, &token).await, 200);
+        // A code texted before the deactivation, not typed yet.
+        let url = &server.backend.url;
+        let before = common::outbox_codes(&server.backend.outbox, "+12065550150").len();
+        let (_, pending) = common::post_json(url, "/v1/sign-in/start", json!({ "phone": "+12065550150" })).await;
+        let pending_code = server.backend.codes_for("+12065550150", before + 1).pop().unwrap();
 
         let disable = patch_body(json!([{ "op": "Replace", "path": "active", "value": "False" }]));
         let answer = server.call("PATCH", &format!("/Users/{id}"), Some(&disable)).await;
         assert_eq!(answer.body["active"], false);
         assert_eq!(me(&server, &token).await, 401, "a deactivated worker's token ends with the PATCH");
-        // Re-enabled, they sign in again with a new code; deleting them ends that token too.
+        // Re-enabled, the code they had matches nothing; they sign in again with a new one, and
+        // deleting them ends that token too.
         let enable = patch_body(json!([{ "op": "replace", "path": "active", "value": true }]));
         server.call("PATCH", &format!("/Users/{id}"), Some(&enable)).await;
+        let verify = json!({ "challenge_id": pending["challenge_id"], "code": pending_code });
+        let (status, refused) = common::post_json(url, "/v1/sign-in/verify", verify).await;
+        assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_code")), "{refused}");
         let before = common::outbox_codes(&server.backend.outbox, "+12065550150").len();
-        let url = &server.backend.url;
         let (_, started) = common::post_json(url, "/v1/sign-in/start", json!({ "phone": "+12065550150" })).await;
         let code = server.backend.codes_for("+12065550150", before + 1).pop().unwrap();
         let (_, grant) =

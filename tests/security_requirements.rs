@@ -353,5 +353,15 @@ on_both_engines! {
         assert_eq!(me(&server.url, &again).await, 401);
         assert!(common::admin(&server.db, &["user", "enable", "alex"]).0);
         assert_eq!(me(&server.url, &again).await, 401, "enabling again doesn't bring old tokens back");
+        // A code texted before the user was disabled dies with their sessions, even once they
+        // are enabled again: it would have made a token, and the kiosk a session, after it.
+        let before = common::outbox_codes(&server.outbox, ALEX).len();
+        let (_, started) = start(&server.url, ALEX).await;
+        let code = server.codes_for(ALEX, before + 1).await.pop().unwrap();
+        assert!(common::admin(&server.db, &["user", "disable", "alex"]).0);
+        assert!(common::admin(&server.db, &["user", "enable", "alex"]).0);
+        let (status, answer) = verify(&server.url, &started["challenge_id"], &code).await;
+        assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_code")), "{answer}");
+        sign_in(&server, ALEX).await;
     }
 }

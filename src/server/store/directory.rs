@@ -263,8 +263,8 @@ impl Db {
     }
 
     pub(super) async fn delete_user_rowid(&mut self, rowid: i64) -> Result<(), StoreError> {
+        self.detach_challenges(rowid).await?;
         self.execute("DELETE FROM tokens WHERE user_id = ?1", args![rowid]).await?;
-        self.execute("UPDATE challenges SET user_id = NULL WHERE user_id = ?1", args![rowid]).await?;
         self.execute("DELETE FROM users WHERE id = ?1", args![rowid]).await?;
         Ok(())
     }
@@ -297,14 +297,29 @@ impl Db {
         Ok(users)
     }
 
-    /// Enables or disables a user. Disabling also ends all their tokens.
+    /// Enables or disables a user. Disabling also ends all their sign-ins ([`Db::end_sign_ins`]).
     pub async fn set_enabled(&mut self, username: &str, enabled: bool, now: i64) -> Result<User, StoreError> {
         let user = self.user(username).await?;
         self.execute("UPDATE users SET enabled = ?2 WHERE id = ?1", args![user.rowid, enabled]).await?;
         if !enabled {
-            self.revoke_user_tokens(user.rowid, now).await?;
+            self.end_sign_ins(user.rowid, now).await?;
         }
         self.user(username).await
+    }
+
+    /// Ends everything of a user's that signs in: their challenges become no one's (a code
+    /// already texted to them matches nothing, as a deleted user's), then their tokens are
+    /// revoked. In that order: a verify of one of their codes holding its challenge's lock
+    /// commits first, and the token it made is revoked with the rest.
+    pub(super) async fn end_sign_ins(&mut self, rowid: i64, now: i64) -> Result<(), StoreError> {
+        self.detach_challenges(rowid).await?;
+        self.revoke_user_tokens(rowid, now).await?;
+        Ok(())
+    }
+
+    async fn detach_challenges(&mut self, rowid: i64) -> Result<(), StoreError> {
+        self.execute("UPDATE challenges SET user_id = NULL WHERE user_id = ?1", args![rowid]).await?;
+        Ok(())
     }
 
     /// Assigns a number of the given kind to a user, replacing their previous one of that kind.

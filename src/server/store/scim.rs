@@ -247,7 +247,7 @@ impl Db {
         )
         .await?;
         if !record.enabled {
-            self.revoke_user_tokens(rowid, now).await?;
+            self.end_sign_ins(rowid, now).await?;
         }
         self.execute("DELETE FROM phones WHERE user_id = ?1", args![rowid]).await?;
         self.scim_insert_phones(rowid, &record.phones).await
