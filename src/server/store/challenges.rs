@@ -37,8 +37,16 @@ pub struct Opening<'a> {
     pub now: i64,
 }
 
-const CHALLENGE_COLUMNS: &str =
-    "id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale";
+/// A new challenge's row (no attempts yet, its first send now) for the user `user_id`, an SQL
+/// expression; the other values are `?1` id, `?3` code MAC, `?4` now, `?5` expiry, `?6` phone
+/// key, `?7` locale.
+fn insert_challenge(user_id: &str) -> String {
+    format!(
+        "INSERT INTO challenges
+             (id, user_id, code_mac, created_at, expires_at, attempts, sends, last_sent_at, used, phone_key, locale)
+         VALUES (?1, {user_id}, ?3, ?4, ?5, 0, 1, ?4, FALSE, ?6, ?7)"
+    )
+}
 
 type ChallengeRow = (String, Option<i64>, Vec<u8>, i64, i64, i64, i64, bool, Vec<u8>, Option<String>);
 
@@ -70,11 +78,7 @@ impl Db {
             static SIGNER: LazyLock<String> = LazyLock::new(|| sms_signer("?1"));
             let signer = self.query_opt::<(i64,)>(&SIGNER, args![o.e164]).await?.map(|(id,)| id);
             self.record_send(o.phone_key, o.client, o.now).await?;
-            static INSERT: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "INSERT INTO challenges ({CHALLENGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, ?4, FALSE, ?6, ?7)"
-                )
-            });
+            static INSERT: LazyLock<String> = LazyLock::new(|| insert_challenge("?2"));
             self.execute(&INSERT, args![o.id, signer, o.code_mac, o.now, o.expires_at, o.phone_key, o.locale]).await?;
             self.enqueue_sms(if signer.is_some() { o.text } else { o.decoy }, o.now).await?;
             return Ok(signer);
@@ -87,10 +91,9 @@ impl Db {
                       send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?6, ?8)),
                       text AS (INSERT INTO sms_queue (sealed, queued_at)
                                VALUES (CASE WHEN EXISTS (SELECT 1 FROM signer) THEN ?9 ELSE ?10 END, ?4))
-                 INSERT INTO challenges ({CHALLENGE_COLUMNS})
-                 VALUES (?1, (SELECT id FROM signer), ?3, ?4, ?5, 0, 1, ?4, FALSE, ?6, ?7)
-                 RETURNING user_id",
-                signer = sms_signer("?2")
+                 {insert} RETURNING user_id",
+                signer = sms_signer("?2"),
+                insert = insert_challenge("(SELECT id FROM signer)")
             )
         });
         let args =

@@ -5,10 +5,9 @@ use super::{Db, StoreError, User};
 
 impl Db {
     /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
-    /// used meanwhile (on another replica): the `used = FALSE` condition and the row it
-    /// updates make single use hold whatever runs beside it. Run it in a transaction (SQLite's
-    /// verify: PostgreSQL's does the same in `shiftkey_verify`).
-    pub async fn complete_sign_in(
+    /// used already: the `used = FALSE` condition makes single use hold whatever ran before.
+    /// SQLite's verify step, in its transaction (PostgreSQL does the same in `shiftkey_verify`).
+    pub(super) async fn complete_sign_in(
         &mut self,
         challenge_id: &str,
         user_rowid: i64,
