@@ -4,7 +4,8 @@
 //! Environment: BENCH_IDLE_SECS (default 60) for the idle-CPU windows, BENCH_LOAD_SECS
 //! (default 5) per concurrency level, TUIGREET (path) to use an installed tuigreet,
 //! BENCH_PG_WORKERS (`workers` of PostgreSQL's replicas), BENCH_PG_OPTIONS (more `-c name=value`
-//! server options for the PostgreSQL clusters).
+//! server options for the PostgreSQL clusters), BENCH_ENGINES (which of `sqlite`, `pg1`, `pg2`
+//! the load runs on; default all three).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -488,7 +489,17 @@ async fn load_on_each_engine(secs: u64) -> Vec<Row> {
         (Engine::Postgres { replicas: 1 }, &[64, 256]),
         (Engine::Postgres { replicas: 2 }, &[64, 256]),
     ];
+    let chosen = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,pg1,pg2".into());
+    let chosen: Vec<&str> = chosen.split(',').map(str::trim).collect();
     for (engine, levels) in engines {
+        let name = match engine {
+            Engine::Sqlite => "sqlite".to_string(),
+            Engine::Postgres { replicas } => format!("pg{replicas}"),
+        };
+        if !chosen.contains(&name.as_str()) {
+            eprintln!("load on {name}: not in BENCH_ENGINES, not measured");
+            continue;
+        }
         if engine != Engine::Sqlite && !common::needs::requires(&[common::needs::POSTGRES]) {
             continue;
         }
