@@ -136,8 +136,8 @@ async fn each_text_is_sent_exactly_once_whichever_replica_takes_it() {
     if !needs::requires(&[needs::POSTGRES]) {
         return;
     }
-    // A slow gateway: replica a can't keep up alone, so b's look at the queue finds texts
-    // to take while a is sending its own.
+    // Starts on both replicas and a slow gateway: each replica sends the texts it queued
+    // while both look at the queue (every 2 s) for texts no one holds; none goes out twice.
     let hook = webhook(0, Duration::from_millis(25)).await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let db = common::seeded(Engine::Postgres, dir_a.path());

@@ -7,8 +7,8 @@ mod common;
 use serde_json::json;
 use shiftkey::config::Database;
 use shiftkey::server::store::{
-    CodeAttempt, Db, GroupRecord, NewPhone, NotEnabled, Opening, PhoneKind, Policy, Store, StoreError, UserRecord,
-    UserTerm, Verdict,
+    Claim, CodeAttempt, Db, GroupRecord, NewPhone, NotEnabled, Opened, Opening, PhoneKind, Policy, Store, StoreError,
+    UserRecord, UserTerm, Verdict,
 };
 
 /// A fresh store of `engine`, and the dir its files live in.
@@ -39,9 +39,12 @@ fn record(username: &str, phones: Vec<NewPhone>) -> UserRecord {
 /// The code MAC every test challenge stores: a typed code is "right" when its MAC is this.
 const RIGHT: &[u8] = b"right code's mac";
 
+/// When the claim on the texts test challenges queue runs out.
+const HELD_UNTIL: i64 = 500;
+
 /// Opens challenge `id` for the number `e164`, expiring at `expires_at`: its user's if the
-/// policy lets them sign in, no one's otherwise. Returns whose it is.
-async fn open_challenge(db: &mut Db, id: &str, e164: &str, expires_at: i64) -> Option<i64> {
+/// policy lets them sign in, no one's otherwise; its text held by replica "a" until `HELD_UNTIL`.
+async fn open_challenge(db: &mut Db, id: &str, e164: &str, expires_at: i64) -> Opened {
     let opening = Opening {
         id,
         e164,
@@ -52,6 +55,7 @@ async fn open_challenge(db: &mut Db, id: &str, e164: &str, expires_at: i64) -> O
         client: "client",
         text: b"the text",
         decoy: b"the decoy",
+        claim: Claim { replica: "a", until: HELD_UNTIL },
         now: 1,
     };
     db.open_challenge(&opening).await.unwrap()
@@ -125,6 +129,31 @@ on_both_engines! {
         assert!(check.enabled, "{check:?}");
     }
 
+    async fn a_queued_text_is_its_holders_to_forget_or_hand_back(engine: Engine) {
+        // More texts than one statement names (32), so the lists are cut and padded.
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        let a = Claim { replica: "a", until: 100 };
+        let mut ids = Vec::new();
+        for i in 0..40u8 {
+            ids.push(db.enqueue_sms(&[i], 1, a).await.unwrap());
+        }
+        let b = Claim { replica: "b", until: 200 };
+        assert!(db.claim_sms(b, 99, 64).await.unwrap().is_empty(), "a holds them all until 100");
+        db.forget_sms("b", &ids).await.unwrap();
+        assert_eq!(db.first_claim_end().await.unwrap(), Some(100), "b can't forget a's texts");
+        db.release_sms("a", &ids[..35]).await.unwrap();
+        let taken = db.claim_sms(b, 99, 64).await.unwrap();
+        let taken_ids: Vec<i64> = taken.iter().map(|t| t.id).collect();
+        assert_eq!(taken_ids, ids[..35], "the 35 handed back, oldest first, for anyone at once");
+        assert!(taken.iter().all(|t| t.claimed_until == 200), "held by b until b's claim runs out");
+        assert_eq!(taken[34].sealed, [34u8]);
+        db.forget_sms("a", &ids).await.unwrap();
+        assert_eq!(db.first_claim_end().await.unwrap(), Some(200), "a forgot its own 5, not b's 35");
+        db.forget_sms("b", &taken_ids).await.unwrap();
+        assert_eq!(db.first_claim_end().await.unwrap(), None, "the queue is empty");
+    }
+
     async fn a_start_finds_whom_the_sign_in_check_allows_and_queues_their_text(engine: Engine) {
         // Every policy (on or off, for sign-in or not, everyone or none, one or two groups
         // targeted) against every kind of user (enabled or not; in neither, either or both
@@ -163,11 +192,16 @@ on_both_engines! {
                     let found = db.sms_sign_in_user(e164).await.unwrap().map(|u| u.rowid);
                     assert_eq!(found, rule.then_some(user.rowid), "{policy:?} {user:?}");
                     let id = format!("{bits}{}-{}", target_groups.len(), user.username);
-                    assert_eq!(open_challenge(&mut db, &id, e164, 1_000).await, found, "{policy:?} {user:?}");
-                    let queued = db.claim_sms("test", 1, i64::MAX, 10).await.unwrap();
-                    let sealed: Vec<&[u8]> = queued.iter().map(|(_, sealed)| sealed.as_slice()).collect();
+                    let opened = open_challenge(&mut db, &id, e164, 1_000).await;
+                    assert_eq!(opened.user_id, found, "{policy:?} {user:?}");
+                    // The text is the opener's until its claim runs out; then anyone's.
+                    let b = Claim { replica: "b", until: i64::MAX };
+                    assert!(db.claim_sms(b, HELD_UNTIL - 1, 10).await.unwrap().is_empty(), "held by a");
+                    let queued = db.claim_sms(b, HELD_UNTIL, 10).await.unwrap();
+                    let sealed: Vec<(i64, &[u8])> = queued.iter().map(|t| (t.id, t.sealed.as_slice())).collect();
                     let expected: &[u8] = if rule { b"the text" } else { b"the decoy" };
-                    assert_eq!(sealed, [expected], "{policy:?} {user:?}");
+                    assert_eq!(sealed, [(opened.text_id, expected)], "{policy:?} {user:?}");
+                    db.forget_sms("b", &[opened.text_id]).await.unwrap();
                     if rule { allowed += 1 } else { refused += 1 }
                 }
             }
@@ -214,9 +248,9 @@ on_both_engines! {
         for (id, e164, expires_at) in
             [("next", "+12065550100", 1_000), ("mine", "+12065550100", 1_000), ("old", "+12065550100", 5)]
         {
-            assert_eq!(open_challenge(&mut db, id, e164, expires_at).await, Some(user.rowid));
+            assert_eq!(open_challenge(&mut db, id, e164, expires_at).await.user_id, Some(user.rowid));
         }
-        assert_eq!(open_challenge(&mut db, "decoy", "+12065550199", 1_000).await, None, "a number nobody has");
+        assert_eq!(open_challenge(&mut db, "decoy", "+12065550199", 1_000).await.user_id, None, "a number nobody has");
         // SQLite's one connection: held here, it would keep the verifies waiting.
         drop(db);
         let db = || async { store.connection().await.unwrap() };

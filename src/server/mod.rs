@@ -88,8 +88,8 @@ impl Server {
             claim_for: config.sms_claim_timeout.0,
         };
         let prune_interval = config.prune_interval.0;
-        let sms_sent_soon = sms_queue::spawn(sender);
-        let service = SignInService::new(store, key, clock, config, sms_sent_soon)?;
+        let outbox = sms_queue::spawn(sender);
+        let service = SignInService::new(store, key, clock, config, outbox)?;
         Ok(Server { listener, service: Arc::new(service), prune_interval })
     }
 

@@ -9,14 +9,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
 use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
-use super::sms_queue::SmsSeal;
-use super::store::{CodeAttempt, Db, Opening, Store, StoreError, User, Verdict};
+use super::sms_queue::{Outbox, SmsSeal};
+use super::store::{CodeAttempt, Db, Opening, QueuedSms, Store, StoreError, User, Verdict};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
@@ -71,8 +69,8 @@ pub struct SignInService {
     /// What a call says, per language.
     voice_templates: SmsTemplates,
     seal: SmsSeal,
-    /// Wakes this replica's SMS sender once a queued text is committed.
-    sms_sent_soon: Arc<Notify>,
+    /// This replica's SMS sender: the claim its texts are queued with, and the hand-off.
+    outbox: Outbox,
 }
 
 fn millis(d: Duration) -> i64 {
@@ -91,12 +89,12 @@ impl SignInService {
         key: OtpKey,
         clock: Arc<dyn Clock>,
         config: ServerConfig,
-        sms_sent_soon: Arc<Notify>,
+        outbox: Outbox,
     ) -> Result<Self, TemplateError> {
         let templates = config.templates()?;
         let voice_templates = config.voice_templates()?;
         let seal = SmsSeal::new(&key);
-        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, sms_sent_soon })
+        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, outbox })
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -180,6 +178,8 @@ impl SignInService {
         // The text is built and sealed for every number, as itself and as a decoy (equal work);
         // the store queues the decoy for a number no one may sign in with.
         let message = self.message(&phone, &code, locale, Channel::Sms);
+        let (text, decoy) = (self.seal.seal(&message, true), self.seal.seal(&message, false));
+        let claim = self.outbox.claim();
         let opening = Opening {
             id: &challenge_id,
             e164: phone.e164(),
@@ -188,13 +188,15 @@ impl SignInService {
             phone_key: &phone_key,
             locale,
             client,
-            text: &self.seal.seal(&message, true),
-            decoy: &self.seal.seal(&message, false),
+            text: &text,
+            decoy: &decoy,
+            claim,
             now,
         };
-        db.open_challenge(&opening).await?;
+        let opened = db.open_challenge(&opening).await?;
         db.commit().await?;
-        self.sms_sent_soon.notify_one();
+        let sealed = if opened.user_id.is_some() { text } else { decoy };
+        self.outbox.hand(QueuedSms { id: opened.text_id, sealed, claimed_until: claim.until });
         tracing::info!(phone = %phone.masked(), "sign-in started");
         Ok(self.info(challenge_id))
     }
@@ -248,9 +250,10 @@ impl SignInService {
             // An unknown number's challenge: a decoy, as its start queued.
             None => self.seal.seal(&SmsMessage::text(String::new(), String::new()), false),
         };
-        db.enqueue_sms(&sealed, now).await?;
+        let claim = self.outbox.claim();
+        let id = db.enqueue_sms(&sealed, now, claim).await?;
         db.commit().await?;
-        self.sms_sent_soon.notify_one();
+        self.outbox.hand(QueuedSms { id, sealed, claimed_until: claim.until });
         tracing::info!(channel = channel.name(), "code sent again");
         Ok(self.info(challenge_id.to_string()))
     }

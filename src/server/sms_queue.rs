@@ -1,7 +1,9 @@
-//! The SMS queue, in the database: a text is queued in the transaction that makes its code, and
-//! sent by whichever replica claims it — exactly once while replicas live, at least once when
-//! one dies mid-send (its claim runs out and another replica takes the text over). Sending is
-//! off the request path, so sign-in latency says nothing about whether a number is registered.
+//! The SMS queue, in the database: a text is queued in the transaction that makes its code,
+//! claimed by the replica queueing it, and handed to that replica's sender in memory once
+//! committed — no round trip to the database before it leaves. It is sent exactly once while
+//! replicas live, at least once when one dies mid-send: its claim runs out and another replica,
+//! looking at the queue now and then, takes the text over. Sending is off the request path, so
+//! sign-in latency says nothing about whether a number is registered.
 //!
 //! A queued text holds a code and a number, so it is sealed (AES-256-GCM under a key derived
 //! from the code key, which is not in the database): a dump of the queue reveals neither.
@@ -12,28 +14,31 @@ use std::time::Duration;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use rand::Rng;
-use tokio::sync::Notify;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use super::clock::{Clock, SystemClock};
 use super::otp::OtpKey;
 use super::sms::{Gateway, MAX_DELIVERY, SmsMessage};
-use super::store::{QueuedSms, Store};
+use super::store::{Claim, QueuedSms, Store, StoreError};
 use crate::api_types::Channel;
 use crate::audit::AuditLog;
 use crate::phone::mask_e164;
 
-/// How many texts a replica claims at once.
-const CLAIM_AT_ONCE: u32 = 32;
-/// How long a woken sender waits before it claims: the request that queued the text is answered
+/// How many texts a sender takes on at once (handed to it, or claimed from the queue).
+const AT_ONCE: usize = 32;
+/// How long an idle sender waits once handed a text: the request that queued it is answered
 /// first (the sending isn't on its thread at that moment, so its timing says nothing about the
 /// number). Short, as every text waits it when the server is quiet: 10 ms made one client's
 /// sign-ins 3 times slower (81 → 240 a second) and, at 2,000 a second, the p99 1.6 times longer;
-/// under load the sender is seldom idle, and texts queued meanwhile join its next claim anyway.
+/// under load the sender is seldom idle, and texts handed meanwhile join its next batch anyway.
 const GATHER: Duration = Duration::from_millis(2);
-/// How often an idle sender on PostgreSQL looks for texts no replica holds: those of a replica
-/// that died. New texts of its own wake it at once. On SQLite there is no other replica: it
-/// sleeps until woken, or until the claim of a process before it runs out (idle is idle).
+/// How often a sender on PostgreSQL looks at the queue for texts no replica holds: those of a
+/// replica that died, or handed back. Its own new texts reach it in memory. On SQLite there is
+/// no other replica: it looks when the claim of a process before it runs out, else never (idle
+/// is idle).
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
 /// Seals texts for the queue and opens them again.
@@ -115,41 +120,89 @@ pub struct Sender {
     pub claim_for: Duration,
 }
 
-/// Starts the sending task; notify the returned handle after committing a queued text.
-pub fn spawn(sender: Sender) -> Arc<Notify> {
-    let wake = Arc::new(Notify::new());
-    tokio::spawn(sender.run(Arc::clone(&wake)));
-    wake
+/// A replica's way to its sender: the claim a text is queued with, and the hand-off once it is
+/// committed.
+#[derive(Clone)]
+pub struct Outbox {
+    replica: Arc<str>,
+    claim_for: Duration,
+    texts: mpsc::UnboundedSender<QueuedSms>,
+}
+
+impl Outbox {
+    /// The claim a text queued now is born with: this replica's, for `sms_claim_timeout` from
+    /// now by the wall clock (claims are between replicas, never on a test's clock).
+    pub fn claim(&self) -> Claim<'_> {
+        claim_from_now(&self.replica, self.claim_for)
+    }
+
+    /// Hands a committed text to the sender. Were the sender gone (the server stopping), the
+    /// text stays in the queue, claimed, and goes out from whichever replica looks once its
+    /// claim has run out.
+    pub fn hand(&self, text: QueuedSms) {
+        let _ = self.texts.send(text);
+    }
+}
+
+fn claim_from_now(replica: &str, claim_for: Duration) -> Claim<'_> {
+    Claim { replica, until: SystemClock.now_ms() + claim_for.as_millis() as i64 }
+}
+
+/// Starts the sending task; queue texts with the returned outbox's claim, and hand them to it
+/// once committed.
+pub fn spawn(sender: Sender) -> Outbox {
+    let (texts, handed) = mpsc::unbounded_channel();
+    let outbox = Outbox { replica: sender.replica.as_str().into(), claim_for: sender.claim_for, texts };
+    tokio::spawn(sender.run(handed));
+    outbox
 }
 
 impl Sender {
-    async fn run(self, wake: Arc<Notify>) {
+    /// Sends what it is handed as it comes, and what the queue holds that no replica does when
+    /// a look is due; ends when every outbox is gone.
+    async fn run(self, mut handed: mpsc::UnboundedReceiver<QueuedSms>) {
+        // At once: the queue may hold texts an earlier process left.
+        let mut look_at = Some(Instant::now());
+        let mut batch = Vec::with_capacity(AT_ONCE);
+        let mut finishing = None;
         loop {
-            match self.claim().await {
-                Ok((claimed, until)) if !claimed.is_empty() => {
-                    self.send(claimed, until).await;
-                    // There may be more: claim again at once.
-                    continue;
+            if look_at.is_some_and(|at| at <= Instant::now()) {
+                match self.claim().await {
+                    // There may be more: look again at once.
+                    Ok(claimed) if !claimed.is_empty() => {
+                        self.send(claimed, &mut finishing).await;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, "can't claim texts from the queue; retrying"),
                 }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(%err, "can't claim texts from the queue; retrying"),
+                look_at = self.next_look().await.map(|after| Instant::now() + after);
             }
-            // Woken by a new text, or looking again for ones that nobody holds.
-            let woken = match self.next_look().await {
-                Some(after) => tokio::time::timeout(after, wake.notified()).await.is_ok(),
-                None => {
-                    wake.notified().await;
-                    true
-                }
+            let idle = handed.is_empty();
+            let next = match look_at {
+                Some(at) => match tokio::time::timeout_at(at, handed.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => continue,
+                },
+                None => handed.recv().await,
             };
-            if woken {
+            let Some(first) = next else { return };
+            if idle {
                 tokio::time::sleep(GATHER).await;
             }
+            batch.push(first);
+            while batch.len() < AT_ONCE {
+                match handed.try_recv() {
+                    Ok(text) => batch.push(text),
+                    Err(_) => break,
+                }
+            }
+            self.send(std::mem::take(&mut batch), &mut finishing).await;
         }
     }
 
-    /// When to look at the queue again unless woken first: every `POLL_EVERY` on PostgreSQL;
-    /// on SQLite when a claim left by an earlier process runs out, or never.
+    /// How long until the next look at the queue: `POLL_EVERY` on PostgreSQL; on SQLite until
+    /// a claim left there runs out, or never.
     async fn next_look(&self) -> Option<Duration> {
         if self.store.is_postgres() {
             return Some(POLL_EVERY);
@@ -165,31 +218,37 @@ impl Sender {
         }
     }
 
-    async fn claim(&self) -> Result<(Vec<QueuedSms>, i64), super::store::StoreError> {
-        let now = SystemClock.now_ms();
-        let until = now + self.claim_for.as_millis() as i64;
+    async fn claim(&self) -> Result<Vec<QueuedSms>, StoreError> {
+        let claim = claim_from_now(&self.replica, self.claim_for);
         let mut db = self.store.connection().await?;
-        Ok((db.claim_sms(&self.replica, now, until, CLAIM_AT_ONCE).await?, until))
+        db.claim_sms(claim, SystemClock.now_ms(), AT_ONCE as u32).await
     }
 
-    /// Sends what was claimed, one text after another; a text that could no longer be sent
-    /// well within the claim (so that no other replica takes it meanwhile) is handed back.
-    /// Sent texts leave the queue together at the end: a replica dying before that has them
-    /// sent again by another (at least once, never lost).
-    async fn send(&self, claimed: Vec<QueuedSms>, until: i64) {
+    /// Sends texts one after another; one that could no longer be sent well within its claim
+    /// (so that no other replica takes it meanwhile) is handed back. Then the sent texts leave
+    /// the queue together (a replica dying before that has them sent again by another: at least
+    /// once, never lost), in `finishing` while the next texts go out: the queue's update, a
+    /// commit, is off their way, and waits for the one before it (one at a time).
+    async fn send(&self, texts: Vec<QueuedSms>, finishing: &mut Option<JoinHandle<()>>) {
         let margin = MAX_DELIVERY.min(self.claim_for / 2).as_millis() as i64;
-        let mut handed_back = Vec::new();
-        for (index, (id, sealed)) in claimed.into_iter().enumerate() {
-            let out_of_time = SystemClock.now_ms() + margin > until;
-            if index > 0 && out_of_time {
-                handed_back.push(id);
+        let (mut done, mut handed_back) = (Vec::with_capacity(texts.len()), Vec::new());
+        for text in texts {
+            if SystemClock.now_ms() + margin > text.claimed_until {
+                handed_back.push(text.id);
                 continue;
             }
-            self.send_one(&sealed).await;
+            self.send_one(&text.sealed).await;
+            done.push(text.id);
         }
-        if let Err(err) = self.finish(until, &handed_back).await {
-            tracing::warn!(%err, "can't update the queue after sending; its texts may be sent again");
+        if let Some(previous) = finishing.take() {
+            let _ = previous.await;
         }
+        let (store, replica) = (self.store.clone(), self.replica.clone());
+        *finishing = Some(tokio::spawn(async move {
+            if let Err(err) = finish(&store, &replica, &done, &handed_back).await {
+                tracing::warn!(%err, "can't update the queue after sending; its texts may be sent again");
+            }
+        }));
     }
 
     async fn send_one(&self, sealed: &[u8]) {
@@ -226,15 +285,13 @@ impl Sender {
             }
         }
     }
+}
 
-    /// Hands back what wasn't tried, then forgets the rest of the claim.
-    async fn finish(&self, until: i64, handed_back: &[i64]) -> Result<(), super::store::StoreError> {
-        let mut db = self.store.connection().await?;
-        for id in handed_back {
-            db.release_sms(*id, &self.replica).await?;
-        }
-        db.finish_claim(&self.replica, until).await
-    }
+/// Hands back what wasn't tried, then forgets what was.
+async fn finish(store: &Store, replica: &str, done: &[i64], handed_back: &[i64]) -> Result<(), StoreError> {
+    let mut db = store.connection().await?;
+    db.release_sms(replica, handed_back).await?;
+    db.forget_sms(replica, done).await
 }
 
 /// This process's name among replicas, when the config gives none: host and process id.

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use super::directory::sms_signer;
 use super::sql::{Lock, args};
-use super::{Challenge, Db, StoreError};
+use super::{Challenge, Claim, Db, StoreError};
 
 /// How many events happened in a window, and when the oldest of them leaves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,16 @@ pub struct Opening<'a> {
     /// first if the number has someone to sign in, else the second.
     pub text: &'a [u8],
     pub decoy: &'a [u8],
+    /// Who holds the queued text: the replica opening the challenge, which sends it.
+    pub claim: Claim<'a>,
     pub now: i64,
+}
+
+/// A challenge opened: whose it is (`None`: no one's) and its queued text's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opened {
+    pub user_id: Option<i64>,
+    pub text_id: i64,
 }
 
 /// A new challenge's row (no attempts yet, its first send now) for the user `user_id`, an SQL
@@ -69,19 +78,20 @@ fn challenge_of(row: ChallengeRow) -> Challenge {
 impl Db {
     /// Opens a sign-in: finds who may sign in with the number ([`sms_signer`]), stores the
     /// challenge as theirs (no one's if nobody may: a code nobody knows), counts its first send
-    /// against the caps and queues its text (the decoy for no one). Returns whose it is. Run it
+    /// against the caps and queues its text (the decoy for no one), held by `o.claim`. Returns
+    /// whose it is and the text's id. Run it
     /// in a transaction, except on PostgreSQL without caps to count
     /// ([`super::Store::transaction_if`]): there it is one statement, a start's only round trip;
     /// on SQLite, where a statement is no round trip, a lookup and three inserts.
-    pub async fn open_challenge(&mut self, o: &Opening<'_>) -> Result<Option<i64>, StoreError> {
+    pub async fn open_challenge(&mut self, o: &Opening<'_>) -> Result<Opened, StoreError> {
         if !self.is_postgres() {
             static SIGNER: LazyLock<String> = LazyLock::new(|| sms_signer("?1"));
             let signer = self.query_opt::<(i64,)>(&SIGNER, args![o.e164]).await?.map(|(id,)| id);
             self.record_send(o.phone_key, o.client, o.now).await?;
             static INSERT: LazyLock<String> = LazyLock::new(|| insert_challenge("?2"));
             self.execute(&INSERT, args![o.id, signer, o.code_mac, o.now, o.expires_at, o.phone_key, o.locale]).await?;
-            self.enqueue_sms(if signer.is_some() { o.text } else { o.decoy }, o.now).await?;
-            return Ok(signer);
+            let text_id = self.enqueue_sms(if signer.is_some() { o.text } else { o.decoy }, o.now, o.claim).await?;
+            return Ok(Opened { user_id: signer, text_id });
         }
         // Data-modifying `WITH`s run once each whether or not anything reads them; `signer` is
         // read twice from one snapshot.
@@ -89,17 +99,30 @@ impl Db {
             format!(
                 "WITH signer AS ({signer}),
                       send AS (INSERT INTO sends (at, phone_key, client) VALUES (?4, ?6, ?8)),
-                      text AS (INSERT INTO sms_queue (sealed, queued_at)
-                               VALUES (CASE WHEN EXISTS (SELECT 1 FROM signer) THEN ?9 ELSE ?10 END, ?4))
-                 {insert} RETURNING user_id",
+                      text AS (INSERT INTO sms_queue (sealed, queued_at, claimed_by, claimed_until)
+                               VALUES (CASE WHEN EXISTS (SELECT 1 FROM signer) THEN ?9 ELSE ?10 END, ?4, ?11, ?12)
+                               RETURNING id)
+                 {insert} RETURNING user_id, (SELECT id FROM text)",
                 signer = sms_signer("?2"),
                 insert = insert_challenge("(SELECT id FROM signer)")
             )
         });
-        let args =
-            args![o.id, o.e164, o.code_mac, o.now, o.expires_at, o.phone_key, o.locale, o.client, o.text, o.decoy];
-        let (signer,): (Option<i64>,) = self.query_one(&SQL, args).await?;
-        Ok(signer)
+        let args = args![
+            o.id,
+            o.e164,
+            o.code_mac,
+            o.now,
+            o.expires_at,
+            o.phone_key,
+            o.locale,
+            o.client,
+            o.text,
+            o.decoy,
+            o.claim.replica,
+            o.claim.until
+        ];
+        let (user_id, text_id): (Option<i64>, i64) = self.query_one(&SQL, args).await?;
+        Ok(Opened { user_id, text_id })
     }
 
     pub async fn challenge(&mut self, id: &str) -> Result<Option<Challenge>, StoreError> {

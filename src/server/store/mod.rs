@@ -19,11 +19,11 @@ pub(crate) mod sql;
 mod tokens;
 mod verify;
 
-pub use challenges::Opening;
+pub use challenges::{Opened, Opening};
 pub use directory::{MAX_GROUP_NAME_CHARS, NotEnabled, PhoneKind, SignInCheck, UnknownPhoneKind, valid_group_name};
 pub use passes::{NewPass, StoredPass};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
-pub use sms_queue::QueuedSms;
+pub use sms_queue::{Claim, QueuedSms};
 pub use sql::Db;
 pub use verify::{CodeAttempt, Verdict};
 
