@@ -164,13 +164,14 @@ impl Sender {
         // At once: the queue may hold texts an earlier process left.
         let mut look_at = Some(Instant::now());
         let mut batch = Vec::with_capacity(AT_ONCE);
-        let mut finishing = None;
+        let mut unfinished = Unfinished::default();
         loop {
             if look_at.is_some_and(|at| at <= Instant::now()) {
                 match self.claim().await {
                     // There may be more: look again at once.
                     Ok(claimed) if !claimed.is_empty() => {
-                        self.send(claimed, &mut finishing).await;
+                        self.send(claimed, &mut unfinished).await;
+                        self.finish_if(&mut unfinished, handed.is_empty()).await;
                         continue;
                     }
                     Ok(_) => {}
@@ -197,7 +198,8 @@ impl Sender {
                     Err(_) => break,
                 }
             }
-            self.send(std::mem::take(&mut batch), &mut finishing).await;
+            self.send(std::mem::take(&mut batch), &mut unfinished).await;
+            self.finish_if(&mut unfinished, handed.is_empty()).await;
         }
     }
 
@@ -225,26 +227,33 @@ impl Sender {
     }
 
     /// Sends texts one after another; one that could no longer be sent well within its claim
-    /// (so that no other replica takes it meanwhile) is handed back. Then the sent texts leave
-    /// the queue together (a replica dying before that has them sent again by another: at least
-    /// once, never lost), in `finishing` while the next texts go out: the queue's update, a
-    /// commit, is off their way, and waits for the one before it (one at a time).
-    async fn send(&self, texts: Vec<QueuedSms>, finishing: &mut Option<JoinHandle<()>>) {
+    /// (so that no other replica takes it meanwhile) is handed back.
+    async fn send(&self, texts: Vec<QueuedSms>, unfinished: &mut Unfinished) {
         let margin = MAX_DELIVERY.min(self.claim_for / 2).as_millis() as i64;
-        let (mut done, mut handed_back) = (Vec::with_capacity(texts.len()), Vec::new());
         for text in texts {
             if SystemClock.now_ms() + margin > text.claimed_until {
-                handed_back.push(text.id);
+                unfinished.handed_back.push(text.id);
                 continue;
             }
             self.send_one(&text.sealed).await;
-            done.push(text.id);
+            unfinished.done.push(text.id);
         }
-        if let Some(previous) = finishing.take() {
+    }
+
+    /// Takes the sent texts off the queue and hands back the others, once `AT_ONCE` are sent or
+    /// no more are waiting (`idle`): one statement for many, a commit fewer a text. A replica
+    /// dying before that has them sent again by another (at least once, never lost). It runs
+    /// while the next texts go out (its commit is off their way), after the one before it.
+    async fn finish_if(&self, unfinished: &mut Unfinished, idle: bool) {
+        if unfinished.done.len() + unfinished.handed_back.len() < AT_ONCE && !idle {
+            return;
+        }
+        if let Some(previous) = unfinished.finishing.take() {
             let _ = previous.await;
         }
+        let (done, handed_back) = (std::mem::take(&mut unfinished.done), std::mem::take(&mut unfinished.handed_back));
         let (store, replica) = (self.store.clone(), self.replica.clone());
-        *finishing = Some(tokio::spawn(async move {
+        unfinished.finishing = Some(tokio::spawn(async move {
             if let Err(err) = finish(&store, &replica, &done, &handed_back).await {
                 tracing::warn!(%err, "can't update the queue after sending; its texts may be sent again");
             }
@@ -285,6 +294,14 @@ impl Sender {
             }
         }
     }
+}
+
+/// Texts sent or handed back whose queue rows are still to update, and the update under way.
+#[derive(Default)]
+struct Unfinished {
+    done: Vec<i64>,
+    handed_back: Vec<i64>,
+    finishing: Option<JoinHandle<()>>,
 }
 
 /// Hands back what wasn't tried, then forgets what was.
