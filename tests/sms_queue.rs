@@ -186,3 +186,33 @@ async fn a_restarted_sqlite_server_sends_what_it_had_queued() {
     assert_eq!(texts[1]["body"], text["body"]);
     drop(again);
 }
+
+/// A text that waited too long behind a slow delivery to be sent well within its claim is
+/// handed back to the queue, and the replica looks at the queue at once and sends it (on
+/// SQLite nothing else would: no other replica looks).
+#[tokio::test]
+async fn a_text_handed_back_behind_a_slow_delivery_is_sent_once_all_the_same() {
+    // Claims of 2 s: a text is handed back unless it can go out 1 s before its claim ends.
+    let hook = webhook(0, Duration::from_millis(1200)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::seeded(Engine::Sqlite, dir.path());
+    let only = common::replica(tempfile::tempdir().unwrap(), &db, &config(dir.path(), "only", &hook), false);
+    let starts = [ALEX, JORDAN].map(|phone| {
+        let url = only.url.clone();
+        tokio::spawn(async move { post_json(&url, "/v1/sign-in/start", json!({ "phone": phone })).await.0 })
+    });
+    for status in futures_util::future::join_all(starts).await {
+        assert_eq!(status.unwrap(), 202);
+    }
+    let texts = hook.wait_for(2, Duration::from_secs(10)).await;
+    let mut to: Vec<&str> = texts.iter().map(|text| text["to"].as_str().unwrap()).collect();
+    to.sort();
+    assert_eq!(to, [ALEX, JORDAN]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while queued(&db) > 0 {
+        assert!(Instant::now() < deadline, "texts left in the queue");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hook.texts().len(), 2, "none twice");
+    assert_eq!(audit(&db, "sms_sent").len(), 2);
+}

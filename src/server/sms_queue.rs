@@ -166,7 +166,15 @@ impl Sender {
         let mut batch = Vec::with_capacity(AT_ONCE);
         let mut unfinished = Unfinished::default();
         loop {
+            // Texts handed back, or an update that failed (the texts it named are still this
+            // replica's until their claim runs out): a look at the queue, now.
+            if std::mem::take(&mut unfinished.look_soon) {
+                look_at = Some(Instant::now());
+            }
             if look_at.is_some_and(|at| at <= Instant::now()) {
+                // Texts handed back are in the queue once their update is done.
+                unfinished.wait().await;
+                unfinished.look_soon = false;
                 match self.claim().await {
                     // There may be more: look again at once.
                     Ok(claimed) if !claimed.is_empty() => {
@@ -180,14 +188,18 @@ impl Sender {
                 look_at = self.next_look().await.map(|after| Instant::now() + after);
             }
             let idle = handed.is_empty();
-            let next = match look_at {
-                Some(at) => match tokio::time::timeout_at(at, handed.recv()).await {
-                    Ok(next) => next,
-                    Err(_) => continue,
-                },
-                None => handed.recv().await,
+            let look = async {
+                match look_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
             };
-            let Some(first) = next else { return };
+            let first = tokio::select! {
+                text = handed.recv() => text,
+                () = look => continue,
+                () = unfinished.finished() => continue,
+            };
+            let Some(first) = first else { return };
             if idle {
                 tokio::time::sleep(GATHER).await;
             }
@@ -248,15 +260,15 @@ impl Sender {
         if unfinished.done.len() + unfinished.handed_back.len() < AT_ONCE && !idle {
             return;
         }
-        if let Some(previous) = unfinished.finishing.take() {
-            let _ = previous.await;
-        }
+        unfinished.wait().await;
         let (done, handed_back) = (std::mem::take(&mut unfinished.done), std::mem::take(&mut unfinished.handed_back));
         let (store, replica) = (self.store.clone(), self.replica.clone());
         unfinished.finishing = Some(tokio::spawn(async move {
             if let Err(err) = finish(&store, &replica, &done, &handed_back).await {
                 tracing::warn!(%err, "can't update the queue after sending; its texts may be sent again");
+                return true;
             }
+            !handed_back.is_empty()
         }));
     }
 
@@ -296,12 +308,30 @@ impl Sender {
     }
 }
 
-/// Texts sent or handed back whose queue rows are still to update, and the update under way.
+/// Texts sent or handed back whose queue rows are still to update, the update under way, and
+/// whether the queue needs a look once it is done (texts handed back, or the update failed).
 #[derive(Default)]
 struct Unfinished {
     done: Vec<i64>,
     handed_back: Vec<i64>,
-    finishing: Option<JoinHandle<()>>,
+    finishing: Option<JoinHandle<bool>>,
+    look_soon: bool,
+}
+
+impl Unfinished {
+    /// Ends when the update under way does (never, with none under way).
+    async fn finished(&mut self) {
+        let Some(task) = self.finishing.as_mut() else { return std::future::pending().await };
+        self.look_soon |= task.await.unwrap_or(true);
+        self.finishing = None;
+    }
+
+    /// Waits for the update under way, if any.
+    async fn wait(&mut self) {
+        if self.finishing.is_some() {
+            self.finished().await;
+        }
+    }
 }
 
 /// Hands back what wasn't tried, then forgets what was.
