@@ -79,10 +79,9 @@ impl Db {
     /// Opens a sign-in: finds who may sign in with the number ([`sms_signer`]), stores the
     /// challenge as theirs (no one's if nobody may: a code nobody knows), counts its first send
     /// against the caps and queues its text (the decoy for no one), held by `o.claim`. Returns
-    /// whose it is and the text's id. Run it
-    /// in a transaction, except on PostgreSQL without caps to count
-    /// ([`super::Store::transaction_if`]): there it is one statement, a start's only round trip;
-    /// on SQLite, where a statement is no round trip, a lookup and three inserts.
+    /// whose it is and the text's id. Run it in a transaction, except on PostgreSQL without caps
+    /// to count ([`super::Store::transaction_if`]): there it is one statement, a start's only
+    /// round trip; on SQLite, where a statement is no round trip, a lookup and three inserts.
     pub async fn open_challenge(&mut self, o: &Opening<'_>) -> Result<Opened, StoreError> {
         if !self.is_postgres() {
             static SIGNER: LazyLock<String> = LazyLock::new(|| sms_signer("?1"));

@@ -25,7 +25,7 @@ pub struct Claim<'a> {
 /// last id (naming a text twice changes nothing), so the statement has one shape, prepared once.
 const IDS_AT_ONCE: usize = 32;
 
-/// `sql`, limited to the texts `claim` holds among the ids `?2` … (`IDS_AT_ONCE` of them).
+/// `sql`, limited to the texts replica `?1` holds among the ids `?2` … (`IDS_AT_ONCE` of them).
 fn held_among_ids(sql: &str) -> String {
     let ids: Vec<String> = (2..IDS_AT_ONCE + 2).map(|n| format!("?{n}")).collect();
     format!("{sql} WHERE claimed_by = ?1 AND id IN ({})", ids.join(", "))
