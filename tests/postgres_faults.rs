@@ -104,6 +104,14 @@ async fn a_postgres_restart_under_load_is_503_then_recovered_with_no_counter_los
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (during, unavailable) = seen_now(&seen).await;
     assert!(unavailable > 0, "503 while PostgreSQL is away");
+    // Token checks and sign-outs share statements on PostgreSQL (`server::batch`): one that
+    // failed is 503 + Retry-After for every request in it, as a statement of its own would be.
+    let client = reqwest::Client::new();
+    for request in [client.get(format!("{}/v1/me", backend.url)), client.post(format!("{}/v1/sign-out", backend.url))] {
+        let response = request.bearer_auth("a-token-nobody-has").send().await.unwrap();
+        assert_eq!(response.status(), 503, "{:?}", response.text().await);
+        assert!(response.headers().contains_key("retry-after"), "503 with Retry-After");
+    }
     cluster.pg_ctl_start();
     // Recovered by itself: sign-ins go through again, with no restart of serve.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

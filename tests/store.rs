@@ -73,6 +73,40 @@ fn mobile(e164: &str) -> NewPhone {
 }
 
 on_both_engines! {
+    async fn tokens_are_checked_and_revoked_many_at_once(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        let a = db.add_user("a", "A", &[]).await.unwrap();
+        let b = db.add_user("b", "B", &[]).await.unwrap();
+        for (user, hash, expires_at) in [(&a, "a1", 100), (&a, "a2", 100), (&b, "b1", 100), (&a, "old", 10)] {
+            db.insert_token(user.rowid, hash.as_bytes(), 1, expires_at).await.unwrap();
+        }
+        db.set_enabled("b", false, 2).await.unwrap();
+        let hashes = |names: &[&str]| names.iter().map(|n| n.as_bytes().to_vec()).collect::<Vec<_>>();
+        let users = db.token_users(&hashes(&["a1", "nobody's", "b1", "old", "a1"]), 20).await.unwrap();
+        let names: Vec<Option<&str>> = users.iter().map(|u| u.as_ref().map(|u| u.username.as_str())).collect();
+        assert_eq!(
+            names,
+            [Some("a"), None, None, None, Some("a")],
+            "each in its place: unknown, a disabled user's and an expired token are no one's; named twice, found twice"
+        );
+        assert_eq!(users[0], db.token_user(b"a1", 20).await.unwrap(), "the same user as one token's check finds");
+        db.revoke_tokens(&hashes(&["a1", "nobody's"]), 30).await.unwrap();
+        let users = db.token_users(&hashes(&["a1", "a2"]), 31).await.unwrap();
+        assert_eq!(users.iter().map(Option::is_some).collect::<Vec<_>>(), [false, true], "only the named token ends");
+        // A full statement's worth, and one more.
+        let many: Vec<Vec<u8>> = (0..33).map(|i| format!("t{i}").into_bytes()).collect();
+        for hash in &many {
+            db.insert_token(a.rowid, hash, 40, 100).await.unwrap();
+        }
+        let found = db.token_users(&many[..32], 41).await.unwrap();
+        assert!(found.iter().all(Option::is_some), "32 at once are all found");
+        assert!(matches!(db.token_users(&many, 41).await, Err(StoreError::TooManyAtOnce(33))));
+        assert!(matches!(db.revoke_tokens(&many, 41).await, Err(StoreError::TooManyAtOnce(33))));
+        assert!(matches!(db.revoke_tokens(&[], 41).await, Err(StoreError::TooManyAtOnce(0))));
+        assert!(db.token_users(&many[32..], 42).await.unwrap()[0].is_some(), "a refused list revokes nothing");
+    }
+
     async fn a_number_belongs_to_one_user_across_kinds(engine: Engine) {
         let (_dir, _db, store) = open(engine).await;
         let mut db = store.connection().await.unwrap();

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
 use super::signin::{IssuedToken, SignInError, SignInService};
-use super::store::{StoreError, User};
+use super::store::User;
 use crate::api_types::{
     Challenge, ErrorBody, ErrorCode, Grant, Health, HealthStatus, IssuePassRequest, IssuedPass, PassRequest,
     ResendRequest, StartRequest, TokenType, User as UserBody, VerifyRequest,
@@ -81,7 +81,7 @@ impl ApiError {
                 SignInError::InvalidPass => (StatusCode::BAD_REQUEST, ErrorCode::InvalidPass),
                 SignInError::NotManager => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
                 SignInError::NoSuchWorker => (StatusCode::NOT_FOUND, ErrorCode::NoSuchUser),
-                SignInError::Store(StoreError::Unavailable(_)) => {
+                SignInError::Store(err) if err.is_unavailable() => {
                     (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
                 }
                 SignInError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -99,7 +99,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error) = self.status_and_code();
         let message = match &self {
-            ApiError::SignIn(SignInError::Store(err @ StoreError::Unavailable(_))) => {
+            ApiError::SignIn(SignInError::Store(err)) if err.is_unavailable() => {
                 tracing::warn!(%err, "database unavailable");
                 "the sign-in service can't reach its database; retry shortly".to_string()
             }
@@ -113,7 +113,7 @@ impl IntoResponse for ApiError {
         let (attempts_left, retry_after) = match self {
             ApiError::SignIn(SignInError::InvalidCode { attempts_left }) => (Some(attempts_left), None),
             ApiError::SignIn(SignInError::RateLimited { retry_after }) => (None, Some(retry_after)),
-            ApiError::SignIn(SignInError::Store(StoreError::Unavailable(_))) => (None, Some(UNAVAILABLE_RETRY_AFTER)),
+            ApiError::SignIn(SignInError::Store(err)) if err.is_unavailable() => (None, Some(UNAVAILABLE_RETRY_AFTER)),
             _ => (None, None),
         };
         let mut response = (status, Json(ErrorBody { attempts_left, error, message, retry_after })).into_response();

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod batch;
 pub mod clock;
 pub mod directory;
 pub mod otp;

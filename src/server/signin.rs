@@ -9,12 +9,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::batch::Batcher;
 use super::clock::Clock;
 use super::otp::{self, OtpKey};
 use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
 use super::sms_queue::{Outbox, SmsSeal};
-use super::store::{CodeAttempt, Db, Opening, QueuedSms, Store, StoreError, User, Verdict};
+use super::store::{CodeAttempt, Db, Opening, QueuedSms, Store, StoreError, TOKENS_AT_ONCE, User, Verdict};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
@@ -71,6 +72,37 @@ pub struct SignInService {
     seal: SmsSeal,
     /// This replica's SMS sender: the claim its texts are queued with, and the hand-off.
     outbox: Outbox,
+    /// Token checks (`/v1/me`) and sign-outs, gathered into shared statements on PostgreSQL
+    /// (`server::batch`); `None` on SQLite, where a statement is no round trip.
+    token_batches: Option<TokenBatches>,
+}
+
+/// Token checks and sign-outs that arrive together, each kind in one statement.
+struct TokenBatches {
+    users: Batcher<Vec<u8>, Option<User>>,
+    sign_outs: Batcher<Vec<u8>, ()>,
+}
+
+/// Statements of each kind in flight at once: while one runs, the next gathers what arrives.
+const TOKEN_LANES: usize = 2;
+
+impl TokenBatches {
+    fn new(store: &Store, clock: &Arc<dyn Clock>) -> Self {
+        let (store_users, clock_users) = (store.clone(), Arc::clone(clock));
+        let users = Batcher::new(TOKEN_LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
+            let (store, now) = (store_users.clone(), clock_users.now_ms());
+            async move { store.connection().await?.token_users(&hashes, now).await }
+        });
+        let (store, clock) = (store.clone(), Arc::clone(clock));
+        let sign_outs = Batcher::new(TOKEN_LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
+            let (store, now) = (store.clone(), clock.now_ms());
+            async move {
+                store.connection().await?.revoke_tokens(&hashes, now).await?;
+                Ok(vec![(); hashes.len()])
+            }
+        });
+        TokenBatches { users, sign_outs }
+    }
 }
 
 fn millis(d: Duration) -> i64 {
@@ -94,7 +126,8 @@ impl SignInService {
         let templates = config.templates()?;
         let voice_templates = config.voice_templates()?;
         let seal = SmsSeal::new(&key);
-        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, outbox })
+        let token_batches = store.is_postgres().then(|| TokenBatches::new(&store, &clock));
+        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, outbox, token_batches })
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -400,14 +433,21 @@ impl SignInService {
     }
 
     pub async fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
-        let mut db = self.store.connection().await?;
-        db.token_user(&otp::token_hash(token.expose()), self.now()).await?.ok_or(SignInError::Unauthorized)
+        let hash = otp::token_hash(token.expose());
+        let user = match &self.token_batches {
+            Some(batches) => batches.users.ask(hash).await?,
+            None => self.store.connection().await?.token_user(&hash, self.now()).await?,
+        };
+        user.ok_or(SignInError::Unauthorized)
     }
 
     /// Revokes a token; unknown or already revoked tokens are fine (sign-out is idempotent).
     pub async fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
-        let mut db = self.store.connection().await?;
-        db.revoke_token(&otp::token_hash(token.expose()), self.now()).await?;
+        let hash = otp::token_hash(token.expose());
+        match &self.token_batches {
+            Some(batches) => batches.sign_outs.ask(hash).await?,
+            None => self.store.connection().await?.revoke_token(&hash, self.now()).await?,
+        }
         Ok(())
     }
 

@@ -25,6 +25,7 @@ pub use passes::{NewPass, StoredPass};
 pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, UserRecord, UserTerm};
 pub use sms_queue::{Claim, QueuedSms};
 pub use sql::Db;
+pub use tokens::TOKENS_AT_ONCE;
 pub use verify::{CodeAttempt, Verdict};
 
 use std::path::Path;
@@ -77,6 +78,20 @@ pub enum StoreError {
     UnknownVerdict(String),
     #[error("can't start the WAL checkpoint thread: {0}")]
     Checkpointer(#[source] std::io::Error),
+    /// A statement several requests shared (`server::batch`) failed: each of them gets this.
+    #[error("{message}")]
+    Shared { message: String, unavailable: bool },
+    #[error("the server is shutting down")]
+    BatcherGone,
+    #[error("{0} tokens named in one statement: it takes 1 to 32")]
+    TooManyAtOnce(usize),
+}
+
+impl StoreError {
+    /// Whether the database is away for now (503 and `Retry-After`, not 500).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Shared { unavailable: true, .. })
+    }
 }
 
 /// The SMS authentication method policy (one row).

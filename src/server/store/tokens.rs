@@ -1,7 +1,27 @@
 //! Access tokens: stored as SHA-256 only, revoked one by one or all of a user's at once.
 
-use super::sql::args;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::directory::{USER_COLUMNS, UserWithGroupsRow, user_with_groups};
+use super::sql::{Arg, args};
 use super::{Db, StoreError, User};
+
+/// How many tokens one statement that names tokens by hash takes (`server::batch` gathers no
+/// more). Shorter lists are padded with their last hash (naming a token twice changes
+/// nothing), so the statement has one shape, prepared once.
+pub const TOKENS_AT_ONCE: usize = 32;
+
+/// `?2` … : the placeholders of `TOKENS_AT_ONCE` hashes (`?1` is the time).
+fn hash_list() -> String {
+    (2..TOKENS_AT_ONCE + 2).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `now`, then `hashes` padded to `TOKENS_AT_ONCE` with the last.
+fn now_and_hashes(now: i64, hashes: &[Vec<u8>]) -> Vec<Arg<'_>> {
+    let padded = (0..TOKENS_AT_ONCE).map(|i| Arg::from(&hashes[i.min(hashes.len() - 1)]));
+    std::iter::once(Arg::from(now)).chain(padded).collect()
+}
 
 impl Db {
     /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
@@ -48,6 +68,45 @@ impl Db {
             args![token_hash, now],
         )
         .await
+    }
+
+    /// [`Db::token_user`] for up to `TOKENS_AT_ONCE` tokens in one statement: each hash's user,
+    /// in the order given.
+    pub async fn token_users(&mut self, hashes: &[Vec<u8>], now: i64) -> Result<Vec<Option<User>>, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT tokens.hash, {USER_COLUMNS} FROM tokens JOIN users ON users.id = tokens.user_id
+                 WHERE tokens.hash IN ({}) AND tokens.revoked_at IS NULL AND tokens.expires_at > ?1
+                   AND users.enabled = TRUE",
+                hash_list()
+            )
+        });
+        if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
+            return Err(StoreError::TooManyAtOnce(hashes.len()));
+        }
+        type Row = (Vec<u8>, i64, String, String, bool, String, Option<String>);
+        let rows: Vec<Row> = self.query_all(&SQL, &now_and_hashes(now, hashes)).await?;
+        let users: HashMap<Vec<u8>, User> = rows
+            .into_iter()
+            .map(|(hash, id, username, display_name, enabled, roles, groups)| {
+                let row: UserWithGroupsRow = (id, username, display_name, enabled, roles, groups);
+                (hash, user_with_groups(row))
+            })
+            .collect();
+        // A hash named twice gets its user twice.
+        Ok(hashes.iter().map(|hash| users.get(hash).cloned()).collect())
+    }
+
+    /// [`Db::revoke_token`] for up to `TOKENS_AT_ONCE` tokens in one statement.
+    pub async fn revoke_tokens(&mut self, hashes: &[Vec<u8>], now: i64) -> Result<(), StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("UPDATE tokens SET revoked_at = ?1 WHERE hash IN ({}) AND revoked_at IS NULL", hash_list())
+        });
+        if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
+            return Err(StoreError::TooManyAtOnce(hashes.len()));
+        }
+        self.execute(&SQL, &now_and_hashes(now, hashes)).await?;
+        Ok(())
     }
 
     pub async fn revoke_token(&mut self, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
