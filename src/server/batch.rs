@@ -66,7 +66,10 @@ impl<K: Send + 'static, V: Send + 'static> Batcher<K, V> {
 
 /// The first request waiting (waits for one), and as many more as are waiting, up to `most`;
 /// `None` once the batcher is gone.
-async fn next_batch<K, V>(waiting: &Mutex<mpsc::UnboundedReceiver<Waiting<K, V>>>, most: usize) -> Option<Vec<Waiting<K, V>>> {
+async fn next_batch<K, V>(
+    waiting: &Mutex<mpsc::UnboundedReceiver<Waiting<K, V>>>,
+    most: usize,
+) -> Option<Vec<Waiting<K, V>>> {
     let mut waiting = waiting.lock().await;
     let first = waiting.recv().await?;
     let mut batch = vec![first];
@@ -140,7 +143,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_statement_fails_every_request_in_it_and_says_whether_to_retry() {
-        for (err, unavailable) in [(StoreError::Unavailable(sqlx::Error::PoolTimedOut), true), (StoreError::NoRow, false)]
+        for (err, unavailable) in
+            [(StoreError::Unavailable(sqlx::Error::PoolTimedOut), true), (StoreError::NoRow, false)]
         {
             let message = err.to_string();
             let err = StdMutex::new(Some(err));
