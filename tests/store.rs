@@ -245,6 +245,105 @@ on_both_engines! {
         assert_eq!((allowed, refused), (17, 175));
     }
 
+    async fn codes_checked_together_are_checked_in_turn(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.set_policy(&policy_on()).await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+        let user = db.user("a").await.unwrap();
+        for id in ["one", "two", "three"] {
+            open_challenge(&mut db, id, "+12065550100", 1_000).await;
+        }
+        drop(db);
+        let attempt = |id: &'static str, mac: &'static [u8], token: &'static [u8]| CodeAttempt {
+            challenge_id: id,
+            code_mac: Some(mac),
+            now: 10,
+            max_attempts: 3,
+            failures_cap: 3,
+            failures_since: 0,
+            token_hash: token,
+            token_expires_at: 5_000,
+        };
+        // Each sees what the ones before it wrote: a wrong code, then the right one, then the
+        // right one again (used); the second challenge's wrong codes count on the same user.
+        let verdicts = store
+            .verify_codes(&[
+                attempt("one", b"wrong", b"t1"),
+                attempt("one", RIGHT, b"t2"),
+                attempt("one", RIGHT, b"t3"),
+                attempt("two", b"wrong", b"t4"),
+                attempt("nobody's", RIGHT, b"t5"),
+                attempt("two", b"wrong", b"t6"),
+                attempt("three", RIGHT, b"t7"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Wrong { attempts: 1 },
+                Verdict::SignedIn(user.clone()),
+                Verdict::Expired,
+                Verdict::Wrong { attempts: 1 },
+                Verdict::Expired,
+                Verdict::Wrong { attempts: 2 },
+                Verdict::RateLimited { oldest_at: Some(10) },
+            ],
+            "the user's third wrong code reached the cap (3) before the third challenge's right one"
+        );
+        let mut db = store.connection().await.unwrap();
+        assert_eq!(db.token_user(b"t2", 20).await.unwrap(), Some(user.clone()), "the right code's token is stored");
+        assert_eq!(db.token_user(b"t3", 20).await.unwrap(), None, "the used code's is not");
+        assert_eq!(db.failures_since(user.rowid, 0).await.unwrap().count, 3);
+        drop(db);
+        let many: Vec<CodeAttempt<'_>> = (0..33).map(|_| attempt("three", b"wrong", b"t8")).collect();
+        assert!(matches!(store.verify_codes(&many).await, Err(StoreError::TooManyAtOnce(33))));
+        assert!(matches!(store.verify_codes(&[]).await, Err(StoreError::TooManyAtOnce(0))));
+    }
+
+    async fn codes_checked_together_in_opposite_orders_never_deadlock(engine: Engine) {
+        let (_dir, _db, store) = open(engine).await;
+        let mut db = store.connection().await.unwrap();
+        db.set_policy(&policy_on()).await.unwrap();
+        db.add_user("a", "A", &[]).await.unwrap();
+        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+        for id in ["c1", "c2", "c3"] {
+            open_challenge(&mut db, id, "+12065550100", 1_000).await;
+        }
+        drop(db);
+        let attempt = |id: &'static str| CodeAttempt {
+            challenge_id: id,
+            code_mac: Some(b"wrong"),
+            now: 10,
+            max_attempts: 100_000,
+            failures_cap: 100_000,
+            failures_since: 0,
+            token_hash: b"never",
+            token_expires_at: 5_000,
+        };
+        // One user's challenges, named in opposite orders by batches running at once: were
+        // their locks taken in the order named, two of them would each wait for the other.
+        let orders: [[&'static str; 3]; 2] = [["c3", "c1", "c2"], ["c2", "c1", "c3"]];
+        let runs = orders.map(|order| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for _ in 0..40 {
+                    let attempts: Vec<CodeAttempt<'_>> = order.iter().map(|id| attempt(id)).collect();
+                    let verdicts = store.verify_codes(&attempts).await.expect("no batch fails");
+                    assert!(verdicts.iter().all(|v| matches!(v, Verdict::Wrong { .. })), "{verdicts:?}");
+                }
+            })
+        });
+        for run in runs {
+            run.await.unwrap();
+        }
+        let mut db = store.connection().await.unwrap();
+        let user = db.user("a").await.unwrap();
+        assert_eq!(db.failures_since(user.rowid, 0).await.unwrap().count, 240, "every wrong code counted once");
+    }
+
     async fn duplicate_username_and_group_are_refused_whatever_their_case(engine: Engine) {
         let (_dir, _db, store) = open(engine).await;
         let mut db = store.connection().await.unwrap();

@@ -15,7 +15,10 @@ use super::otp::{self, OtpKey};
 use super::pass::{self, IssuedPass, MANAGER_ROLE};
 use super::sms::SmsMessage;
 use super::sms_queue::{Outbox, SmsSeal};
-use super::store::{CodeAttempt, Db, Opening, QueuedSms, Store, StoreError, TOKENS_AT_ONCE, User, Verdict};
+use super::store::{
+    ATTEMPTS_AT_ONCE, CodeAttempt, Db, Opening, QueuedAttempt, QueuedSms, Store, StoreError, TOKENS_AT_ONCE, User,
+    Verdict,
+};
 // What `start` and `resend` answer, the same for every number: the API's body as it is.
 use crate::api_types::Challenge as ChallengeInfo;
 use crate::api_types::Channel;
@@ -72,36 +75,45 @@ pub struct SignInService {
     seal: SmsSeal,
     /// This replica's SMS sender: the claim its texts are queued with, and the hand-off.
     outbox: Outbox,
-    /// Token checks (`/v1/me`) and sign-outs, gathered into shared statements on PostgreSQL
-    /// (`server::batch`); `None` on SQLite, where a statement is no round trip.
-    token_batches: Option<TokenBatches>,
+    /// Code checks, token checks (`/v1/me`) and sign-outs, gathered into shared statements on
+    /// PostgreSQL (`server::batch`); `None` on SQLite, where a statement is no round trip.
+    batches: Option<Batches>,
 }
 
-/// Token checks and sign-outs that arrive together, each kind in one statement.
-struct TokenBatches {
+/// Code checks, token checks and sign-outs that arrive together, each kind in one statement.
+struct Batches {
+    verifies: Batcher<QueuedAttempt, Verdict>,
     users: Batcher<Vec<u8>, Option<User>>,
     sign_outs: Batcher<Vec<u8>, ()>,
 }
 
 /// Statements of each kind in flight at once: while one runs, the next gathers what arrives.
-const TOKEN_LANES: usize = 2;
+const LANES: usize = 2;
 
-impl TokenBatches {
+impl Batches {
     fn new(store: &Store, clock: &Arc<dyn Clock>) -> Self {
+        let store_verifies = store.clone();
+        let verifies = Batcher::new(LANES, ATTEMPTS_AT_ONCE, move |queued: Vec<QueuedAttempt>| {
+            let store = store_verifies.clone();
+            async move {
+                let attempts: Vec<CodeAttempt<'_>> = queued.iter().map(QueuedAttempt::attempt).collect();
+                store.verify_codes(&attempts).await
+            }
+        });
         let (store_users, clock_users) = (store.clone(), Arc::clone(clock));
-        let users = Batcher::new(TOKEN_LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
+        let users = Batcher::new(LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
             let (store, now) = (store_users.clone(), clock_users.now_ms());
             async move { store.connection().await?.token_users(&hashes, now).await }
         });
         let (store, clock) = (store.clone(), Arc::clone(clock));
-        let sign_outs = Batcher::new(TOKEN_LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
+        let sign_outs = Batcher::new(LANES, TOKENS_AT_ONCE, move |hashes: Vec<Vec<u8>>| {
             let (store, now) = (store.clone(), clock.now_ms());
             async move {
                 store.connection().await?.revoke_tokens(&hashes, now).await?;
                 Ok(vec![(); hashes.len()])
             }
         });
-        TokenBatches { users, sign_outs }
+        Batches { verifies, users, sign_outs }
     }
 }
 
@@ -126,8 +138,8 @@ impl SignInService {
         let templates = config.templates()?;
         let voice_templates = config.voice_templates()?;
         let seal = SmsSeal::new(&key);
-        let token_batches = store.is_postgres().then(|| TokenBatches::new(&store, &clock));
-        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, outbox, token_batches })
+        let batches = store.is_postgres().then(|| Batches::new(&store, &clock));
+        Ok(SignInService { store, key, clock, config, templates, voice_templates, seal, outbox, batches })
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -312,8 +324,8 @@ impl SignInService {
 
     /// Checks a code. Wrong codes count against the challenge and the user; the last allowed
     /// wrong code kills the challenge. A right code works once. The rules are checked in the
-    /// store's one transaction (`store::verify`, where their order is explained); here their
-    /// verdict becomes an answer.
+    /// store's one transaction (`store::verify`, where their order is explained; on PostgreSQL
+    /// shared with the verifies that arrive together); here their verdict becomes an answer.
     pub async fn verify(&self, challenge_id: &str, code: &OtpCode) -> Result<IssuedToken, SignInError> {
         let now = self.now();
         let code_mac = otp::is_well_formed(code).then(|| self.key.code_mac(challenge_id, code.expose()));
@@ -329,7 +341,11 @@ impl SignInService {
             token_hash: &hash,
             token_expires_at: expires_at,
         };
-        match self.store.verify_code(&attempt).await? {
+        let verdict = match &self.batches {
+            Some(batches) => batches.verifies.ask(QueuedAttempt::of(&attempt)).await?,
+            None => self.store.verify_code(&attempt).await?,
+        };
+        match verdict {
             Verdict::SignedIn(user) => {
                 tracing::info!(user = %user.username, "signed in");
                 Ok(IssuedToken { token, expires_in: self.config.token_lifetime.0.as_secs(), user })
@@ -434,7 +450,7 @@ impl SignInService {
 
     pub async fn me(&self, token: &AccessToken) -> Result<User, SignInError> {
         let hash = otp::token_hash(token.expose());
-        let user = match &self.token_batches {
+        let user = match &self.batches {
             Some(batches) => batches.users.ask(hash).await?,
             None => self.store.connection().await?.token_user(&hash, self.now()).await?,
         };
@@ -444,7 +460,7 @@ impl SignInService {
     /// Revokes a token; unknown or already revoked tokens are fine (sign-out is idempotent).
     pub async fn sign_out(&self, token: &AccessToken) -> Result<(), SignInError> {
         let hash = otp::token_hash(token.expose());
-        match &self.token_batches {
+        match &self.batches {
             Some(batches) => batches.sign_outs.ask(hash).await?,
             None => self.store.connection().await?.revoke_token(&hash, self.now()).await?,
         }

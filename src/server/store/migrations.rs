@@ -361,6 +361,41 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     $$;
 "#,
     },
+    // Checking several codes in one statement (`server::batch`: verifies that arrive together),
+    // each through `shiftkey_verify` in the order given, in one transaction. Every lock is taken
+    // first and in one order, whatever the batch: the challenges by id, then their users by id.
+    // So a transaction holding a user's lock holds all its challenges already and waits only for
+    // users after it: two batches (two lanes, two replicas) can't deadlock. `shiftkey_verify`
+    // then finds its locks held; each of its statements still reads what was committed when it
+    // starts, and what the attempts before it in the batch wrote. NULL challenges are padding.
+    Migration {
+        sqlite: "/* PostgreSQL only: SQLite checks a code at a time (store/verify.rs). */",
+        postgres: r#"
+    CREATE FUNCTION shiftkey_verify_many(
+        p_challenges TEXT[], p_macs BYTEA[], p_nows BIGINT[], p_max_attempts BIGINT[], p_failures_caps BIGINT[],
+        p_failures_sinces BIGINT[], p_user_lock_base BIGINT, p_token_hashes BYTEA[], p_token_expires BIGINT[])
+    RETURNS TABLE (i BIGINT, verdict TEXT, n BIGINT, signed_in BIGINT)
+    LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+        u BIGINT;
+    BEGIN
+        PERFORM 1 FROM challenges WHERE challenges.id = ANY(p_challenges) ORDER BY challenges.id FOR UPDATE;
+        FOR u IN SELECT DISTINCT c.user_id FROM challenges c
+                 WHERE c.id = ANY(p_challenges) AND c.user_id IS NOT NULL ORDER BY c.user_id LOOP
+            PERFORM pg_advisory_xact_lock(p_user_lock_base | (u & 281474976710655));
+        END LOOP;
+        FOR k IN 1 .. coalesce(array_length(p_challenges, 1), 0) LOOP
+            CONTINUE WHEN p_challenges[k] IS NULL;
+            i := k;
+            SELECT v.verdict, v.n, v.signed_in INTO verdict, n, signed_in
+                FROM shiftkey_verify(p_challenges[k], p_macs[k], p_nows[k], p_max_attempts[k], p_failures_caps[k],
+                                     p_failures_sinces[k], p_user_lock_base, p_token_hashes[k], p_token_expires[k]) v;
+            RETURN NEXT;
+        END LOOP;
+    END
+    $$;
+"#,
+    },
 ];
 
 /// Brings a SQLite database's schema up to date, each step in a transaction of its own.

@@ -26,7 +26,7 @@ pub use scim::{GroupRecord, NewPhone, ScimGroupRow, ScimPhone, ScimUserRow, User
 pub use sms_queue::{Claim, QueuedSms};
 pub use sql::Db;
 pub use tokens::TOKENS_AT_ONCE;
-pub use verify::{CodeAttempt, Verdict};
+pub use verify::{ATTEMPTS_AT_ONCE, CodeAttempt, QueuedAttempt, Verdict};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -83,7 +83,7 @@ pub enum StoreError {
     Shared { message: String, unavailable: bool },
     #[error("the server is shutting down")]
     BatcherGone,
-    #[error("{0} tokens named in one statement: it takes 1 to 32")]
+    #[error("{0} tokens or codes in one statement: it takes 1 to 32")]
     TooManyAtOnce(usize),
 }
 

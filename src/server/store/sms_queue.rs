@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::sql::{Arg, args};
+use super::sql::{Arg, args, placeholder_list};
 use super::{Db, StoreError};
 
 /// A queued text: its id, its sealed bytes, and until when the replica holding it may send it.
@@ -27,8 +27,7 @@ const IDS_AT_ONCE: usize = 32;
 
 /// `sql`, limited to the texts replica `?1` holds among the ids `?2` … (`IDS_AT_ONCE` of them).
 fn held_among_ids(sql: &str) -> String {
-    let ids: Vec<String> = (2..IDS_AT_ONCE + 2).map(|n| format!("?{n}")).collect();
-    format!("{sql} WHERE claimed_by = ?1 AND id IN ({})", ids.join(", "))
+    format!("{sql} WHERE claimed_by = ?1 AND id IN ({})", placeholder_list(2, IDS_AT_ONCE))
 }
 
 impl Db {

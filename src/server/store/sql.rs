@@ -233,6 +233,12 @@ impl Engine {
     }
 }
 
+/// `?from, ?from+1, …`: `count` placeholders, for a list of values a statement takes padded to
+/// one length (so it has one shape, prepared once).
+pub(super) fn placeholder_list(from: usize, count: usize) -> String {
+    (from..from + count).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+}
+
 /// `?N` → `$N`: PostgreSQL's parameters. The store's SQL holds no `?` in a string literal.
 fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());

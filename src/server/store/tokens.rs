@@ -4,18 +4,13 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::directory::{USER_COLUMNS, UserWithGroupsRow, user_with_groups};
-use super::sql::{Arg, args};
+use super::sql::{Arg, args, placeholder_list};
 use super::{Db, StoreError, User};
 
 /// How many tokens one statement that names tokens by hash takes (`server::batch` gathers no
 /// more). Shorter lists are padded with their last hash (naming a token twice changes
 /// nothing), so the statement has one shape, prepared once.
 pub const TOKENS_AT_ONCE: usize = 32;
-
-/// `?2` … : the placeholders of `TOKENS_AT_ONCE` hashes (`?1` is the time).
-fn hash_list() -> String {
-    (2..TOKENS_AT_ONCE + 2).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
-}
 
 /// `now`, then `hashes` padded to `TOKENS_AT_ONCE` with the last.
 fn now_and_hashes(now: i64, hashes: &[Vec<u8>]) -> Vec<Arg<'_>> {
@@ -78,7 +73,7 @@ impl Db {
                 "SELECT tokens.hash, {USER_COLUMNS} FROM tokens JOIN users ON users.id = tokens.user_id
                  WHERE tokens.hash IN ({}) AND tokens.revoked_at IS NULL AND tokens.expires_at > ?1
                    AND users.enabled = TRUE",
-                hash_list()
+                placeholder_list(2, TOKENS_AT_ONCE)
             )
         });
         if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
@@ -100,7 +95,10 @@ impl Db {
     /// [`Db::revoke_token`] for up to `TOKENS_AT_ONCE` tokens in one statement.
     pub async fn revoke_tokens(&mut self, hashes: &[Vec<u8>], now: i64) -> Result<(), StoreError> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!("UPDATE tokens SET revoked_at = ?1 WHERE hash IN ({}) AND revoked_at IS NULL", hash_list())
+            format!(
+                "UPDATE tokens SET revoked_at = ?1 WHERE hash IN ({}) AND revoked_at IS NULL",
+                placeholder_list(2, TOKENS_AT_ONCE)
+            )
         });
         if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
             return Err(StoreError::TooManyAtOnce(hashes.len()));
