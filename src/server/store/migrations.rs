@@ -377,11 +377,19 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     RETURNS TABLE (i BIGINT, verdict TEXT, n BIGINT, signed_in BIGINT)
     LANGUAGE plpgsql VOLATILE AS $$
     DECLARE
+        c_id TEXT;
         u BIGINT;
+        owners BIGINT[] := '{}';
     BEGIN
-        PERFORM 1 FROM challenges WHERE challenges.id = ANY(p_challenges) ORDER BY challenges.id FOR UPDATE;
-        FOR u IN SELECT DISTINCT c.user_id FROM challenges c
-                 WHERE c.id = ANY(p_challenges) AND c.user_id IS NOT NULL ORDER BY c.user_id LOOP
+        -- A challenge at a time by its key, as shiftkey_verify finds it: a plan that stays an
+        -- index lookup however the table grows.
+        FOR c_id IN SELECT DISTINCT x FROM unnest(p_challenges) x WHERE x IS NOT NULL ORDER BY x LOOP
+            SELECT user_id INTO u FROM challenges WHERE id = c_id FOR UPDATE;
+            IF u IS NOT NULL THEN
+                owners := owners || u;
+            END IF;
+        END LOOP;
+        FOR u IN SELECT DISTINCT x FROM unnest(owners) x ORDER BY x LOOP
             PERFORM pg_advisory_xact_lock(p_user_lock_base | (u & 281474976710655));
         END LOOP;
         FOR k IN 1 .. coalesce(array_length(p_challenges, 1), 0) LOOP

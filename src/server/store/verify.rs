@@ -13,7 +13,7 @@
 //! `serve` on PostgreSQL sends the verifies that arrive together (`server::batch`) as one
 //! statement, `shiftkey_verify_many`: every challenge's lock and then every user's, each in id
 //! order (so two batches can't deadlock), then `shiftkey_verify` for each in turn, one
-//! transaction; a single verify is a batch of one.
+//! transaction; a verify alone is `shiftkey_verify`'s one statement, as before.
 
 use std::sync::LazyLock;
 
@@ -219,8 +219,11 @@ impl Db {
     }
 
     /// The attempts through PostgreSQL's `shiftkey_verify_many` (each as `shiftkey_verify`'s
-    /// steps): one statement, its own transaction.
+    /// steps): one statement, its own transaction. One alone goes through `shiftkey_verify`.
     async fn verify_in_function(&mut self, attempts: &[CodeAttempt<'_>]) -> Result<Vec<Verdict>, StoreError> {
+        if let [attempt] = attempts {
+            return Ok(vec![self.verify_one_in_function(attempt).await?]);
+        }
         static SQL: LazyLock<String> = LazyLock::new(|| {
             let arrays: Vec<String> = (0..8)
                 .map(|k| format!("ARRAY[{}]", placeholder_list(2 + k * ATTEMPTS_AT_ONCE, ATTEMPTS_AT_ONCE)))
@@ -247,5 +250,29 @@ impl Db {
             return Err(StoreError::NoRow);
         }
         rows.into_iter().map(verdict_of).collect()
+    }
+
+    /// One attempt through `shiftkey_verify` itself: nine parameters, not 257, and no locks taken
+    /// first. A lone attempt locks its challenge and then its user, so it can't close a cycle with
+    /// a batch, which holds all its challenges before it waits for any user.
+    async fn verify_one_in_function(&mut self, attempt: &CodeAttempt<'_>) -> Result<Verdict, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT CAST(1 AS BIGINT), v.verdict, v.n, {USER_COLUMNS}
+                 FROM shiftkey_verify(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) v LEFT JOIN users ON users.id = v.signed_in"
+            )
+        });
+        let args = [
+            Arg::from(attempt.challenge_id),
+            Arg::Bytes(attempt.code_mac),
+            Arg::from(attempt.now),
+            Arg::from(attempt.max_attempts),
+            Arg::from(attempt.failures_cap),
+            Arg::from(attempt.failures_since),
+            Arg::from(Lock::UserFailures(0).key()),
+            Arg::from(attempt.token_hash),
+            Arg::from(attempt.token_expires_at),
+        ];
+        verdict_of(self.query_one(&SQL, &args).await?)
     }
 }
