@@ -8,7 +8,7 @@ use serde_json::json;
 use shiftkey::config::Database;
 use shiftkey::server::store::{
     Claim, CodeAttempt, Db, GroupRecord, NewPhone, NotEnabled, Opened, Opening, PhoneKind, Policy, Store, StoreError,
-    UserRecord, UserTerm, Verdict,
+    User, UserRecord, UserTerm, Verdict,
 };
 
 /// A fresh store of `engine`, and the dir its files live in.
@@ -69,6 +69,39 @@ fn mobile(e164: &str) -> NewPhone {
         as_sent: e164.into(),
         primary: None,
         display: None,
+    }
+}
+
+/// A fresh store of `engine` whose policy lets user "a" sign in with +1 206 555 0100, and "a".
+async fn open_with_signer(engine: common::Engine) -> (tempfile::TempDir, common::TestDb, Store, User) {
+    let (dir, test_db, store) = open(engine).await;
+    let mut db = store.connection().await.unwrap();
+    db.set_policy(&policy_on()).await.unwrap();
+    db.add_user("a", "A", &[]).await.unwrap();
+    db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
+    let user = db.user("a").await.unwrap();
+    drop(db);
+    (dir, test_db, store, user)
+}
+
+/// A typed code for challenge `id` (`mac`: its MAC) at `now`, against `caps` attempts a
+/// challenge and `caps` wrong codes a user; a right one gets the token `token`.
+fn code_attempt(
+    id: &'static str,
+    mac: Option<&'static [u8]>,
+    now: i64,
+    caps: u32,
+    token: &'static [u8],
+) -> CodeAttempt<'static> {
+    CodeAttempt {
+        challenge_id: id,
+        code_mac: mac,
+        now,
+        max_attempts: caps,
+        failures_cap: caps,
+        failures_since: 0,
+        token_hash: token,
+        token_expires_at: 5_000,
     }
 }
 
@@ -246,26 +279,13 @@ on_both_engines! {
     }
 
     async fn codes_checked_together_are_checked_in_turn(engine: Engine) {
-        let (_dir, _db, store) = open(engine).await;
+        let (_dir, _db, store, user) = open_with_signer(engine).await;
         let mut db = store.connection().await.unwrap();
-        db.set_policy(&policy_on()).await.unwrap();
-        db.add_user("a", "A", &[]).await.unwrap();
-        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
-        let user = db.user("a").await.unwrap();
         for id in ["one", "two", "three"] {
             open_challenge(&mut db, id, "+12065550100", 1_000).await;
         }
         drop(db);
-        let attempt = |id: &'static str, mac: &'static [u8], token: &'static [u8]| CodeAttempt {
-            challenge_id: id,
-            code_mac: Some(mac),
-            now: 10,
-            max_attempts: 3,
-            failures_cap: 3,
-            failures_since: 0,
-            token_hash: token,
-            token_expires_at: 5_000,
-        };
+        let attempt = |id, mac, token| code_attempt(id, Some(mac), 10, 3, token);
         // Each sees what the ones before it wrote: a wrong code, then the right one, then the
         // right one again (used); the second challenge's wrong codes count on the same user.
         let verdicts = store
@@ -304,25 +324,13 @@ on_both_engines! {
     }
 
     async fn codes_checked_together_in_opposite_orders_never_deadlock(engine: Engine) {
-        let (_dir, _db, store) = open(engine).await;
+        let (_dir, _db, store, user) = open_with_signer(engine).await;
         let mut db = store.connection().await.unwrap();
-        db.set_policy(&policy_on()).await.unwrap();
-        db.add_user("a", "A", &[]).await.unwrap();
-        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
         for id in ["c1", "c2", "c3"] {
             open_challenge(&mut db, id, "+12065550100", 1_000).await;
         }
         drop(db);
-        let attempt = |id: &'static str| CodeAttempt {
-            challenge_id: id,
-            code_mac: Some(b"wrong"),
-            now: 10,
-            max_attempts: 100_000,
-            failures_cap: 100_000,
-            failures_since: 0,
-            token_hash: b"never",
-            token_expires_at: 5_000,
-        };
+        let attempt = |id| code_attempt(id, Some(b"wrong"), 10, 100_000, b"never");
         // One user's challenges, named in opposite orders by batches running at once: were
         // their locks taken in the order named, two of them would each wait for the other.
         let orders: [[&'static str; 3]; 2] = [["c3", "c1", "c2"], ["c2", "c1", "c3"]];
@@ -350,7 +358,6 @@ on_both_engines! {
             run.await.unwrap();
         }
         let mut db = store.connection().await.unwrap();
-        let user = db.user("a").await.unwrap();
         assert_eq!(db.failures_since(user.rowid, 0).await.unwrap().count, 360, "every wrong code counted once");
     }
 
@@ -382,12 +389,8 @@ on_both_engines! {
     }
 
     async fn each_verdict_of_a_typed_code_and_what_it_writes(engine: Engine) {
-        let (_dir, _db, store) = open(engine).await;
+        let (_dir, _db, store, user) = open_with_signer(engine).await;
         let mut db = store.connection().await.unwrap();
-        db.set_policy(&policy_on()).await.unwrap();
-        db.add_user("a", "A", &[]).await.unwrap();
-        db.set_phone("a", PhoneKind::Mobile, "+12065550100").await.unwrap();
-        let user = db.user("a").await.unwrap();
         for (id, e164, expires_at) in
             [("next", "+12065550100", 1_000), ("mine", "+12065550100", 1_000), ("old", "+12065550100", 5)]
         {
@@ -397,20 +400,10 @@ on_both_engines! {
         // SQLite's one connection: held here, it would keep the verifies waiting.
         drop(db);
         let db = || async { store.connection().await.unwrap() };
-        let (max_attempts, failures_cap) = (3, 3);
         let verify = |id: &'static str, mac: Option<&'static [u8]>, now: i64, token: &'static [u8]| {
             let store = store.clone();
             async move {
-                let attempt = CodeAttempt {
-                    challenge_id: id,
-                    code_mac: mac,
-                    now,
-                    max_attempts,
-                    failures_cap,
-                    failures_since: 0,
-                    token_hash: token,
-                    token_expires_at: 5_000,
-                };
+                let attempt = code_attempt(id, mac, now, 3, token);
                 store.verify_code(&attempt).await.unwrap()
             }
         };
