@@ -13,9 +13,11 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::rules::{self, FAILURES_CAP, Http, Person, Rig, Started, Texts};
 use common::{Backend, F12, KioskSetup, KioskTerminal};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -508,12 +510,18 @@ async fn load_on_each_engine(secs: u64) -> Vec<Row> {
             Engine::Postgres { replicas: 1 } => "PostgreSQL, 1 replica".to_string(),
             Engine::Postgres { replicas } => format!("PostgreSQL, {replicas} replicas"),
         };
-        for (clients, rate, row) in load(engine, levels, secs).await {
-            let measure = if clients == 0 {
-                format!("backend on {on}, latency at {rate:.0} sign-ins/s offered, ≤ {OPEN_LOOP_CLIENTS} in flight")
-            } else {
-                rates.insert((engine, clients), rate);
-                format!("backend on {on}, {clients} concurrent clients")
+        for (phase, row) in load(engine, levels, secs).await {
+            let measure = match phase {
+                Phase::Closed { clients, rate } => {
+                    rates.insert((engine, clients), rate);
+                    format!("backend on {on}, {clients} concurrent clients")
+                }
+                Phase::Open { rate } => {
+                    format!("backend on {on}, latency at {rate:.0} sign-ins/s offered, ≤ {OPEN_LOOP_CLIENTS} in flight")
+                }
+                Phase::Rules { rate } => {
+                    format!("backend on {on}, the rules of issue 18 at {rate:.0} sign-ins/s offered")
+                }
             };
             rows.push(Row { number: "8", measure, ..row });
         }
@@ -534,7 +542,8 @@ async fn load_on_each_engine(secs: u64) -> Vec<Row> {
     rows
 }
 
-/// The load generator's directory: 256 users, each with a number of their own.
+/// The load generator's directory: 256 users, each with a number of their own; and the rules
+/// checkers' four (`checker`).
 fn load_directory() -> String {
     let mut directory = String::from("[policy]\nenabled = true\nuse_for_sign_in = true\n");
     for i in 0..256 {
@@ -543,7 +552,20 @@ fn load_directory() -> String {
             1000 + i
         ));
     }
+    for Person { username, e164 } in (0..4).map(checker) {
+        directory.push_str(&format!(
+            "[[user]]\nusername = \"{username}\"\ndisplay_name = \"Checker\"\nmobile = \"{e164}\"\n"
+        ));
+    }
     directory
+}
+
+/// What a row of the load measured: sign-ins a second with `clients` busy (closed loop), the
+/// latency at a `rate` offered (open loop), or the rules checked at that rate.
+enum Phase {
+    Closed { clients: usize, rate: f64 },
+    Open { rate: f64 },
+    Rules { rate: f64 },
 }
 
 /// What an engine is held to at 64 clients: sign-ins a second with every client busy (closed
@@ -570,9 +592,8 @@ const OPEN_LOOP_CLIENTS: usize = 64;
 /// clients / rate, so it isn't reported); then at fixed offered rates (open loop: latency) —
 /// the engine's target rate (PostgreSQL's with one replica for two), and on PostgreSQL 1,000 a
 /// second too. With several replicas each sign-in goes to the next one (a round-robin load
-/// balancer). Returns (clients, sign-ins/s, row) per closed-loop level, and per open-loop rate
-/// (clients 0, the rate offered).
-async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, Row)> {
+/// balancer). On PostgreSQL, the rules of issue 18 are checked at the target rate last.
+async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(Phase, Row)> {
     let dir = tempfile::tempdir().unwrap();
     // Durable, PostgreSQL's defaults: what a deployment runs (README).
     let cluster = matches!(engine, Engine::Postgres { .. }).then(|| common::postgres::Cluster::start(true));
@@ -592,7 +613,10 @@ async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, R
         Engine::Sqlite => 1,
         Engine::Postgres { .. } => std::env::var("BENCH_PG_WORKERS").ok().and_then(|w| w.parse().ok()).unwrap_or(1),
     };
-    let config = format!("workers = {workers}\n[limits]\nenabled = false\n");
+    // The caps on sends are off: the load's 256 numbers from one address would pass them. The
+    // cap on a user's failures stays (the load makes none) for the rules checked at load.
+    let config =
+        format!("workers = {workers}\n[limits]\nenabled = false\nfailures_per_user_per_hour = {FAILURES_CAP}\n");
     let backends: Vec<Backend> = std::iter::once(dir)
         .chain((1..replicas).map(|_| tempfile::tempdir().unwrap()))
         .map(|dir| common::replica(dir, &db, &config, true))
@@ -617,7 +641,8 @@ async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, R
             _ => ("—".to_string(), None),
         };
         let ours = format!("{rate:.0} sign-ins/s, {errors} errors");
-        rows.push((clients, rate, Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met }));
+        let row = Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met };
+        rows.push((Phase::Closed { clients, rate }, row));
     }
     // The target's rate (PostgreSQL's with one replica for two), and on PostgreSQL 1,000 a
     // second too: its latency below what it can do, not only queued.
@@ -639,14 +664,127 @@ async fn load(engine: Engine, levels: &[usize], secs: u64) -> Vec<(usize, f64, R
             run.achieved,
             run.errors
         );
-        rows.push((0, offered, Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met }));
+        rows.push((
+            Phase::Open { rate: offered },
+            Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met },
+        ));
+    }
+    if matches!(engine, Engine::Postgres { .. }) {
+        let row = rules_at_load(&generator, &db, target_rate, Duration::from_secs(secs)).await;
+        rows.push((Phase::Rules { rate: target_rate }, row));
     }
     drop(backends);
     rows
 }
 
+/// The checkers' users in the load directory: `r0`… with numbers +1 206 559 0000….
+fn checker(i: usize) -> Person {
+    Person { username: format!("r{i}"), e164: format!("+1206559{i:04}") }
+}
+
+/// The rules of issue 18 checked while the replicas serve `rate` sign-ins a second (open loop,
+/// as measured above): from a second into the load, one after another, each with a user of its
+/// own, over the loaded replicas and two more on the same database with the caps on (the
+/// load's replicas have them off). Each check is `tests/replicas.rs`'s (`common::rules`); a
+/// third extra replica, whose per-server cap (1,000 an hour) the load's texts passed long ago,
+/// must refuse every start. Met when every check held, all before the load ended, and the load
+/// kept its rate without errors.
+async fn rules_at_load(generator: &Generator, db: &common::TestDb, rate: f64, length: Duration) -> Row {
+    let capped = format!(
+        "[limits]\nper_phone_per_hour = 5\nper_client_per_hour = 4\nper_server_per_hour = {}\n\
+         trust_forwarded_for = true\nfailures_per_user_per_hour = {FAILURES_CAP}\n",
+        u32::MAX
+    );
+    let full = format!(
+        "[limits]\nper_server_per_hour = 1000\nper_client_per_hour = {}\ntrust_forwarded_for = true\n",
+        u32::MAX
+    );
+    let extra: Vec<Backend> = [&capped, &capped, &full]
+        .into_iter()
+        .map(|config| common::replica(tempfile::tempdir().unwrap(), db, config, true))
+        .collect();
+    for backend in &extra {
+        tail_outbox(backend.outbox.clone(), generator.waiters.clone());
+    }
+    let capped_urls: Vec<String> = extra[..2].iter().map(|b| b.url.clone()).collect();
+    // The checks' requests share the load's connection pool.
+    let http = Http(generator.client.clone());
+    let everyone =
+        Rig { urls: generator.urls.iter().chain(&capped_urls).cloned().collect(), db, texts: generator, http };
+    let with_caps = Rig { urls: capped_urls, db, texts: generator, http: everyone.http.clone() };
+    let started = Instant::now();
+    let checks = async {
+        tokio::time::sleep(Duration::from_secs(1).min(length / 5)).await;
+        let outcomes = [
+            (
+                "50 wrong guesses count as 5",
+                rules::fifty_parallel_wrong_guesses_count_as_five(&everyone, &checker(0)).await,
+            ),
+            ("the user's cap on failures", rules::wrong_codes_stop_at_the_users_cap(&everyone, &checker(1)).await),
+            (
+                "a right code signs in once",
+                rules::a_right_code_sent_to_every_replica_at_once_signs_in_once(&everyone, &checker(2), 3).await,
+            ),
+            (
+                "the caps per number and client",
+                rules::the_send_caps_hold(&with_caps, ("+12065590100", 5), ("198.51.100.7", 4), 0).await,
+            ),
+            (
+                "a signed-out token is dead",
+                rules::a_token_signed_out_on_one_replica_is_dead_on_the_others(&everyone, &checker(3)).await,
+            ),
+            ("the per-server cap", the_others_sends_fill_the_per_server_cap(&everyone.http, &extra[2].url, db).await),
+        ];
+        (outcomes, started.elapsed())
+    };
+    let (run, (outcomes, checked_in)) = tokio::join!(generator.open_loop(rate, OPEN_LOOP_CLIENTS, length), checks);
+    let broken: Vec<String> =
+        outcomes.iter().filter_map(|(rule, outcome)| outcome.as_ref().err().map(|e| format!("{rule}: {e}"))).collect();
+    for broken in &broken {
+        eprintln!("rule broken at load: {broken}");
+    }
+    let in_time = checked_in < length;
+    let met = broken.is_empty() && in_time && run.errors == 0 && run.achieved >= 0.97 * rate;
+    let ours = format!(
+        "{} of {} rules held, checked by {:.1} s of {} s; p99 {}, {:.0} sign-ins/s done, {} errors",
+        outcomes.len() - broken.len(),
+        outcomes.len(),
+        checked_in.as_secs_f64(),
+        length.as_secs(),
+        ms(run.p99),
+        run.achieved,
+        run.errors
+    );
+    let target = "every rule holds, checked while the load runs, 0 errors".to_string();
+    Row { number: "8", measure: String::new(), ours, peer: "—".into(), target, met: Some(met) }
+}
+
+/// A replica whose per-server cap is passed by the other replicas' texts (as the database
+/// counts them) refuses every start, for numbers and addresses of their own, with Retry-After.
+async fn the_others_sends_fill_the_per_server_cap(http: &Http, url: &str, db: &common::TestDb) -> Result<(), String> {
+    let sent: u64 = db.query("SELECT COUNT(*) FROM sends").trim().parse().unwrap();
+    rules::ensure(sent >= 1000, || format!("the load sent only {sent} texts, under the cap of 1000"))?;
+    for i in 0..12 {
+        let (phone, client) = (format!("+1206558{i:04}"), format!("192.0.2.{}", 1 + i));
+        let response = http
+            .0
+            .post(format!("{url}/v1/sign-in/start"))
+            .header("x-forwarded-for", client)
+            .json(&json!({ "phone": phone }))
+            .send()
+            .await
+            .map_err(|e| format!("start: {e}"))?;
+        let (status, retry) = (response.status().as_u16(), response.headers().contains_key("retry-after"));
+        rules::ensure(status == 429 && retry, || {
+            format!("start {i} on the full replica: {status}, Retry-After {retry}")
+        })?;
+    }
+    Ok(())
+}
+
 /// The load generator: the replicas' addresses, one HTTP client (its connection pool) and the
 /// codes the outbox brings.
+#[derive(Clone)]
 struct Generator {
     urls: Arc<Vec<String>>,
     client: reqwest::Client,
@@ -675,13 +813,13 @@ impl Generator {
         let started = Instant::now();
         let tasks: Vec<_> = (0..clients)
             .map(|i| {
-                let (client, urls, waiters) = (self.client.clone(), self.urls.clone(), self.waiters.clone());
+                let generator = self.clone();
                 tokio::spawn(async move {
                     let phone = Self::phone(i);
                     let (mut done, mut errors) = (0u64, 0u64);
                     while Instant::now() < deadline && done < 100_000 {
-                        let url = &urls[(i + (done + errors) as usize) % urls.len()];
-                        match sign_in_once(&client, url, &phone, &waiters).await {
+                        let url = &generator.urls[(i + (done + errors) as usize) % generator.urls.len()];
+                        match generator.sign_in_once(url, &phone).await {
                             Ok(()) => done += 1,
                             Err(_) => errors += 1,
                         }
@@ -715,10 +853,10 @@ impl Generator {
             let due = started + Duration::from_secs_f64(k as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
             let i = next_free.recv().await.unwrap();
-            let (client, urls, waiters, free) =
-                (self.client.clone(), self.urls.clone(), self.waiters.clone(), free.clone());
+            let (generator, free) = (self.clone(), free.clone());
             tasks.push(tokio::spawn(async move {
-                let ok = sign_in_once(&client, &urls[k % urls.len()], &Self::phone(i), &waiters).await.is_ok();
+                let url = &generator.urls[k % generator.urls.len()];
+                let ok = generator.sign_in_once(url, &Self::phone(i)).await.is_ok();
                 let latency = due.elapsed();
                 let _ = free.send(i);
                 (ok, latency)
@@ -745,22 +883,53 @@ async fn post_json(
     response.json().await.map_err(|e| e.to_string())
 }
 
-/// One complete sign-in; the token must be accepted by /me before it is signed out.
-async fn sign_in_once(client: &reqwest::Client, url: &str, phone: &str, waiters: &Waiters) -> Result<(), String> {
-    let (sender, code) = oneshot::channel();
-    waiters.lock().unwrap().insert(phone.to_string(), sender);
-    let start = post_json(client, format!("{url}/v1/sign-in/start"), json!({ "phone": phone })).await?;
-    let code = tokio::time::timeout(Duration::from_secs(5), code).await.map_err(|_| "no sms")?.map_err(|_| "no sms")?;
-    let verify = json!({ "challenge_id": start["challenge_id"], "code": code });
-    let grant = post_json(client, format!("{url}/v1/sign-in/verify"), verify).await?;
-    let token = grant["access_token"].as_str().ok_or_else(|| format!("verify: {grant}"))?;
-    let me = client.get(format!("{url}/v1/me")).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
-    if me.status() != 200 {
-        return Err(format!("token not accepted: {}", me.status()));
+impl Generator {
+    /// One complete sign-in; the token must be accepted by /me before it is signed out.
+    async fn sign_in_once(&self, url: &str, phone: &str) -> Result<(), String> {
+        let (challenge, code) = self.start_from(url, phone, None).await?;
+        let verify = json!({ "challenge_id": challenge, "code": code });
+        let grant = post_json(&self.client, format!("{url}/v1/sign-in/verify"), verify).await?;
+        let token = grant["access_token"].as_str().ok_or_else(|| format!("verify: {grant}"))?;
+        let me = self.client.get(format!("{url}/v1/me")).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
+        if me.status() != 200 {
+            return Err(format!("token not accepted: {}", me.status()));
+        }
+        let out = self.client.post(format!("{url}/v1/sign-out")).bearer_auth(token).send().await;
+        let out = out.map_err(|e| e.to_string())?;
+        if out.status() != 204 {
+            return Err(format!("sign-out: {}", out.status()));
+        }
+        Ok(())
     }
-    let out = client.post(format!("{url}/v1/sign-out")).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
-    if out.status() != 204 {
-        return Err(format!("sign-out: {}", out.status()));
+}
+
+impl Generator {
+    /// Starts a sign-in (from `client`, an `X-Forwarded-For` address, when given): its
+    /// challenge, and its code from the outbox tail, handed over by number.
+    async fn start_from(&self, url: &str, e164: &str, client: Option<&str>) -> Result<Started, String> {
+        let (sender, code) = oneshot::channel();
+        self.waiters.lock().unwrap().insert(e164.to_string(), sender);
+        let mut start = self.client.post(format!("{url}/v1/sign-in/start")).json(&json!({ "phone": e164 }));
+        if let Some(client) = client {
+            start = start.header("x-forwarded-for", client);
+        }
+        let start = start.send().await.map_err(|e| e.to_string())?;
+        if start.status() != 202 {
+            return Err(format!("start: {}", start.status()));
+        }
+        let start: serde_json::Value = start.json().await.map_err(|e| e.to_string())?;
+        let code =
+            tokio::time::timeout(Duration::from_secs(5), code).await.map_err(|_| "no sms")?.map_err(|_| "no sms")?;
+        Ok((start["challenge_id"].clone(), code))
     }
-    Ok(())
+}
+
+/// The rules' checks start sign-ins each from an address of its own (`X-Forwarded-For`, which
+/// the extra replicas trust): the load's one address passed the per-client cap long ago.
+impl Texts for Generator {
+    async fn start(&self, url: &str, e164: &str) -> Result<Started, String> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        self.start_from(url, e164, Some(&format!("198.18.{}.{}", n / 250, 1 + n % 250))).await
+    }
 }

@@ -123,7 +123,7 @@ impl TestDb {
                     .unwrap();
                 rows.map(Result::unwrap).map(|row| row + "\n").collect()
             }
-            Engine::Postgres => postgres::shared().psql(postgres::database_of(&self.location), sql),
+            Engine::Postgres => postgres::psql_at(&self.location, sql),
         }
     }
 }

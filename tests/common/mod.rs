@@ -8,6 +8,7 @@ pub mod hostile;
 pub mod idp;
 pub mod needs;
 pub mod postgres;
+pub mod rules;
 pub mod scim;
 pub mod screen_text;
 pub mod slow_sync;

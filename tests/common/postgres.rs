@@ -7,7 +7,7 @@
 //! `scripts/test` installs PostgreSQL from Debian (`apt-get install postgresql`); without it
 //! the PostgreSQL half of each test is skipped and counted (`needs.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -189,14 +189,7 @@ impl Cluster {
 
     /// Runs SQL as the superuser in `database`; returns what it printed (unaligned, tuples only).
     pub fn psql(&self, database: &str, sql: &str) -> String {
-        let output = Command::new(self.bin.join("psql"))
-            .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(&self.dir)
-            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", database, "-c", sql])
-            .output()
-            .expect("run psql");
-        assert!(output.status.success(), "psql {sql:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        psql_with(&self.bin, &self.url(database), sql)
     }
 
     /// `pg_dump` of a database, as text.
@@ -211,6 +204,21 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.remove();
     }
+}
+
+/// Runs SQL in the database at `url` (one a cluster of this module made, whichever);
+/// returns what it printed (unaligned, tuples only).
+pub fn psql_at(url: &str, sql: &str) -> String {
+    psql_with(&bin_dir().expect("PostgreSQL's programs"), url, sql)
+}
+
+fn psql_with(bin: &Path, url: &str, sql: &str) -> String {
+    let output = Command::new(bin.join("psql"))
+        .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+        .output()
+        .expect("run psql");
+    assert!(output.status.success(), "psql {sql:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The database name in a URL this module made.
