@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::sql::{Arg, args, placeholder_list};
+use super::sql::{Arg, args, first_then_padded, placeholder_list};
 use super::{Db, StoreError};
 
 /// A queued text: its id, its sealed bytes, and until when the replica holding it may send it.
@@ -82,8 +82,7 @@ impl Db {
 
     async fn execute_on_ids(&mut self, sql: &str, replica: &str, ids: &[i64]) -> Result<(), StoreError> {
         for chunk in ids.chunks(IDS_AT_ONCE) {
-            let padded = (0..IDS_AT_ONCE).map(|i| Arg::from(chunk[i.min(chunk.len() - 1)]));
-            let args: Vec<Arg<'_>> = std::iter::once(Arg::from(replica)).chain(padded).collect();
+            let args = first_then_padded(Arg::from(replica), chunk.iter().map(|&id| Arg::from(id)), IDS_AT_ONCE)?;
             self.execute(sql, &args).await?;
         }
         Ok(())

@@ -239,6 +239,23 @@ pub(super) fn placeholder_list(from: usize, count: usize) -> String {
     (from..from + count).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
 }
 
+/// `first`, then `list` padded to `count` values with its last: the arguments of a statement
+/// that names rows by a `placeholder_list` (naming a row twice changes nothing). `list` holds
+/// 1 to `count` values.
+pub(super) fn first_then_padded<'a>(
+    first: Arg<'a>,
+    list: impl IntoIterator<Item = Arg<'a>>,
+    count: usize,
+) -> Result<Vec<Arg<'a>>, StoreError> {
+    let mut args: Vec<Arg<'a>> = std::iter::once(first).chain(list).collect();
+    let given = args.len() - 1;
+    if given == 0 || given > count {
+        return Err(StoreError::TooManyAtOnce(given));
+    }
+    args.resize(count + 1, args[given]);
+    Ok(args)
+}
+
 /// `?N` → `$N`: PostgreSQL's parameters. The store's SQL holds no `?` in a string literal.
 fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -399,6 +416,23 @@ impl Drop for Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_padded_with_its_last_value_after_the_first_argument() {
+        let ints = |args: Vec<Arg<'_>>| -> Vec<i64> {
+            args.into_iter().map(|a| if let Arg::Int(Some(v)) = a { v } else { panic!("{a:?}") }).collect()
+        };
+        let padded = first_then_padded(Arg::from(9i64), [1i64, 2].map(Arg::from), 4).unwrap();
+        assert_eq!(ints(padded), [9, 1, 2, 2, 2]);
+        let full = first_then_padded(Arg::from(9i64), [1i64, 2, 3].map(Arg::from), 3).unwrap();
+        assert_eq!(ints(full), [9, 1, 2, 3]);
+        for given in [0i64, 5] {
+            let list = (0..given).map(Arg::from);
+            assert!(
+                matches!(first_then_padded(Arg::from(9i64), list, 4), Err(StoreError::TooManyAtOnce(n)) if n == given as usize)
+            );
+        }
+    }
 
     #[test]
     fn parameters_become_dollars_for_postgres() {

@@ -4,19 +4,13 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::directory::{USER_COLUMNS, UserWithGroupsRow, user_with_groups};
-use super::sql::{Arg, args, placeholder_list};
+use super::sql::{Arg, args, first_then_padded, placeholder_list};
 use super::{Db, StoreError, User};
 
 /// How many tokens one statement that names tokens by hash takes (`server::batch` gathers no
 /// more). Shorter lists are padded with their last hash (naming a token twice changes
 /// nothing), so the statement has one shape, prepared once.
 pub const TOKENS_AT_ONCE: usize = 32;
-
-/// `now`, then `hashes` padded to `TOKENS_AT_ONCE` with the last.
-fn now_and_hashes(now: i64, hashes: &[Vec<u8>]) -> Vec<Arg<'_>> {
-    let padded = (0..TOKENS_AT_ONCE).map(|i| Arg::from(&hashes[i.min(hashes.len() - 1)]));
-    std::iter::once(Arg::from(now)).chain(padded).collect()
-}
 
 impl Db {
     /// Marks the challenge used and stores the new token's hash; `None` when the challenge was
@@ -76,11 +70,9 @@ impl Db {
                 placeholder_list(2, TOKENS_AT_ONCE)
             )
         });
-        if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
-            return Err(StoreError::TooManyAtOnce(hashes.len()));
-        }
+        let args = first_then_padded(Arg::from(now), hashes.iter().map(Arg::from), TOKENS_AT_ONCE)?;
         type Row = (Vec<u8>, i64, String, String, bool, String, Option<String>);
-        let rows: Vec<Row> = self.query_all(&SQL, &now_and_hashes(now, hashes)).await?;
+        let rows: Vec<Row> = self.query_all(&SQL, &args).await?;
         let users: HashMap<Vec<u8>, User> = rows
             .into_iter()
             .map(|(hash, id, username, display_name, enabled, roles, groups)| {
@@ -100,10 +92,8 @@ impl Db {
                 placeholder_list(2, TOKENS_AT_ONCE)
             )
         });
-        if hashes.is_empty() || hashes.len() > TOKENS_AT_ONCE {
-            return Err(StoreError::TooManyAtOnce(hashes.len()));
-        }
-        self.execute(&SQL, &now_and_hashes(now, hashes)).await?;
+        let args = first_then_padded(Arg::from(now), hashes.iter().map(Arg::from), TOKENS_AT_ONCE)?;
+        self.execute(&SQL, &args).await?;
         Ok(())
     }
 
