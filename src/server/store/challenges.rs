@@ -204,8 +204,10 @@ impl Db {
         Ok(())
     }
 
-    /// Sends since `since`: to this number, from this client, and in all (one pass over the
-    /// window: the server-wide count reads all of it anyway).
+    /// Sends since `since`: to this number, from this client, and in all. One statement, each
+    /// count through its own index: a number's and a client's read only their own sends, and
+    /// the server-wide count only the index on time (a single pass with `FILTER` read every
+    /// send of the hour for each, about 10× the work once the hour holds thousands).
     pub async fn sends_since(
         &mut self,
         phone_key: &[u8],
@@ -215,10 +217,12 @@ impl Db {
         type Counts = (i64, Option<i64>, i64, Option<i64>, i64, Option<i64>);
         let (phone, phone_oldest, from_client, client_oldest, all, oldest): Counts = self
             .query_one(
-                "SELECT COUNT(*) FILTER (WHERE phone_key = ?2), MIN(at) FILTER (WHERE phone_key = ?2),
-                        COUNT(*) FILTER (WHERE client = ?3), MIN(at) FILTER (WHERE client = ?3),
-                        COUNT(*), MIN(at)
-                 FROM sends WHERE at > ?1",
+                "SELECT (SELECT COUNT(*) FROM sends WHERE phone_key = ?2 AND at > ?1),
+                        (SELECT MIN(at) FROM sends WHERE phone_key = ?2 AND at > ?1),
+                        (SELECT COUNT(*) FROM sends WHERE client = ?3 AND at > ?1),
+                        (SELECT MIN(at) FROM sends WHERE client = ?3 AND at > ?1),
+                        (SELECT COUNT(*) FROM sends WHERE at > ?1),
+                        (SELECT MIN(at) FROM sends WHERE at > ?1)",
                 args![since, phone_key, client],
             )
             .await?;
