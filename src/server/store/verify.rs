@@ -58,8 +58,7 @@ impl Store {
     /// Checks a typed code and writes what its verdict says, as one transaction.
     pub async fn verify_code(&self, attempt: &CodeAttempt<'_>) -> Result<Verdict, StoreError> {
         if self.is_postgres() {
-            let mut verdicts = self.connection().await?.verify_in_function(std::slice::from_ref(attempt)).await?;
-            return verdicts.pop().ok_or(StoreError::NoRow);
+            return self.connection().await?.verify_one_in_function(attempt).await;
         }
         let mut db = self.transaction().await?;
         let verdict = db.verify_steps(attempt).await?;
