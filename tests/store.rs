@@ -84,6 +84,14 @@ async fn open_with_signer(engine: common::Engine) -> (tempfile::TempDir, common:
     (dir, test_db, store, user)
 }
 
+/// Opens a challenge for each of `ids` on the signer's number (`open_with_signer`).
+async fn open_signers_challenges(store: &Store, ids: &[&str]) {
+    let mut db = store.connection().await.unwrap();
+    for id in ids {
+        open_challenge(&mut db, id, "+12065550100", 1_000).await;
+    }
+}
+
 /// A typed code for challenge `id` (`mac`: its MAC) at `now`, against `caps` attempts a
 /// challenge and `caps` wrong codes a user; a right one gets the token `token`.
 fn code_attempt(
@@ -280,11 +288,7 @@ on_both_engines! {
 
     async fn codes_checked_together_are_checked_in_turn(engine: Engine) {
         let (_dir, _db, store, user) = open_with_signer(engine).await;
-        let mut db = store.connection().await.unwrap();
-        for id in ["one", "two", "three"] {
-            open_challenge(&mut db, id, "+12065550100", 1_000).await;
-        }
-        drop(db);
+        open_signers_challenges(&store, &["one", "two", "three"]).await;
         let attempt = |id, mac, token| code_attempt(id, Some(mac), 10, 3, token);
         // Each sees what the ones before it wrote: a wrong code, then the right one, then the
         // right one again (used); the second challenge's wrong codes count on the same user.
@@ -325,11 +329,7 @@ on_both_engines! {
 
     async fn codes_checked_together_in_opposite_orders_never_deadlock(engine: Engine) {
         let (_dir, _db, store, user) = open_with_signer(engine).await;
-        let mut db = store.connection().await.unwrap();
-        for id in ["c1", "c2", "c3"] {
-            open_challenge(&mut db, id, "+12065550100", 1_000).await;
-        }
-        drop(db);
+        open_signers_challenges(&store, &["c1", "c2", "c3"]).await;
         let attempt = |id| code_attempt(id, Some(b"wrong"), 10, 100_000, b"never");
         // One user's challenges, named in opposite orders by batches running at once: were
         // their locks taken in the order named, two of them would each wait for the other.
